@@ -1,0 +1,32 @@
+// A GPU buffer the engine made. It is released by dispose(), never left to the garbage collector.
+export class GpuBuffer {
+  private _disposed = false;
+  constructor(
+    readonly gpu: GPUBuffer,
+    readonly size: number,
+    readonly label: string,
+    private readonly onDispose: (b: GpuBuffer) => void,
+  ) {}
+  get isDisposed(): boolean { return this._disposed; }
+  /** A byte range of this buffer, for binding part of it (offsets must be multiples of 256 for storage bindings). */
+  slice(offset: number, size: number): BufferSlice {
+    if (offset < 0 || size < 0 || offset + size > this.size) throw new Error(`slice [${offset}, ${offset + size}) is outside ${this.label} (${this.size} bytes)`);
+    return { buffer: this, offset, size };
+  }
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    this.gpu.destroy();
+    this.onDispose(this);
+  }
+}
+
+export interface BufferSlice {
+  buffer: GpuBuffer;
+  offset: number;
+  size: number;
+}
+
+export function sliceOf(b: GpuBuffer | BufferSlice): BufferSlice {
+  return b instanceof GpuBuffer ? { buffer: b, offset: 0, size: b.size } : b;
+}

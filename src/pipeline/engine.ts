@@ -1,0 +1,371 @@
+// The GPU runtime: one object that owns a WebGPU device and everything made on it. It allocates and
+// releases buffers deterministically, compiles each (kernel, constants) pair once, batches many dispatches
+// into one submit, reads results back, and optionally times every kernel with GPU timestamp queries.
+import { kernelInfo, packParams, type KernelInfo } from './kernel.js';
+import { GpuBuffer, type BufferSlice, sliceOf } from './buffer.js';
+import { Profiler } from './profiler.js';
+
+// WebGPU flag values (spec constants), so the engine needs no globals from the `webgpu` package.
+export const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
+const MAP_READ_MODE = 0x1;
+const COMPUTE_STAGE = 0x4;
+const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment is at most 256
+const UNIFORM_SLOTS = 256;
+
+export const SOFTWARE_GPU_HELP =
+  'No WebGPU adapter was found. On a machine without a GPU install Mesa\'s software Vulkan driver ' +
+  '(Debian 12: add bookworm-backports to apt sources, then `apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1`), ' +
+  'or in a browser enable WebGPU (Chrome/Chromium 113+; headless Chromium needs --enable-unsafe-webgpu).';
+
+export class DeviceLostError extends Error {
+  constructor(reason: string) {
+    super(`the GPU device was lost (${reason}); dispose this engine and create a new one`);
+    this.name = 'DeviceLostError';
+  }
+}
+
+export interface EngineOptions {
+  /** a device you already have; the engine will not destroy it on dispose unless `ownDevice` is true */
+  device?: GPUDevice;
+  ownDevice?: boolean;
+  /** an adapter to request the device from */
+  adapter?: GPUAdapter;
+  powerPreference?: GPUPowerPreference;
+  /** time every dispatch with timestamp queries (when the adapter has 'timestamp-query') */
+  profile?: boolean;
+}
+
+export interface DispatchArgs {
+  bindings: Record<string, GpuBuffer | BufferSlice>;
+  params?: Record<string, number | readonly number[]>;
+  /** number of workgroups: a count (spread over x and y when above the per-dimension limit) or [x, y, z] */
+  workgroups: number | readonly [number, number?, number?];
+  constants?: Record<string, number>;
+  /** custom WGSL source instead of src/shaders/<name>.wgsl */
+  source?: string;
+}
+
+type TypedArrayCtor<T> = { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
+
+export class Engine {
+  readonly device: GPUDevice;
+  readonly limits: GPUSupportedLimits;
+  readonly adapterName: string;
+  readonly features: ReadonlySet<string>;
+  /** Strong reference to the object that owns the native WebGPU instance (Dawn's `create()` result).
+   *  If it were garbage-collected while the device lives, Dawn's event loop would use freed memory. */
+  private readonly keepAlive: unknown;
+  private readonly ownDevice: boolean;
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  private readonly live = new Set<GpuBuffer>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private uniformRing: GPUBuffer;
+  private uniformStage = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
+  private uniformUsed = 0;
+  private pendingErrors: Promise<GPUError | null>[] = [];
+  private lostReason: string | null = null;
+  private readonly lostPromise: Promise<never>;
+  private disposed = false;
+  readonly profiler: Profiler | null;
+  /** dispatches submitted so far (a cheap counter for tests and benchmarks) */
+  dispatchCount = 0;
+  submitCount = 0;
+
+  private constructor(device: GPUDevice, adapterName: string, keepAlive: unknown, ownDevice: boolean, profile: boolean) {
+    this.device = device;
+    this.keepAlive = keepAlive;
+    this.ownDevice = ownDevice;
+    this.limits = device.limits;
+    this.adapterName = adapterName;
+    this.features = new Set([...device.features] as string[]);
+    this.uniformRing = device.createBuffer({ size: UNIFORM_SLOT * UNIFORM_SLOTS, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'uniform ring' });
+    this.lostPromise = device.lost.then((info) => {
+      this.lostReason = `${info.reason ?? 'unknown'}: ${info.message}`;
+      throw new DeviceLostError(this.lostReason);
+    });
+    this.lostPromise.catch(() => undefined);
+    this.profiler = profile && this.features.has('timestamp-query') ? new Profiler(device) : null;
+  }
+
+  /**
+   * Makes an engine from a WebGPU entry point (`navigator.gpu` in browsers, `create([])` from the `webgpu`
+   * package in Node). `keepAlive` is held for the engine's lifetime (pass the Dawn instance owner).
+   */
+  static async fromGpu(gpu: GPU | undefined, opts: EngineOptions = {}, keepAlive: unknown = gpu): Promise<Engine> {
+    if (opts.device) {
+      const name = await describeAdapter(undefined, opts.device);
+      return new Engine(opts.device, name, keepAlive, opts.ownDevice ?? false, opts.profile ?? false);
+    }
+    const adapter = opts.adapter ?? (gpu ? await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' }) : null);
+    if (!adapter) throw new Error(SOFTWARE_GPU_HELP);
+    const want: GPUFeatureName[] = [];
+    for (const f of ['timestamp-query', 'shader-f16'] as GPUFeatureName[]) if (adapter.features.has(f)) want.push(f);
+    const l = adapter.limits;
+    const requiredLimits: Record<string, number> = {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    };
+    const device = await adapter.requestDevice({ requiredFeatures: want, requiredLimits });
+    const name = await describeAdapter(adapter, device);
+    return new Engine(device, name, keepAlive, true, opts.profile ?? false);
+  }
+
+  get isDisposed(): boolean { return this.disposed; }
+  get hasTimestamps(): boolean { return this.features.has('timestamp-query'); }
+  /** bytes of GPU memory in buffers the engine made and that are not yet disposed */
+  get liveBytes(): number { let s = 0; for (const b of this.live) s += b.size; return s; }
+  get liveBuffers(): number { return this.live.size; }
+  get maxBinding(): number { return this.limits.maxStorageBufferBindingSize; }
+
+  private check(): void {
+    if (this.disposed) throw new Error('this engine was disposed');
+    if (this.lostReason !== null) throw new DeviceLostError(this.lostReason);
+  }
+
+  /** A new zero-filled storage buffer of at least `bytes` bytes (rounded up to 16). */
+  buffer(bytes: number, label = 'buffer'): GpuBuffer {
+    this.check();
+    if (!Number.isFinite(bytes) || bytes < 0) throw new Error(`buffer size must be a non-negative number, got ${bytes}`);
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    if (size > this.limits.maxBufferSize) {
+      throw new Error(`${label}: ${size} bytes is larger than this device's maxBufferSize (${this.limits.maxBufferSize}); use smaller batches or chunks`);
+    }
+    const buf = this.device.createBuffer({ size, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, label });
+    const g = new GpuBuffer(buf, size, label, (b) => this.live.delete(b));
+    this.live.add(g);
+    return g;
+  }
+
+  /** A new storage buffer holding `data`. */
+  upload(data: ArrayBufferView, label = 'upload'): GpuBuffer {
+    const g = this.buffer(data.byteLength, label);
+    this.write(g, data);
+    return g;
+  }
+
+  /** Writes host data into a buffer (ordered before the next submit). Pending dispatches are flushed first. */
+  write(target: GpuBuffer | BufferSlice, data: ArrayBufferView, byteOffset = 0): void {
+    this.check();
+    const s = sliceOf(target);
+    if (byteOffset + data.byteLength > s.size) throw new Error(`write of ${data.byteLength} bytes at ${byteOffset} overflows ${s.buffer.label} (${s.size} bytes)`);
+    this.flush(); // keep program order: earlier dispatches see the old contents
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const padded = bytes.byteLength % 4 === 0 ? bytes : (() => { const p = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4); p.set(bytes); return p; })();
+    this.device.queue.writeBuffer(s.buffer.gpu, s.offset + byteOffset, padded as Uint8Array<ArrayBuffer>);
+  }
+
+  /** Records a copy between buffers. */
+  copy(src: GpuBuffer | BufferSlice, dst: GpuBuffer | BufferSlice, bytes?: number): void {
+    this.check();
+    const a = sliceOf(src), b = sliceOf(dst);
+    const n = bytes ?? Math.min(a.size, b.size);
+    if (n > a.size || n > b.size || n % 4 !== 0) throw new Error(`copy of ${n} bytes does not fit ${a.buffer.label} -> ${b.buffer.label}`);
+    this.endPass();
+    this.enc().copyBufferToBuffer(a.buffer.gpu, a.offset, b.buffer.gpu, b.offset, n);
+  }
+
+  /** Records a fill of the buffer with a 32-bit pattern (a float or, with asUint, raw bits). */
+  fill(target: GpuBuffer | BufferSlice, value: number, asUint = false): void {
+    const s = sliceOf(target);
+    if (value === 0 && !asUint) {
+      this.check();
+      this.endPass();
+      this.enc().clearBuffer(s.buffer.gpu, s.offset, s.size);
+      return;
+    }
+    this.dispatch('fill', {
+      bindings: { out: s },
+      params: { n: s.size / 4, bits: asUint ? value >>> 0 : floatBits(value) },
+      workgroups: Math.ceil(s.size / 4 / 256),
+    });
+  }
+
+  /** Compiles (once) and records one dispatch of a kernel. */
+  dispatch(name: string, args: DispatchArgs): void {
+    this.check();
+    const info = kernelInfo(name, args.source);
+    this.beginErrorScope(); // pipeline compilation errors land in this batch's scope
+    const { pipeline, layout } = this.pipeline(info, args.constants);
+    const entries: GPUBindGroupEntry[] = [];
+    const given = new Set(Object.keys(args.bindings));
+    for (const b of info.bindings) {
+      if (b.kind === 'uniform') {
+        if (b.name !== 'params') throw new Error(`kernel '${name}': uniform '${b.name}' must be named 'params'`);
+        if (this.uniformUsed >= UNIFORM_SLOTS) this.flush();
+        const slot = this.uniformUsed++;
+        packParams(info, args.params ?? {}, new DataView(this.uniformStage), slot * UNIFORM_SLOT);
+        entries.push({ binding: b.binding, resource: { buffer: this.uniformRing, offset: slot * UNIFORM_SLOT, size: info.params!.size } });
+        continue;
+      }
+      const r = args.bindings[b.name];
+      if (!r) throw new Error(`kernel '${name}': binding '${b.name}' was not given`);
+      given.delete(b.name);
+      const s = sliceOf(r);
+      if (s.buffer.isDisposed) throw new Error(`kernel '${name}': buffer '${s.buffer.label}' bound as '${b.name}' was disposed`);
+      if (s.size > this.limits.maxStorageBufferBindingSize) {
+        throw new Error(`kernel '${name}': '${b.name}' binds ${s.size} bytes, over maxStorageBufferBindingSize (${this.limits.maxStorageBufferBindingSize}); process it in chunks`);
+      }
+      entries.push({ binding: b.binding, resource: { buffer: s.buffer.gpu, offset: s.offset, size: s.size } });
+    }
+    if (given.size) throw new Error(`kernel '${name}' has no binding named ${[...given].map((g) => `'${g}'`).join(', ')}`);
+    if (!info.params && args.params && Object.keys(args.params).length) throw new Error(`kernel '${name}' takes no params`);
+    const [x, y, z] = this.grid(args.workgroups);
+    if (x === 0 || y === 0 || z === 0) return;
+    const bindGroup = this.device.createBindGroup({ layout, entries });
+    const pass = this.profiler ? this.profiler.beginPass(this.enc(), name) : this.openPass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    if (this.profiler) pass.end();
+    this.dispatchCount++;
+    if (this.profiler?.full) this.flush();
+  }
+
+  /** Splits a workgroup count over x and y so no dimension passes the device limit. */
+  grid(w: DispatchArgs['workgroups']): [number, number, number] {
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    if (typeof w !== 'number') {
+      const g: [number, number, number] = [w[0], w[1] ?? 1, w[2] ?? 1];
+      if (g.some((v) => v > max)) throw new Error(`dispatch of [${g}] workgroups is over the per-dimension limit ${max}`);
+      return g;
+    }
+    if (w <= max) return [w, 1, 1];
+    const y = Math.ceil(w / max);
+    if (y > max) throw new Error(`dispatch of ${w} workgroups is too large for this device`);
+    return [Math.ceil(w / y), y, 1];
+  }
+
+  /** Submits everything recorded so far in one command buffer. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformRing, 0, this.uniformStage, 0, this.uniformUsed * UNIFORM_SLOT);
+    this.profiler?.resolve(this.encoder);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.submitCount++;
+    this.profiler?.afterSubmit();
+    this.encoder = null;
+    this.uniformUsed = 0;
+    this.pendingErrors.push(this.device.popErrorScope());
+    this.scopeOpen = false;
+  }
+
+  /** Flushes and resolves when the GPU has finished all submitted work; throws any validation error. */
+  async sync(): Promise<void> {
+    this.check();
+    this.flush();
+    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise]);
+    await this.throwErrors();
+  }
+
+  /** Copies a buffer (or a byte range of it) back to the host as a typed array. */
+  async read<T extends ArrayBufferView>(src: GpuBuffer | BufferSlice, ctor: TypedArrayCtor<T>, byteOffset = 0, byteLength?: number): Promise<T> {
+    this.check();
+    const s = sliceOf(src);
+    const n = byteLength ?? s.size - byteOffset;
+    if (byteOffset + n > s.size || n % 4 !== 0 || byteOffset % 4 !== 0) throw new Error(`read of ${n} bytes at ${byteOffset} is outside ${s.buffer.label}`);
+    const staging = this.device.createBuffer({ size: Math.max(16, Math.ceil(n / 16) * 16), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
+    try {
+      this.endPass();
+      this.beginErrorScope();
+      if (n > 0) this.enc().copyBufferToBuffer(s.buffer.gpu, s.offset + byteOffset, staging, 0, n);
+      this.flush();
+      await Promise.race([staging.mapAsync(MAP_READ_MODE), this.lostPromise]);
+      await this.throwErrors();
+      const out = staging.getMappedRange(0, Math.max(16, Math.ceil(n / 16) * 16)).slice(0, n);
+      staging.unmap();
+      return new ctor(out, 0, n / ctor.BYTES_PER_ELEMENT);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Frees every buffer and pipeline and, if the engine made the device, destroys it. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    try { this.flush(); } catch { /* device may be lost */ }
+    for (const b of [...this.live]) b.dispose();
+    this.uniformRing.destroy();
+    this.profiler?.dispose();
+    this.pipelines.clear();
+    this.disposed = true;
+    if (this.ownDevice) this.device.destroy();
+  }
+
+  /** The engine's keep-alive reference (exposed so tests can check it is held). */
+  get instanceOwner(): unknown { return this.keepAlive; }
+
+  private scopeOpen = false;
+  /** Every batch runs inside one validation error scope, opened with its command encoder. */
+  private beginErrorScope(): void {
+    this.enc();
+  }
+
+  private async throwErrors(): Promise<void> {
+    const pending = this.pendingErrors;
+    this.pendingErrors = [];
+    const errs = (await Promise.all(pending)).filter((e): e is GPUError => e !== null);
+    if (errs.length) throw new Error(`WebGPU validation error: ${errs.map((e) => e.message).join('; ')}`);
+  }
+
+  private enc(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.encoder = this.device.createCommandEncoder();
+      if (!this.scopeOpen) { this.device.pushErrorScope('validation'); this.scopeOpen = true; }
+    }
+    return this.encoder;
+  }
+
+  private openPass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.enc().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) { this.pass.end(); this.pass = null; }
+  }
+
+  private pipeline(info: KernelInfo, constants?: Record<string, number>) {
+    const ck = constants ? Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',') : '';
+    const key = `${info.name}|${info.source.length}|${ck}`;
+    let p = this.pipelines.get(key);
+    if (p) return p;
+    if (constants) for (const k of Object.keys(constants)) {
+      if (!info.overrides.has(k)) throw new Error(`kernel '${info.name}' has no override constant '${k}'`);
+    }
+    const layout = this.device.createBindGroupLayout({
+      label: info.name,
+      entries: info.bindings.map((b) => ({ binding: b.binding, visibility: COMPUTE_STAGE, buffer: { type: b.kind } })),
+    });
+    const module = this.device.createShaderModule({ code: info.source, label: info.name });
+    const pipeline = this.device.createComputePipeline({
+      label: info.name,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: info.entryPoint, ...(constants ? { constants } : {}) },
+    });
+    p = { pipeline, layout };
+    this.pipelines.set(key, p);
+    return p;
+  }
+}
+
+function floatBits(x: number): number {
+  const f = new Float32Array([x]);
+  return new Uint32Array(f.buffer)[0]!;
+}
+
+async function describeAdapter(adapter: GPUAdapter | undefined, device: GPUDevice): Promise<string> {
+  const info = (adapter?.info ?? (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo) as GPUAdapterInfo | undefined;
+  if (!info) return 'unknown adapter';
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
+  return parts.length ? [...new Set(parts)].join(' / ') : 'unknown adapter';
+}
+
+export { kernelInfo };

@@ -1,0 +1,58 @@
+// Shared test helpers: one engine per test file, seeded random inputs, poisoned outputs and tolerant comparison.
+import { createEngine } from '../src/node/create.js';
+import type { Engine } from '../src/pipeline/engine.js';
+
+let shared: Engine | null = null;
+/** One engine per test process, disposed when the process's tests end. */
+export async function getEngine(t?: { teardown(fn: () => void): void }): Promise<Engine> {
+  if (!shared || shared.isDisposed) {
+    shared = await createEngine();
+    process.once('beforeExit', () => shared?.dispose());
+  }
+  void t;
+  return shared;
+}
+
+/** mulberry32: a small seeded PRNG so failures can be replayed (seed printed by the tests). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randn(r: () => number): number {
+  const u = Math.max(r(), 1e-12), v = r();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+export function randomF32(r: () => number, n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = randn(r) * scale;
+  return a;
+}
+
+/** A seed that differs per run (fresh random inputs), printed so a failure can be replayed with SEED=. */
+export function freshSeed(): number {
+  const s = process.env.SEED ? Number(process.env.SEED) : (Date.now() ^ (process.pid << 8)) >>> 0;
+  return s;
+}
+
+/** The float NaN pattern used to poison output buffers so unwritten elements show up. */
+export const POISON_F32 = NaN;
+export const POISON_U32 = 0xdeadbeef;
+
+/** max |a - b| / (atol + rtol * |b|) over all elements; <= 1 means within tolerance. Reports the worst index. */
+export function compare(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: number): { ok: boolean; worst: number; at: number; got: number; want: number } {
+  if (a.length !== b.length) return { ok: false, worst: Infinity, at: -1, got: a.length, want: b.length };
+  let worst = 0, at = -1;
+  for (let i = 0; i < a.length; i++) {
+    const err = Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!));
+    if (!(err <= worst)) { worst = Number.isNaN(err) ? Infinity : err; at = i; if (worst === Infinity) break; }
+  }
+  return { ok: worst <= 1, worst, at, got: at >= 0 ? a[at]! : 0, want: at >= 0 ? b[at]! : 0 };
+}
