@@ -1,0 +1,64 @@
+// Plain data that describes a trained IVFPQ index: what the file formats read and write and what the GPU
+// index uploads. Host-side, typed arrays only, no GPU objects.
+
+export type Metric = 'ip' | 'l2';
+
+export interface IvfPqData {
+  metric: Metric;
+  /** vector dimension (after the rotation, which is square) */
+  dim: number;
+  /** number of IVF lists */
+  nlist: number;
+  /** number of PQ sub-quantizers; dim % m === 0 */
+  m: number;
+  /** bits per PQ code: 8 or 4; ksub = 1 << bits codewords per sub-space */
+  bits: number;
+  /** optional learned rotation A (dim x dim, row-major): vectors are transformed as y = A x before IVF/PQ */
+  rotation: Float32Array | null;
+  /** IVF centroids, nlist x dim row-major */
+  centroids: Float32Array;
+  /** PQ codebooks, m x ksub x (dim / m) row-major; they quantize residuals x - centroid (as Faiss IndexIVFPQ) */
+  codebooks: Float32Array;
+  /** inverted lists, concatenated: vectors of list l are rows listOffsets[l] .. listOffsets[l+1]-1 */
+  listOffsets: Uint32Array; // length nlist + 1
+  /** PQ codes, codeSize = ceil(m * bits / 8) bytes per vector, packed as Faiss packs them (LSB first) */
+  codes: Uint8Array; // ntotal * codeSize
+  /** user ids of the vectors, in list order (non-negative int32) */
+  ids: Int32Array; // ntotal
+}
+
+export function codeSize(m: number, bits: number): number {
+  return Math.ceil((m * bits) / 8);
+}
+
+export function ntotal(d: IvfPqData): number {
+  return d.listOffsets[d.nlist]!;
+}
+
+export interface SearchResult {
+  /** nq x k ids, row-major; -1 where fewer than k results exist */
+  ids: Int32Array;
+  /** nq x k scores: inner products (descending) or squared L2 distances (ascending); NaN where no result */
+  scores: Float32Array;
+  k: number;
+  nq: number;
+}
+
+/** Progress report of long work: phase, done/total units, rate and ETA. */
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+  /** units per second */
+  rate: number;
+  /** seconds left, estimated */
+  eta: number;
+  /** free-form extra values, e.g. loss and validation recall */
+  info?: Record<string, number>;
+}
+
+export interface LongWorkOptions {
+  onProgress?: (p: Progress) => void;
+  /** cancels the work; it throws an AbortError and leaves the index as it was */
+  signal?: AbortSignal;
+}
