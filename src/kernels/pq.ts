@@ -1,0 +1,50 @@
+import type { Engine } from '../pipeline/engine.js';
+import { assignNearest } from './kmeans.js';
+import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
+
+/** number of u32 words holding one vector's packed code (codeSize = ceil(m*bits/8) bytes, padded to 4) */
+export function wordsPerVector(m: number, bits: number): number {
+  return Math.ceil(Math.ceil((m * bits) / 8) / 4);
+}
+
+/** Temporary per-chunk memory of pqEncode (codes and distances, n x m each) is kept under this many bytes. */
+const TEMP_CAP = 32 << 20;
+
+/**
+ * PQ-encodes n residual vectors (n x (m*dsub)) with codebooks m x ksub x dsub (ksub = 1<<bits, bits 8 or 4):
+ * code of sub-space j = nearest codeword (squared L2, ties -> lowest). Writes packed codes, n x wordsPerVector
+ * u32 words, byte layout identical to Faiss's (8-bit: byte j = code j; 4-bit: code j in bits 4j..4j+3 of the
+ * byte stream, LSB first), unused padding bytes zero.
+ * Like Faiss's ProductQuantizer::compute_codes, it is an L2 nearest-codeword search per sub-space: it runs the
+ * tiled `kmeans_assign` kernel with the m sub-spaces as groups, then `pq_pack`; rows are chunked.
+ */
+export function pqEncode(engine: Engine, x: Buf, codebooks: Buf, out: Buf, n: number, m: number, bits: number, dsub: number): void {
+  if (bits !== 8 && bits !== 4) throw new Error(`pqEncode: bits must be 8 or 4, got ${bits}`);
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(m) || m < 1 || !Number.isInteger(dsub) || dsub < 1) {
+    throw new Error(`pqEncode: bad sizes n=${n} m=${m} dsub=${dsub}`);
+  }
+  if (n === 0) return;
+  const ksub = 1 << bits;
+  const words = wordsPerVector(m, bits);
+  need(x, n * m * dsub * 4, 'pqEncode: x');
+  need(codebooks, m * ksub * dsub * 4, 'pqEncode: codebooks');
+  need(out, n * words * 4, 'pqEncode: out');
+  const R = Math.min(rowsPerChunk(engine, [m * dsub * 4, m * 4, words * 4], 'pqEncode', TEMP_CAP), Math.ceil(n / 64) * 64);
+  const codes = engine.buffer(R * m * 4, 'pq codes (unpacked)');
+  const dist = engine.buffer(R * m * 4, 'pq distances');
+  try {
+    for (let r0 = 0; r0 < n; r0 += R) {
+      const rows = Math.min(R, n - r0);
+      assignNearest(engine, sub(x, r0 * m * dsub * 4, rows * m * dsub * 4), codebooks, codes, dist, rows, m, ksub, dsub, 1);
+      engine.dispatch('pq_pack', {
+        bindings: { codes, out: sub(out, r0 * words * 4, rows * words * 4) },
+        params: { n: rows, m, bits, words },
+        workgroups: Math.ceil((rows * words) / 256),
+      });
+    }
+  } finally {
+    engine.flush(); // submit before the temporaries are destroyed
+    codes.dispose();
+    dist.dispose();
+  }
+}
