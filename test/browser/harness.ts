@@ -1,0 +1,85 @@
+// In-page test harness: runs the kernel reference tests inside a browser page, against the browser bundle
+// (dist/browser/distill-vq.js; the import of src/browser.js below is rewritten to that file when
+// test/browser/run.mjs bundles this harness). Results go to `window.__dvqResults` (a promise of
+// {name, ok, detail}[]) for the Node runner, and are also listed on the page.
+import { createEngine, type Engine } from '../../src/browser.js';
+import { rng } from '../helpers.js';
+
+export interface CaseResult { name: string; ok: boolean; detail: string }
+
+/** One browser test: `run` returns a detail line on success and throws (or returns ok:false) on failure. */
+export interface BrowserCase {
+  name: string;
+  run(engine: Engine, r: () => number, seed: number): Promise<string | { ok: boolean; detail: string }>;
+}
+
+/** Collects the result lines of one case, so a case can check several sizes and report each. */
+export class Checks {
+  readonly lines: string[] = [];
+  failed = 0;
+  check(ok: boolean, msg: string): void {
+    this.lines.push(`${ok ? 'ok' : 'FAIL'} ${msg}`);
+    if (!ok) this.failed++;
+  }
+  result(): { ok: boolean; detail: string } {
+    return { ok: this.failed === 0 && this.lines.length > 0, detail: this.lines.length ? this.lines.join('\n') : 'no checks ran' };
+  }
+}
+
+function seedFromUrl(): number {
+  const s = new URLSearchParams(globalThis.location?.search ?? '').get('seed');
+  if (s !== null && s !== '' && Number.isFinite(Number(s))) return Number(s) >>> 0;
+  return (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) >>> 0;
+}
+
+function show(r: CaseResult): void {
+  const doc = globalThis.document;
+  const list = doc?.getElementById('results');
+  if (!list) return;
+  const li = doc.createElement('li');
+  li.className = r.ok ? 'ok' : 'fail';
+  li.textContent = `${r.ok ? 'PASS' : 'FAIL'} ${r.name}\n${r.detail}`;
+  list.appendChild(li);
+}
+
+/** Runs the given case modules (each exports `cases: BrowserCase[]`) on one engine, one case at a time. */
+export async function runAll(modules: { cases: BrowserCase[] }[]): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  const seed = seedFromUrl();
+  const only = new URLSearchParams(globalThis.location?.search ?? '').get('only');
+  let engine: Engine;
+  try {
+    engine = await createEngine();
+  } catch (e) {
+    const r = { name: 'createEngine', ok: false, detail: String((e as Error).message ?? e) };
+    show(r);
+    return [r];
+  }
+  const head = { name: 'adapter', ok: true, detail: `${engine.adapterName}; seed ${seed}` };
+  results.push(head); show(head);
+  for (const m of modules) for (const c of m.cases) {
+    if (only && !c.name.includes(only)) continue;
+    const t0 = performance.now();
+    let res: CaseResult;
+    try {
+      const out = await c.run(engine, rng(seed ^ hash(c.name)), seed);
+      const o = typeof out === 'string' ? { ok: true, detail: out } : out;
+      res = { name: c.name, ok: o.ok, detail: `${o.detail}\n(seed ${seed}, ${(performance.now() - t0).toFixed(0)} ms)` };
+    } catch (e) {
+      res = { name: c.name, ok: false, detail: `threw: ${(e as Error).stack ?? e} (seed ${seed})` };
+    }
+    results.push(res); show(res);
+    console.log(`[dvq-test] ${res.ok ? 'PASS' : 'FAIL'} ${res.name}`);
+  }
+  const leaked = engine.liveBuffers;
+  const leak = { name: 'no leaked GPU buffers after all cases', ok: leaked === 0, detail: `${leaked} live buffers, ${engine.liveBytes} bytes` };
+  results.push(leak); show(leak);
+  engine.dispose();
+  return results;
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// Browser test runner (npm run test:browser): bundles the library (dist/browser/distill-vq.js) and the in-page
+// harness with every test/browser/cases/*.ts, serves the repository on 127.0.0.1 (random free port), drives
+// headless Chromium (/usr/bin/chromium, WebGPU on its SwiftShader adapter) with playwright-core, runs the
+// kernel reference tests IN THE PAGE, then checks the demo page (adapter shown, errors shown on the page when
+// WebGPU is missing) and saves a screenshot to bench/results/browser-demo.png.
+// Prints one line per result and `browser: N passed, M failed`; exits non-zero on any failure or page error.
+// Env: SEED=n replays a run's random inputs; ONLY=text runs the matching cases; CHROMIUM=path; HEADFUL=1.
+import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { chromium } from 'playwright-core';
+import { bundleForBrowser } from '../../scripts/build-browser.mjs';
+import { serve, repoRoot } from '../../examples/browser/serve.mjs';
+import { execFileSync } from 'node:child_process';
+
+const t0 = Date.now();
+const CASES_DIR = join(repoRoot, 'test', 'browser', 'cases');
+const LIB_URL = '/dist/browser/distill-vq.js';
+export const CHROMIUM_FLAGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+const PAGE_TIMEOUT_MS = 90_000;
+
+const results = [];
+const record = (name, ok, detail = '') => {
+  results.push({ name, ok, detail });
+  const lines = String(detail).split('\n').filter((l) => l.length);
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
+  for (const l of lines) if (!ok || !l.startsWith('ok ')) console.log(`     ${l}`);
+};
+
+// 1. Bundles: the library exactly as users get it, then the harness linked to it (not a second copy).
+execFileSync(process.execPath, [join(repoRoot, 'scripts', 'gen-shaders.mjs')], { stdio: 'inherit' });
+const caseFiles = readdirSync(CASES_DIR).filter((f) => f.endsWith('.ts')).sort();
+const linkToBundle = {
+  name: 'link-harness-to-bundle',
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)src\/browser(\.js|\.ts)?$/ }, () => ({ path: LIB_URL, external: true }));
+    // test/helpers.ts and other test files may import Node-only things (the Node engine factory, node:fs for
+    // data files) that the page never calls: for importers under test/ only, they become empty CommonJS stubs.
+    // The library (src/) gets no such pass: a Node-only import there still fails the build.
+    b.onResolve({ filter: /^node:|(^|\/)src\/node\/|^webgpu$/ }, (a) => {
+      const importer = a.importer || a.resolveDir;
+      if (!importer.startsWith(join(repoRoot, 'test') + '/')) return undefined;
+      return { path: a.path, namespace: 'node-stub' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (a) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, k) => k === '__esModule' ? false : () => { throw new Error('${a.path}: Node-only, not available in the browser'); } });`,
+      loader: 'js',
+    }));
+  },
+};
+try {
+  await bundleForBrowser('src/browser.ts', 'dist/browser/distill-vq.js');
+  record('bundle dist/browser/distill-vq.js (platform browser, no Node-only imports)', true);
+  const entry = [
+    "import { runAll } from './harness.js';",
+    ...caseFiles.map((f, i) => `import * as c${i} from './cases/${f.replace(/\.ts$/, '.js')}';`),
+    `export const results = runAll([${caseFiles.map((_, i) => `c${i}`).join(', ')}]);`,
+  ].join('\n');
+  await bundleForBrowser({ contents: entry, resolveDir: join(repoRoot, 'test', 'browser') }, 'dist/browser/test/harness-entry.js', { plugins: [linkToBundle] });
+} catch (e) {
+  record('bundle for the browser', false, (e.errors ?? []).map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`).join('\n') || String(e));
+  finish();
+}
+
+// Every kernel wrapper must have a browser case (test/browser/cases/<kernel>.ts).
+// (a kernel wrapper is a src/kernels/*.ts file that dispatches; helpers such as row-chunks.ts are not)
+const kernels = readdirSync(join(repoRoot, 'src', 'kernels')).filter((f) => f.endsWith('.ts'))
+  .filter((f) => /\.dispatch\(/.test(readFileSync(join(repoRoot, 'src', 'kernels', f), 'utf8'))).map((f) => basename(f, '.ts'));
+const covered = new Set(caseFiles.map((f) => basename(f, '.ts')));
+const missing = kernels.filter((k) => !covered.has(k));
+record(`every kernel has a browser case (${kernels.join(', ')})`, missing.length === 0,
+  missing.length ? `missing test/browser/cases/{${missing.join(',')}}.ts` : '');
+
+// 2. Server and browser.
+const server = await serve();
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: !process.env.HEADFUL,
+    args: CHROMIUM_FLAGS,
+  });
+} catch (e) {
+  record('launch chromium', false, e.message);
+  await server.close();
+  finish();
+}
+
+/** Opens a page and collects what went wrong on it: uncaught errors, console errors, failed requests. */
+async function openPage(context, path) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  const q = new URLSearchParams();
+  if (process.env.SEED) q.set('seed', process.env.SEED);
+  if (process.env.ONLY) q.set('only', process.env.ONLY);
+  await page.goto(`${server.url}${path}${q.size ? `?${q}` : ''}`);
+  return { page, problems };
+}
+
+try {
+  // 3. Kernel reference tests in the page.
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const { page, problems } = await openPage(ctx, '/test/browser/index.html');
+  let list;
+  try {
+    list = await Promise.race([
+      page.evaluate(() => window.__dvqResults),
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`no results after ${PAGE_TIMEOUT_MS / 1000} s`)), PAGE_TIMEOUT_MS)),
+    ]);
+  } catch (e) {
+    list = [{ name: 'page test results', ok: false, detail: e.message }];
+  }
+  for (const r of list) record(`[page] ${r.name}`, r.ok, r.detail);
+  record('[page] no page errors', problems.length === 0, problems.join('\n'));
+  await page.close();
+
+  // 4. Demo page: loads, shows the adapter, no errors; screenshot for people to look at.
+  const demo = await openPage(ctx, '/examples/browser/index.html');
+  let adapter = '';
+  try {
+    await demo.page.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.state === 'error', null, { timeout: 30_000 });
+    adapter = await demo.page.textContent('#adapter');
+    const state = await demo.page.evaluate(() => document.body.dataset.state);
+    const err = await demo.page.textContent('#error');
+    record('[demo] loads and shows the adapter', state === 'ready' && !!adapter && !/detecting/i.test(adapter), `adapter: ${adapter}${err ? `; error shown: ${err}` : ''}`);
+    for (const tab of ['train', 'benchmarks', 'search']) {
+      await demo.page.click(`[data-tab="${tab}"]`);
+      const visible = await demo.page.isVisible(`#panel-${tab}`);
+      record(`[demo] tab ${tab} opens`, visible, visible ? '' : `#panel-${tab} is hidden after clicking its tab`);
+    }
+    mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
+    await demo.page.screenshot({ path: join(repoRoot, 'bench', 'results', 'browser-demo.png'), fullPage: true });
+  } catch (e) {
+    record('[demo] loads and shows the adapter', false, e.message);
+  }
+  record('[demo] no page errors', demo.problems.length === 0, demo.problems.join('\n'));
+  await ctx.close();
+
+  // 5. Demo page without WebGPU: the error must be shown on the page, not only in the console.
+  const bare = await browser.newContext();
+  await bare.addInitScript(() => { Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }); });
+  const nogpu = await openPage(bare, '/examples/browser/index.html');
+  try {
+    await nogpu.page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 15_000 });
+    const err = (await nogpu.page.textContent('#error')) ?? '';
+    const shown = await nogpu.page.isVisible('#error');
+    record('[demo] without navigator.gpu it shows "this browser has no WebGPU" on the page', shown && err.includes('this browser has no WebGPU'), err);
+  } catch (e) {
+    record('[demo] without navigator.gpu it shows "this browser has no WebGPU" on the page', false, e.message);
+  }
+  await bare.close();
+} finally {
+  await browser.close();
+  await server.close();
+}
+finish();
+
+function finish() {
+  const passed = results.filter((r) => r.ok).length, failed = results.length - passed;
+  console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
