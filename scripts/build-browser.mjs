@@ -13,22 +13,28 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const quiet = args.includes('--quiet');
 
-/** Bundles one entry for browsers; throws (with esbuild's messages) on any Node-only import. */
-export async function bundleForBrowser(entry, outfile, { minify = false } = {}) {
+/**
+ * Bundles one entry for browsers; throws (with esbuild's messages) on any Node-only import.
+ * `entry` is a path (relative to the repo) or { contents, resolveDir } for generated code; `plugins` run
+ * before the Node-only guard (the browser test runner uses them to link its harness to the library bundle).
+ */
+export async function bundleForBrowser(entry, outfile, { minify = false, plugins = [] } = {}) {
   const NODE_ONLY = /^(node:|webgpu$|fs$|os$|path$|url$|child_process$|worker_threads$)/;
   const guard = {
     name: 'no-node-only',
     setup(b) {
       b.onResolve({ filter: /.*/ }, (a) => {
         if (NODE_ONLY.test(a.path)) {
-          return { errors: [{ text: `Node-only import '${a.path}' in ${relative(root, a.importer)} cannot go into the browser bundle` }] };
+          return { errors: [{ text: `Node-only import '${a.path}' in ${relative(root, a.importer || a.resolveDir)} cannot go into the browser bundle` }] };
         }
         return undefined;
       });
     },
   };
   return build({
-    entryPoints: [resolve(root, entry)],
+    ...(typeof entry === 'string'
+      ? { entryPoints: [resolve(root, entry)] }
+      : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir, sourcefile: 'generated-entry.ts', loader: 'ts' } }),
     outfile: resolve(root, outfile),
     bundle: true,
     format: 'esm',
@@ -38,7 +44,7 @@ export async function bundleForBrowser(entry, outfile, { minify = false } = {}) 
     minify,
     metafile: true,
     logLevel: 'silent',
-    plugins: [guard],
+    plugins: [...plugins, guard],
   });
 }
 
