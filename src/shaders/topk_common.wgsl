@@ -1,0 +1,101 @@
+// Library (no entry point): a streaming top-K selection held by one workgroup. It is prepended to the
+// kernels that select (topk_select, adc_scan); they offer candidates in rounds and call tk_reduce.
+//
+// A candidate is a pair (key, pos): key is an order-preserving u32 image of the score where larger is
+// better (tk_key), pos a u32 position where lower wins ties. NaN scores get key 0 (rank last among real
+// candidates); padding is (0, 0xffffffff), which ranks after everything real.
+//
+// Rounds: every invocation offers up to PER candidates; a candidate enters the buffer only if it beats the
+// current K-th best (thrKey, thrPos). Before a round that could overflow the buffer (CAP >= K + WG * PER),
+// tk_reduce ranks the held candidates by counting (no sort network, two barriers) and keeps the best K,
+// sorted best-first, in ckey/cpos[0..K).
+override WG: u32 = 64u;    // workgroup size
+override K: u32 = 16u;     // how many to keep
+override PER: u32 = 4u;    // candidates offered per invocation per round
+override CAP: u32 = 320u;  // candidate buffer size, >= K + WG * PER
+
+var<workgroup> ckey: array<u32, CAP>;
+var<workgroup> cpos: array<u32, CAP>;
+var<workgroup> nkey: array<u32, K>;
+var<workgroup> npos: array<u32, K>;
+var<workgroup> ccount: atomic<u32>;
+var<workgroup> thrKey: u32;
+var<workgroup> thrPos: u32;
+
+const TK_NONE: u32 = 0xffffffffu;
+
+/** Order-preserving key of a score: larger key = better. -0 and +0 are equal; NaN is 0 (last). */
+fn tk_key(v: f32, largest: bool) -> u32 {
+  var u = bitcast<u32>(v);
+  if ((u & 0x7fffffffu) > 0x7f800000u) { return 0u; }
+  if (u == 0x80000000u) { u = 0u; }
+  var o = select(u | 0x80000000u, ~u, (u & 0x80000000u) != 0u);
+  if (!largest) { o = ~o; }
+  return o;
+}
+
+/** The bits of the score a key came from (key 0 is NaN; padding is handled by the caller). */
+fn tk_value_bits(o: u32, largest: bool) -> u32 {
+  if (o == 0u) { return 0x7fc00000u; }
+  var x = o;
+  if (!largest) { x = ~x; }
+  return select(~x, x & 0x7fffffffu, (x & 0x80000000u) != 0u);
+}
+
+fn tk_better(ak: u32, ap: u32, bk: u32, bp: u32) -> bool {
+  return ak > bk || (ak == bk && ap < bp);
+}
+
+fn tk_init(lid: u32) {
+  if (lid == 0u) {
+    atomicStore(&ccount, 0u);
+    thrKey = 0u;
+    thrPos = TK_NONE;
+  }
+  workgroupBarrier();
+}
+
+/** Adds a candidate if it beats the current threshold (tk and tp: this invocation's copy of it). */
+fn tk_offer(key: u32, pos: u32, tk: u32, tp: u32) {
+  if (tk_better(key, pos, tk, tp)) {
+    let slot = atomicAdd(&ccount, 1u);
+    ckey[slot] = key;
+    cpos[slot] = pos;
+  }
+}
+
+/** Keeps the best min(n, K) of the n held candidates, sorted best-first, and updates the threshold. */
+fn tk_reduce(lid: u32, n: u32) {
+  for (var i = lid; i < n; i += WG) {
+    let a = ckey[i];
+    let ap = cpos[i];
+    var rank = 0u;
+    for (var j = 0u; j < n; j++) {
+      let b = ckey[j];
+      let bp = cpos[j];
+      rank += select(0u, 1u, b > a || (b == a && (bp < ap || (bp == ap && j < i))));
+    }
+    if (rank < K) { nkey[rank] = a; npos[rank] = ap; }
+  }
+  workgroupBarrier();
+  let m = min(n, K);
+  for (var i = lid; i < m; i += WG) { ckey[i] = nkey[i]; cpos[i] = npos[i]; }
+  if (lid == 0u) {
+    atomicStore(&ccount, m);
+    if (m == K) { thrKey = nkey[K - 1u]; thrPos = npos[K - 1u]; }
+  }
+  workgroupBarrier();
+}
+
+/** Makes room for one more round: reduces when the next round could overflow the buffer. */
+fn tk_round(lid: u32) {
+  let n = workgroupUniformLoad(&ccount);
+  if (n + WG * PER > CAP) { tk_reduce(lid, n); }
+}
+
+/** The final reduce: afterwards ckey/cpos[0..returned) hold the best, sorted best-first. */
+fn tk_finish(lid: u32) -> u32 {
+  let n = workgroupUniformLoad(&ccount);
+  tk_reduce(lid, n);
+  return min(n, K);
+}

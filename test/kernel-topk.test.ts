@@ -1,0 +1,87 @@
+import t from 'tap';
+import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './helpers.js';
+import { topk } from '../src/kernels/topk.js';
+import { topkRef } from './reference/topk.js';
+
+type Kind = 'normal' | 'ties' | 'special';
+
+function makeValues(r: () => number, count: number, kind: Kind): Float32Array {
+  const a = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    if (kind === 'normal') a[i] = randn(r);
+    else if (kind === 'ties') a[i] = Math.floor(r() * 5) - 2;
+    else {
+      const u = r();
+      a[i] = u < 0.05 ? NaN : u < 0.1 ? Infinity : u < 0.15 ? -Infinity : u < 0.2 ? -0 : u < 0.4 ? 1 : randn(r);
+    }
+  }
+  return a;
+}
+
+function sameF(a: number, b: number): boolean {
+  return (Number.isNaN(a) && Number.isNaN(b)) || a === b;
+}
+
+async function check(t: Tap.Test, seed: number, rows: number, n: number, k: number, largest: boolean, kind: Kind, withMap: boolean) {
+  const engine = await getEngine();
+  const r = rng(seed + rows * 7919 + n * 31 + k * 3 + (largest ? 1 : 0));
+  const vals = makeValues(r, rows * n, kind);
+  const map = withMap ? Int32Array.from({ length: n }, () => Math.floor(r() * 1e6) - 1000) : undefined;
+  const live = engine.liveBuffers;
+  const vb = engine.upload(vals.length ? vals : new Float32Array(1));
+  const mb = map ? engine.upload(map.length ? map : new Int32Array(1)) : undefined;
+  const ov = engine.upload(new Float32Array(rows * k).fill(POISON_F32));
+  const oi = engine.upload(new Uint32Array(rows * k).fill(POISON_U32));
+  topk(engine, vb, ov, oi, rows, n, k, largest, mb);
+  const gv = await engine.read(ov, Float32Array);
+  const gi = await engine.read(oi, Int32Array);
+  const want = topkRef(vals, rows, n, k, largest, map);
+  let bad = -1;
+  for (let i = 0; i < rows * k; i++) {
+    if (!sameF(gv[i]!, want.values[i]!) || gi[i] !== want.indices[i]) { bad = i; break; }
+  }
+  const what = `seed ${seed} rows=${rows} n=${n} k=${k} ${largest ? 'largest' : 'smallest'} ${kind}${map ? ' indexMap' : ''}`;
+  t.equal(bad, -1, bad < 0 ? what : `${what}: first mismatch at ${bad}: got (${gv[bad]}, ${gi[bad]}) want (${want.values[bad]}, ${want.indices[bad]})`);
+  vb.dispose(); mb?.dispose(); ov.dispose(); oi.dispose();
+  t.equal(engine.liveBuffers, live, `${what}: temporaries released`);
+}
+
+t.test('topk matches the reference: awkward n, k, both directions, ties, NaN/inf, indexMap', async (t) => {
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  for (const k of [1, 7, 100, 1024]) {
+    const ns = [...new Set([1, k - 1, k, k + 1, 1000])].filter((n) => n >= 0);
+    for (const n of ns) {
+      for (const largest of [true, false]) {
+        const kind: Kind = n % 3 === 0 ? 'ties' : n % 3 === 1 ? 'special' : 'normal';
+        await check(t, seed, 3, n, k, largest, kind, n === 1000 && largest);
+      }
+    }
+  }
+});
+
+t.test('topk over long rows (multi-pass merge)', async (t) => {
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  for (const k of [1, 7, 100, 1024]) {
+    await check(t, seed, 2, 70000, k, k % 2 === 0, k === 100 ? 'ties' : 'normal', k === 7);
+  }
+  await check(t, seed, 1, 70000, 100, false, 'special', false);
+});
+
+t.test('topk with many short rows', async (t) => {
+  const seed = freshSeed();
+  await check(t, seed, 300, 50, 7, true, 'ties', false);
+  await check(t, seed, 257, 256, 32, false, 'normal', true);
+});
+
+t.test('topk rejects bad arguments with clear errors', async (t) => {
+  const engine = await getEngine();
+  const b = engine.buffer(64), o = engine.buffer(64), i = engine.buffer(64);
+  t.throws(() => topk(engine, b, o, i, 1, 4, 0, true), /k must be an integer in \[1, 1024\]/);
+  t.throws(() => topk(engine, b, o, i, 1, 4, 2000, true), /k must be/);
+  t.throws(() => topk(engine, b, o, i, 2, 40, 4, true), /values holds 64 bytes, needs at least 320/);
+  t.throws(() => topk(engine, b, o, i, 1, 4, 40, true), /outValues holds/);
+  t.throws(() => topk(engine, b, o, i, 1.5, 4, 4, true), /rows must be a non-negative integer/);
+  b.dispose(); o.dispose(); i.dispose();
+});
