@@ -28,7 +28,7 @@ export function selectionConstants(engine: Engine, k: number): { WG: number; K: 
 
 /** The WGSL of a selecting kernel: the shared selection library followed by the kernel itself. */
 export function selectingSource(name: 'topk_select' | 'adc_scan'): string {
-  return shaderSources.topk_common + '\n' + shaderSources[name];
+  return shaderSources.topk_common + '\n' + (shaderSources as Record<string, string>)[name]!;
 }
 
 export function checkK(k: number, what: string): void {
