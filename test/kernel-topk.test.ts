@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './helpers.js';
 import { topk } from '../src/kernels/topk.js';
 import { topkRef } from './reference/topk.js';
@@ -22,7 +22,7 @@ function sameF(a: number, b: number): boolean {
   return (Number.isNaN(a) && Number.isNaN(b)) || a === b;
 }
 
-async function check(t: { equal(a: unknown, b: unknown, msg?: string): unknown }, seed: number, rows: number, n: number, k: number, largest: boolean, kind: Kind, withMap: boolean) {
+async function check(t: Test, seed: number, rows: number, n: number, k: number, largest: boolean, kind: Kind, withMap: boolean) {
   const engine = await getEngine();
   const r = rng(seed + rows * 7919 + n * 31 + k * 3 + (largest ? 1 : 0));
   const vals = makeValues(r, rows * n, kind);
