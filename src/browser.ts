@@ -39,6 +39,18 @@ export function hasWebGpu(): boolean {
   return !!(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
 }
 
+// Everything below is browser-safe (no Node imports); the Node-only parts (src/node, src/io/*-node.ts,
+// src/io/ivfpq-file.ts) stay out.
 export * from './pipeline/index.js';
 export * from './ivfpq/types.js';
+export * from './ivfpq/format.js';
+export * from './io/vectors.js';
+export * from './io/demo-data.js';
 export * from './kernels/scores.js';
+export * from './kernels/topk.js';
+export * from './kernels/adc.js';
+export * from './kernels/kmeans.js';
+export * from './kernels/pq.js';
+export * from './kernels/residuals.js';
+// several kernel modules re-export the same buffer-or-slice type; name it once here
+export type { Buf } from './kernels/row-chunks.js';

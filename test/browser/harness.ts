@@ -1,9 +1,13 @@
-// In-page test harness: runs the kernel reference tests inside a browser page, against the browser bundle
-// (dist/browser/distill-vq.js; the import of src/browser.js below is rewritten to that file when
-// test/browser/run.mjs bundles this harness). Results go to `window.__dvqResults` (a promise of
-// {name, ok, detail}[]) for the Node runner, and are also listed on the page.
+// In-page test harness. It runs, inside a browser page and against the browser bundle
+// (dist/browser/distill-vq.js; imports of src/ are rewritten to that file by test/browser/run.mjs):
+//  1. the Node kernel test files themselves (test/kernel-*.test.ts, bundled one by one with a tap stand-in,
+//     test/browser/tap-shim.ts): the same float64 references, fresh seeds, poisoned outputs;
+//  2. browser-only cases (test/browser/cases/*.ts).
+// Results go to `window.__dvqResults` (a promise of {name, ok, detail}[]) for the Node runner, and are also
+// listed on the page.
 import { createEngine, type Engine } from '../../src/browser.js';
 import { rng } from '../helpers.js';
+import { T, runTest, queue } from './tap-shim.js';
 
 export interface CaseResult { name: string; ok: boolean; detail: string }
 
@@ -42,8 +46,37 @@ function show(r: CaseResult): void {
   list.appendChild(li);
 }
 
-/** Runs the given case modules (each exports `cases: BrowserCase[]`) on one engine, one case at a time. */
-export async function runAll(modules: { cases: BrowserCase[] }[]): Promise<CaseResult[]> {
+/** Imports one bundled Node test file and runs its top-level tests (one result per t.test). */
+async function runTestFile(url: string, only: string | null): Promise<CaseResult[]> {
+  const file = url.replace(/^.*\//, '').replace(/\.js$/, '.ts');
+  queue.tests = [];
+  try {
+    await import(url);
+  } catch (e) {
+    return [{ name: file, ok: false, detail: `could not load it in the browser: ${(e as Error).message ?? e}` }];
+  }
+  const out: CaseResult[] = [];
+  for (const q of queue.tests.splice(0)) {
+    const name = `${file}: ${q.name}`;
+    if (only && !name.includes(only)) continue;
+    const t = new T(q.name);
+    const t0 = performance.now();
+    await runTest(t, q.fn);
+    const bad = t.assertions.filter((a) => !a.ok);
+    const ok = t.assertions.length > 0 && bad.length === 0;
+    const detail = t.assertions.length === 0 ? 'no assertions ran'
+      : `${t.assertions.length - bad.length}/${t.assertions.length} assertions passed` + (bad.length ? '\n' + bad.slice(0, 10).map((a) => `FAIL ${a.msg}`).join('\n') : '');
+    out.push({ name, ok, detail: `${detail}\n(${(performance.now() - t0).toFixed(0)} ms)` });
+  }
+  if (!out.length && !only) out.push({ name: file, ok: false, detail: 'no t.test() registered' });
+  return out;
+}
+
+/**
+ * Runs the bundled Node test files (URLs) and the browser case modules (each exports `cases: BrowserCase[]`)
+ * on one shared engine, one at a time.
+ */
+export async function runAll(testFiles: string[], modules: { cases: BrowserCase[] }[]): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const seed = seedFromUrl();
   const only = new URLSearchParams(globalThis.location?.search ?? '').get('only');
@@ -57,6 +90,17 @@ export async function runAll(modules: { cases: BrowserCase[] }[]): Promise<CaseR
   }
   const head = { name: 'adapter', ok: true, detail: `${engine.adapterName}; seed ${seed}` };
   results.push(head); show(head);
+  // the Node tests' getEngine() (through test/browser/node-create-stub.ts) gets this engine
+  (globalThis as unknown as { __dvqEngine: () => Promise<Engine> }).__dvqEngine = async () => {
+    if (engine.isDisposed) engine = await createEngine();
+    return engine;
+  };
+  for (const url of testFiles) {
+    for (const res of await runTestFile(url, only)) {
+      results.push(res); show(res);
+      console.log(`[dvq-test] ${res.ok ? 'PASS' : 'FAIL'} ${res.name}`);
+    }
+  }
   for (const m of modules) for (const c of m.cases) {
     if (only && !c.name.includes(only)) continue;
     const t0 = performance.now();

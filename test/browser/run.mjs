@@ -7,7 +7,8 @@
 // Prints one line per result and `browser: N passed, M failed`; exits non-zero on any failure or page error.
 // Env: SEED=n replays a run's random inputs; ONLY=text runs the matching cases; CHROMIUM=path; HEADFUL=1.
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { join, basename, sep, resolve as resolvePath } from 'node:path';
+import { build as esbuild } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { bundleForBrowser } from '../../scripts/build-browser.mjs';
 import { serve, repoRoot } from '../../examples/browser/serve.mjs';
@@ -31,17 +32,30 @@ const record = (name, ok, detail = '') => {
 // 1. Bundles: the library exactly as users get it, then the harness linked to it (not a second copy).
 execFileSync(process.execPath, [join(repoRoot, 'scripts', 'gen-shaders.mjs')], { stdio: 'inherit' });
 const caseFiles = readdirSync(CASES_DIR).filter((f) => f.endsWith('.ts')).sort();
+// The Node kernel test files run in the page too (same references, same assertions).
+const NODE_TESTS = readdirSync(join(repoRoot, 'test')).filter((f) => /^kernel-.*\.test\.ts$/.test(f)).sort();
+const TEST_OUT = 'dist/browser/test';
+const kernelsTested = new Set();
+const srcDir = join(repoRoot, 'src') + sep, testDir = join(repoRoot, 'test') + sep;
+/** Links test code to the library bundle: imports of src/ from test/ become imports of the bundle (not a
+ *  second copy), the Node engine factory becomes the page's engine, tap becomes the shim, and Node-only
+ *  modules imported by test helpers become stubs that throw if called (the page never calls them). The
+ *  library (src/) gets no such pass: a Node-only import there fails the build. */
 const linkToBundle = {
-  name: 'link-harness-to-bundle',
+  name: 'link-tests-to-bundle',
   setup(b) {
-    b.onResolve({ filter: /(^|\/)src\/browser(\.js|\.ts)?$/ }, () => ({ path: LIB_URL, external: true }));
-    // test/helpers.ts and other test files may import Node-only things (the Node engine factory, node:fs for
-    // data files) that the page never calls: for importers under test/ only, they become empty CommonJS stubs.
-    // The library (src/) gets no such pass: a Node-only import there still fails the build.
-    b.onResolve({ filter: /^node:|(^|\/)src\/node\/|^webgpu$/ }, (a) => {
+    b.onResolve({ filter: /.*/ }, (a) => {
       const importer = a.importer || a.resolveDir;
-      if (!importer.startsWith(join(repoRoot, 'test') + '/')) return undefined;
-      return { path: a.path, namespace: 'node-stub' };
+      if (!importer.startsWith(testDir)) return undefined;
+      if (a.path === 'tap') return { path: join(repoRoot, 'test', 'browser', 'tap-shim.ts') };
+      if (/^(node:|webgpu$)/.test(a.path)) return { path: a.path, namespace: 'node-stub' };
+      if (!a.path.startsWith('.')) return undefined;
+      const abs = resolvePath(a.resolveDir, a.path).replace(/\.js$/, '');
+      if (!abs.startsWith(srcDir)) return undefined;
+      if (abs === join(repoRoot, 'src', 'node', 'create')) return { path: join(repoRoot, 'test', 'browser', 'node-create-stub.ts') };
+      const k = /\/src\/kernels\/([^/]+)$/.exec(abs);
+      if (k) kernelsTested.add(k[1]);
+      return { path: LIB_URL, external: true };
     });
     b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (a) => ({
       contents: `module.exports = new Proxy({}, { get: (_, k) => k === '__esModule' ? false : () => { throw new Error('${a.path}: Node-only, not available in the browser'); } });`,
@@ -55,22 +69,27 @@ try {
   const entry = [
     "import { runAll } from './harness.js';",
     ...caseFiles.map((f, i) => `import * as c${i} from './cases/${f.replace(/\.ts$/, '.js')}';`),
-    `export const results = runAll([${caseFiles.map((_, i) => `c${i}`).join(', ')}]);`,
+    `const tests = ${JSON.stringify(NODE_TESTS.map((f) => `/${TEST_OUT}/node/${f.replace(/\.ts$/, '.js')}`))};`,
+    `export const results = runAll(tests, [${caseFiles.map((_, i) => `c${i}`).join(', ')}]);`,
   ].join('\n');
-  await bundleForBrowser({ contents: entry, resolveDir: join(repoRoot, 'test', 'browser') }, 'dist/browser/test/harness-entry.js', { plugins: [linkToBundle] });
+  await bundleForBrowser({ contents: entry, resolveDir: join(repoRoot, 'test', 'browser') }, `${TEST_OUT}/harness-entry.js`, { plugins: [linkToBundle] });
+  await esbuild({
+    entryPoints: NODE_TESTS.map((f) => join(repoRoot, 'test', f)), outdir: join(repoRoot, TEST_OUT, 'node'),
+    bundle: true, format: 'esm', platform: 'browser', target: ['es2022', 'chrome113'], sourcemap: true, logLevel: 'silent',
+    inject: [join(repoRoot, 'test', 'browser', 'process-shim.ts')], plugins: [linkToBundle],
+  });
 } catch (e) {
   record('bundle for the browser', false, (e.errors ?? []).map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`).join('\n') || String(e));
   finish();
 }
 
-// Every kernel wrapper must have a browser case (test/browser/cases/<kernel>.ts).
-// (a kernel wrapper is a src/kernels/*.ts file that dispatches; helpers such as row-chunks.ts are not)
+// Every kernel wrapper (a src/kernels/*.ts file that dispatches; helpers such as row-chunks.ts are not) must be
+// imported by a test that runs in the page.
 const kernels = readdirSync(join(repoRoot, 'src', 'kernels')).filter((f) => f.endsWith('.ts'))
   .filter((f) => /\.dispatch\(/.test(readFileSync(join(repoRoot, 'src', 'kernels', f), 'utf8'))).map((f) => basename(f, '.ts'));
-const covered = new Set(caseFiles.map((f) => basename(f, '.ts')));
-const missing = kernels.filter((k) => !covered.has(k));
-record(`every kernel has a browser case (${kernels.join(', ')})`, missing.length === 0,
-  missing.length ? `missing test/browser/cases/{${missing.join(',')}}.ts` : '');
+const missing = kernels.filter((k) => !kernelsTested.has(k));
+record(`every kernel is tested in the page (${kernels.join(', ')})`, missing.length === 0,
+  missing.length ? `no test/kernel-*.test.ts imports src/kernels/{${missing.join(',')}}.ts` : '');
 
 // 2. Server and browser.
 const server = await serve();
