@@ -1,0 +1,167 @@
+// The kernel benchmark cases: one entry per (kernel, size). Each case states the minimum work of one run
+// (flops or bytes, with the formula) and prepares deterministic random inputs on the GPU.
+// Adding a kernel to the benchmark = adding one builder below and listing it in kernelCases().
+import type { Engine } from '../pipeline/engine.js';
+import type { GpuBuffer } from '../pipeline/buffer.js';
+import { scores } from '../kernels/scores.js';
+import { assignNearest } from '../kernels/kmeans.js';
+import { pqEncode, wordsPerVector } from '../kernels/pq.js';
+import { residuals } from '../kernels/residuals.js';
+import { topk } from '../kernels/topk.js';
+import { uniformF32, uniformU32, type Rand } from './random.js';
+
+/** Minimum work of one run of a case; throughput = flops / time or bytes / time. */
+export interface Work {
+  flops?: number;
+  bytes?: number;
+  /** how the number was computed, e.g. "2*nq*n*d" */
+  formula: string;
+}
+
+/** A case with its inputs on the GPU: `run` records one run (one or more dispatches, not awaited). */
+export interface PreparedCase {
+  run(): void;
+  dispose(): void;
+}
+
+export interface KernelCase {
+  /** the kernel (wrapper) measured; `only` filters on this name */
+  kernel: string;
+  /** readable size, e.g. "1024x16384x128 ip" */
+  size: string;
+  params: Record<string, number>;
+  work: Work;
+  prepare(engine: Engine, r: Rand): PreparedCase;
+}
+
+/** Collects the buffers a case makes so that dispose() releases all of them. */
+class Buffers {
+  private readonly all: GpuBuffer[] = [];
+  add(b: GpuBuffer): GpuBuffer { this.all.push(b); return b; }
+  dispose(engine: Engine): void {
+    try { engine.flush(); } finally { for (const b of this.all.splice(0)) b.dispose(); }
+  }
+}
+
+/** Runs `make` with a fresh buffer list; its buffers are released by dispose(), or at once if `make` throws. */
+function prepared(engine: Engine, make: (b: Buffers) => () => void): PreparedCase {
+  const bufs = new Buffers();
+  try {
+    const run = make(bufs);
+    return { run, dispose: () => bufs.dispose(engine) };
+  } catch (e) {
+    bufs.dispose(engine);
+    throw e;
+  }
+}
+
+export function scoresCase(nq: number, n: number, d: number, metric: 0 | 1): KernelCase {
+  return {
+    kernel: 'scores', size: `${nq}x${n}x${d} ${metric === 0 ? 'ip' : 'l2'}`, params: { nq, n, d, metric },
+    work: { flops: 2 * nq * n * d, formula: '2*nq*n*d flops' },
+    prepare(engine, r) {
+      return prepared(engine, (b) => {
+        const q = b.add(engine.upload(uniformF32(r, nq * d), 'bench q'));
+        const x = b.add(engine.upload(uniformF32(r, n * d), 'bench x'));
+        const out = b.add(engine.buffer(nq * n * 4, 'bench scores'));
+        return () => scores(engine, q, x, out, nq, n, d, metric);
+      });
+    },
+  };
+}
+
+export function assignCase(n: number, groups: number, k: number, dsub: number, metric: 0 | 1): KernelCase {
+  return {
+    kernel: 'assignNearest', size: `n${n} k${k} d${groups * dsub}${groups > 1 ? ` groups${groups}` : ''} ${metric === 0 ? 'ip' : 'l2'}`,
+    params: { n, groups, k, dsub, metric },
+    work: { flops: 2 * n * groups * k * dsub, formula: '2*n*groups*k*dsub flops' },
+    prepare(engine, r) {
+      return prepared(engine, (b) => {
+        const x = b.add(engine.upload(uniformF32(r, n * groups * dsub), 'bench x'));
+        const c = b.add(engine.upload(uniformF32(r, groups * k * dsub), 'bench centroids'));
+        const assign = b.add(engine.buffer(n * groups * 4, 'bench assign'));
+        const score = b.add(engine.buffer(n * groups * 4, 'bench score'));
+        return () => assignNearest(engine, x, c, assign, score, n, groups, k, dsub, metric);
+      });
+    },
+  };
+}
+
+export function pqEncodeCase(n: number, m: number, bits: 4 | 8, dsub: number): KernelCase {
+  const ksub = 1 << bits;
+  return {
+    kernel: 'pqEncode', size: `n${n} m${m} bits${bits} dsub${dsub}`, params: { n, m, bits, dsub },
+    work: { flops: 2 * n * m * ksub * dsub, formula: '2*n*m*ksub*dsub flops (nearest codeword; packing not counted)' },
+    prepare(engine, r) {
+      return prepared(engine, (b) => {
+        const x = b.add(engine.upload(uniformF32(r, n * m * dsub), 'bench residuals'));
+        const cb = b.add(engine.upload(uniformF32(r, m * ksub * dsub), 'bench codebooks'));
+        const out = b.add(engine.buffer(n * wordsPerVector(m, bits) * 4, 'bench codes'));
+        return () => pqEncode(engine, x, cb, out, n, m, bits, dsub);
+      });
+    },
+  };
+}
+
+export function residualsCase(n: number, d: number, nlist: number): KernelCase {
+  return {
+    kernel: 'residuals', size: `n${n} d${d} nlist${nlist}`, params: { n, d, nlist },
+    work: { bytes: (2 * n * d + n + nlist * d) * 4, formula: '4*(2*n*d + n + nlist*d) bytes (read x, write out, read assign, centroids once)' },
+    prepare(engine, r) {
+      return prepared(engine, (b) => {
+        const x = b.add(engine.upload(uniformF32(r, n * d), 'bench x'));
+        const c = b.add(engine.upload(uniformF32(r, nlist * d), 'bench centroids'));
+        const a = b.add(engine.upload(uniformU32(r, n, nlist), 'bench assign'));
+        const out = b.add(engine.buffer(n * d * 4, 'bench residuals'));
+        return () => residuals(engine, x, c, a, out, n, d);
+      });
+    },
+  };
+}
+
+/**
+ * Top-k of `rows` rows of n values. Rows are processed in groups that fit one binding (maxBinding); every
+ * group reads the same values buffer (the work per row is the same), outputs are overwritten per group.
+ */
+export function topkCase(rows: number, n: number, k: number): KernelCase {
+  return {
+    kernel: 'topk', size: `rows${rows} n${n} k${k}`, params: { rows, n, k },
+    work: { bytes: rows * n * 4, formula: '4*rows*n bytes (values read once)' },
+    prepare(engine, r) {
+      return prepared(engine, (b) => {
+        const groupRows = Math.max(1, Math.min(rows, Math.floor(Math.min(engine.maxBinding, engine.limits.maxBufferSize) / (n * 4))));
+        const values = b.add(engine.upload(uniformF32(r, groupRows * n), 'bench values'));
+        const outV = b.add(engine.buffer(groupRows * k * 4, 'bench top values'));
+        const outI = b.add(engine.buffer(groupRows * k * 4, 'bench top indices'));
+        return () => {
+          for (let r0 = 0; r0 < rows; r0 += groupRows) {
+            const g = Math.min(groupRows, rows - r0);
+            topk(engine, values.slice(0, g * n * 4), outV, outI, g, n, k, true);
+          }
+        };
+      });
+    },
+  };
+}
+
+/** The standard sizes (full) or small ones that run in seconds on a software GPU (quick). */
+export function kernelCases(quick: boolean): KernelCase[] {
+  if (quick) {
+    return [
+      scoresCase(128, 1024, 64, 0),
+      scoresCase(100, 256, 96, 1),
+      assignCase(2000, 1, 64, 32, 1),
+      residualsCase(2000, 64, 64),
+      pqEncodeCase(2000, 8, 8, 4),
+      topkCase(64, 5000, 10),
+    ];
+  }
+  return [
+    scoresCase(1024, 16384, 128, 0),
+    scoresCase(3000, 256, 512, 1),
+    assignCase(50000, 1, 256, 128, 1),
+    residualsCase(50000, 128, 256),
+    pqEncodeCase(50000, 32, 8, 4),
+    topkCase(3000, 50000, 100),
+  ];
+}

@@ -1,0 +1,78 @@
+import t, { type Test } from 'tap';
+import { createEngine } from '../src/node/create.js';
+import { getEngine } from './helpers.js';
+import { benchKernels, kernelCases } from '../src/bench/kernels.js';
+import { scoresCase, topkCase } from '../src/bench/kernel-cases.js';
+import { formatKernelMarkdown } from '../src/bench/kernel-table.js';
+import type { KernelCaseResult } from '../src/bench/kernels.js';
+import type { Progress } from '../src/ivfpq/types.js';
+
+function checkCase(t: Test, c: KernelCaseResult, gpu: boolean): void {
+  const what = `${c.kernel} ${c.size}`;
+  t.ok(c.reps >= 3, `${what}: reps ${c.reps}`);
+  t.ok(c.wallMs > 0 && Number.isFinite(c.wallMs), `${what}: wall ${c.wallMs} ms`);
+  t.ok(c.dispatchesPerRun >= 1, `${what}: ${c.dispatchesPerRun} dispatches per run`);
+  if (gpu) {
+    t.ok(c.gpuMs !== null && c.gpuMs > 0 && Number.isFinite(c.gpuMs), `${what}: gpu ${c.gpuMs} ms`);
+    t.ok(c.parts.length >= 1 && c.parts.every((p) => p.medianMsPerDispatch >= 0 && p.dispatchesPerRun > 0), `${what}: per-shader parts`);
+    t.equal(c.basis, 'gpu', `${what}: throughput from GPU time`);
+  } else {
+    t.equal(c.gpuMs, null, `${what}: no GPU time without profiling`);
+    t.equal(c.basis, 'wall');
+  }
+  const tp = [c.gflops, c.gbps].filter((x): x is number => x !== undefined);
+  t.ok(tp.length >= 1 && tp.every((x) => Number.isFinite(x) && x > 0), `${what}: throughput ${tp}`);
+  t.ok(c.work.formula.length > 0 && ((c.work.flops ?? 0) > 0 || (c.work.bytes ?? 0) > 0), `${what}: work stated`);
+}
+
+t.test('quick benchmark on a subset: report structure, GPU timings, no leaked buffers', async (t) => {
+  const engine = await createEngine({ profile: true });
+  t.teardown(() => engine.dispose());
+  const before = engine.liveBuffers;
+  const progress: Progress[] = [];
+  const only = ['scores', 'topk', 'residuals'];
+  const { json, table } = await benchKernels(engine, { quick: true, only, onProgress: (p) => progress.push(p) });
+  t.equal(engine.liveBuffers, before, 'all benchmark buffers released');
+  t.equal(json.benchmark, 'kernels');
+  t.equal(json.quick, true);
+  t.ok(json.adapter.length > 0 && json.adapter !== 'unknown adapter', `adapter named: ${json.adapter}`);
+  t.ok(!Number.isNaN(Date.parse(json.timestamp)), 'timestamp parses');
+  t.ok(json.limits.maxStorageBufferBindingSize! > 0, 'limits reported');
+  const gpu = engine.hasTimestamps;
+  t.equal(json.timing, gpu ? 'gpu-timestamps+wall' : 'wall');
+  const expected = kernelCases(true).filter((c) => only.includes(c.kernel)).length;
+  t.equal(json.cases.length, expected, 'one result per selected case');
+  t.same([...new Set(json.cases.map((c) => c.kernel))].sort(), [...only].sort());
+  for (const c of json.cases) checkCase(t, c, gpu);
+  t.equal(JSON.parse(JSON.stringify(json)).cases.length, expected, 'report is JSON-able');
+  t.match(table, /scores/);
+  t.match(table, /topk/);
+  t.match(formatKernelMarkdown(json, 'test'), /\| scores \|/);
+  t.equal(progress.length, expected + 1, 'progress before each case and at the end');
+  t.same(progress.map((p) => p.done), [...Array(expected + 1).keys()]);
+  t.ok(progress.every((p) => p.total === expected));
+});
+
+t.test('without profiling: wall-clock timing only', async (t) => {
+  const engine = await getEngine();
+  const before = engine.liveBuffers;
+  const { json } = await benchKernels(engine, { quick: true, cases: [scoresCase(8, 70, 16, 1), topkCase(5, 300, 7)] });
+  t.equal(engine.liveBuffers, before, 'no leaked buffers');
+  t.equal(json.timing, 'wall');
+  t.equal(json.cases.length, 2);
+  for (const c of json.cases) checkCase(t, c, false);
+});
+
+t.test('bad options and cancellation', async (t) => {
+  const engine = await getEngine();
+  const before = engine.liveBuffers;
+  await t.rejects(benchKernels(engine, { quick: true, only: ['nope'] }), /unknown kernel 'nope'.*known: scores/);
+  const ac = new AbortController();
+  let seen = 0;
+  const p = benchKernels(engine, {
+    quick: true, signal: ac.signal, cases: [scoresCase(8, 64, 16, 0), scoresCase(9, 65, 16, 0)],
+    onProgress: () => { if (++seen === 1) ac.abort(); },
+  });
+  await t.rejects(p, { name: 'AbortError' });
+  t.equal(engine.liveBuffers, before, 'buffers released after cancellation');
+});
