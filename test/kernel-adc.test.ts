@@ -1,7 +1,7 @@
 import t from 'tap';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare } from './helpers.js';
-import { adcLut, adcL2Term } from '../src/kernels/adc.js';
-import { adcLutRef } from './reference/adc.js';
+import { adcLut, adcL2Term, adcScan } from '../src/kernels/adc.js';
+import { adcLutRef, adcScanRef, type AdcScanInput } from './reference/adc.js';
 
 t.test('adcLut and adcL2Term match the float64 reference (awkward sizes, poisoned output)', async (t) => {
   const engine = await getEngine();
@@ -20,7 +20,6 @@ t.test('adcLut and adcL2Term match the float64 reference (awkward sizes, poisone
       xb.dispose(); cbb.dispose(); out.dispose();
     }
   }
-  void POISON_U32;
 });
 
 t.test('adcLut rejects bad arguments', async (t) => {
@@ -29,5 +28,100 @@ t.test('adcLut rejects bad arguments', async (t) => {
   t.throws(() => adcLut(engine, b, b, b, 1, 0, 16, 2), /m, ksub and dsub must be at least 1/);
   t.throws(() => adcLut(engine, b, b, b, 4, 2, 16, 2), /codebooks holds 64 bytes, needs at least 256/);
   t.throws(() => adcL2Term(engine, b, b, b, 1.5, 2, 16, 2), /rows must be a non-negative integer/);
+  b.dispose();
+});
+
+interface ScanCase { nq: number; nprobe: number; nlist: number; m: number; bits: number; k: number; avgList: number }
+
+/** A random index: uneven lists (some empty), random code words, distinct shuffled ids, probes with -1. */
+function makeScan(r: () => number, c: ScanCase, metric: 'ip' | 'l2', integer: boolean): AdcScanInput {
+  const ksub = 1 << c.bits, wpv = Math.ceil(Math.ceil((c.m * c.bits) / 8) / 4);
+  const val = () => (integer ? Math.floor(r() * 9) - 4 : (r() - 0.5) * 4);
+  const sizes = Array.from({ length: c.nlist }, (_, l) => (l % 5 === 2 ? 0 : Math.floor(r() * 2 * c.avgList)));
+  const listOffsets = new Uint32Array(c.nlist + 1);
+  for (let l = 0; l < c.nlist; l++) listOffsets[l + 1] = listOffsets[l]! + sizes[l]!;
+  const total = listOffsets[c.nlist]!;
+  const codes = new Uint32Array(Math.max(1, total * wpv));
+  for (let i = 0; i < codes.length; i++) codes[i] = Math.floor(r() * 4294967296);
+  const ids = Int32Array.from({ length: total }, (_, i) => i * 3 + 11);
+  for (let i = total - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); const x = ids[i]!; ids[i] = ids[j]!; ids[j] = x; }
+  const probes = new Int32Array(c.nq * c.nprobe);
+  for (let q = 0; q < c.nq; q++) {
+    const order = Array.from({ length: c.nlist }, (_, i) => i);
+    for (let i = c.nlist - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); const x = order[i]!; order[i] = order[j]!; order[j] = x; }
+    for (let p = 0; p < c.nprobe; p++) probes[q * c.nprobe + p] = p < c.nlist && r() > 0.15 ? order[p]! : -1;
+  }
+  const coarse = Float32Array.from({ length: c.nq * c.nprobe }, val);
+  const lut = Float32Array.from({ length: c.nq * c.m * ksub }, val);
+  const l2Term = metric === 'l2' ? Float32Array.from({ length: c.nlist * c.m * ksub }, val) : undefined;
+  return { lut, probes, coarse, listOffsets, codes, ids, l2Term, nq: c.nq, nprobe: c.nprobe, m: c.m, bits: c.bits, k: c.k, metric };
+}
+
+t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m, empty lists, -1 probes)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  const r = rng(seed);
+  const cases: ScanCase[] = [
+    { nq: 5, nprobe: 3, nlist: 7, m: 5, bits: 8, k: 10, avgList: 20 },
+    { nq: 4, nprobe: 4, nlist: 9, m: 7, bits: 4, k: 20, avgList: 6 },
+    { nq: 3, nprobe: 70, nlist: 80, m: 3, bits: 4, k: 1, avgList: 9 },
+    { nq: 6, nprobe: 5, nlist: 12, m: 32, bits: 8, k: 100, avgList: 15 },
+    { nq: 2, nprobe: 8, nlist: 16, m: 9, bits: 8, k: 1024, avgList: 400 },
+    { nq: 3, nprobe: 2, nlist: 4, m: 1, bits: 8, k: 7, avgList: 700 },
+  ];
+  for (const c of cases) for (const metric of ['ip', 'l2'] as const) for (const integer of [true, false]) {
+    const a = makeScan(r, c, metric, integer);
+    const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
+    const bufs = {
+      lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
+      codes: up(a.codes), ids: up(a.ids.length ? a.ids : new Int32Array(1)),
+      outScores: up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds: up(new Uint32Array(c.nq * c.k).fill(POISON_U32)),
+      ...(a.l2Term ? { l2Term: up(a.l2Term as Float32Array) } : {}),
+    };
+    adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: c.bits, k: c.k, metric });
+    const gs = (await engine.read(bufs.outScores, Float32Array)).subarray(0, c.nq * c.k);
+    const gi = (await engine.read(bufs.outIds, Int32Array)).subarray(0, c.nq * c.k);
+    const want = adcScanRef(a);
+    const what = `seed ${seed} ${JSON.stringify(c)} ${metric} ${integer ? 'integer (exact ties)' : 'float'}`;
+    if (integer) {
+      // small integers add exactly in f32: scores, ids and the tie order must match exactly
+      let bad = -1;
+      for (let i = 0; i < gs.length; i++) if (gs[i] !== want.scores[i] || gi[i] !== want.ids[i]) { bad = i; break; }
+      t.equal(bad, -1, bad < 0 ? what : `${what}: first mismatch at ${bad}: got (${gs[bad]}, ${gi[bad]}) want (${want.scores[bad]}, ${want.ids[bad]})`);
+    } else {
+      const tol = 1e-5 * (c.m + 1) * 4;
+      // padding (+-Infinity) must match exactly; the rest within tolerance
+      const fin = (x: ArrayLike<number>, y: ArrayLike<number>) => Float64Array.from(x, (v, i) => (v === y[i] && !Number.isFinite(v) ? 0 : v));
+      const cs = compare(fin(gs, want.scores), fin(want.scores, gs), tol, 1e-6);
+      t.ok(cs.ok, `${what}: sorted scores, worst ${cs.worst.toFixed(3)} at ${cs.at} got ${cs.got} want ${cs.want}`);
+      // near-ties may swap ids; every id returned must be a distinct candidate whose true score is the one reported
+      let bad = '';
+      for (let q = 0; q < c.nq && !bad; q++) {
+        const seen = new Set<number>();
+        for (let i = 0; i < c.k; i++) {
+          const id = gi[q * c.k + i]!, s = gs[q * c.k + i]!;
+          if (id === -1) { if (want.ids[q * c.k + i] !== -1) bad = `q ${q} rank ${i}: padding where a candidate was expected`; continue; }
+          const truth = want.all[q]!.get(id);
+          if (truth === undefined) bad = `q ${q} rank ${i}: id ${id} is not a candidate of this query`;
+          else if (Math.abs(truth - s) > tol) bad = `q ${q} rank ${i}: id ${id} scored ${s}, true ${truth}`;
+          else if (seen.has(id)) bad = `q ${q}: id ${id} twice`;
+          seen.add(id);
+        }
+      }
+      t.equal(bad, '', `${what}: ids`);
+    }
+    for (const b of Object.values(bufs)) b.dispose();
+  }
+});
+
+t.test('adcScan rejects bad arguments', async (t) => {
+  const engine = await getEngine();
+  const b = engine.buffer(4096);
+  const base = { lut: b, probes: b, coarse: b, listOffsets: b, codes: b, ids: b, outScores: b, outIds: b, nq: 1, nprobe: 1, nlist: 1, m: 2, bits: 8, k: 4, metric: 'ip' as const };
+  t.throws(() => adcScan(engine, { ...base, bits: 6 }), /bits must be 8 or 4/);
+  t.throws(() => adcScan(engine, { ...base, metric: 'l2' }), /needs l2Term/);
+  t.throws(() => adcScan(engine, { ...base, k: 0 }), /k must be an integer/);
+  t.throws(() => adcScan(engine, { ...base, nq: 10 }), /lut holds 4096 bytes, needs at least 20480/);
   b.dispose();
 });

@@ -37,3 +37,54 @@ export function adcLut(engine: Engine, queries: Buf, codebooks: Buf, out: Buf, n
 export function adcL2Term(engine: Engine, centroids: Buf, codebooks: Buf, out: Buf, nlist: number, m: number, ksub: number, dsub: number): void {
   lutLike(engine, 'adcL2Term', centroids, codebooks, out, nlist, m, ksub, dsub, true);
 }
+
+export interface AdcScanArgs {
+  lut: Buf; probes: Buf; coarse: Buf; listOffsets: Buf; codes: Buf; ids: Buf; l2Term?: Buf;
+  outScores: Buf; outIds: Buf;
+  nq: number; nprobe: number; nlist: number; m: number; bits: number; k: number; metric: 'ip' | 'l2';
+}
+
+/** u32 words per encoded vector: ceil(ceil(m * bits / 8) / 4). */
+function scanWordsPerVector(m: number, bits: number): number {
+  return Math.ceil(Math.ceil((m * bits) / 8) / 4);
+}
+
+/**
+ * ADC scan of the probed inverted lists with a fused top-k. codes: packed Faiss-style bytes in u32 words,
+ * wordsPerVector(m, bits) words per vector, vectors in list order; ids: i32 per vector; list l holds vectors
+ * listOffsets[l] .. listOffsets[l+1]-1 (u32, nlist+1 entries). For query q and its p-th probe
+ * (l = probes[q*nprobe+p], i32; -1 = skip) a vector with codes b scores
+ *   ip: coarse[q*nprobe+p] + sum_j lut[q][j][b_j]
+ *   l2: coarse[q*nprobe+p] + sum_j (l2Term[l][j][b_j] - 2*lut[q][j][b_j])
+ * Writes the best k per query (ip: largest, l2: smallest), sorted best-first, ties -> lower database
+ * position, into outScores (nq x k f32) and outIds (nq x k i32); -1 / -+Infinity pad missing candidates.
+ * bits is 8 or 4 (4: ksub = 16, two codes per byte, LSB first). One workgroup per query, no temporaries.
+ */
+export function adcScan(engine: Engine, a: AdcScanArgs): void {
+  const { nq, nprobe, nlist, m, bits, k, metric } = a;
+  checkDims('adcScan', { nq, nprobe, nlist, m });
+  checkK(k, 'adcScan');
+  if (bits !== 8 && bits !== 4) throw new Error(`adcScan: bits must be 8 or 4, got ${bits}`);
+  if (metric !== 'ip' && metric !== 'l2') throw new Error(`adcScan: metric must be 'ip' or 'l2', got ${String(metric)}`);
+  if (m < 1) throw new Error('adcScan: m must be at least 1');
+  if (metric === 'l2' && !a.l2Term) throw new Error("adcScan: metric 'l2' needs l2Term (nlist x m x ksub, see adcL2Term)");
+  const ksub = 1 << bits;
+  needBytes(a.lut, nq * m * ksub * 4, 'adcScan: lut');
+  needBytes(a.probes, nq * nprobe * 4, 'adcScan: probes');
+  needBytes(a.coarse, nq * nprobe * 4, 'adcScan: coarse');
+  needBytes(a.listOffsets, (nlist + 1) * 4, 'adcScan: listOffsets');
+  if (a.l2Term) needBytes(a.l2Term, nlist * m * ksub * 4, 'adcScan: l2Term');
+  needBytes(a.outScores, nq * k * 4, 'adcScan: outScores');
+  needBytes(a.outIds, nq * k * 4, 'adcScan: outIds');
+  if (nq === 0) return;
+  engine.dispatch('adc_scan', {
+    source: selectingSource('adc_scan'),
+    constants: { ...selectionConstants(engine, k), M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
+    bindings: {
+      lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes, ids: a.ids,
+      l2Term: a.l2Term ?? a.lut, outScores: a.outScores, outIds: a.outIds,
+    },
+    params: { nq, nprobe, nlist, wpv: scanWordsPerVector(m, bits) },
+    workgroups: nq,
+  });
+}
