@@ -5,9 +5,9 @@
 // bundle, the tab says which one is missing instead of failing.
 import { $, status, stats, row, intValue, fmtBytes, guarded } from './util.js';
 
-/** The library's .dvq decoder (bytes -> IvfPqData), or null when src/ivfpq/format.ts is not in the bundle yet. */
+/** The library's .dvq decoder (bytes -> IvfPqData, src/ivfpq/format.ts fromBytes), or null when not in the bundle. */
 export function dvqDecoder(lib) {
-  return typeof lib.decodeDvq === 'function' ? (bytes) => lib.decodeDvq(bytes) : null;
+  return typeof lib.fromBytes === 'function' ? (bytes) => lib.fromBytes(bytes) : null;
 }
 
 export function mountSearch(ctx) {
