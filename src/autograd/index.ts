@@ -1,0 +1,7 @@
+// Public API of the autograd layer: tensors on the GPU, a tape with scopes, differentiable ops for a
+// Distill-VQ student, the distillation losses and GPU optimizers.
+export { Tensor, Tape, type DType, type Shape, type TensorOptions, type BackwardFn } from './tensor.js';
+export { add, sub, scale, mean, reshape, gatherRows } from './ops.js';
+export { scoresBatched, matmulT, subspaceSqDist, assignTimesCodebook, softmax, logSoftmax, straightThroughAssign } from './ops-vq.js';
+export { listNetLoss, klLoss, mseLoss, marginMseLoss, rankNetLoss, type LossOptions } from './losses.js';
+export { SGD, Adam, AdamW, linearWarmupDecay, constantSchedule, type Schedule, type ParamGroup, type SgdOptions, type AdamOptions } from './optim.js';

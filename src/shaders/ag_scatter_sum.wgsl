@@ -1,0 +1,21 @@
+// Autograd gatherRows backward, step 3: out[row, j] = sum of g[e, j] over the elements e gathered from `row`,
+// in their original order (deterministic). One invocation per (row, column): neighbours read neighbours.
+struct Params { n: u32, d: u32, nchunks: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read> offsets: array<u32>;
+@group(0) @binding(3) var<storage, read> perm: array<u32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
+  if (i >= params.n * params.d) { return; }
+  let row = i / params.d;
+  let j = i - row * params.d;
+  let start = offsets[row * params.nchunks];
+  let end = offsets[(row + 1u) * params.nchunks];
+  var s = 0.0;
+  for (var p = start; p < end; p++) { s += g[perm[p] * params.d + j]; }
+  out[i] = s;
+}
