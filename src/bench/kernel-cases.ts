@@ -8,6 +8,7 @@ import { assignNearest } from '../kernels/kmeans.js';
 import { pqEncode, wordsPerVector } from '../kernels/pq.js';
 import { residuals } from '../kernels/residuals.js';
 import { topk } from '../kernels/topk.js';
+import { adcLut, adcL2Term } from '../kernels/adc.js';
 import { uniformF32, uniformU32, type Rand } from './random.js';
 
 /** Minimum work of one run of a case; throughput = flops / time or bytes / time. */
@@ -144,6 +145,28 @@ export function topkCase(rows: number, n: number, k: number): KernelCase {
   };
 }
 
+/** Per-query ADC lookup tables (adcLut) or the L2 term per IVF centroid (adcL2Term): rows x m x ksub outputs. */
+export function adcLutCase(which: 'adcLut' | 'adcL2Term', rows: number, m: number, bits: 4 | 8, dsub: number): KernelCase {
+  const ksub = 1 << bits;
+  const rowName = which === 'adcLut' ? 'nq' : 'nlist';
+  return {
+    kernel: which, size: `${rowName}${rows} m${m} ksub${ksub} dsub${dsub}`, params: { [rowName]: rows, m, ksub, dsub },
+    work: {
+      flops: 2 * rows * m * ksub * dsub, bytes: 4 * rows * m * ksub,
+      formula: `2*${rowName}*m*ksub*dsub flops; 4*${rowName}*m*ksub bytes written`,
+    },
+    prepare(engine, r) {
+      return prepared(engine, (b) => {
+        const x = b.add(engine.upload(uniformF32(r, rows * m * dsub), which === 'adcLut' ? 'bench queries' : 'bench centroids'));
+        const cb = b.add(engine.upload(uniformF32(r, m * ksub * dsub), 'bench codebooks'));
+        const out = b.add(engine.buffer(rows * m * ksub * 4, 'bench lut'));
+        const fn = which === 'adcLut' ? adcLut : adcL2Term;
+        return () => fn(engine, x, cb, out, rows, m, ksub, dsub);
+      });
+    },
+  };
+}
+
 /** The standard sizes (full) or small ones that run in seconds on a software GPU (quick). */
 export function kernelCases(quick: boolean): KernelCase[] {
   if (quick) {
@@ -154,6 +177,8 @@ export function kernelCases(quick: boolean): KernelCase[] {
       residualsCase(2000, 64, 64),
       pqEncodeCase(2000, 8, 8, 4),
       topkCase(64, 5000, 10),
+      adcLutCase('adcLut', 64, 8, 8, 4),
+      adcLutCase('adcL2Term', 16, 8, 8, 4),
     ];
   }
   return [

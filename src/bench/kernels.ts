@@ -114,14 +114,18 @@ export function selectCases(cases: readonly KernelCase[], only?: readonly string
   return cases.filter((c) => only.includes(c.kernel));
 }
 
-/** Times one case: warm-up run, then runs until `minReps` and `budgetMs` (at most `maxReps`). */
+/** Times one case: a warm-up run, then timed runs until at least `minReps` (5, or 3 when the warm-up took over
+ *  5 s; quick: 3) and until `budgetMs` has passed, at most `maxReps`. */
 async function measureCase(engine: Engine, c: KernelCase, quick: boolean, signal?: AbortSignal): Promise<KernelCaseResult> {
-  const minReps = quick ? 3 : 5, maxReps = quick ? 10 : 30, budgetMs = quick ? 300 : 3000;
+  const maxReps = quick ? 10 : 30, budgetMs = quick ? 300 : 3000;
+  let minReps = quick ? 3 : 5;
   const prof = engine.profiler;
   const prep = c.prepare(engine, mulberry32(SEED ^ hashString(`${c.kernel} ${c.size}`)));
   try {
+    const tw = now();
     prep.run(); // compiles the pipelines
     await engine.sync();
+    if (now() - tw > 5000) minReps = 3; // long runs (software GPUs): fewer repetitions
     if (prof) await prof.results(true);
     const wall: number[] = [], gpu: number[] = [];
     const parts = new Map<string, { dispatches: number; perDispatch: number[] }>();
