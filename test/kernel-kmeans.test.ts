@@ -1,8 +1,10 @@
 import t from 'tap';
-import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32 } from './helpers.js';
-import { assignNearest } from '../src/kernels/kmeans.js';
+import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare } from './helpers.js';
+import { assignNearest, trainKMeans, sampleDistinct, seededRandom } from '../src/kernels/kmeans.js';
+import type { Progress } from '../src/ivfpq/types.js';
+import { readFileSync } from 'node:fs';
 import type { Engine } from '../src/pipeline/engine.js';
-import { assignRef, scoreRef } from './reference/kmeans.js';
+import { assignRef, scoreRef, lloydRef } from './reference/kmeans.js';
 
 /** The engine with a smaller maxBinding, so that row chunking is exercised on small inputs. */
 function withMaxBinding(engine: Engine, bytes: number): Engine {
@@ -83,4 +85,170 @@ t.test('assignNearest rejects bad sizes with a clear error', async (t) => {
   t.throws(() => assignNearest(engine, b, b, b, b, 10, 1, 0, 4, 1), /k must be an integer >= 1/);
   t.throws(() => assignNearest(engine, b, b, b, b, 100, 1, 2, 4, 1), /x holds 64 bytes but 1600 are needed/);
   b.dispose();
+});
+
+/** n points around `centers` well-separated blob centres (dim D), shuffled */
+function blobs(r: () => number, n: number, centers: number, D: number, spread = 0.3): Float32Array {
+  const c = randomF32(r, centers * D, 3);
+  const x = new Float32Array(n * D);
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor(r() * centers);
+    for (let j = 0; j < D; j++) x[i * D + j] = c[b * D + j]! + spread * randomF32(r, 1)[0]!;
+  }
+  return x;
+}
+
+async function train(engine: Engine, x: Float32Array, o: Parameters<typeof trainKMeans>[2]) {
+  const xb = engine.upload(x);
+  const progress: Progress[] = [];
+  try {
+    const cb = await trainKMeans(engine, xb, { ...o, onProgress: (p) => { progress.push(p); o.onProgress?.(p); } });
+    const G = o.groups ?? 1;
+    const cent = (await engine.read(cb, Float32Array)).subarray(0, G * o.k * o.dsub);
+    cb.dispose();
+    return { cent, progress };
+  } finally { xb.dispose(); }
+}
+
+t.test('trainKMeans matches a float64 Lloyd run from the same init (ip spherical, l2, groups)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  const cases = [
+    { n: 300, groups: 1, k: 7, dsub: 5, metric: 'l2', spherical: false },
+    { n: 257, groups: 1, k: 9, dsub: 19, metric: 'ip', spherical: true },
+    { n: 200, groups: 3, k: 10, dsub: 3, metric: 'l2', spherical: false },
+  ] as const;
+  for (const c of cases) {
+    const D = c.groups * c.dsub;
+    const x = blobs(r, c.n, c.k, D);
+    const iters = 6, kseed = 1 + Math.floor(r() * 1000);
+    const live = engine.liveBuffers;
+    const { cent, progress } = await train(engine, x, { n: c.n, groups: c.groups, dsub: c.dsub, k: c.k, metric: c.metric, iters, seed: kseed, spherical: c.spherical });
+    t.equal(engine.liveBuffers, live, 'no buffers left behind');
+    const init = sampleDistinct(c.n, c.k, seededRandom(kseed + 1));
+    const ref = lloydRef(x, c.n, c.groups, c.k, c.dsub, c.metric === 'ip' ? 0 : 1, iters, init, c.spherical, seededRandom);
+    const cmp = compare(cent, ref.centroids, 1e-3, 1e-3);
+    const tag = `seed ${seed} ${JSON.stringify(c)}`;
+    t.ok(cmp.ok, `${tag}: centroids worst ${cmp.worst} at ${cmp.at} (${cmp.got} vs ${cmp.want})`);
+    t.equal(progress.length, iters, 'one progress report per iteration');
+    t.same(progress.map((p) => p.done), Array.from({ length: iters }, (_, i) => i + 1));
+    t.ok(progress.every((p) => p.phase === 'kmeans' && p.total === iters && p.rate > 0 && p.eta >= 0), 'rate and ETA');
+    const objs = progress.map((p) => p.info!.objective!);
+    const oc = compare(objs, ref.objectives, 1e-3, 1e-4);
+    t.ok(oc.ok, `${tag}: objectives ${objs.map((v) => v.toFixed(3))} vs ${ref.objectives.map((v) => v.toFixed(3))}`);
+    t.same(progress.map((p) => p.info!.nsplit), ref.nsplits, 'same number of splits');
+    const better = c.metric === 'ip' ? objs[iters - 1]! >= objs[0]! : objs[iters - 1]! <= objs[0]!;
+    t.ok(better, `objective improved: ${objs[0]} -> ${objs[iters - 1]}`);
+  }
+});
+
+t.test('trainKMeans re-seeds empty clusters (k close to n, duplicate points)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const metric of ['l2', 'ip'] as const) {
+    const distinct = 12, copies = 4, dsub = 6, k = 40, n = distinct * copies;
+    const base = randomF32(r, distinct * dsub);
+    const x = new Float32Array(n * dsub);
+    for (let i = 0; i < n; i++) x.set(base.subarray((i % distinct) * dsub, (i % distinct + 1) * dsub), i * dsub);
+    const kseed = Math.floor(r() * 1000);
+    const { cent, progress } = await train(engine, x, { n, dsub, k, metric, iters: 5, seed: kseed });
+    const ref = lloydRef(x, n, 1, k, dsub, metric === 'ip' ? 0 : 1, 5, sampleDistinct(n, k, seededRandom(kseed + 1)), false, seededRandom);
+    t.ok(cent.every(Number.isFinite), `seed ${seed} ${metric}: finite centroids`);
+    t.ok(progress[0]!.info!.nsplit! > 0, `splits happened (${progress[0]!.info!.nsplit})`);
+    t.equal(progress[0]!.info!.nsplit, ref.nsplits[0], 'first iteration splits as the reference');
+    const objs = progress.map((p) => p.info!.objective!);
+    if (metric === 'l2') {
+      // every distinct point ends up with a centroid of its own: each centroid sits on the data (a copy of a
+      // cluster perturbed by ~1/1024) and the objective drops to about zero
+      let far = 0;
+      for (let c = 0; c < k; c++) {
+        let best = Infinity;
+        for (let i = 0; i < distinct; i++) { let s = 0; for (let j = 0; j < dsub; j++) s += (cent[c * dsub + j]! - base[i * dsub + j]!) ** 2; best = Math.min(best, s); }
+        if (best > 0.01) far++;
+      }
+      t.equal(far, 0, 'all centroids sit on the data');
+      const energy = x.reduce((a, v) => a + v * v, 0);
+      t.ok(objs[4]! < 1e-4 * energy, `objective ${objs[4]} ~ 0 (data energy ${energy})`);
+    } else {
+      // inner-product splits separate clearly (the +-1/1024 pattern changes scores by ~1e-3): follow the reference
+      t.ok(compare(objs, ref.objectives, 1e-3, 1e-4).ok, `objectives ${objs} vs ${ref.objectives}`);
+      t.same(progress.map((p) => p.info!.nsplit), ref.nsplits, 'splits per iteration as the reference');
+    }
+  }
+});
+
+t.test('trainKMeans subsamples to maxPointsPerCentroid * k rows and chunks rows over maxBinding', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  const n = 1000, k = 4, dsub = 6, maxPointsPerCentroid = 50, nt = k * maxPointsPerCentroid;
+  const x = blobs(r, n, k, dsub);
+  const kseed = Math.floor(r() * 1000);
+  const rows = sampleDistinct(n, nt, seededRandom(kseed)).sort();
+  const sample = new Float32Array(nt * dsub);
+  rows.forEach((row, s) => sample.set(x.subarray(row * dsub, row * dsub + dsub), s * dsub));
+  const ref = lloydRef(sample, nt, 1, k, dsub, 1, 4, sampleDistinct(nt, k, seededRandom(kseed + 1)), false, seededRandom);
+  for (const chunked of [false, true]) {
+    const eng = chunked ? withMaxBinding(engine, 64 * dsub * 4 + 256 + 64) : engine;
+    const live = eng.liveBuffers;
+    const { cent, progress } = await train(eng, x, { n, dsub, k, metric: 'l2', iters: 4, seed: kseed, maxPointsPerCentroid });
+    const cmp = compare(cent, ref.centroids, 1e-3, 1e-3);
+    t.ok(cmp.ok, `seed ${seed} chunked=${chunked}: centroids worst ${cmp.worst}`);
+    t.ok(compare(progress.map((p) => p.info!.objective!), ref.objectives, 1e-3, 1e-4).ok, 'objectives');
+    t.equal(eng.liveBuffers, live, 'no buffers left behind');
+  }
+});
+
+t.test('trainKMeans: abort, bad input, n == k', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  const x = randomF32(r, 200 * 8);
+  const xb = engine.upload(x);
+  const live = engine.liveBuffers;
+  const ac = new AbortController();
+  let reports = 0;
+  await t.rejects(trainKMeans(engine, xb, { n: 200, dsub: 8, k: 10, metric: 'l2', iters: 20, signal: ac.signal, onProgress: () => { if (++reports === 2) ac.abort(); } }),
+    { name: 'AbortError' }, 'abort mid-training throws AbortError');
+  t.equal(reports, 2, 'stopped right after the abort');
+  t.equal(engine.liveBuffers, live, 'abort frees every buffer');
+  await t.rejects(trainKMeans(engine, xb, { n: 200, dsub: 8, k: 10, metric: 'l2', signal: AbortSignal.abort() }), { name: 'AbortError' });
+  await t.rejects(trainKMeans(engine, xb, { n: 5, dsub: 8, k: 10, metric: 'l2' }), /5 training points are fewer than the 10 centroids/);
+  await t.rejects(trainKMeans(engine, xb, { n: 300, dsub: 8, k: 10, metric: 'l2' }), /x holds \d+ bytes but 9600 are needed/);
+  await t.rejects(trainKMeans(engine, xb, { n: 200, dsub: 8, k: 10, metric: 'cos' as 'l2' }), /metric must be 'ip' or 'l2'/);
+  t.equal(engine.liveBuffers, live, 'errors free every buffer');
+  const bad = Float32Array.from(x); bad[77] = NaN;
+  const badb = engine.upload(bad);
+  await t.rejects(trainKMeans(engine, badb, { n: 200, dsub: 8, k: 10, metric: 'ip' }), /NaN or Inf/);
+  badb.dispose();
+  t.equal(engine.liveBuffers, live, 'NaN error frees every buffer');
+  // n == k: the centroids are the training rows, in order (Faiss's corner case)
+  const cb = await trainKMeans(engine, xb, { n: 10, dsub: 8, k: 10, metric: 'l2' });
+  t.same([...(await engine.read(cb, Float32Array)).subarray(0, 80)], [...x.subarray(0, 80)]);
+  cb.dispose();
+  xb.dispose();
+});
+
+t.test('trainKMeans on real embeddings (sap-fiori-docs-minilm-384, 778 x 384)', async (t) => {
+  const path = '/work/shared/data/sap-fiori-docs-minilm-384/all.fvecs';
+  let raw: Buffer;
+  try { raw = readFileSync(path); } catch { t.skip(`${path} not available`); return; }
+  const dim = raw.readInt32LE(0), n = raw.length / (4 + 4 * dim);
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) x[i * dim + j] = raw.readFloatLE(i * (4 + 4 * dim) + 4 + 4 * j);
+  const engine = await getEngine();
+  // IVF-style (inner product, spherical) and PQ-style (8 sub-spaces, L2) runs from the same init as the reference
+  for (const c of [{ groups: 1, dsub: dim, k: 16, metric: 'ip', spherical: true }, { groups: 8, dsub: dim / 8, k: 16, metric: 'l2', spherical: false }] as const) {
+    const iters = 5;
+    const { cent, progress } = await train(engine, x, { n, ...c, iters, seed: 7 });
+    const ref = lloydRef(x, n, c.groups, c.k, c.dsub, c.metric === 'ip' ? 0 : 1, iters, sampleDistinct(n, c.k, seededRandom(8)), c.spherical, seededRandom);
+    const objs = progress.map((p) => p.info!.objective!);
+    const rel = Math.abs(objs[iters - 1]! - ref.objectives[iters - 1]!) / Math.abs(ref.objectives[iters - 1]!);
+    t.ok(rel < 1e-3, `${c.metric} G=${c.groups}: final objective ${objs[iters - 1]} vs float64 ${ref.objectives[iters - 1]} (rel ${rel.toExponential(2)})`);
+    t.ok(c.metric === 'ip' ? objs[iters - 1]! > objs[0]! : objs[iters - 1]! < objs[0]!, `objective improves ${objs[0]} -> ${objs[iters - 1]}`);
+    t.ok(cent.every(Number.isFinite), 'finite centroids');
+    t.comment(`${c.metric} G=${c.groups} k=${c.k}: objective ${objs.map((v) => v.toFixed(2)).join(' -> ')}, ${progress[iters - 1]!.rate.toFixed(1)} it/s`);
+  }
 });

@@ -26,3 +26,57 @@ export function assignRef(x: ArrayLike<number>, cent: ArrayLike<number>, n: numb
   }
   return { assign, score };
 }
+
+/**
+ * float64 Lloyd's k-means from given initial rows, as src/kernels/kmeans.ts runs it (and Faiss's Clustering):
+ * objective = sum of best scores, centroid = mean, empty clusters split (Faiss's rule, same RNG), optional
+ * spherical normalization after init and after every update.
+ */
+export function lloydRef(x: ArrayLike<number>, n: number, groups: number, k: number, dsub: number, metric: 0 | 1,
+  iters: number, init: ArrayLike<number>, spherical: boolean, rand: (seed: number) => () => number) {
+  const D = groups * dsub;
+  const cent = new Float64Array(groups * k * dsub);
+  for (let g = 0; g < groups; g++) for (let c = 0; c < k; c++) for (let j = 0; j < dsub; j++) cent[(g * k + c) * dsub + j] = x[init[c]! * D + g * dsub + j]!;
+  const renorm = () => {
+    for (let r = 0; r < groups * k; r++) {
+      let s = 0;
+      for (let j = 0; j < dsub; j++) s += cent[r * dsub + j]! ** 2;
+      if (s > 0) for (let j = 0; j < dsub; j++) cent[r * dsub + j]! /= Math.sqrt(s);
+    }
+  };
+  if (spherical) renorm();
+  const objectives: number[] = [], nsplits: number[] = [];
+  for (let it = 0; it < iters; it++) {
+    const { assign, score } = assignRef(x, cent, n, groups, k, dsub, metric);
+    objectives.push(score.reduce((a, b) => a + b, 0));
+    const h = new Float64Array(groups * k);
+    cent.fill(0);
+    for (let i = 0; i < n; i++) for (let g = 0; g < groups; g++) {
+      const c = assign[i * groups + g]!;
+      h[g * k + c]!++;
+      for (let j = 0; j < dsub; j++) cent[(g * k + c) * dsub + j]! += x[i * D + g * dsub + j]!;
+    }
+    for (let r = 0; r < groups * k; r++) if (h[r]! > 0) for (let j = 0; j < dsub; j++) cent[r * dsub + j]! /= h[r]!;
+    let nsplit = 0;
+    for (let g = 0; g < groups; g++) {
+      const r = rand(1234);
+      for (let ci = 0; ci < k; ci++) {
+        if (h[g * k + ci] !== 0) continue;
+        let cj = 0;
+        for (;; cj = (cj + 1) % k) if (r() < (h[g * k + cj]! - 1) / (n - k)) break;
+        for (let j = 0; j < dsub; j++) {
+          const v = cent[(g * k + cj) * dsub + j]!;
+          const up = j % 2 === 0 ? 1 + 1 / 1024 : 1 - 1 / 1024, down = j % 2 === 0 ? 1 - 1 / 1024 : 1 + 1 / 1024;
+          cent[(g * k + ci) * dsub + j] = v * up;
+          cent[(g * k + cj) * dsub + j] = v * down;
+        }
+        h[g * k + ci] = h[g * k + cj]! / 2;
+        h[g * k + cj]! -= h[g * k + ci]!;
+        nsplit++;
+      }
+    }
+    nsplits.push(nsplit);
+    if (spherical) renorm();
+  }
+  return { centroids: cent, objectives, nsplits };
+}
