@@ -9,7 +9,7 @@ import { createEngine, type Engine } from '../../src/browser.js';
 import { rng } from '../helpers.js';
 import { T, runTest, queue } from './tap-shim.js';
 
-export interface CaseResult { name: string; ok: boolean; detail: string }
+export interface CaseResult { name: string; ok: boolean; detail: string; skipped?: boolean }
 
 /** One browser test: `run` returns a detail line on success and throws (or returns ok:false) on failure. */
 export interface BrowserCase {
@@ -42,7 +42,7 @@ function show(r: CaseResult): void {
   if (!list) return;
   const li = doc.createElement('li');
   li.className = r.ok ? 'ok' : 'fail';
-  li.textContent = `${r.ok ? 'PASS' : 'FAIL'} ${r.name}\n${r.detail}`;
+  li.textContent = `${r.skipped ? 'SKIP' : r.ok ? 'PASS' : 'FAIL'} ${r.name}\n${r.detail}`;
   list.appendChild(li);
 }
 
@@ -63,6 +63,10 @@ async function runTestFile(url: string, only: string | null): Promise<CaseResult
     const t0 = performance.now();
     await runTest(t, q.fn);
     const bad = t.assertions.filter((a) => !a.ok);
+    if (t.assertions.length === 0 && t.skips.length) {
+      out.push({ name, ok: true, skipped: true, detail: t.skips.join('\n') });
+      continue;
+    }
     const ok = t.assertions.length > 0 && bad.length === 0;
     const detail = t.assertions.length === 0 ? 'no assertions ran'
       : `${t.assertions.length - bad.length}/${t.assertions.length} assertions passed` + (bad.length ? '\n' + bad.slice(0, 10).map((a) => `FAIL ${a.msg}`).join('\n') : '');

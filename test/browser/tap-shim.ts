@@ -1,7 +1,7 @@
 // A small stand-in for `tap` so the Node kernel test files (test/kernel-*.test.ts) run unchanged in a browser
 // page. Top-level t.test() calls are queued on globalThis.__dvqTap; the harness imports one test file, then
 // runs its queue. Supported: test, ok, notOk, equal, not, same, strictSame, match, throws, doesNotThrow,
-// rejects, resolves, pass, fail, comment, teardown, plan, end. Anything else fails the test with a clear message.
+// rejects, resolves, pass, fail, comment, skip, todo, teardown, plan, end. Anything else fails the test with a clear message.
 
 export interface Assertion { ok: boolean; msg: string }
 export interface QueuedTest { name: string; fn: (t: T) => unknown }
@@ -50,6 +50,8 @@ const show = (v: unknown) => {
 
 export class T {
   readonly assertions: Assertion[] = [];
+  /** reasons given to t.skip() (e.g. a data file the page cannot read) */
+  readonly skips: string[] = [];
   private readonly teardowns: (() => unknown)[] = [];
   constructor(readonly name: string) {}
   private add(ok: boolean, msg: string, extra = ''): boolean {
@@ -81,6 +83,8 @@ export class T {
   async resolves(p: Promise<unknown> | (() => Promise<unknown>), msg = 'expected to resolve') {
     try { await (typeof p === 'function' ? p() : p); return this.add(true, msg); } catch (e) { return this.add(false, msg, `rejected with "${(e as Error)?.message}"`); }
   }
+  skip(msg = 'skipped') { this.skips.push(String(msg)); }
+  todo(msg = 'todo') { this.skips.push(`todo: ${String(msg)}`); }
   comment(...args: unknown[]) { console.log(`# ${this.name}: ${args.map(String).join(' ')}`); }
   teardown(fn: () => unknown) { this.teardowns.push(fn); }
   plan(_n: number) { /* counted assertions are not enforced here */ }
