@@ -30,7 +30,7 @@ t.test('quick benchmark on a subset: report structure, GPU timings, no leaked bu
   t.teardown(() => engine.dispose());
   const before = engine.liveBuffers;
   const progress: Progress[] = [];
-  const only = ['scores', 'topk', 'residuals'];
+  const only = ['scores', 'topk', 'residuals', 'adcScan'];
   const { json, table } = await benchKernels(engine, { quick: true, only, onProgress: (p) => progress.push(p) });
   t.equal(engine.liveBuffers, before, 'all benchmark buffers released');
   t.equal(json.benchmark, 'kernels');
@@ -44,6 +44,8 @@ t.test('quick benchmark on a subset: report structure, GPU timings, no leaked bu
   t.equal(json.cases.length, expected, 'one result per selected case');
   t.same([...new Set(json.cases.map((c) => c.kernel))].sort(), [...only].sort());
   for (const c of json.cases) checkCase(t, c, gpu);
+  const scan = json.cases.find((c) => c.kernel === 'adcScan')!;
+  t.ok(scan.params.scanned! > 0 && scan.work.bytes! > scan.params.scanned!, 'adcScan work from the vectors actually scanned');
   t.equal(JSON.parse(JSON.stringify(json)).cases.length, expected, 'report is JSON-able');
   t.match(table, /scores/);
   t.match(table, /topk/);

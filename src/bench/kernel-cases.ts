@@ -8,7 +8,7 @@ import { assignNearest } from '../kernels/kmeans.js';
 import { pqEncode, wordsPerVector } from '../kernels/pq.js';
 import { residuals } from '../kernels/residuals.js';
 import { topk } from '../kernels/topk.js';
-import { adcLut, adcL2Term } from '../kernels/adc.js';
+import { adcLut, adcL2Term, adcScan } from '../kernels/adc.js';
 import { uniformF32, uniformU32, type Rand } from './random.js';
 
 /** Minimum work of one run of a case; throughput = flops / time or bytes / time. */
@@ -23,7 +23,12 @@ export interface Work {
 export interface PreparedCase {
   run(): void;
   dispose(): void;
+  /** the work and parameters when they depend on the generated inputs (else the case's own) */
+  work?: Work;
+  params?: Record<string, number>;
 }
+
+type Made = (() => void) | { run: () => void; work: Work; params: Record<string, number> };
 
 export interface KernelCase {
   /** the kernel (wrapper) measured; `only` filters on this name */
@@ -45,11 +50,12 @@ class Buffers {
 }
 
 /** Runs `make` with a fresh buffer list; its buffers are released by dispose(), or at once if `make` throws. */
-function prepared(engine: Engine, make: (b: Buffers) => () => void): PreparedCase {
+function prepared(engine: Engine, make: (b: Buffers) => Made): PreparedCase {
   const bufs = new Buffers();
   try {
-    const run = make(bufs);
-    return { run, dispose: () => bufs.dispose(engine) };
+    const made = make(bufs);
+    const dispose = () => bufs.dispose(engine);
+    return typeof made === 'function' ? { run: made, dispose } : { ...made, dispose };
   } catch (e) {
     bufs.dispose(engine);
     throw e;
@@ -167,6 +173,77 @@ export function adcLutCase(which: 'adcLut' | 'adcL2Term', rows: number, m: numbe
   };
 }
 
+/** Sizes of `nlist` inverted lists holding `total` vectors, uneven (random weights), deterministic. */
+function listSizes(r: Rand, total: number, nlist: number): Uint32Array {
+  const w = Array.from({ length: nlist }, () => 0.25 + r());
+  const sum = w.reduce((a, b) => a + b, 0);
+  const sizes = new Uint32Array(nlist);
+  let used = 0;
+  for (let l = 0; l < nlist; l++) used += (sizes[l] = Math.floor((w[l]! / sum) * total));
+  for (let l = 0; used < total; l = (l + 1) % nlist, used++) sizes[l]!++;
+  return sizes;
+}
+
+/** nprobe distinct lists per query (partial Fisher-Yates), as i32. */
+function randomProbes(r: Rand, nq: number, nprobe: number, nlist: number): Int32Array {
+  const out = new Int32Array(nq * nprobe);
+  const perm = Int32Array.from({ length: nlist }, (_, i) => i);
+  for (let q = 0; q < nq; q++) {
+    for (let p = 0; p < nprobe; p++) {
+      const j = p + Math.floor(r() * (nlist - p));
+      const t = perm[p]!; perm[p] = perm[j]!; perm[j] = t;
+      out[q * nprobe + p] = perm[p]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * ADC scan of nprobe probed lists per query with the fused top-k, over `total` PQ-coded vectors in `nlist`
+ * uneven lists. Inputs are made on the host (random codes, LUTs, probes); the number of vectors scanned
+ * (sum of the probed list sizes) depends only on the sizes and the seed, so the stated work is exact.
+ */
+export function adcScanCase(nq: number, nprobe: number, m: number, bits: 4 | 8, total: number, nlist: number, k: number,
+  metric: 'ip' | 'l2'): KernelCase {
+  const ksub = 1 << bits;
+  const wpv = wordsPerVector(m, bits);
+  const codeBytes = Math.ceil((m * bits) / 8);
+  const lookups = metric === 'l2' ? 2 : 1;
+  return {
+    kernel: 'adcScan', size: `nq${nq} nprobe${nprobe} m${m} bits${bits} n${total} nlist${nlist} k${k} ${metric}`,
+    params: { nq, nprobe, m, bits, n: total, nlist, k },
+    work: { bytes: nq * nprobe * (total / nlist) * (codeBytes + 4 * m * lookups), formula: 'expected; the exact count is set by prepare' },
+    prepare(engine, r) {
+      return prepared(engine, (b) => {
+        const sizes = listSizes(r, total, nlist);
+        const offsets = new Uint32Array(nlist + 1);
+        for (let l = 0; l < nlist; l++) offsets[l + 1] = offsets[l]! + sizes[l]!;
+        const probes = randomProbes(r, nq, nprobe, nlist);
+        let scanned = 0;
+        for (const l of probes) scanned += sizes[l]!;
+        const work: Work = {
+          bytes: scanned * (codeBytes + 4 * m * lookups),
+          formula: `scanned*(codeBytes + 4*m*${lookups}) bytes: codes read + ${lookups === 2 ? 'LUT and L2-term' : 'LUT'} lookups (4 B each); scanned = sum of probed list sizes`,
+        };
+        const lut = b.add(engine.upload(uniformF32(r, nq * m * ksub), 'bench lut'));
+        const l2Term = metric === 'l2' ? b.add(engine.upload(uniformF32(r, nlist * m * ksub), 'bench l2 term')) : undefined;
+        const probesB = b.add(engine.upload(probes, 'bench probes'));
+        const coarse = b.add(engine.upload(uniformF32(r, nq * nprobe), 'bench coarse'));
+        const listOffsets = b.add(engine.upload(offsets, 'bench list offsets'));
+        const codes = b.add(engine.upload(uniformU32(r, total * wpv, 2 ** 32), 'bench codes'));
+        const ids = b.add(engine.upload(Int32Array.from({ length: total }, (_, i) => i), 'bench ids'));
+        const outScores = b.add(engine.buffer(nq * k * 4, 'bench top scores'));
+        const outIds = b.add(engine.buffer(nq * k * 4, 'bench top ids'));
+        const run = () => adcScan(engine, {
+          lut, probes: probesB, coarse, listOffsets, codes, ids, ...(l2Term ? { l2Term } : {}), outScores, outIds,
+          nq, nprobe, nlist, m, bits, k, metric,
+        });
+        return { run, work, params: { nq, nprobe, m, bits, n: total, nlist, k, scanned } };
+      });
+    },
+  };
+}
+
 /** The standard sizes (full) or small ones that run in seconds on a software GPU (quick). */
 export function kernelCases(quick: boolean): KernelCase[] {
   if (quick) {
@@ -179,6 +256,7 @@ export function kernelCases(quick: boolean): KernelCase[] {
       topkCase(64, 5000, 10),
       adcLutCase('adcLut', 64, 8, 8, 4),
       adcLutCase('adcL2Term', 16, 8, 8, 4),
+      adcScanCase(32, 4, 8, 8, 2000, 16, 10, 'l2'),
     ];
   }
   return [

@@ -152,17 +152,18 @@ async function measureCase(engine: Engine, c: KernelCase, quick: boolean, signal
     const reps = wall.length;
     const gpuMs = prof && gpu.length ? median(gpu) : null;
     const wallMs = median(wall);
+    const work = prep.work ?? c.work;
     const basisMs = gpuMs !== null && gpuMs > 0 ? gpuMs : wallMs;
     const r: KernelCaseResult = {
-      kernel: c.kernel, size: c.size, params: c.params, reps,
+      kernel: c.kernel, size: c.size, params: prep.params ?? c.params, reps,
       dispatchesPerRun: (engine.dispatchCount - dispatches0) / reps,
       gpuMs, wallMs, minWallMs: Math.min(...wall),
       parts: [...parts].map(([shader, p]) => ({ shader, dispatchesPerRun: p.dispatches / reps, medianMsPerDispatch: p.perDispatch.length ? median(p.perDispatch) : 0 })),
-      work: c.work,
+      work,
       basis: gpuMs !== null && gpuMs > 0 ? 'gpu' : 'wall',
     };
-    if (c.work.flops !== undefined) r.gflops = c.work.flops / (basisMs * 1e6);
-    if (c.work.bytes !== undefined) r.gbps = c.work.bytes / (basisMs * 1e6);
+    if (work.flops !== undefined) r.gflops = work.flops / (basisMs * 1e6);
+    if (work.bytes !== undefined) r.gbps = work.bytes / (basisMs * 1e6);
     return r;
   } finally {
     prep.dispose();
