@@ -113,10 +113,10 @@ export function gatherRows(table: Tensor, idx: Tensor): Tensor {
   const out = tape.empty([nb, d]);
   engine.dispatch('ag_gather', { bindings: { table: table.buffer, idx: idx.buffer, out: out.buffer }, params: { nb, n, d }, workgroups: groups(nb * d) });
   tape.record('gatherRows', [table, idx], out, (g) => {
+    if (nb === 0 || n === 0 || d === 0) return [tape.zeros([n, d]), null];
     const grad = tape.empty([n, d]);
-    if (nb === 0 || n === 0 || d === 0) return [grad, null];
     const nchunks = Math.ceil(nb / 256);
-    const rank = tape.empty([nb], 'i32'), counts = tape.empty([n * nchunks], 'i32');
+    const rank = tape.empty([nb], 'i32'), counts = tape.zeros([n * nchunks], { dtype: 'i32' });
     const offsets = tape.empty([n * nchunks + 1], 'i32'), perm = tape.empty([nb], 'i32');
     engine.dispatch('ag_scatter_rank', { bindings: { idx: idx.buffer, rank: rank.buffer, counts: counts.buffer }, params: { nb, n, nchunks }, workgroups: nchunks });
     engine.dispatch('ag_scan', { bindings: { cnt: counts.buffer, out: offsets.buffer }, params: { n: n * nchunks }, workgroups: 1 });

@@ -109,7 +109,8 @@ export class Tape {
   private gradDepth = 0;
   private dummyBuf: GpuBuffer | null = null;
 
-  constructor(readonly engine: Engine) {}
+  /** poison: fill every new tensor with NaN (tests use it to catch elements a kernel leaves unwritten) */
+  constructor(readonly engine: Engine, readonly opts: { poison?: boolean } = {}) {}
 
   /** false inside noGrad() and while backward() runs */
   get gradEnabled(): boolean { return this.gradDepth === 0; }
@@ -132,21 +133,24 @@ export class Tape {
 
   /** A zero-filled tensor. */
   zeros(shape: Shape, opts: TensorOptions & { dtype?: DType } = {}): Tensor {
-    return this.empty(shape, opts.dtype ?? 'f32', opts);
+    const t = this.empty(shape, opts.dtype ?? 'f32', opts);
+    if (this.opts.poison && t.size > 0) this.engine.fill(t.buffer, 0);
+    return t;
   }
 
   /** A tensor filled with one value. */
   full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
     const t = this.empty(shape, 'f32', opts);
-    if (value !== 0 && t.size > 0) this.engine.fill(t.buffer, value);
+    if ((value !== 0 || this.opts.poison) && t.size > 0) this.engine.fill(t.buffer, value);
     return t;
   }
 
-  /** @internal a new tensor owned by the innermost open scope (zero-filled: engine buffers start cleared) */
+  /** @internal a new tensor owned by the innermost open scope (contents unspecified: zeros, NaN when poisoning) */
   empty(shape: Shape, dtype: DType = 'f32', opts: TensorOptions = {}): Tensor {
     const n = sizeOf(shape);
     const buf = this.engine.buffer(n * 4, opts.label ?? `tensor[${shape.join('x')}]`);
     const t = new Tensor(this, buf, [...shape], dtype, opts.requiresGrad ?? false);
+    if (this.opts.poison && n > 0) this.engine.fill(buf, NaN);
     this.all.add(t);
     const s = this.scopes[this.scopes.length - 1];
     if (s) { t.scope = s; s.tensors.add(t); }
