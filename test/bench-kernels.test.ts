@@ -30,7 +30,7 @@ t.test('quick benchmark on a subset: report structure, GPU timings, no leaked bu
   t.teardown(() => engine.dispose());
   const before = engine.liveBuffers;
   const progress: Progress[] = [];
-  const only = ['scores', 'topk', 'residuals', 'adcScan'];
+  const only = ['scores', 'topk', 'residuals', 'adcScan', 'trainKMeans'];
   const { json, table } = await benchKernels(engine, { quick: true, only, onProgress: (p) => progress.push(p) });
   t.equal(engine.liveBuffers, before, 'all benchmark buffers released');
   t.equal(json.benchmark, 'kernels');

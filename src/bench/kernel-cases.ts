@@ -4,7 +4,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { scores } from '../kernels/scores.js';
-import { assignNearest } from '../kernels/kmeans.js';
+import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
 import { pqEncode, wordsPerVector } from '../kernels/pq.js';
 import { residuals } from '../kernels/residuals.js';
 import { topk } from '../kernels/topk.js';
@@ -19,16 +19,17 @@ export interface Work {
   formula: string;
 }
 
-/** A case with its inputs on the GPU: `run` records one run (one or more dispatches, not awaited). */
+/** A case with its inputs on the GPU: `run` records one run (one or more dispatches; the caller syncs).
+ *  Work with host round trips (trainKMeans) returns a promise. */
 export interface PreparedCase {
-  run(): void;
+  run(): void | Promise<void>;
   dispose(): void;
   /** the work and parameters when they depend on the generated inputs (else the case's own) */
   work?: Work;
   params?: Record<string, number>;
 }
 
-type Made = (() => void) | { run: () => void; work: Work; params: Record<string, number> };
+type Made = (() => void | Promise<void>) | { run: () => void | Promise<void>; work: Work; params: Record<string, number> };
 
 export interface KernelCase {
   /** the kernel (wrapper) measured; `only` filters on this name */
@@ -89,6 +90,29 @@ export function assignCase(n: number, groups: number, k: number, dsub: number, m
         const assign = b.add(engine.buffer(n * groups * 4, 'bench assign'));
         const score = b.add(engine.buffer(n * groups * 4, 'bench score'));
         return () => assignNearest(engine, x, c, assign, score, n, groups, k, dsub, metric);
+      });
+    },
+  };
+}
+
+/**
+ * Lloyd's k-means (trainKMeans: assignment, then the count/scan/scatter/sum update, empty-cluster splits, one
+ * host round trip per iteration) for `iters` iterations. The per-shader GPU times in the report separate the
+ * assignment from the update kernels.
+ */
+export function trainKMeansCase(n: number, groups: number, k: number, dsub: number, iters: number, metric: 'ip' | 'l2'): KernelCase {
+  return {
+    kernel: 'trainKMeans', size: `n${n} k${k} d${groups * dsub}${groups > 1 ? ` groups${groups}` : ''} iters${iters} ${metric}`,
+    params: { n, groups, k, dsub, iters },
+    work: { flops: 2 * iters * n * groups * k * dsub, formula: '2*iters*n*groups*k*dsub flops (assignment only; update not counted)' },
+    prepare(engine, r) {
+      return prepared(engine, (b) => {
+        const x = b.add(engine.upload(uniformF32(r, n * groups * dsub), 'bench x'));
+        return async () => {
+          const cent = await trainKMeans(engine, x, { n, groups, k, dsub, iters, metric, maxPointsPerCentroid: Math.ceil(n / k) });
+          engine.flush();
+          cent.dispose();
+        };
       });
     },
   };
@@ -251,6 +275,7 @@ export function kernelCases(quick: boolean): KernelCase[] {
       scoresCase(128, 1024, 64, 0),
       scoresCase(100, 256, 96, 1),
       assignCase(2000, 1, 64, 32, 1),
+      trainKMeansCase(2000, 1, 32, 16, 3, 'l2'),
       residualsCase(2000, 64, 64),
       pqEncodeCase(2000, 8, 8, 4),
       topkCase(64, 5000, 10),

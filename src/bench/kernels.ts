@@ -123,7 +123,7 @@ async function measureCase(engine: Engine, c: KernelCase, quick: boolean, signal
   const prep = c.prepare(engine, mulberry32(SEED ^ hashString(`${c.kernel} ${c.size}`)));
   try {
     const tw = now();
-    prep.run(); // compiles the pipelines
+    await prep.run(); // compiles the pipelines
     await engine.sync();
     if (now() - tw > 5000) minReps = 3; // long runs (software GPUs): fewer repetitions
     if (prof) await prof.results(true);
@@ -134,7 +134,7 @@ async function measureCase(engine: Engine, c: KernelCase, quick: boolean, signal
     while (wall.length < minReps || (wall.length < maxReps && now() - start < budgetMs)) {
       checkAbort(signal);
       const t0 = now();
-      prep.run();
+      await prep.run();
       await engine.sync();
       wall.push(now() - t0);
       if (prof) {
