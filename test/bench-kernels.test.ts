@@ -55,6 +55,12 @@ t.test('quick benchmark on a subset: report structure, GPU timings, no leaked bu
   t.ok(progress.every((p) => p.total === expected));
 });
 
+t.test('full-size case list covers every kernel of the quick list', async (t) => {
+  const kernels = (quick: boolean) => [...new Set(kernelCases(quick).map((c) => c.kernel))].sort();
+  t.same(kernels(false), kernels(true));
+  t.ok(kernelCases(false).every((c) => (c.work.flops ?? 0) > 0 || (c.work.bytes ?? 0) > 0), 'work stated for every full case');
+});
+
 t.test('without profiling: wall-clock timing only', async (t) => {
   const engine = await getEngine();
   const before = engine.liveBuffers;

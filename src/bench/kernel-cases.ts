@@ -288,8 +288,12 @@ export function kernelCases(quick: boolean): KernelCase[] {
     scoresCase(1024, 16384, 128, 0),
     scoresCase(3000, 256, 512, 1),
     assignCase(50000, 1, 256, 128, 1),
+    trainKMeansCase(50000, 1, 256, 128, 5, 'l2'),
     residualsCase(50000, 128, 256),
     pqEncodeCase(50000, 32, 8, 4),
     topkCase(3000, 50000, 100),
+    adcLutCase('adcLut', 3000, 32, 8, 4),
+    adcLutCase('adcL2Term', 256, 32, 8, 4),
+    adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2'),
   ];
 }
