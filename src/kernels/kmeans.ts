@@ -21,7 +21,9 @@ function checkSizes(fn: string, n: number, groups: number, k: number, dsub: numb
 /** Records one `kmeans_assign` dispatch over at most 64 * 65535 rows whose bindings fit maxBinding. */
 function assignDispatch(engine: Engine, x: Buf, centroids: Buf, assign: Buf, score: Buf,
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {
-  engine.dispatch('kmeans_assign', {
+  // small problems (PQ sub-spaces): all centroids of a group in workgroup memory, no barriers in the loop
+  const small = dsub <= 16 && Math.ceil(k / 64) * 64 * dsub <= 2048;
+  engine.dispatch(small ? 'kmeans_assign_small' : 'kmeans_assign', {
     bindings: { x, cent: centroids, assign, score },
     params: { n, groups, k, dsub, metric },
     workgroups: [Math.ceil(n / 64), groups],
@@ -34,7 +36,7 @@ function assignDispatch(engine: Engine, x: Buf, centroids: Buf, assign: Buf, sco
  * Writes assign[i*G + g] (u32) = best centroid and score[i*G + g] (f32) = its inner product (metric 0, max)
  * or squared L2 distance (metric 1, min). Ties -> lowest centroid index. Rows are chunked so that no binding
  * passes engine.maxBinding (the centroids are bound whole: G*k*dsub*4 bytes must fit).
- * NaN inputs are not detected here: a NaN score never wins a comparison, so such rows get an arbitrary index.
+ * NaN scores never win a comparison; a row whose scores are all NaN (a NaN in x) gets index 0 and score NaN.
  */
 export function assignNearest(engine: Engine, x: Buf, centroids: Buf, assign: Buf, score: Buf,
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {

@@ -29,11 +29,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let dsub = params.dsub;
   let D = params.groups * dsub;
   let ip = params.metric == 0u;
-  let none = 0xffffffffu;
+  let worst = select(3.4e38, -3.4e38, ip); // no centroid scores worse than this (+-inf never wins)
   var bv: array<f32, 4>;
   var bi: array<u32, 4>;
   var xn: array<f32, 4>;
-  for (var i = 0u; i < 4u; i++) { bv[i] = 0.0; bi[i] = none; xn[i] = 0.0; }
+  for (var i = 0u; i < 4u; i++) { bv[i] = worst; bi[i] = 0u; xn[i] = 0.0; }
   for (var c0 = 0u; c0 < k; c0 += 64u) {
     var acc: array<array<f32, 4>, 4>;
     var cn: array<f32, 4>;
@@ -68,12 +68,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     // centroids of this tile in increasing index order, so strict comparisons keep the lowest index on ties
     for (var j = 0u; j < 4u; j++) {
       let c = c0 + lid.x + 16u * j;
-      if (c >= k) { continue; }
+      let valid = c < k;
       for (var i = 0u; i < 4u; i++) {
-        var v = acc[i][j];
-        var better = v > bv[i];
-        if (!ip) { v = cn[j] - 2.0 * v; better = v < bv[i]; }
-        if (better || bi[i] == none) { bv[i] = v; bi[i] = c; }
+        let v = select(cn[j] - 2.0 * acc[i][j], acc[i][j], ip);
+        let better = valid && select((v < bv[i]), (v > bv[i]), ip);
+        bv[i] = select(bv[i], v, better);
+        bi[i] = select(bi[i], c, better);
       }
     }
   }
@@ -81,23 +81,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var i = 0u; i < 4u; i++) {
     let row = lid.y + 16u * i;
     tx[lid.x][row] = bv[i];
-    tc[lid.x][row] = select(f32(bi[i]), -1.0, bi[i] == none);
+    tc[lid.x][row] = f32(bi[i]);
     if (lid.x == 0u) { xsq[row] = xn[i]; }
   }
   workgroupBarrier();
   let t = lid.y * 16u + lid.x;
   if (t < 64u && p0 + t < n) {
-    var best = 0.0;
-    var bidx = -1.0;
-    for (var j = 0u; j < 16u; j++) {
-      let id = tc[j][t];
-      if (id < 0.0) { continue; }
+    var best = tx[0][t];
+    var bidx = tc[0][t];
+    for (var j = 1u; j < 16u; j++) {
       let v = tx[j][t];
-      let better = select((v < best), (v > best), ip);
-      if (bidx < 0.0 || better || (v == best && id < bidx)) { best = v; bidx = id; }
+      let id = tc[j][t];
+      let better = select((v < best), (v > best), ip) || (v == best && id < bidx);
+      best = select(best, v, better);
+      bidx = select(bidx, id, better);
     }
     let o = (p0 + t) * params.groups + g;
-    assign[o] = u32(max(bidx, 0.0));
-    score[o] = select(max(xsq[t] + best, 0.0), best, ip);
+    assign[o] = u32(bidx);
+    // nothing beat the sentinel (NaN input): report NaN so callers summing scores see it
+    score[o] = select(select(max(xsq[t] + best, 0.0), best, ip), bitcast<f32>(0x7fc00000u + params.metric * 0u), best == worst);
   }
 }
