@@ -56,3 +56,19 @@ export function compare(a: ArrayLike<number>, b: ArrayLike<number>, atol: number
   }
   return { ok: worst <= 1, worst, at, got: at >= 0 ? a[at]! : 0, want: at >= 0 ? b[at]! : 0 };
 }
+
+import { readFileSync, existsSync } from 'node:fs';
+/** Minimal .fvecs reader for tests (the library's own reader lives in src/io). */
+export function readFvecsSync(path: string, maxRows = Infinity): { data: Float32Array; n: number; dim: number } {
+  const buf = readFileSync(path);
+  const dim = buf.readInt32LE(0);
+  const rowBytes = 4 + 4 * dim;
+  const n = Math.min(maxRows, buf.length / rowBytes);
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) data[i * dim + j] = buf.readFloatLE(i * rowBytes + 4 + 4 * j);
+  return { data, n, dim };
+}
+
+export const SHARED_DATA = new URL('../../shared/data/', import.meta.url).pathname;
+export const FIORI = `${SHARED_DATA}sap-fiori-docs-minilm-384/all.fvecs`;
+export const haveShared = (p: string): boolean => existsSync(p);

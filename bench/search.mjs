@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
+// Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
+// Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128]
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { createEngine } from '../dist/node/create.js';
+import { IvfPqIndex } from '../dist/ivfpq/index.js';
+import { readVectors, readIntVectors } from '../dist/io/vectors-node.js';
+import { recallAtK } from '../dist/ivfpq/metrics.js';
+import { formatProgress } from '../dist/ivfpq/progress.js';
+import { lineChartSvg } from './plot.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
+const dataDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
+const configs = arg('configs', 'IVF256,PQ32x8;IVF256,PQ64x8').split(';').map((c) => {
+  const m = /^IVF(\d+),PQ(\d+)x(\d+)$/.exec(c);
+  if (!m) throw new Error(`bad config ${c}`);
+  return { name: c, nlist: +m[1], m: +m[2], bits: +m[3] };
+});
+const nprobes = arg('nprobe', '8,32,128').split(',').map(Number);
+const repeats = Number(arg('repeats', '3'));
+const k = 100;
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const log = (s) => process.stderr.write(`[bench:search] ${s}\n`);
+
+if (!existsSync(join(dataDir, 'dataset.json'))) { log(`no data at ${dataDir}`); process.exit(1); }
+const meta = JSON.parse(readFileSync(join(dataDir, 'dataset.json'), 'utf8'));
+const base = await readVectors(meta.base_files.map((f) => join(dataDir, f.file)));
+const queries = await readVectors(join(dataDir, meta.query_file));
+const gt = await readIntVectors(join(dataDir, meta.groundtruth_file));
+log(`data: ${base.n} x ${base.dim} base, ${queries.n} queries`);
+
+const engine = await createEngine();
+const results = { dataset: meta.name, n: base.n, nq: queries.n, k, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` }, adapter: engine.adapterName, configs: [] };
+try {
+  for (const c of configs) {
+    log(`ours ${c.name}: training`);
+    const index = new IvfPqIndex(engine, { dim: base.dim, nlist: c.nlist, m: c.m, bits: c.bits, metric: 'ip' });
+    let t0 = performance.now();
+    let last = 0;
+    const onProgress = (p) => { if (performance.now() - last > 2000) { last = performance.now(); log(formatProgress(p)); } };
+    await index.train(base.data, { seed: 1234, onProgress });
+    const trainS = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    await index.add(base.data, undefined, { onProgress });
+    const addS = (performance.now() - t0) / 1000;
+    const ours = { trainSeconds: trainS, addSeconds: addS, runs: [] };
+    await index.search(queries.data.subarray(0, 64 * base.dim), { k, nprobe: nprobes[0] }); // compile pipelines
+    for (const nprobe of nprobes) {
+      const times = [];
+      let r;
+      for (let i = 0; i < repeats; i++) {
+        t0 = performance.now();
+        r = await index.search(queries.data, { k, nprobe });
+        times.push((performance.now() - t0) / 1000);
+      }
+      const s = median(times);
+      const run = {
+        nprobe, searchSeconds: s, qps: queries.n / s,
+        'recall@1': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 1),
+        'recall@10': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 10),
+        'recall@100': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 100),
+      };
+      ours.runs.push(run);
+      log(`ours ${c.name} nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
+    }
+    index.dispose();
+    log(`faiss ${c.name}: running`);
+    const factory = `IVF${c.nlist},PQ${c.m}x${c.bits}np`;
+    const faissOut = execFileSync('/usr/bin/python3', [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const faiss = JSON.parse(faissOut.trim().split('\n').pop());
+    for (const run of faiss.runs) log(`faiss ${c.name} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
+    results.configs.push({ config: c.name, ours, faiss });
+  }
+} finally {
+  engine.dispose();
+}
+
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/search.json'), JSON.stringify(results, null, 2) + '\n');
+let md = `# Search benchmark: k-means IVFPQ, ours vs Faiss\n\n`;
+md += `Data: ${results.dataset} (${results.n} x 512 base, ${results.nq} queries, inner product), k = ${k}, recall of the exact top-k.\n`;
+md += `Machine: ${results.machine.cpus} cores (${results.machine.cpu}). Our adapter: ${results.adapter}. Faiss ${results.configs[0]?.faiss.faiss} on the same cores (${results.configs[0]?.faiss.threads} threads, OpenBLAS-OpenMP), run in the same benchmark.\n`;
+md += `Search time is the median of ${repeats} runs over all ${results.nq} queries in one batch.\n\n`;
+md += `| config | nprobe | R@10 ours | R@10 Faiss | R@100 ours | R@100 Faiss | q/s ours | q/s Faiss | q/s ratio ours/Faiss |\n|---|---|---|---|---|---|---|---|---|\n`;
+for (const c of results.configs) {
+  for (const r of c.ours.runs) {
+    const f = c.faiss.runs.find((x) => x.nprobe === r.nprobe);
+    md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${f['recall@10'].toFixed(4)} | ${r['recall@100'].toFixed(4)} | ${f['recall@100'].toFixed(4)} | ${r.qps.toFixed(0)} | ${f.qps.toFixed(0)} | ${(r.qps / f.qps).toFixed(3)} |\n`;
+  }
+}
+md += `\n| config | train s ours | train s Faiss | add s ours | add s Faiss |\n|---|---|---|---|---|\n`;
+for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)} | ${c.faiss.train_seconds.toFixed(1)} | ${c.ours.addSeconds.toFixed(1)} | ${c.faiss.add_seconds.toFixed(1)} |\n`;
+md += `\n![recall vs throughput](search.svg)\n`;
+writeFileSync(join(root, 'bench/results/search.md'), md);
+const series = [];
+for (const c of results.configs) {
+  series.push({ name: `ours ${c.config}`, points: c.ours.runs.map((r) => [r.qps, r['recall@10']]) });
+  series.push({ name: `Faiss ${c.config}`, points: c.faiss.runs.map((r) => [r.qps, r['recall@10']]), dashed: true });
+}
+writeFileSync(join(root, 'bench/results/search.svg'), lineChartSvg({ title: 'Recall@10 vs queries/s (nprobe 8, 32, 128)', xLabel: 'queries per second (log)', yLabel: 'Recall@10', logX: true, series }));
+process.stdout.write(md);

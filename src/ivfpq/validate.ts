@@ -1,0 +1,48 @@
+// Input checks shared by the index's entry points: each failure names the problem and nothing is changed.
+
+export type VectorInput = Float32Array | Float64Array | number[][];
+
+/** Turns the caller's vectors into one contiguous Float32Array of n x dim, checking shape and finiteness. */
+export function toMatrix(input: VectorInput, dim: number, what: string): { data: Float32Array; n: number } {
+  let data: Float32Array;
+  if (Array.isArray(input)) {
+    data = new Float32Array(input.length * dim);
+    input.forEach((row, i) => {
+      if (!row || row.length !== dim) throw new Error(`${what}: row ${i} has ${row?.length ?? 0} values, expected dimension ${dim}`);
+      data.set(row, i * dim);
+    });
+  } else if (input instanceof Float32Array) {
+    data = input;
+  } else if (input instanceof Float64Array) {
+    data = Float32Array.from(input);
+  } else {
+    throw new Error(`${what}: expected a Float32Array (n x ${dim}, row-major) or an array of rows`);
+  }
+  if (data.length % dim !== 0) {
+    throw new Error(`${what}: ${data.length} values is not a whole number of ${dim}-dimensional vectors (wrong dimension?)`);
+  }
+  const n = data.length / dim;
+  if (n === 0) throw new Error(`${what}: the set is empty`);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) throw new Error(`${what}: row ${Math.floor(i / dim)} column ${i % dim} is ${v} (NaN or Infinity)`);
+  }
+  return { data, n };
+}
+
+export function checkInt(value: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+export function abortError(): Error {
+  const e = new Error('the operation was cancelled');
+  e.name = 'AbortError';
+  return e;
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError();
+}

@@ -1,0 +1,97 @@
+// IvfPqIndex on real data (778 MiniLM vectors): the IVF step loses nothing at nprobe = nlist, results agree
+// with a float64 CPU IVFPQ over the same trained tables, recall is sane for the code size, bad input is refused.
+import t, { type Test } from 'tap';
+import { getEngine, readFvecsSync, FIORI, haveShared, rng, randomF32 } from './helpers.js';
+import { IvfPqIndex } from '../src/ivfpq/index.js';
+import { ivfpqSearchRef, exactSearchRef, recallAt } from './reference/ivfpq.js';
+
+const fiori = haveShared(FIORI) ? readFvecsSync(FIORI) : null;
+
+/** Same top-k up to ties: every GPU id has the reference score at its rank within tolerance. */
+function sameUpToTies(t: Test, got: { ids: Int32Array; scores: Float32Array }, want: { ids: Int32Array; scores: Float64Array }, nq: number, k: number, tol: number, what: string) {
+  let idMismatch = 0, scoreBad = 0;
+  for (let i = 0; i < nq * k; i++) {
+    if (Math.abs(got.scores[i]! - want.scores[i]!) > tol * Math.max(1, Math.abs(want.scores[i]!))) scoreBad++;
+    if (got.ids[i] !== want.ids[i]) idMismatch++;
+  }
+  t.equal(scoreBad, 0, `${what}: scores at every rank match the float64 reference`);
+  t.ok(idMismatch <= Math.ceil(0.01 * nq * k), `${what}: ids match except near-ties (${idMismatch} of ${nq * k} differ)`);
+}
+
+for (const metric of ['ip', 'l2'] as const) {
+  t.test(`IVFPQ on sap-fiori-docs-minilm-384 (${metric})`, { skip: fiori ? false : 'shared data not present' }, async (t) => {
+    const engine = await getEngine();
+    const { data, n, dim } = fiori!;
+    const nq = 40, k = 10;
+    const queries = data.subarray(0, nq * dim);
+    const index = new IvfPqIndex(engine, { dim, nlist: 12, m: 24, bits: 8, metric });
+    const live0 = engine.liveBuffers;
+    await index.train(data, { seed: 7 });
+    await index.add(data);
+    t.equal(index.ntotal, n);
+    const d = index.toData();
+
+    const full = await index.search(queries, { k, nprobe: 12 });
+    const exhaustive = ivfpqSearchRef(d, queries, nq, k, 12);
+    sameUpToTies(t, full, exhaustive, nq, k, 2e-4, 'nprobe = nlist vs exhaustive ADC');
+
+    const part = await index.search(queries, { k, nprobe: 3 });
+    sameUpToTies(t, part, ivfpqSearchRef(d, queries, nq, k, 3), nq, k, 2e-4, 'nprobe = 3 vs CPU IVFPQ');
+
+    const truth = exactSearchRef(data, n, queries, nq, dim, k, metric);
+    const r = recallAt(full.ids, k, truth, k, nq, k);
+    t.ok(r > 0.5, `recall@10 at 24 bytes/vector is sane: ${r.toFixed(3)}`);
+    t.ok(recallAt(part.ids, k, truth, k, nq, 1) > 0.7, 'top-1 found in top-10 for most queries');
+    index.dispose();
+    t.equal(engine.liveBuffers, live0, 'dispose releases every buffer the index made');
+  });
+}
+
+t.test('4-bit codes and a rotation round-trip through the same search', async (t) => {
+  const engine = await getEngine();
+  const r = rng(99);
+  const dim = 24, n = 600;
+  const base = randomF32(r, n * dim);
+  const index = new IvfPqIndex(engine, { dim, nlist: 5, m: 6, bits: 4, metric: 'ip' });
+  // a random orthogonal-ish rotation: a permutation with signs
+  const rot = new Float32Array(dim * dim);
+  for (let i = 0; i < dim; i++) rot[i * dim + ((i * 7) % dim)] = i % 2 ? -1 : 1;
+  await index.train(base, { seed: 3, rotation: rot });
+  await index.add(base);
+  const q = base.subarray(0, 17 * dim);
+  const got = await index.search(q, { k: 9, nprobe: 2 });
+  const want = ivfpqSearchRef(index.toData(), q, 17, 9, 2);
+  sameUpToTies(t, got, want, 17, 9, 2e-4, '4-bit + rotation');
+  index.dispose();
+});
+
+t.test('bad input gets clear errors and changes nothing', async (t) => {
+  const engine = await getEngine();
+  const r = rng(5);
+  const dim = 16;
+  const base = randomF32(r, 300 * dim);
+  t.throws(() => new IvfPqIndex(engine, { dim: 10, nlist: 4, m: 3 }), /not divisible/);
+  t.throws(() => new IvfPqIndex(engine, { dim, nlist: 4, m: 4, bits: 6 as 8 }), /bits must be 8 or 4/);
+  const index = new IvfPqIndex(engine, { dim, nlist: 4, m: 4, bits: 4 });
+  await t.rejects(index.search(base.subarray(0, dim), { k: 1, nprobe: 1 }), /not trained/);
+  await t.rejects(index.train(new Float32Array(0)), /empty/);
+  await t.rejects(index.train(base.subarray(0, 3 * dim)), /cannot train 4 IVF lists/);
+  await t.rejects(index.train(base.subarray(0, 10 * dim + 3)), /not a whole number.*wrong dimension/);
+  const bad = base.slice(); bad[5 * dim + 2] = NaN;
+  await t.rejects(index.train(bad), /row 5 column 2 is NaN/);
+  await index.train(base, { seed: 1 });
+  await t.rejects(index.search(base.subarray(0, dim), { k: 1, nprobe: 1 }), /empty/);
+  await index.add(base.subarray(0, 20 * dim));
+  const inf = base.slice(0, 2 * dim); inf[3] = Infinity;
+  await t.rejects(index.add(inf), /Infinity/);
+  await t.rejects(index.add(base.subarray(0, 2 * dim), [1]), /1 ids given for 2 vectors/);
+  t.equal(index.ntotal, 20, 'failed adds added nothing');
+  await t.rejects(index.search(base.subarray(0, dim), { k: 21, nprobe: 1 }), /larger than the 20 vectors/);
+  await t.rejects(index.search(base.subarray(0, dim), { k: 5, nprobe: 5 }), /nprobe = 5 is larger than the number of lists \(4\)/);
+  await t.rejects(index.search(base.subarray(0, dim - 1), { k: 5, nprobe: 1 }), /wrong dimension/);
+  await t.rejects(index.search(base.subarray(0, dim), { k: 0, nprobe: 1 }), /k must be/);
+  const ok = await index.search(base.subarray(0, dim), { k: 5, nprobe: 4 });
+  t.equal(ok.ids.length, 5, 'still searchable after refused calls');
+  index.dispose();
+  await t.rejects(index.search(base.subarray(0, dim), { k: 5, nprobe: 4 }), /disposed/);
+});
