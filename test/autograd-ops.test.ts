@@ -50,6 +50,9 @@ function cases(): OpCase[] {
   const [b, m, k] = [6, 3, 37];
   const logits = randomF32(r, b * m * k);
   out.push({ name: `straightThroughAssign [${b},${m},${k}]`, inputs: [{ data: logits, shape: [b, m, k], grad: true }], gpu: ([v]) => ag.straightThroughAssign(v!), ref: ([v]) => R.straightThroughRef(v!, k), fdRef: ([v]) => R.softmaxRef(v!, k, 1), vjp: ([v], g) => [R.softmaxVjp(v!, k, 1, g)], maxFd: 200 });
+  // from distances: one-hot of the nearest codeword, backward = gradient of softmax(-dist / tau)
+  const dist = Float32Array.from(randomF32(r, b * m * k), (v) => v * v);
+  out.push({ name: `assignFromDistances [${b},${m},${k}] tau 0.7`, inputs: [{ data: dist, shape: [b, m, k], grad: true }], gpu: ([v]) => ag.assignFromDistances(v!, 0.7), ref: ([v]) => R.straightThroughRef(v!.map((q) => -q), k), fdRef: ([v]) => R.softmaxRef(v!.map((q) => -q), k, 0.7), maxFd: 200 });
   return out;
 }
 

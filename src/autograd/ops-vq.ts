@@ -142,10 +142,10 @@ function softmaxLike(op: string, x: Tensor, tau: number, mode: 0 | 1): Tensor {
   const tape = x.tape, engine = tape.engine;
   const y = tape.empty(x.shape);
   const params = { rows, len, invTau: 1 / tau, mode };
-  engine.dispatch('ag_softmax', { bindings: { x: x.buffer, y: y.buffer }, params, workgroups: rows });
+  engine.dispatch('ag_softmax', { bindings: { x: x.buffer, y: y.buffer }, params, workgroups: Math.ceil(rows / 64) });
   tape.record(op, [x], y, (g) => {
     const dx = tape.empty(x.shape);
-    engine.dispatch('ag_softmax_bwd', { bindings: { y: y.buffer, g: g.buffer, dx: dx.buffer }, params, workgroups: rows });
+    engine.dispatch('ag_softmax_bwd', { bindings: { y: y.buffer, g: g.buffer, dx: dx.buffer }, params, workgroups: Math.ceil(rows / 64) });
     return [dx];
   });
   return y;
@@ -158,20 +158,32 @@ export function softmax(x: Tensor, tau = 1): Tensor { return softmaxLike('softma
 export function logSoftmax(x: Tensor, tau = 1): Tensor { return softmaxLike('logSoftmax', x, tau, 1); }
 
 /**
- * Straight-through code assignment over the last axis (e.g. logits = -dist / tau as [B, M, K]):
- * forward the one-hot of the first argmax; backward the gradient of p = softmax(logits / tau), i.e.
- * a = onehot - stopgrad(p) + p.
+ * Straight-through code assignment over the last axis (e.g. logits [B, M, K]): forward the one-hot of the
+ * first argmax; backward the gradient of p = softmax(logits / tau), i.e. a = onehot - stopgrad(p) + p.
  */
 export function straightThroughAssign(logits: Tensor, tau = 1): Tensor {
-  const [rows, len] = rowsOf('straightThroughAssign', logits, tau);
-  const tape = logits.tape, engine = tape.engine;
-  const onehot = tape.empty(logits.shape);
-  const p = tape.empty(logits.shape);
-  engine.dispatch('ag_st_assign', { bindings: { x: logits.buffer, onehot: onehot.buffer, p: p.buffer }, params: { rows, len, invTau: 1 / tau }, workgroups: rows });
-  if (!(logits.requiresGrad && tape.gradEnabled)) { p.dispose(); tape.record('straightThroughAssign', [], onehot, () => []); return onehot; }
-  tape.record('straightThroughAssign', [logits], onehot, (g) => {
-    const dx = tape.empty(logits.shape);
-    engine.dispatch('ag_softmax_bwd', { bindings: { y: p.buffer, g: g.buffer, dx: dx.buffer }, params: { rows, len, invTau: 1 / tau, mode: 0 }, workgroups: rows });
+  return stAssign('straightThroughAssign', logits, tau, 1 / tau);
+}
+
+/**
+ * straightThroughAssign(-dist / tau) without materialising -dist: dist [B, M, K] squared distances
+ * (subspaceSqDist's output); forward the one-hot of the nearest codeword, backward the softmax gradient.
+ */
+export function assignFromDistances(dist: Tensor, tau = 1): Tensor {
+  return stAssign('assignFromDistances', dist, tau, -1 / tau);
+}
+
+function stAssign(op: string, x: Tensor, tau: number, invTau: number): Tensor {
+  const [rows, len] = rowsOf(op, x, tau);
+  const tape = x.tape, engine = tape.engine;
+  const onehot = tape.empty(x.shape);
+  const p = tape.empty(x.shape);
+  const params = { rows, len, invTau };
+  engine.dispatch('ag_st_assign', { bindings: { x: x.buffer, onehot: onehot.buffer, p: p.buffer }, params, workgroups: Math.ceil(rows / 64) });
+  if (!(x.requiresGrad && tape.gradEnabled)) { p.dispose(); tape.record(op, [], onehot, () => []); return onehot; }
+  tape.record(op, [x], onehot, (g) => {
+    const dx = tape.empty(x.shape);
+    engine.dispatch('ag_softmax_bwd', { bindings: { y: p.buffer, g: g.buffer, dx: dx.buffer }, params: { ...params, mode: 0 }, workgroups: Math.ceil(rows / 64) });
     return [dx];
   });
   return onehot;

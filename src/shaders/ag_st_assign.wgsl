@@ -1,50 +1,54 @@
-// Autograd straightThroughAssign forward, per row of `len` logits: onehot[j] = 1 at the first argmax, else 0,
-// and the soft assignment p = softmax(logits / tau), kept for the backward pass (which is the softmax's).
+// Autograd straightThroughAssign forward, per row of `len` values x: with z = x * invTau, onehot[j] = 1 at the
+// first argmax of z, else 0, and the soft assignment p = softmax(z), kept for the backward pass (which is the
+// softmax's). invTau = 1 / tau for logits; invTau = -1 / tau for squared distances (the nearest codeword).
+// 64 rows per workgroup: 64 x 32 tiles are loaded coalesced into workgroup memory and each invocation runs
+// an online argmax / max / sum-of-exp over its row; then onehot and p are written elementwise (coalesced).
 struct Params { rows: u32, len: u32, invTau: f32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> onehot: array<f32>;
 @group(0) @binding(3) var<storage, read_write> p: array<f32>;
 
-var<workgroup> rv: array<f32, 64>;
-var<workgroup> ri: array<u32, 64>;
+var<workgroup> tile: array<array<f32, 33>, 64>;
+var<workgroup> rowMax: array<f32, 64>;
+var<workgroup> rowSum: array<f32, 64>;
+var<workgroup> rowArg: array<u32, 64>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= params.rows) { return; }
-  let base = row * params.len;
-  var mx = -3.4e38;
-  var mi = 0xffffffffu;
-  for (var j = lid; j < params.len; j += 64u) {
-    let v = x[base + j];
-    if (v > mx || mi == 0xffffffffu) { mx = v; mi = j; }
-  }
-  rv[lid] = mx;
-  ri[lid] = mi;
-  workgroupBarrier();
-  for (var off = 32u; off > 0u; off = off / 2u) {
-    if (lid < off) {
-      let ov = rv[lid + off];
-      let oi = ri[lid + off];
-      if (oi != 0xffffffffu && (ri[lid] == 0xffffffffu || ov > rv[lid] || (ov == rv[lid] && oi < ri[lid]))) { rv[lid] = ov; ri[lid] = oi; }
+  let r0 = (wid.x + wid.y * nwg.x) * 64u;
+  if (r0 >= params.rows) { return; }
+  let len = params.len;
+  var arg = 0xffffffffu;
+  var m = -3.4e38;    // max of logits / tau
+  var s = 0.0;
+  for (var c0 = 0u; c0 < len; c0 += 32u) {
+    for (var k = 0u; k < 32u; k++) {
+      let e = k * 64u + lid;
+      let rr = e / 32u;
+      let cc = e % 32u;
+      var v = 0.0;
+      if (r0 + rr < params.rows && c0 + cc < len) { v = x[(r0 + rr) * len + c0 + cc]; }
+      tile[rr][cc] = v;
+    }
+    workgroupBarrier();
+    let cn = min(32u, len - c0);
+    for (var cc = 0u; cc < cn; cc++) {
+      let z = tile[lid][cc] * params.invTau;
+      if (arg == 0xffffffffu || z > m) { arg = c0 + cc; }
+      if (z > m) { s = s * exp(m - z) + 1.0; m = z; } else { s += exp(z - m); }
     }
     workgroupBarrier();
   }
-  let best = ri[0];
-  let m = rv[0] * params.invTau;
+  rowMax[lid] = m;
+  rowSum[lid] = s;
+  rowArg[lid] = arg;
   workgroupBarrier();
-  var s = 0.0;
-  for (var j = lid; j < params.len; j += 64u) { s += exp(x[base + j] * params.invTau - m); }
-  rv[lid] = s;
-  workgroupBarrier();
-  for (var off = 32u; off > 0u; off = off / 2u) {
-    if (lid < off) { rv[lid] = rv[lid] + rv[lid + off]; }
-    workgroupBarrier();
-  }
-  let tot = rv[0];
-  for (var j = lid; j < params.len; j += 64u) {
-    p[base + j] = exp(x[base + j] * params.invTau - m) / tot;
-    onehot[base + j] = select(0.0, 1.0, j == best);
+  let nr = min(64u, params.rows - r0);
+  for (var e = lid; e < nr * len; e += 64u) {
+    let rr = e / len;
+    let i = r0 * len + e;
+    p[i] = exp(x[i] * params.invTau - rowMax[rr]) / rowSum[rr];
+    onehot[i] = select(0.0, 1.0, e - rr * len == rowArg[rr]);
   }
 }
