@@ -211,6 +211,7 @@ export function fromFaissBytes(bytes: Uint8Array): IvfPqData {
   const qh = r.u32('quantizer fourcc');
   if (qh !== fourcc('IxFI') && qh !== fourcc('IxF2') && qh !== fourcc('IxFl')) throw new Error(`faiss: coarse quantizer '${fourccName(qh)}' is not supported (a flat index IxFI/IxF2/IxFl is needed)`);
   const qhd = readHeader(r, 'quantizer');
+  if (qhd.metric !== ih.metric) throw new Error(`faiss: quantizer metric ${qhd.metric} differs from the index metric ${ih.metric}`);
   if (qhd.d !== dim || qhd.ntotal !== nlist) throw new Error(`faiss: quantizer holds ${qhd.ntotal} x ${qhd.d} centroids, expected ${nlist} x ${dim}`);
   const centroids = r.fvec('quantizer centroids');
   if (centroids.length !== nlist * dim) throw new Error(`faiss: quantizer has ${centroids.length} floats, expected ${nlist * dim}`);
