@@ -7,6 +7,7 @@ import { mountBenchmarks } from './bench.js';
 
 const $ = (id) => document.getElementById(id);
 const LIB_URL = '../../dist/browser/distill-vq.js';
+const DEMO_DATA_URL = new URL('../../data/demo/', import.meta.url);
 
 /** Shows an error in the banner at the top of the page (title in bold, message below). */
 export function showError(title, err) {
@@ -62,7 +63,13 @@ async function start() {
     return;
   }
   $('adapter').textContent = engine.adapterName;
-  const ctx = { lib, engine, showError, clearError };
+  engine.device?.lost?.then?.((info) => {
+    if (info.reason !== 'destroyed') fatal('The GPU device was lost', `${info.message || info.reason}. Reload the page.`);
+  });
+  // The demo set (vectors, texts, exact top-100) is shared by the Search and Train tabs.
+  const demo = lib.loadDemoDataFromUrl(DEMO_DATA_URL, { texts: true });
+  demo.catch((e) => showError('Could not load the demo data set', e));
+  const ctx = { lib, engine, demo, showError, clearError };
   // Each tab is a module with its own mount function; they share ctx (the engine and the loaded index).
   mountSearch(ctx);
   mountTrain(ctx);

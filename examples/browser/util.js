@@ -41,8 +41,8 @@ export function fmtBytes(b) {
 
 /** Runs an async action with its button disabled; errors go to the page's error banner and a status line. */
 export async function guarded(ctx, button, statusId, what, fn) {
-  const b = $(button);
-  b.disabled = true;
+  const b = button ? $(button) : null;
+  if (b) b.disabled = true;
   ctx.clearError();
   try {
     await fn();
@@ -51,6 +51,26 @@ export async function guarded(ctx, button, statusId, what, fn) {
     status(statusId, `${what} failed: ${e.message ?? e}`, true);
     ctx.showError(`${what} failed`, e);
   } finally {
-    b.disabled = false;
+    if (b) b.disabled = false;
   }
+}
+
+/** A WordNet entry "word, word: gloss" as nodes: the words in bold, then the gloss. */
+export function entryNodes(text) {
+  const i = text.indexOf(': ');
+  if (i < 0) return [text];
+  const b = document.createElement('strong');
+  b.textContent = text.slice(0, i);
+  return [b, document.createTextNode(` ${text.slice(i + 2)}`)];
+}
+
+/** Reads a number input; `integer` and `min` are checked, and the error names the field. */
+export function numValue(id, { min = 0, integer = false } = {}) {
+  const el = $(id);
+  const v = Number(el.value);
+  const name = el.closest('label')?.firstChild?.textContent?.trim() || id;
+  if (el.value.trim() === '' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got '${el.value}'`);
+  }
+  return v;
 }
