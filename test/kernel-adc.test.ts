@@ -70,7 +70,7 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
     { nq: 2, nprobe: 8, nlist: 16, m: 9, bits: 8, k: 1024, avgList: 400 },
     { nq: 3, nprobe: 2, nlist: 4, m: 1, bits: 8, k: 7, avgList: 700 },
   ];
-  for (const c of cases) for (const metric of ['ip', 'l2'] as const) for (const integer of [true, false]) {
+  for (const c of cases) for (const metric of ['ip', 'l2'] as const) for (const integer of [true, false]) for (const twoPass of [false, true]) {
     const a = makeScan(r, c, metric, integer);
     const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
     const bufs = {
@@ -79,11 +79,11 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
       outScores: up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds: up(new Uint32Array(c.nq * c.k).fill(POISON_U32)),
       ...(a.l2Term ? { l2Term: up(a.l2Term as Float32Array) } : {}),
     };
-    adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: c.bits, k: c.k, metric });
+    adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: c.bits, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
     const gs = (await engine.read(bufs.outScores, Float32Array)).subarray(0, c.nq * c.k);
     const gi = (await engine.read(bufs.outIds, Int32Array)).subarray(0, c.nq * c.k);
     const want = adcScanRef(a);
-    const what = `seed ${seed} ${JSON.stringify(c)} ${metric} ${integer ? 'integer (exact ties)' : 'float'}`;
+    const what = `seed ${seed} ${JSON.stringify(c)} ${metric} ${integer ? 'integer (exact ties)' : 'float'} ${twoPass ? 'two-pass' : 'fused'}`;
     if (integer) {
       // small integers add exactly in f32: scores, ids and the tie order must match exactly
       let bad = -1;
@@ -123,5 +123,6 @@ t.test('adcScan rejects bad arguments', async (t) => {
   t.throws(() => adcScan(engine, { ...base, metric: 'l2' }), /needs l2Term/);
   t.throws(() => adcScan(engine, { ...base, k: 0 }), /k must be an integer/);
   t.throws(() => adcScan(engine, { ...base, nq: 10 }), /lut holds 4096 bytes, needs at least 20480/);
+  t.throws(() => adcScan(engine, { ...base, hostListOffsets: [0] }), /hostListOffsets has 1 entries, needs nlist \+ 1 = 2/);
   b.dispose();
 });

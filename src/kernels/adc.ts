@@ -2,7 +2,8 @@
 // precomputed L2 term per IVF centroid (adc_lut with l2 = 1), and the scan of the probed inverted lists
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
-import { type Buf, checkK, needBytes, selectionConstants, selectingSource } from './topk.js';
+import type { GpuBuffer } from '../pipeline/buffer.js';
+import { type Buf, checkK, needBytes, selectionConstants, selectingSource, selectRows, release } from './topk.js';
 
 function checkDims(what: string, dims: Record<string, number>): void {
   for (const [name, v] of Object.entries(dims)) {
@@ -42,6 +43,10 @@ export interface AdcScanArgs {
   lut: Buf; probes: Buf; coarse: Buf; listOffsets: Buf; codes: Buf; ids: Buf; l2Term?: Buf;
   outScores: Buf; outIds: Buf;
   nq: number; nprobe: number; nlist: number; m: number; bits: number; k: number; metric: 'ip' | 'l2';
+  /** Optional: the same listOffsets on the host. With it the scan runs in two passes (scores written out by a
+   *  barrier-free kernel, then topk), which is several times faster on CPU drivers; it bounds each query's
+   *  candidate count by the sum of the nprobe largest lists. Without it: one fused pass per query. */
+  hostListOffsets?: ArrayLike<number>;
 }
 
 /** u32 words per encoded vector: ceil(ceil(m * bits / 8) / 4). */
@@ -77,6 +82,7 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   needBytes(a.outScores, nq * k * 4, 'adcScan: outScores');
   needBytes(a.outIds, nq * k * 4, 'adcScan: outIds');
   if (nq === 0) return;
+  if (a.hostListOffsets && nprobe > 0) { scanTwoPass(engine, a, a.hostListOffsets); return; }
   engine.dispatch('adc_scan', {
     source: selectingSource('adc_scan'),
     constants: { ...selectionConstants(engine, k), M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
@@ -87,4 +93,45 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
     params: { nq, nprobe, nlist, wpv: scanWordsPerVector(m, bits) },
     workgroups: nq,
   });
+}
+
+/** The most candidates any query can have: the sum of the nprobe largest list sizes. */
+export function candidateBound(hostListOffsets: ArrayLike<number>, nlist: number, nprobe: number): number {
+  if (hostListOffsets.length < nlist + 1) throw new Error(`adcScan: hostListOffsets has ${hostListOffsets.length} entries, needs nlist + 1 = ${nlist + 1}`);
+  const sizes: number[] = [];
+  for (let l = 0; l < nlist; l++) sizes.push(hostListOffsets[l + 1]! - hostListOffsets[l]!);
+  sizes.sort((x, y) => y - x);
+  let s = 0;
+  for (let i = 0; i < Math.min(nprobe, nlist); i++) s += sizes[i]!;
+  return s;
+}
+
+/** Scratch per pass, per array (keys and positions): at most this many bytes (and the binding limit). */
+const SCRATCH_BYTES = 64 * 1024 * 1024;
+
+function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<number>): void {
+  const { nq, nprobe, nlist, m, bits, k, metric } = a;
+  const cap = Math.max(1, candidateBound(hostListOffsets, nlist, nprobe));
+  const limit = Math.min(engine.maxBinding, SCRATCH_BYTES);
+  if (cap * 4 > engine.maxBinding) throw new Error(`adcScan: up to ${cap} candidates per query do not fit one binding; probe fewer lists`);
+  const qc = Math.max(1, Math.min(nq, Math.floor(limit / (cap * 4))));
+  const temps: GpuBuffer[] = [];
+  try {
+    const keys = engine.buffer(qc * cap * 4, 'adc candidate keys');
+    const pos = engine.buffer(qc * cap * 4, 'adc candidate positions');
+    temps.push(keys, pos);
+    for (let q0 = 0; q0 < nq; q0 += qc) {
+      const n = Math.min(qc, nq - q0);
+      engine.dispatch('adc_score', {
+        constants: { M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
+        bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
+          l2Term: a.l2Term ?? a.lut, outKeys: keys, outPos: pos },
+        params: { nq: n, nprobe, nlist, cap, q0 },
+        workgroups: n * nprobe,
+      });
+      selectRows(engine, { keys, pos, pairs: true }, n, cap, k, metric === 'ip', a.outScores, a.outIds, a.ids, q0, temps);
+    }
+  } finally {
+    release(engine, temps);
+  }
 }

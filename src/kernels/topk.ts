@@ -16,12 +16,12 @@ const ROUND = WG * PER;
 /** Override constants of the streaming selection (topk_common.wgsl) for a given k on this device. */
 export function selectionConstants(engine: Engine, k: number): { WG: number; K: number; PER: number; CAP: number } {
   const limit = engine.limits.maxComputeWorkgroupStorageSize;
-  // buffers: ckey + cpos (CAP each) and nkey + npos (K each), u32; a little room for the counters and the
-  // kernel's own variables (adc_scan keeps its probe table, up to 4 x 65 words).
-  const room = Math.floor((limit - 8 * k - 1200) / 8);
-  const cap = Math.min(k + Math.max(k, ROUND), room);
+  // buffers: ckey, cpos, skey, spos (CAP each) and nkey, npos (K each), u32; a little room for the counters
+  // and the kernel's own variables (adc_scan keeps its probe table, 4 x 65 words).
+  const room = Math.floor((limit - 8 * k - 1200) / 16);
+  const cap = Math.min(2 * k + ROUND, room);
   if (cap < k + ROUND) {
-    throw new Error(`top-k with k = ${k} needs ${8 * (2 * k + ROUND) + 1200} bytes of workgroup memory; this device has ${limit}`);
+    throw new Error(`top-k with k = ${k} needs ${16 * (k + ROUND) + 8 * k + 1200} bytes of workgroup memory; this device has ${limit}`);
   }
   return { WG, K: k, PER, CAP: cap };
 }
@@ -63,6 +63,29 @@ export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Bu
   if (indexMap) needBytes(indexMap, n * 4, 'topk: indexMap');
   if (rows === 0) return;
 
+  const temps: GpuBuffer[] = [];
+  try {
+    selectRows(engine, { keys: values, pos: values, pairs: false }, rows, n, k, largest, outValues, outIndices, indexMap, 0, temps);
+  } finally {
+    release(engine, temps);
+  }
+}
+
+/** Flushes recorded work (which still uses the temporaries) and frees them. */
+export function release(engine: Engine, temps: GpuBuffer[]): void {
+  if (!temps.length) return;
+  engine.flush();
+  for (const b of temps) b.dispose();
+  temps.length = 0;
+}
+
+/**
+ * The top-k of `rows` rows of n candidates, either f32 values (position = column) or pairs (tk_key keys and
+ * u32 positions, padding (0, 0xffffffff)), written as final values and indices (indexMap[position] when
+ * given) to output rows outRow0 ... Temporaries are pushed on `temps` for the caller to release.
+ */
+export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean }, rows: number, n: number,
+  k: number, largest: boolean, outValues: Buf, outIndices: Buf, indexMap: Buf | undefined, outRow0: number, temps: GpuBuffer[]): void {
   const constants = selectionConstants(engine, k);
   const source = selectingSource('topk_select');
   const chunk = Math.ceil(Math.max(4096, 8 * k) / ROUND) * ROUND;
@@ -70,37 +93,29 @@ export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Bu
   const perRowTemp = chunksOf(n) > 1 ? chunksOf(n) * k * 4 : 0;
   if (perRowTemp > engine.maxBinding) throw new Error(`topk: a row of ${n} values is too long for this device's binding limit`);
   const groupRows = perRowTemp === 0 ? rows : Math.max(1, Math.floor(engine.maxBinding / perRowTemp));
-  const temps: GpuBuffer[] = [];
-  try {
-    for (let r0 = 0; r0 < rows; r0 += groupRows) {
-      const rg = Math.min(groupRows, rows - r0);
-      let inKeys: Buf = values, inPos: Buf = values, pairs = false, len = n, inRow0 = r0;
-      for (;;) {
-        const nchunks = chunksOf(len);
-        const final = nchunks === 1;
-        let outA: Buf = outValues, outB: Buf = outIndices;
-        if (!final) {
-          outA = engine.buffer(rg * nchunks * k * 4, 'topk partial keys');
-          outB = engine.buffer(rg * nchunks * k * 4, 'topk partial positions');
-          temps.push(outA, outB);
-        }
-        engine.dispatch('topk_select', {
-          source, constants,
-          bindings: { inKeys, inPos, indexMap: indexMap ?? inKeys, outA, outB },
-          params: {
-            n: len, rows: rg, inRow0, outRow0: r0, chunk, nchunks, largest: largest ? 1 : 0,
-            inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0,
-          },
-          workgroups: rg * nchunks,
-        });
-        if (final) break;
-        inKeys = outA; inPos = outB; pairs = true; len = nchunks * k; inRow0 = 0;
+  for (let r0 = 0; r0 < rows; r0 += groupRows) {
+    const rg = Math.min(groupRows, rows - r0);
+    let inKeys = input.keys, inPos = input.pos, pairs = input.pairs, len = n, inRow0 = r0;
+    for (;;) {
+      const nchunks = chunksOf(len);
+      const final = nchunks === 1;
+      let outA: Buf = outValues, outB: Buf = outIndices;
+      if (!final) {
+        outA = engine.buffer(rg * nchunks * k * 4, 'topk partial keys');
+        outB = engine.buffer(rg * nchunks * k * 4, 'topk partial positions');
+        temps.push(outA, outB);
       }
-    }
-  } finally {
-    if (temps.length) {
-      engine.flush();
-      for (const b of temps) b.dispose();
+      engine.dispatch('topk_select', {
+        source, constants,
+        bindings: { inKeys, inPos, indexMap: indexMap ?? inKeys, outA, outB },
+        params: {
+          n: len, rows: rg, inRow0, outRow0: outRow0 + r0, chunk, nchunks, largest: largest ? 1 : 0,
+          inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0,
+        },
+        workgroups: rg * nchunks,
+      });
+      if (final) break;
+      inKeys = outA; inPos = outB; pairs = true; len = nchunks * k; inRow0 = 0;
     }
   }
 }

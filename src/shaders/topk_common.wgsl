@@ -7,8 +7,7 @@
 //
 // Rounds: every invocation offers up to PER candidates; a candidate enters the buffer only if it beats the
 // current K-th best (thrKey, thrPos). Before a round that could overflow the buffer (CAP >= K + WG * PER),
-// tk_reduce ranks the held candidates by counting (no sort network, two barriers) and keeps the best K,
-// sorted best-first, in ckey/cpos[0..K).
+// tk_reduce merges the new candidates into the sorted best K (ckey/cpos[0..K), best-first); see below.
 override WG: u32 = 64u;    // workgroup size
 override K: u32 = 16u;     // how many to keep
 override PER: u32 = 4u;    // candidates offered per invocation per round
@@ -16,11 +15,14 @@ override CAP: u32 = 320u;  // candidate buffer size, >= K + WG * PER
 
 var<workgroup> ckey: array<u32, CAP>;
 var<workgroup> cpos: array<u32, CAP>;
+var<workgroup> skey: array<u32, CAP>;
+var<workgroup> spos: array<u32, CAP>;
 var<workgroup> nkey: array<u32, K>;
 var<workgroup> npos: array<u32, K>;
 var<workgroup> ccount: atomic<u32>;
 var<workgroup> thrKey: u32;
 var<workgroup> thrPos: u32;
+var<workgroup> tkKept: u32;
 
 const TK_NONE: u32 = 0xffffffffu;
 
@@ -51,6 +53,7 @@ fn tk_init(lid: u32) {
     atomicStore(&ccount, 0u);
     thrKey = 0u;
     thrPos = TK_NONE;
+    tkKept = 0u;
   }
   workgroupBarrier();
 }
@@ -64,17 +67,51 @@ fn tk_offer(key: u32, pos: u32, tk: u32, tp: u32) {
   }
 }
 
-/** Keeps the best min(n, K) of the n held candidates, sorted best-first, and updates the threshold. */
+/** Keeps the best min(n, K) of the n held candidates, sorted best-first, and updates the threshold.
+ *  ckey/cpos[0..tkKept) are sorted from the last reduce; the newer ones [tkKept..n) are ranked among
+ *  themselves by counting (into skey/spos), then every candidate's final rank is its rank in its own sorted
+ *  run plus the number of better ones in the other run (binary search). Ties between equal pairs (the same
+ *  position offered twice) go to the older run, then to the lower buffer index. */
 fn tk_reduce(lid: u32, n: u32) {
-  for (var i = lid; i < n; i += WG) {
+  let kept = tkKept;
+  let nn = min(n - kept, K);
+  for (var i = kept + lid; i < n; i += WG) {
     let a = ckey[i];
     let ap = cpos[i];
     var rank = 0u;
-    for (var j = 0u; j < n; j++) {
+    for (var j = kept; j < n && rank < K; j++) {
       let b = ckey[j];
       let bp = cpos[j];
       rank += select(0u, 1u, b > a || (b == a && (bp < ap || (bp == ap && j < i))));
     }
+    // only the best K of the new run matter: the others stop counting at K and are not stored
+    if (rank < K) { skey[rank] = a; spos[rank] = ap; }
+  }
+  workgroupBarrier();
+  // old run: rank = i + #(new strictly better)
+  for (var i = lid; i < kept; i += WG) {
+    let a = ckey[i];
+    let ap = cpos[i];
+    var lo = 0u;
+    var hi = nn;
+    while (lo < hi) {
+      let mid = (lo + hi) / 2u;
+      if (tk_better(skey[mid], spos[mid], a, ap)) { lo = mid + 1u; } else { hi = mid; }
+    }
+    let rank = i + lo;
+    if (rank < K) { nkey[rank] = a; npos[rank] = ap; }
+  }
+  // new run: rank = r + #(old better or equal)
+  for (var r = lid; r < nn; r += WG) {
+    let a = skey[r];
+    let ap = spos[r];
+    var lo = 0u;
+    var hi = kept;
+    while (lo < hi) {
+      let mid = (lo + hi) / 2u;
+      if (!tk_better(a, ap, ckey[mid], cpos[mid])) { lo = mid + 1u; } else { hi = mid; }
+    }
+    let rank = r + lo;
     if (rank < K) { nkey[rank] = a; npos[rank] = ap; }
   }
   workgroupBarrier();
@@ -82,6 +119,7 @@ fn tk_reduce(lid: u32, n: u32) {
   for (var i = lid; i < m; i += WG) { ckey[i] = nkey[i]; cpos[i] = npos[i]; }
   if (lid == 0u) {
     atomicStore(&ccount, m);
+    tkKept = m;
     if (m == K) { thrKey = nkey[K - 1u]; thrPos = npos[K - 1u]; }
   }
   workgroupBarrier();
