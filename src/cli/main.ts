@@ -7,6 +7,8 @@ import { formatProgress, now } from '../ivfpq/progress.js';
 import type { Progress } from '../ivfpq/types.js';
 import { Args, parseArgs, UsageError } from './args.js';
 import { recallAtK } from '../ivfpq/metrics.js';
+import { readIndexData, writeIndexData } from '../ivfpq/persist.js';
+import { saveFaissIndex, loadFaissIndex } from '../io/faiss-file.js';
 
 const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or Distill-VQ)
 
@@ -16,7 +18,7 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
                     [--seed S] --out INDEX.dvq [--json]
   distill-vq search --index INDEX --queries F --k K --nprobe P --out IDS.ivecs [--json]
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--json]
-  distill-vq export-faiss --index INDEX --out FILE.faissindex
+  distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P]
   distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq
   distill-vq bench kernels [--quick] [--out FILE.json] [--json]
   distill-vq info   --index INDEX [--json]
@@ -168,12 +170,10 @@ async function cmdInfo(a: Args): Promise<Record<string, unknown>> {
 async function cmdExportFaiss(a: Args): Promise<Record<string, unknown>> {
   const indexPath = a.req('index');
   const out = a.req('out');
+  const nprobe = a.int('nprobe', 1);
   a.done();
-  const { toFaissBytes } = await import('../ivfpq/faiss.js');
-  const { readIndexData } = await import('../ivfpq/persist.js');
-  const { writeFileAtomic } = await import('../io/vectors-node.js');
   const data = await readIndexData(indexPath);
-  await writeFileAtomic(out, toFaissBytes(data));
+  await saveFaissIndex(out, data, { nprobe });
   return { command: 'export-faiss', out, ntotal: data.listOffsets[data.nlist], rotation: data.rotation !== null };
 }
 
@@ -181,10 +181,7 @@ async function cmdImportFaiss(a: Args): Promise<Record<string, unknown>> {
   const input = a.req('in');
   const out = a.req('out');
   a.done();
-  const { fromFaissBytes } = await import('../ivfpq/faiss.js');
-  const { readFile } = await import('node:fs/promises');
-  const { writeIndexData } = await import('../ivfpq/persist.js');
-  const data = fromFaissBytes(new Uint8Array(await readFile(input)));
+  const data = await loadFaissIndex(input);
   await writeIndexData(out, data);
   return { command: 'import-faiss', out, ntotal: data.listOffsets[data.nlist], dim: data.dim, lists: data.nlist, m: data.m };
 }

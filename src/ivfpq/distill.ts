@@ -15,7 +15,7 @@
 import type { IvfPqIndex } from './index.js';
 import { Tape, type Tensor } from '../autograd/tensor.js';
 import { gatherRows, sub, add, scale, reshape } from '../autograd/ops.js';
-import { matmulT, scoresBatched, subspaceSqDist, assignTimesCodebook, straightThroughAssign } from '../autograd/ops-vq.js';
+import { matmulT, scoresBatched, subspaceSqDist, assignTimesCodebook, assignFromDistances } from '../autograd/ops-vq.js';
 import { listNetLoss, klLoss, mseLoss, marginMseLoss, rankNetLoss, type LossOptions } from '../autograd/losses.js';
 import { AdamW, SGD, linearWarmupDecay } from '../autograd/optim.js';
 import { scores } from '../kernels/scores.js';
@@ -110,6 +110,7 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
 
   // Training queries: given ones, or base documents as pseudo-queries; a few are held out for validation.
   let queries: Float32Array, nq: number;
+  let self: Uint32Array | null = null; // base row of each pseudo-query (excluded from its own candidates)
   if (opts.queries) {
     ({ data: queries, n: nq } = toMatrix(opts.queries, dim, 'distill queries'));
   } else {
@@ -118,6 +119,7 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
     queries = new Float32Array(np * dim);
     pick.forEach((r, i) => queries.set(base.subarray(r * dim, (r + 1) * dim), i * dim));
     nq = np;
+    self = pick;
   }
   const nVal = Math.min(opts.validationQueries ?? Math.min(200, Math.floor(nq * 0.1)), nq - 1);
   const nTrain = nq - nVal;
@@ -125,15 +127,16 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
 
   // The teacher: exact top-K of every query (training and validation) by inner product, once, on the GPU.
   const tTeacher = now();
-  const teacher = await exactSearch(e, base, n, queries, nq, dim, topK, 'ip', {
+  const found = await exactSearch(e, base, n, queries, nq, dim, Math.min(n, topK + (self ? 1 : 0)), 'ip', {
     ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, phase: 'distill: teacher top-K' }) } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const teacher = self ? { ids: dropSelf(found.ids, found.k, topK, self) } : found;
   const teacherSeconds = (now() - tTeacher) / 1000;
   const valK = Math.min(10, topK);
   const valQueries = queries.subarray(nTrain * dim, nq * dim);
   const valTruth = new Int32Array(nVal * valK);
-  for (let i = 0; i < nVal; i++) valTruth.set(teacher.ids.subarray((nTrain + i) * topK, (nTrain + i) * topK + valK), i * valK);
+  for (let i = 0; i < nVal; i++) valTruth.set(found.ids.subarray((nTrain + i) * found.k, (nTrain + i) * found.k + valK), i * valK);
   const valNprobe = Math.min(index.nlist, opts.validationNprobe ?? Math.max(1, Math.round(index.nlist / 8)));
   const ids = opts.ids ? Int32Array.from(opts.ids) : undefined;
 
@@ -273,7 +276,7 @@ function studentAndTeacher(tape: Tape, X: Tensor, Q: Tensor, O: Tensor, C: Tenso
   const od = gatherRows(O, tape.tensor(lists, [lists.length]));
   const u = sub(xd, od);
   const dist = subspaceSqDist(u, C);
-  const a = straightThroughAssign(scale(dist, -1), tauAssign);
+  const a = assignFromDistances(dist, tauAssign);
   const r = add(od, assignTimesCodebook(a, C));
   if (inBatch) {
     const t = tape.noGrad(() => matmulT(qb, xd));
@@ -283,6 +286,20 @@ function studentAndTeacher(tape: Tape, X: Tensor, Q: Tensor, O: Tensor, C: Tenso
   const as3 = (m: Tensor) => reshape(m, [B, topK, D]);
   const t = tape.noGrad(() => scoresBatched(qb, as3(xd)));
   return { pq: { teacher: t, student: scoresBatched(qb, as3(r)) }, ivf: { teacher: t, student: scoresBatched(qb, as3(od)) } };
+}
+
+/** Removes each pseudo-query's own document from its teacher list (it would dominate the softmax). */
+function dropSelf(ids: Int32Array, stride: number, k: number, self: Uint32Array): Int32Array {
+  const out = new Int32Array(self.length * k);
+  for (let q = 0; q < self.length; q++) {
+    let o = 0;
+    for (let j = 0; j < stride && o < k; j++) {
+      const d = ids[q * stride + j]!;
+      if (d !== self[q]) out[q * k + o++] = d;
+    }
+    while (o < k) out[q * k + o] = ids[q * stride + (o++)]!; // (only if the self row was missing: keep size)
+  }
+  return out;
 }
 
 function mulberry(seed: number): () => number {

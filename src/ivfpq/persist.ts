@@ -1,35 +1,18 @@
-// Node file access for index data: .dvq files (and Faiss files by extension). Saving is atomic.
-import { readFile } from 'node:fs/promises';
-import { toBytes, fromBytes } from './format.js';
-import { writeFileAtomic } from '../io/vectors-node.js';
+// Node file access for index data by kind: .dvq files (src/io/ivfpq-file.ts) or Faiss IndexIVFPQ files
+// (src/io/faiss-file.ts), told apart by their first bytes. Saving is atomic.
+import { open } from 'node:fs/promises';
+import { saveIvfPq, loadIvfPq } from '../io/ivfpq-file.js';
+import { loadFaissIndex } from '../io/faiss-file.js';
 import type { IvfPqData } from './types.js';
 
-/** Reads a .dvq index file (or a Faiss IndexIVFPQ file, recognised by its header) into plain data. */
+/** Reads a .dvq index file, or a Faiss IndexIVFPQ file (recognised by its header), into plain data. */
 export async function readIndexData(path: string): Promise<IvfPqData> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (e) {
-    throw new Error(`cannot read index file ${path}: ${(e as Error).message}`);
-  }
-  try {
-    if (looksLikeFaiss(bytes)) {
-      const { fromFaissBytes } = await import('./faiss.js');
-      return fromFaissBytes(bytes);
-    }
-    return fromBytes(bytes);
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
+  const head = new Uint8Array(4);
+  const fh = await open(path, 'r').catch((e: Error) => { throw new Error(`cannot read index file ${path}: ${e.message}`); });
+  try { await fh.read(head, 0, 4, 0); } finally { await fh.close(); }
+  const tag = String.fromCharCode(...head);
+  return tag === 'IwPQ' || tag === 'IxPT' ? loadFaissIndex(path) : loadIvfPq(path);
 }
 
 /** Writes index data as a .dvq file: to a temporary file in the same folder, then renamed over the target. */
-export async function writeIndexData(path: string, data: IvfPqData): Promise<void> {
-  await writeFileAtomic(path, toBytes(data));
-}
-
-function looksLikeFaiss(b: Uint8Array): boolean {
-  if (b.length < 4) return false;
-  const tag = String.fromCharCode(b[0]!, b[1]!, b[2]!, b[3]!);
-  return tag === 'IwPQ' || tag === 'IxPT';
-}
+export const writeIndexData: (path: string, data: IvfPqData) => Promise<void> = saveIvfPq;
