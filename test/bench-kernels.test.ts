@@ -44,8 +44,10 @@ t.test('quick benchmark on a subset: report structure, GPU timings, no leaked bu
   t.equal(json.cases.length, expected, 'one result per selected case');
   t.same([...new Set(json.cases.map((c) => c.kernel))].sort(), [...only].sort());
   for (const c of json.cases) checkCase(t, c, gpu);
-  const scan = json.cases.find((c) => c.kernel === 'adcScan')!;
-  t.ok(scan.params.scanned! > 0 && scan.work.bytes! > scan.params.scanned!, 'adcScan work from the vectors actually scanned');
+  const scans = json.cases.filter((c) => c.kernel === 'adcScan');
+  t.equal(scans.length, 2, 'adcScan: fused and two-pass paths');
+  t.ok(scans.every((c) => c.params.scanned! > 0 && c.work.bytes! > c.params.scanned!), 'adcScan work from the vectors actually scanned');
+  t.equal(scans[0]!.params.scanned, scans[1]!.params.scanned, 'both paths scan the same lists');
   t.equal(JSON.parse(JSON.stringify(json)).cases.length, expected, 'report is JSON-able');
   t.match(table, /scores/);
   t.match(table, /topk/);

@@ -38,6 +38,8 @@ export interface KernelCase {
   size: string;
   params: Record<string, number>;
   work: Work;
+  /** cases with the same key get the same random inputs (default: kernel and size) */
+  seedKey?: string;
   prepare(engine: Engine, r: Rand): PreparedCase;
 }
 
@@ -226,16 +228,19 @@ function randomProbes(r: Rand, nq: number, nprobe: number, nlist: number): Int32
  * ADC scan of nprobe probed lists per query with the fused top-k, over `total` PQ-coded vectors in `nlist`
  * uneven lists. Inputs are made on the host (random codes, LUTs, probes); the number of vectors scanned
  * (sum of the probed list sizes) depends only on the sizes and the seed, so the stated work is exact.
+ * path 'fused': one workgroup per query scores and selects; 'two-pass': scores written out, then topk
+ * (adcScan's path when it is given hostListOffsets).
  */
 export function adcScanCase(nq: number, nprobe: number, m: number, bits: 4 | 8, total: number, nlist: number, k: number,
-  metric: 'ip' | 'l2'): KernelCase {
+  metric: 'ip' | 'l2', path: 'fused' | 'two-pass' = 'fused'): KernelCase {
   const ksub = 1 << bits;
   const wpv = wordsPerVector(m, bits);
   const codeBytes = Math.ceil((m * bits) / 8);
   const lookups = metric === 'l2' ? 2 : 1;
   return {
-    kernel: 'adcScan', size: `nq${nq} nprobe${nprobe} m${m} bits${bits} n${total} nlist${nlist} k${k} ${metric}`,
+    kernel: 'adcScan', size: `nq${nq} nprobe${nprobe} m${m} bits${bits} n${total} nlist${nlist} k${k} ${metric} ${path}`,
     params: { nq, nprobe, m, bits, n: total, nlist, k },
+    seedKey: `adcScan nq${nq} nprobe${nprobe} m${m} bits${bits} n${total} nlist${nlist} k${k} ${metric}`,
     work: { bytes: nq * nprobe * (total / nlist) * (codeBytes + 4 * m * lookups), formula: 'expected; the exact count is set by prepare' },
     prepare(engine, r) {
       return prepared(engine, (b) => {
@@ -260,7 +265,7 @@ export function adcScanCase(nq: number, nprobe: number, m: number, bits: 4 | 8, 
         const outIds = b.add(engine.buffer(nq * k * 4, 'bench top ids'));
         const run = () => adcScan(engine, {
           lut, probes: probesB, coarse, listOffsets, codes, ids, ...(l2Term ? { l2Term } : {}), outScores, outIds,
-          nq, nprobe, nlist, m, bits, k, metric,
+          nq, nprobe, nlist, m, bits, k, metric, ...(path === 'two-pass' ? { hostListOffsets: offsets } : {}),
         });
         return { run, work, params: { nq, nprobe, m, bits, n: total, nlist, k, scanned } };
       });
@@ -282,6 +287,7 @@ export function kernelCases(quick: boolean): KernelCase[] {
       adcLutCase('adcLut', 64, 8, 8, 4),
       adcLutCase('adcL2Term', 16, 8, 8, 4),
       adcScanCase(32, 4, 8, 8, 2000, 16, 10, 'l2'),
+      adcScanCase(32, 4, 8, 8, 2000, 16, 10, 'l2', 'two-pass'),
     ];
   }
   return [
@@ -295,5 +301,6 @@ export function kernelCases(quick: boolean): KernelCase[] {
     adcLutCase('adcLut', 3000, 32, 8, 4),
     adcLutCase('adcL2Term', 256, 32, 8, 4),
     adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2'),
+    adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2', 'two-pass'),
   ];
 }

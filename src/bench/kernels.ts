@@ -120,7 +120,7 @@ async function measureCase(engine: Engine, c: KernelCase, quick: boolean, signal
   const maxReps = quick ? 10 : 30, budgetMs = quick ? 300 : 3000;
   let minReps = quick ? 3 : 5;
   const prof = engine.profiler;
-  const prep = c.prepare(engine, mulberry32(SEED ^ hashString(`${c.kernel} ${c.size}`)));
+  const prep = c.prepare(engine, mulberry32(SEED ^ hashString(c.seedKey ?? `${c.kernel} ${c.size}`)));
   try {
     const tw = now();
     await prep.run(); // compiles the pipelines
