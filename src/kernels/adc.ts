@@ -117,19 +117,26 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
   const qc = Math.max(1, Math.min(nq, Math.floor(limit / (cap * 4))));
   const temps: GpuBuffer[] = [];
   try {
-    const keys = engine.buffer(qc * cap * 4, 'adc candidate keys');
-    const pos = engine.buffer(qc * cap * 4, 'adc candidate positions');
-    temps.push(keys, pos);
+    const scores = engine.buffer(qc * cap * 4, 'adc candidate scores');
+    const cols = engine.buffer(qc * (nprobe + 1) * 4, 'adc candidate layout');
+    temps.push(scores, cols);
     for (let q0 = 0; q0 < nq; q0 += qc) {
       const n = Math.min(qc, nq - q0);
       engine.dispatch('adc_score', {
         constants: { M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
         bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
-          l2Term: a.l2Term ?? a.lut, outKeys: keys, outPos: pos },
+          l2Term: a.l2Term ?? a.lut, outScores: scores, cols },
         params: { nq: n, nprobe, nlist, cap, q0 },
         workgroups: n * nprobe,
       });
-      selectRows(engine, { keys, pos, pairs: true }, n, cap, k, metric === 'ip', a.outScores, a.outIds, a.ids, q0, temps);
+      // cols[q * (nprobe + 1)] is the row's length: topk reads it with a stride of nprobe + 1 words
+      selectRows(engine, { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 }, n, cap, k,
+        metric === 'ip', a.outScores, a.outIds, undefined, q0, temps);
+      engine.dispatch('adc_ids', {
+        bindings: { probes: a.probes, listOffsets: a.listOffsets, cols, ids: a.ids, outIds: a.outIds },
+        params: { nq: n, nprobe, nlist, k, q0 },
+        workgroups: Math.ceil((n * k) / 64),
+      });
     }
   } finally {
     release(engine, temps);

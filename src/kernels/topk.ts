@@ -14,16 +14,16 @@ const PER = 4;
 const ROUND = WG * PER;
 
 /** Override constants of the streaming selection (topk_common.wgsl) for a given k on this device. */
-export function selectionConstants(engine: Engine, k: number): { WG: number; K: number; PER: number; CAP: number } {
+export function selectionConstants(engine: Engine, k: number): { WG: number; K: number; PER: number; CAP: number; CAP4: number } {
   const limit = engine.limits.maxComputeWorkgroupStorageSize;
   // buffers: ckey, cpos, skey, spos (CAP each) and nkey, npos (K each), u32; a little room for the counters
   // and the kernel's own variables (adc_scan keeps its probe table, 4 x 65 words).
   const room = Math.floor((limit - 8 * k - 1200) / 16);
-  const cap = Math.min(2 * k + ROUND, room);
+  const cap = Math.min(Math.ceil((2 * k + ROUND) / 4) * 4, Math.floor(room / 4) * 4);
   if (cap < k + ROUND) {
     throw new Error(`top-k with k = ${k} needs ${16 * (k + ROUND) + 8 * k + 1200} bytes of workgroup memory; this device has ${limit}`);
   }
-  return { WG, K: k, PER, CAP: cap };
+  return { WG, K: k, PER, CAP: cap, CAP4: cap / 4 };
 }
 
 /** The WGSL of a selecting kernel: the shared selection library followed by the kernel itself. */
@@ -84,18 +84,19 @@ export function release(engine: Engine, temps: GpuBuffer[]): void {
  * u32 positions, padding (0, 0xffffffff)), written as final values and indices (indexMap[position] when
  * given) to output rows outRow0 ... Temporaries are pushed on `temps` for the caller to release.
  */
-export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean }, rows: number, n: number,
+export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean; rowLen?: Buf; rowLenStride?: number }, rows: number, n: number,
   k: number, largest: boolean, outValues: Buf, outIndices: Buf, indexMap: Buf | undefined, outRow0: number, temps: GpuBuffer[]): void {
   const constants = selectionConstants(engine, k);
   const source = selectingSource('topk_select');
-  const chunk = Math.ceil(Math.max(4096, 8 * k) / ROUND) * ROUND;
+  // chunks of a row run in parallel and are merged after; with many rows, one workgroup per row is enough
+  const chunk = Math.ceil(Math.max(4096, 8 * k, rows >= 256 ? n : 0) / ROUND) * ROUND;
   const chunksOf = (len: number) => Math.max(1, Math.ceil(len / chunk));
   const perRowTemp = chunksOf(n) > 1 ? chunksOf(n) * k * 4 : 0;
   if (perRowTemp > engine.maxBinding) throw new Error(`topk: a row of ${n} values is too long for this device's binding limit`);
   const groupRows = perRowTemp === 0 ? rows : Math.max(1, Math.floor(engine.maxBinding / perRowTemp));
   for (let r0 = 0; r0 < rows; r0 += groupRows) {
     const rg = Math.min(groupRows, rows - r0);
-    let inKeys = input.keys, inPos = input.pos, pairs = input.pairs, len = n, inRow0 = r0;
+    let inKeys = input.keys, inPos = input.pos, pairs = input.pairs, len = n, inRow0 = r0, rowLen = input.rowLen;
     for (;;) {
       const nchunks = chunksOf(len);
       const final = nchunks === 1;
@@ -107,15 +108,15 @@ export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: 
       }
       engine.dispatch('topk_select', {
         source, constants,
-        bindings: { inKeys, inPos, indexMap: indexMap ?? inKeys, outA, outB },
+        bindings: { inKeys, inPos, indexMap: indexMap ?? inKeys, outA, outB, rowLen: rowLen ?? inKeys },
         params: {
           n: len, rows: rg, inRow0, outRow0: outRow0 + r0, chunk, nchunks, largest: largest ? 1 : 0,
-          inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0,
+          inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0, hasRowLen: rowLen ? 1 : 0, rowLenStride: input.rowLenStride ?? 1,
         },
         workgroups: rg * nchunks,
       });
       if (final) break;
-      inKeys = outA; inPos = outB; pairs = true; len = nchunks * k; inRow0 = 0;
+      inKeys = outA; inPos = outB; pairs = true; len = nchunks * k; inRow0 = 0; rowLen = undefined;
     }
   }
 }

@@ -100,7 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var i = lid; i < K; i += WG) {
     var s = pad;
     var id = -1;
-    if (i < kept) { s = tk_value_bits(ckey[i], largest); id = ids[cpos[i]]; }
+    if (i < kept) { s = tk_value_bits(ckey_get(i), largest); id = ids[cpos[i]]; }
     outScores[o + i] = s;
     outIds[o + i] = id;
   }

@@ -11,9 +11,10 @@
 override WG: u32 = 64u;    // workgroup size
 override K: u32 = 16u;     // how many to keep
 override PER: u32 = 4u;    // candidates offered per invocation per round
-override CAP: u32 = 320u;  // candidate buffer size, >= K + WG * PER
+override CAP: u32 = 320u;  // candidate buffer size, >= K + WG * PER, a multiple of 4
+override CAP4: u32 = 80u;  // CAP / 4
 
-var<workgroup> ckey: array<u32, CAP>;
+var<workgroup> ckey4: array<vec4<u32>, CAP4>; // keys, four to a word so the ranking loop loads 4 at a time
 var<workgroup> cpos: array<u32, CAP>;
 var<workgroup> skey: array<u32, CAP>;
 var<workgroup> spos: array<u32, CAP>;
@@ -44,6 +45,9 @@ fn tk_value_bits(o: u32, largest: bool) -> u32 {
   return select(~x, x & 0x7fffffffu, (x & 0x80000000u) != 0u);
 }
 
+fn ckey_get(i: u32) -> u32 { return ckey4[i >> 2u][i & 3u]; }
+fn ckey_set(i: u32, v: u32) { ckey4[i >> 2u][i & 3u] = v; }
+
 fn tk_better(ak: u32, ap: u32, bk: u32, bp: u32) -> bool {
   return ak > bk || (ak == bk && ap < bp);
 }
@@ -62,7 +66,7 @@ fn tk_init(lid: u32) {
 fn tk_offer(key: u32, pos: u32, tk: u32, tp: u32) {
   if (tk_better(key, pos, tk, tp)) {
     let slot = atomicAdd(&ccount, 1u);
-    ckey[slot] = key;
+    ckey_set(slot, key);
     cpos[slot] = pos;
   }
 }
@@ -76,13 +80,25 @@ fn tk_reduce(lid: u32, n: u32) {
   let kept = tkKept;
   let nn = min(n - kept, K);
   for (var i = kept + lid; i < n; i += WG) {
-    let a = ckey[i];
+    let a = ckey_get(i);
     let ap = cpos[i];
+    // rank among the new run: keys strictly better, four per load; equal keys (rare) then by position
     var rank = 0u;
-    for (var j = kept; j < n && rank < K; j++) {
-      let b = ckey[j];
-      let bp = cpos[j];
-      rank += select(0u, 1u, b > a || (b == a && (bp < ap || (bp == ap && j < i))));
+    var eq = 0u;
+    let lo4 = kept >> 2u;
+    let hi4 = (n + 3u) >> 2u;
+    for (var j4 = lo4; j4 < hi4 && rank < K; j4++) {
+      let b = ckey4[j4];
+      let jj = vec4<u32>(j4 * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
+      let valid = (jj >= vec4<u32>(kept)) & (jj < vec4<u32>(n));
+      rank += dot(select(vec4<u32>(0u), vec4<u32>(1u), valid & (b > vec4<u32>(a))), vec4<u32>(1u));
+      eq += dot(select(vec4<u32>(0u), vec4<u32>(1u), valid & (b == vec4<u32>(a))), vec4<u32>(1u));
+    }
+    if (eq > 1u && rank < K) {
+      for (var j = kept; j < n; j++) {
+        let bp = cpos[j];
+        rank += select(0u, 1u, ckey_get(j) == a && (bp < ap || (bp == ap && j < i)));
+      }
     }
     // only the best K of the new run matter: the others stop counting at K and are not stored
     if (rank < K) { skey[rank] = a; spos[rank] = ap; }
@@ -90,7 +106,7 @@ fn tk_reduce(lid: u32, n: u32) {
   workgroupBarrier();
   // old run: rank = i + #(new strictly better)
   for (var i = lid; i < kept; i += WG) {
-    let a = ckey[i];
+    let a = ckey_get(i);
     let ap = cpos[i];
     var lo = 0u;
     var hi = nn;
@@ -109,14 +125,14 @@ fn tk_reduce(lid: u32, n: u32) {
     var hi = kept;
     while (lo < hi) {
       let mid = (lo + hi) / 2u;
-      if (!tk_better(a, ap, ckey[mid], cpos[mid])) { lo = mid + 1u; } else { hi = mid; }
+      if (!tk_better(a, ap, ckey_get(mid), cpos[mid])) { lo = mid + 1u; } else { hi = mid; }
     }
     let rank = r + lo;
     if (rank < K) { nkey[rank] = a; npos[rank] = ap; }
   }
   workgroupBarrier();
   let m = min(n, K);
-  for (var i = lid; i < m; i += WG) { ckey[i] = nkey[i]; cpos[i] = npos[i]; }
+  for (var i = lid; i < m; i += WG) { ckey_set(i, nkey[i]); cpos[i] = npos[i]; }
   if (lid == 0u) {
     atomicStore(&ccount, m);
     tkKept = m;

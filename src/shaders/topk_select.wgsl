@@ -3,6 +3,7 @@
 // pairs (keys and positions, rows x n, as written by an earlier pass of this kernel). Output: either pairs
 // (rows x nchunks x K, the chunk's best K sorted best-first, padded) for a later merge pass, or the final
 // result: values (f32 bits) and indices (i32: the column, indexMap[column] when hasMap, -1 for padding).
+// With hasRowLen, row r holds only its first rowLen[r] values.
 struct Params {
   n: u32,          // columns per row
   rows: u32,       // rows in this dispatch
@@ -14,7 +15,8 @@ struct Params {
   inPairs: u32,
   outFinal: u32,
   hasMap: u32,
-  _p0: u32, _p1: u32,
+  hasRowLen: u32,  // rows are shorter than n: row r has rowLen[(inRow0 + r) * rowLenStride] entries (first pass)
+  rowLenStride: u32,
 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> inKeys: array<u32>;
@@ -22,6 +24,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> indexMap: array<i32>;
 @group(0) @binding(4) var<storage, read_write> outA: array<u32>;
 @group(0) @binding(5) var<storage, read_write> outB: array<u32>;
+@group(0) @binding(6) var<storage, read> rowLen: array<u32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -32,7 +35,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let ch = g % params.nchunks;
   let largest = params.largest != 0u;
   let begin = ch * params.chunk;
-  let end = min(params.n, begin + params.chunk);
+  var rowEnd = params.n;
+  if (params.hasRowLen != 0u) { rowEnd = min(rowEnd, rowLen[(params.inRow0 + row) * params.rowLenStride]); }
+  let end = min(rowEnd, begin + params.chunk);
   let rowBase = (params.inRow0 + row) * params.n;
   tk_init(lid);
   for (var c0 = begin; c0 < end; c0 += WG * PER) {
@@ -58,7 +63,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       var v = pad;
       var idx = -1;
       if (i < kept && cpos[i] != TK_NONE) {
-        v = tk_value_bits(ckey[i], largest);
+        v = tk_value_bits(ckey_get(i), largest);
         idx = i32(cpos[i]);
         if (params.hasMap != 0u) { idx = indexMap[cpos[i]]; }
       }
@@ -70,7 +75,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var i = lid; i < K; i += WG) {
       var key = 0u;
       var pos = TK_NONE;
-      if (i < kept) { key = ckey[i]; pos = cpos[i]; }
+      if (i < kept) { key = ckey_get(i); pos = cpos[i]; }
       outA[o + i] = key;
       outB[o + i] = pos;
     }

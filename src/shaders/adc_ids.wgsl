@@ -1,0 +1,30 @@
+// After the top-k of adc_score's columns: maps each selected column of query q back to its vector
+// (through adc_score's cols: the column where each probed list starts) and writes the vector's id, in place.
+struct Params { nq: u32, nprobe: u32, nlist: u32, k: u32, q0: u32, _p0: u32, _p1: u32, _p2: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> probes: array<i32>;
+@group(0) @binding(2) var<storage, read> listOffsets: array<u32>;
+@group(0) @binding(3) var<storage, read> cols: array<u32>;
+@group(0) @binding(4) var<storage, read> ids: array<i32>;
+@group(0) @binding(5) var<storage, read_write> outIds: array<i32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * 64u;
+  if (t >= params.nq * params.k) { return; }
+  let ql = t / params.k;
+  let q = params.q0 + ql;
+  let at = q * params.k + t % params.k;
+  let col = outIds[at];
+  if (col < 0) { return; }
+  let c = u32(col);
+  var id = -1;
+  for (var p = 0u; p < params.nprobe; p++) {
+    let l = probes[q * params.nprobe + p];
+    if (l < 0 || u32(l) >= params.nlist) { continue; }
+    let off = cols[ql * (params.nprobe + 1u) + 1u + p];
+    let st = listOffsets[l];
+    if (c >= off && c - off < listOffsets[l + 1] - st) { id = ids[st + c - off]; }
+  }
+  outIds[at] = id;
+}
