@@ -121,7 +121,7 @@ export class IvfPqIndex {
       } else if (opts.opq) {
         const { trainOpq } = await import('./opq.js');
         const iters = typeof opts.opq === 'object' ? opts.opq.iters : undefined;
-        rotation = await trainOpq(e, x, nt, this.dim, this.m, { ...(iters !== undefined ? { iters } : {}), seed, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+        rotation = await trainOpq(e, x, nt, this.dim, this.m, { ...(iters !== undefined ? { iters } : {}), seed, bits: this.bits, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
       }
       throwIfAborted(opts.signal);
       const rotBuf = rotation ? e.upload(rotation, 'rotation') : null;
@@ -248,6 +248,7 @@ export class IvfPqIndex {
           lut, probes, coarse: probeScores, listOffsets: db.listOffsets, codes: db.codes, ids: db.ids,
           ...(l2Term ? { l2Term } : {}), outScores: resScores, outIds: resIds,
           nq: rows, nprobe, nlist: this.nlist, m: this.m, bits: this.bits, k, metric: this.metric,
+          hostListOffsets: this.data!.listOffsets,
         });
         outIds.set(await e.read(resIds, Int32Array, 0, rows * k * 4), q0 * k);
         outScores.set(await e.read(resScores, Float32Array, 0, rows * k * 4), q0 * k);

@@ -1,0 +1,83 @@
+// The GPU runtime: buffers and their release, kernel reflection errors, batching, readback, the pipeline
+// cache, profiling, and a lost device reported as an error instead of a hang.
+import t from 'tap';
+import { createEngine } from '../src/node/create.js';
+import { DeviceLostError } from '../src/pipeline/engine.js';
+import { kernelInfo } from '../src/pipeline/kernel.js';
+
+t.test('buffers: upload, read, slices, fill, copy, dispose', async (t) => {
+  const e = await createEngine();
+  const live0 = e.liveBuffers;
+  const a = e.upload(new Float32Array([1, 2, 3, 4, 5]), 'a');
+  t.equal(a.size, 32, 'sizes round up to 16 bytes');
+  t.same(Array.from(await e.read(a, Float32Array, 0, 20)), [1, 2, 3, 4, 5]);
+  const b = e.buffer(1024, 'b');
+  e.fill(b, 2.5);
+  e.fill(b.slice(256, 256), 7, true);
+  const got = await e.read(b, Uint32Array);
+  t.equal(new Float32Array(got.buffer)[0], 2.5, 'float fill');
+  t.equal(got[64], 7, 'uint fill of a slice');
+  t.equal(new Float32Array(got.buffer)[128], 2.5, 'outside the slice untouched');
+  e.copy(a, b, 16);
+  t.same(Array.from((await e.read(b, Float32Array)).subarray(0, 5)), [1, 2, 3, 4, 2.5], 'copy of 16 bytes');
+  t.ok(e.liveBytes >= 1024 + 32);
+  a.dispose(); b.dispose(); a.dispose();
+  t.equal(e.liveBuffers, live0, 'dispose releases (and is idempotent)');
+  t.throws(() => e.buffer(-1), /non-negative/);
+  t.throws(() => e.buffer(e.limits.maxBufferSize + 16, 'huge'), /maxBufferSize/);
+  t.throws(() => e.write(e.buffer(16), new Float32Array(8)), /overflows/);
+  e.dispose();
+  t.throws(() => e.buffer(16), /disposed/);
+});
+
+t.test('kernel reflection: bindings and params come from the WGSL', async (t) => {
+  const e = await createEngine();
+  const info = kernelInfo('scores');
+  t.same(info.bindings.map((b) => b.name), ['params', 'q', 'x', 'out']);
+  t.same([...info.params!.fields.keys()], ['nq', 'n', 'd', 'metric']);
+  const buf = e.buffer(64);
+  const args = { bindings: { q: buf, x: buf, out: buf }, params: { nq: 1, n: 1, d: 1, metric: 0 }, workgroups: 1 };
+  t.throws(() => e.dispatch('scores', { ...args, bindings: { q: buf, x: buf } }), /binding 'out' was not given/);
+  t.throws(() => e.dispatch('scores', { ...args, bindings: { ...args.bindings, y: buf } }), /no binding named 'y'/);
+  t.throws(() => e.dispatch('scores', { ...args, params: { nq: 1, n: 1, d: 1 } }), /field 'metric' was not given/);
+  t.throws(() => e.dispatch('scores', { ...args, params: { ...args.params, extra: 1 } }), /no field 'extra'/);
+  t.throws(() => e.dispatch('scores', { ...args, params: { ...args.params, n: -1 } }), /does not fit u32/);
+  t.throws(() => e.dispatch('nope', args), /unknown kernel 'nope'/);
+  t.throws(() => e.dispatch('scores', { ...args, constants: { WG: 3 } }), /no override constant 'WG'/);
+  const gone = e.buffer(64); gone.dispose();
+  t.throws(() => e.dispatch('scores', { ...args, bindings: { q: gone, x: buf, out: buf } }), /was disposed/);
+  // a custom source with an invalid shader surfaces a validation error at the next read
+  e.dispatch('custom', { source: '@group(0) @binding(0) var<storage, read_write> o: array<f32>;\n@compute @workgroup_size(1) fn main() { o[0] = undefined_thing; }', bindings: { o: buf }, workgroups: 1 });
+  await t.rejects(e.read(buf, Float32Array), /WebGPU validation error|error/i, 'invalid WGSL is reported');
+  e.dispose();
+});
+
+t.test('batching: many dispatches in one submit, grid spreading, profiling', async (t) => {
+  const e = await createEngine({ profile: true });
+  const buf = e.buffer(4 * 1000);
+  const s0 = e.submitCount;
+  for (let i = 0; i < 50; i++) e.fill(buf, i);
+  t.equal(e.submitCount, s0, 'nothing submitted while recording');
+  t.equal((await e.read(buf, Float32Array))[999], 49, 'last fill wins (program order)');
+  t.ok(e.submitCount - s0 <= 2, 'one submit for the batch (plus the readback)');
+  t.same(e.grid(70000), [35000, 2, 1], 'large counts spread over x and y');
+  t.same(e.grid(12), [12, 1, 1]);
+  if (e.hasTimestamps) {
+    const r = await e.profiler!.results();
+    const fill = r.find((x) => x.name === 'fill');
+    t.ok(fill && fill.count >= 49 && fill.medianNs >= 0, `per-kernel GPU timings: ${JSON.stringify(fill)}`);
+  }
+  e.dispose();
+});
+
+t.test('a lost device gives a clear error, not a hang', async (t) => {
+  const e = await createEngine();
+  const buf = e.upload(new Float32Array(4));
+  e.device.destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  const err = await e.read(buf, Float32Array).then(() => null, (x: Error) => x);
+  t.ok(err, 'read fails');
+  t.match(err!.message, /lost|destroyed/i, `message says the device is gone: ${err?.message}`);
+  t.ok(err instanceof DeviceLostError || /lost/i.test(err!.message));
+  e.dispose();
+});
