@@ -67,8 +67,8 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
     { nq: 4, nprobe: 4, nlist: 9, m: 7, bits: 4, k: 20, avgList: 6 },
     { nq: 3, nprobe: 70, nlist: 80, m: 3, bits: 4, k: 1, avgList: 9 },
     { nq: 6, nprobe: 5, nlist: 12, m: 32, bits: 8, k: 100, avgList: 15 },
-    { nq: 2, nprobe: 8, nlist: 16, m: 9, bits: 8, k: 1024, avgList: 400 },
-    { nq: 3, nprobe: 2, nlist: 4, m: 1, bits: 8, k: 7, avgList: 700 },
+    { nq: 2, nprobe: 6, nlist: 12, m: 9, bits: 8, k: 1024, avgList: 220 },
+    { nq: 3, nprobe: 2, nlist: 4, m: 1, bits: 8, k: 7, avgList: 300 },
   ];
   for (const c of cases) for (const metric of ['ip', 'l2'] as const) for (const integer of [true, false]) for (const twoPass of [false, true]) {
     const a = makeScan(r, c, metric, integer);

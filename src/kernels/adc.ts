@@ -87,12 +87,13 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
     source: selectingSource('adc_scan'),
     constants: { ...selectionConstants(engine, k), M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
     bindings: {
-      lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes, ids: a.ids,
+      lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
       l2Term: a.l2Term ?? a.lut, outScores: a.outScores, outIds: a.outIds,
     },
     params: { nq, nprobe, nlist, wpv: scanWordsPerVector(m, bits) },
     workgroups: nq,
   });
+  engine.dispatch('adc_pos_ids', { bindings: { ids: a.ids, out: a.outIds }, params: { n: nq * k }, workgroups: Math.ceil((nq * k) / 64) });
 }
 
 /** The most candidates any query can have: the sum of the nprobe largest list sizes. */

@@ -16,10 +16,9 @@ struct Params { nq: u32, nprobe: u32, nlist: u32, wpv: u32 }
 @group(0) @binding(3) var<storage, read> coarse: array<f32>;
 @group(0) @binding(4) var<storage, read> listOffsets: array<u32>;
 @group(0) @binding(5) var<storage, read> codes: array<u32>;
-@group(0) @binding(6) var<storage, read> ids: array<i32>;
-@group(0) @binding(7) var<storage, read> l2Term: array<f32>;
-@group(0) @binding(8) var<storage, read_write> outScores: array<u32>;
-@group(0) @binding(9) var<storage, read_write> outIds: array<i32>;
+@group(0) @binding(6) var<storage, read> l2Term: array<f32>;
+@group(0) @binding(7) var<storage, read_write> outScores: array<u32>;
+@group(0) @binding(8) var<storage, read_write> outIds: array<i32>; // database positions (adc_pos_ids maps them to ids)
 
 const PB: u32 = 64u;
 var<workgroup> pstart: array<u32, PB>;
@@ -100,7 +99,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var i = lid; i < K; i += WG) {
     var s = pad;
     var id = -1;
-    if (i < kept) { s = tk_value_bits(ckey_get(i), largest); id = ids[cpos[i]]; }
+    if (i < kept) { s = tk_value_bits(ckey_get(i), largest); id = i32(cpos[i]); }
     outScores[o + i] = s;
     outIds[o + i] = id;
   }
