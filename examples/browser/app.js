@@ -74,6 +74,8 @@ async function start() {
   mountSearch(ctx);
   mountTrain(ctx);
   mountBenchmarks(ctx);
+  // for the browser test: GPU memory held by the page's engine
+  window.dvqDemo = { ...(window.dvqDemo ?? {}), gpu: () => ({ liveBuffers: engine.liveBuffers, liveBytes: engine.liveBytes }) };
   addEventListener('pagehide', () => { ctx.index?.dispose?.(); engine.dispose(); });
   document.body.dataset.state = 'ready';
 }

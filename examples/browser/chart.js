@@ -26,7 +26,7 @@ export function niceTicks(lo, hi, count = 5) {
  */
 export function lineChart(svg, series, opts = {}) {
   const [, , W, H] = svg.getAttribute('viewBox').split(/\s+/).map(Number);
-  const pad = { l: 54, r: 14, t: 12, b: 34 };
+  const pad = { l: 58, r: 34, t: 26, b: 36 };
   svg.replaceChildren();
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const fmt = opts.yFormat ?? ((v) => String(v));
@@ -69,10 +69,10 @@ export function lineChart(svg, series, opts = {}) {
       }
     }
     if (s.label) {
-      svg.append(el('rect', { x: legendX, y: pad.t + 2, width: 12, height: 3, fill: s.color, rx: 1 }));
-      const t = el('text', { x: legendX + 16, y: pad.t + 7, class: 'legend' }, s.label);
+      svg.append(el('rect', { x: legendX, y: 6, width: 14, height: 3, fill: s.color, rx: 1 }));
+      const t = el('text', { x: legendX + 19, y: 12, class: 'legend' }, s.label);
       svg.append(t);
-      legendX += 28 + s.label.length * 6.4;
+      legendX += 34 + s.label.length * 6.6;
     }
   }
 }

@@ -26,10 +26,10 @@ export function mountTrain(ctx) {
         for (let j = from; j <= i; j++) s += lossPts[j][1];
         return [x, s / (i - from + 1)];
       });
-      lineChart($('chart-loss'), [
+      lineChart($('chart-loss'), w > 1 ? [
         { points: lossPts, color: '#9db0ee', width: 1.2, label: 'loss' },
-        { points: smooth, color: '#3659d6', width: 2.4, label: `mean of ${w}` },
-      ], { xLabel: 'step', xInteger: true, yFormat: (v) => v.toPrecision(3), empty: 'the loss appears here while Distill-VQ trains' });
+        { points: smooth, color: '#3659d6', width: 2.4, label: `mean of ${w} steps` },
+      ] : [{ points: lossPts, color: '#3659d6', width: 2.2, markers: lossPts.length <= 30, label: `${$('tr-loss').selectedOptions[0].textContent} loss` }], { xLabel: 'step', xInteger: true, yFormat: (v) => v.toPrecision(3), empty: 'the loss appears here while Distill-VQ trains' });
       $('chart-loss').dataset.points = String(lossPts.length);
       lineChart($('chart-recall'), [{ points: recallPts, color: '#1f8a4c', markers: true, labels: true, label: 'recall@10' }],
         { xLabel: 'epoch (0 = k-means)', xInteger: true, xMin: 0, xMax: Math.max(1, Number($('tr-epochs').value) || 1), yFormat: pct,
@@ -82,7 +82,7 @@ export function mountTrain(ctx) {
   }).finally(() => { $('train-use').disabled = !trained; }));
 
   $('train-run').addEventListener('click', () => guarded(ctx, 'train-run', 'train-status', 'Training', async () => {
-    const nlist = numValue('tr-nlist', { min: 1, integer: true }), m = Number($('tr-m').value);
+    const nlist = numValue('tr-nlist', { min: 1, integer: true }), m = Number($('tr-m').value), bits = Number($('tr-bits').value);
     const ivfIters = numValue('tr-ivf-iters', { min: 1, integer: true }), pqIters = numValue('tr-pq-iters', { min: 1, integer: true });
     const pseudo = numValue('tr-pseudo', { min: 2, integer: true }), epochs = numValue('tr-epochs', { min: 1, integer: true });
     const batchSize = numValue('tr-batch', { min: 1, integer: true }), topK = numValue('tr-topk', { min: 2, integer: true });
@@ -116,7 +116,7 @@ export function mountTrain(ctx) {
         draw();
       }
     };
-    const index = new lib.IvfPqIndex(engine, { dim: demo.base.dim, nlist, m, bits: 8, metric: 'ip' });
+    const index = new lib.IvfPqIndex(engine, { dim: demo.base.dim, nlist, m, bits, metric: 'ip' });
     const nprobes = [1, 2, 4, 8, 16, 32].filter((p) => p <= nlist);
     const t0 = performance.now();
     const times = {};
@@ -160,6 +160,16 @@ export function mountTrain(ctx) {
       $('train-cancel').disabled = true;
     }
   }));
+  // A software GPU (SwiftShader, llvmpipe) does about 0.1-1 GFLOP/s: preselect settings that finish in minutes.
+  if (/swiftshader|llvmpipe|lavapipe|software/i.test(engine.adapterName)) {
+    for (const [id, v] of Object.entries(LIGHT)) $(id).value = v;
+    const note = $('train-note');
+    note.textContent = `${engine.adapterName} is a software GPU, so lighter settings are preselected (4-bit PQ, fewer iterations and `
+      + 'pseudo-queries). On a real GPU the defaults (IVF32, PQ16x8, 400 pseudo-queries) take seconds.';
+    note.hidden = false;
+  }
   $('train-run').disabled = false;
   draw();
 }
+
+const LIGHT = { 'tr-nlist': '16', 'tr-m': '16', 'tr-bits': '4', 'tr-ivf-iters': '5', 'tr-pq-iters': '5', 'tr-pseudo': '200', 'tr-epochs': '2', 'tr-batch': '32', 'tr-topk': '32' };

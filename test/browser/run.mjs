@@ -2,10 +2,13 @@
 // Browser test runner (npm run test:browser): bundles the library (dist/browser/distill-vq.js) and the in-page
 // harness with every test/browser/cases/*.ts, serves the repository on 127.0.0.1 (random free port), drives
 // headless Chromium (/usr/bin/chromium, WebGPU on its SwiftShader adapter) with playwright-core, runs the
-// kernel reference tests IN THE PAGE, then checks the demo page (adapter shown, errors shown on the page when
-// WebGPU is missing) and saves a screenshot to bench/results/browser-demo.png.
+// kernel reference tests IN THE PAGE, then checks the demo page (test/browser/demo-checks.mjs: its search
+// returns the same ids as Node on the same demo index, built by scripts/make-demo-index.mjs; a tiny Distill-VQ
+// run in the page; the kernel benchmark table; errors shown on the page when WebGPU is missing) and saves
+// screenshots to bench/results/browser-demo.png and browser-train.png.
 // Prints one line per result and `browser: N passed, M failed`; exits non-zero on any failure or page error.
-// Env: SEED=n replays a run's random inputs; ONLY=text runs the matching cases; CHROMIUM=path; HEADFUL=1.
+// Env: SEED=n replays a run's random inputs; ONLY=text runs the matching cases; CHROMIUM=path; HEADFUL=1;
+// DEMO_ONLY=1 skips the kernel tests (demo page checks only).
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, basename, sep, resolve as resolvePath } from 'node:path';
 import { build as esbuild } from 'esbuild';
@@ -13,6 +16,10 @@ import { chromium } from 'playwright-core';
 import { bundleForBrowser } from '../../scripts/build-browser.mjs';
 import { serve, repoRoot } from '../../examples/browser/serve.mjs';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { makeDemoIndex, DEMO_INDEX } from '../../scripts/make-demo-index.mjs';
+import { demoChecks } from './demo-checks.mjs';
 
 const t0 = Date.now();
 const CASES_DIR = join(repoRoot, 'test', 'browser', 'cases');
@@ -93,7 +100,16 @@ const missing = kernels.filter((k) => !kernelsTested.has(k));
 record(`every kernel is tested in the page (${kernels.join(', ')})`, missing.length === 0,
   missing.length ? `no test/kernel-*.test.ts imports src/kernels/{${missing.join(',')}}.ts` : '');
 
-// 2. Server and browser.
+// 2. The demo index (npm run demo-index; needs dist/) and Node's search results on it, to compare with the page.
+let nodeRef = null;
+try {
+  nodeRef = await nodeReference();
+  record(`Node reference: demo index ${DEMO_INDEX} searched in Node (${nodeRef.nq} queries, k ${nodeRef.k}, nprobe ${nodeRef.nprobes.join(' and ')})`, true, `on ${nodeRef.adapter}`);
+} catch (e) {
+  record('Node reference: build the demo index and search it in Node', false, e.stack ?? String(e));
+}
+
+// 3. Server and browser.
 const server = await serve();
 let browser;
 try {
@@ -124,7 +140,8 @@ async function openPage(context, path) {
 }
 
 try {
-  // 3. Kernel reference tests in the page.
+  // Kernel reference tests in the page (DEMO_ONLY=1 skips them).
+  if (!process.env.DEMO_ONLY) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const { page, problems } = await openPage(ctx, '/test/browser/index.html');
   let list;
@@ -138,14 +155,15 @@ try {
   }
   for (const r of list) record(`[page] ${r.name}`, r.ok, r.detail, !!r.skipped);
   record('[page] no page errors', problems.length === 0, problems.join('\n'));
-  await page.close();
+  await ctx.close();
+  }
 
-  // 4. Demo page: loads, shows the adapter, no errors; screenshot for people to look at.
-  const demo = await openPage(ctx, '/examples/browser/index.html');
-  let adapter = '';
+  // 4. Demo page: loads, shows the adapter; Search (same ids as Node), Benchmarks and Train tabs; screenshots.
+  const demoCtx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const demo = await openPage(demoCtx, '/examples/browser/index.html');
   try {
-    await demo.page.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.state === 'error', null, { timeout: 30_000 });
-    adapter = await demo.page.textContent('#adapter');
+    await demo.page.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.state === 'error', null, { timeout: 60_000 });
+    const adapter = await demo.page.textContent('#adapter');
     const state = await demo.page.evaluate(() => document.body.dataset.state);
     const err = await demo.page.textContent('#error');
     record('[demo] loads and shows the adapter', state === 'ready' && !!adapter && !/detecting/i.test(adapter), `adapter: ${adapter}${err ? `; error shown: ${err}` : ''}`);
@@ -154,13 +172,15 @@ try {
       const visible = await demo.page.isVisible(`#panel-${tab}`);
       record(`[demo] tab ${tab} opens`, visible, visible ? '' : `#panel-${tab} is hidden after clicking its tab`);
     }
-    mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
-    await demo.page.screenshot({ path: join(repoRoot, 'bench', 'results', 'browser-demo.png'), fullPage: true });
+    if (nodeRef) {
+      mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
+      await demoChecks({ page: demo.page, record, node: { ...nodeRef, pageAdapter: adapter }, resultsDir: join(repoRoot, 'bench', 'results') });
+    }
   } catch (e) {
-    record('[demo] loads and shows the adapter', false, e.message);
+    record('[demo] page', false, e.message);
   }
   record('[demo] no page errors', demo.problems.length === 0, demo.problems.join('\n'));
-  await ctx.close();
+  await demoCtx.close();
 
   // 5. Demo page without WebGPU: the error must be shown on the page, not only in the console.
   const bare = await browser.newContext();
@@ -180,6 +200,33 @@ try {
   await server.close();
 }
 finish();
+
+/** Builds the demo index if needed and searches all demo queries with it in Node (dist/, Dawn). */
+async function nodeReference() {
+  if (!existsSync(join(repoRoot, 'dist', 'ivfpq', 'index.js')) || !existsSync(join(repoRoot, 'dist', 'node', 'create.js'))) {
+    console.log('test:browser: dist/ is missing; running npm run build');
+    execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
+  }
+  const { path } = await makeDemoIndex();
+  const dist = (p) => import(pathToFileURL(join(repoRoot, 'dist', p)).href);
+  const [{ createEngine }, { loadDemoData }, { IvfPqIndex }] = await Promise.all([dist('node/create.js'), dist('io/demo-data-node.js'), dist('ivfpq/index.js')]);
+  const demo = await loadDemoData({ texts: true });
+  const engine = await createEngine();
+  const k = 10, nprobes = [8, 64];
+  const results = {};
+  try {
+    const index = await IvfPqIndex.load(engine, path);
+    for (const nprobe of nprobes) {
+      const r = await index.search(demo.queries.data, { k, nprobe });
+      results[nprobe] = { ids: Array.from(r.ids), scores: Array.from(r.scores) };
+    }
+    index.dispose();
+    return { k, nprobes, results, nq: demo.queries.n, adapter: engine.adapterName,
+      baseTexts: demo.baseTexts.map((t) => t.text), queryTexts: demo.queryTexts.map((t) => t.text) };
+  } finally {
+    engine.dispose();
+  }
+}
 
 function finish() {
   const passed = results.filter((r) => r.ok).length, failed = results.length - passed;
