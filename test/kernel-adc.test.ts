@@ -72,6 +72,7 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
   ];
   for (const c of cases) for (const metric of ['ip', 'l2'] as const) for (const integer of [true, false]) for (const twoPass of [false, true]) {
     const a = makeScan(r, c, metric, integer);
+    const live = engine.liveBuffers;
     const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
     const bufs = {
       lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
@@ -112,6 +113,7 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
       t.equal(bad, '', `${what}: ids`);
     }
     for (const b of Object.values(bufs)) b.dispose();
+    t.equal(engine.liveBuffers, live, `${what}: temporaries released`);
   }
 });
 
