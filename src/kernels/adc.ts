@@ -63,7 +63,10 @@ function scanWordsPerVector(m: number, bits: number): number {
  *   l2: coarse[q*nprobe+p] + sum_j (l2Term[l][j][b_j] - 2*lut[q][j][b_j])
  * Writes the best k per query (ip: largest, l2: smallest), sorted best-first, ties -> lower database
  * position, into outScores (nq x k f32) and outIds (nq x k i32); -1 / -+Infinity pad missing candidates.
- * bits is 8 or 4 (4: ksub = 16, two codes per byte, LSB first). One workgroup per query, no temporaries.
+ * bits is 8 or 4 (4: ksub = 16, two codes per byte, LSB first).
+ * With `hostListOffsets`: two passes (adc_score writes every candidate's score, barrier-free; topk_select picks
+ * the best; adc_ids maps columns to ids), temporaries released before returning (this flushes the engine).
+ * Without: one fused pass, one workgroup per query with a streaming top-k (adc_scan, then adc_pos_ids).
  */
 export function adcScan(engine: Engine, a: AdcScanArgs): void {
   const { nq, nprobe, nlist, m, bits, k, metric } = a;
