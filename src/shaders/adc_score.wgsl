@@ -64,13 +64,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var s = c0;
     for (var w = 0u; w < wpv; w++) {
       let word = codes[base + w];
+      var ws = 0.0; // one partial sum per code word: independent chains, so the table loads overlap
       for (var t = 0u; t < cpw; t++) {
         let j = w * cpw + t;
         if (j < M) {
           let o = j * ksub + ((word >> (t * BITS)) & (ksub - 1u));
-          if (METRIC_L2 != 0u) { s += l2Term[termBase + o] - 2.0 * lut[lutBase + o]; } else { s += lut[lutBase + o]; }
+          if (METRIC_L2 != 0u) { ws += l2Term[termBase + o] - 2.0 * lut[lutBase + o]; } else { ws += lut[lutBase + o]; }
         }
       }
+      s += ws;
     }
     outScores[region + off + i] = s;
   }
