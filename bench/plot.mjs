@@ -38,3 +38,24 @@ export function lineChartSvg(o) {
   });
   return svg + '</svg>\n';
 }
+
+/** Horizontal bar chart grouped by `group`: {title, series: {group, name, value}[]}. */
+export function barChartSvg(o) {
+  const rowH = 22, L = 330, W = 760, T = 40;
+  const groups = [...new Set(o.series.map((s) => s.group))];
+  const rows = [];
+  for (const g of groups) { rows.push({ header: g }); for (const s of o.series.filter((x) => x.group === g)) rows.push(s); }
+  const H = T + rows.length * rowH + 30;
+  const max = Math.max(...o.series.map((s) => s.value), 1e-9);
+  const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">\n<rect width="${W}" height="${H}" fill="white"/>\n`;
+  svg += `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(o.title)}</text>\n`;
+  rows.forEach((r, i) => {
+    const y = T + i * rowH;
+    if (r.header) { svg += `<text x="8" y="${y + 15}" font-weight="bold">${esc(r.header)}</text>\n`; return; }
+    const w = ((W - L - 70) * r.value) / max;
+    const color = /Faiss/.test(r.name) ? '#999' : /Distill/.test(r.name) ? '#d62728' : '#1f77b4';
+    svg += `<text x="${L - 8}" y="${y + 15}" text-anchor="end">${esc(r.name)}</text><rect x="${L}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${color}"/><text x="${(L + w + 5).toFixed(1)}" y="${y + 15}">${r.value.toFixed(4)}</text>\n`;
+  });
+  return svg + '</svg>\n';
+}

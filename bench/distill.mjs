@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// Distill-VQ experiment on wordnet-use-lite-512-ip: train on queries 0-1999 (or on base documents as
+// pseudo-queries), evaluate on queries 2000-2999 at nprobe 32 against the exact top-k. Compares the k-means
+// start (ours, with and without OPQ), Distill-VQ with each loss, with and without in-batch candidates, and
+// Faiss IVFPQ / OPQ+IVFPQ at the same bytes per vector, run in the same benchmark.
+// Writes bench/results/distill.json, distill.md and distill.svg.
+// Usage: npm run bench:distill [-- --configs 32,16] [--runs listnet,listnet-noinb,...] [--epochs N] [--fresh]
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { createEngine } from '../dist/node/create.js';
+import { IvfPqIndex } from '../dist/ivfpq/index.js';
+import { readVectors, readIntVectors } from '../dist/io/vectors-node.js';
+import { recallAtK, top1InTopK } from '../dist/ivfpq/metrics.js';
+import { formatProgress } from '../dist/ivfpq/progress.js';
+import { barChartSvg } from './plot.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
+const dataDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
+const configs = arg('configs', '32,16').split(',').map(Number);
+const nlist = Number(arg('lists', '256'));
+const nprobe = Number(arg('nprobe', '32'));
+const epochs = Number(arg('epochs', '2'));
+const fresh = process.argv.includes('--fresh');
+const ALL_RUNS = {
+  'listnet': { loss: 'listnet', inBatch: true, train: 'queries' },
+  'listnet-noinb': { loss: 'listnet', inBatch: false, train: 'queries' },
+  'listnet-pseudo': { loss: 'listnet', inBatch: true, train: 'pseudo' },
+  'kl': { loss: 'kl', inBatch: true, train: 'queries' },
+  'kl-noinb': { loss: 'kl', inBatch: false, train: 'queries' },
+  'mse': { loss: 'mse', inBatch: true, train: 'queries' },
+  'mse-noinb': { loss: 'mse', inBatch: false, train: 'queries' },
+  'margin-mse': { loss: 'margin-mse', inBatch: true, train: 'queries' },
+  'margin-mse-noinb': { loss: 'margin-mse', inBatch: false, train: 'queries' },
+  'ranknet': { loss: 'ranknet', inBatch: true, train: 'queries' },
+  'ranknet-noinb': { loss: 'ranknet', inBatch: false, train: 'queries' },
+};
+const runNames = arg('runs', Object.keys(ALL_RUNS).join(',')).split(',').filter(Boolean);
+const distillOpts = {
+  batchSize: Number(arg('batch', '32')), topK: Number(arg('topk', '100')), temperature: Number(arg('temperature', '0.05')),
+  lrCodebooks: Number(arg('lr-pq', '1e-4')), lrCentroids: Number(arg('lr-ivf', '1e-3')), centroidOptimizer: arg('opt-ivf', 'sgd'),
+  pseudoQueries: Number(arg('pseudo', '4000')), validationNprobe: nprobe,
+};
+const log = (s) => process.stderr.write(`[bench:distill] ${s}\n`);
+const cacheDir = join(root, 'bench/cache');
+mkdirSync(cacheDir, { recursive: true });
+const outPath = join(root, 'bench/results/distill.json');
+
+const meta = JSON.parse(readFileSync(join(dataDir, 'dataset.json'), 'utf8'));
+const base = await readVectors(meta.base_files.map((f) => join(dataDir, f.file)));
+const queries = await readVectors(join(dataDir, meta.query_file));
+const gt = await readIntVectors(join(dataDir, meta.groundtruth_file));
+const dim = base.dim;
+const trainQ = queries.data.subarray(0, 2000 * dim);
+const evalQ = queries.data.subarray(2000 * dim, 3000 * dim), evalGt = gt.data.subarray(2000 * gt.dim, 3000 * gt.dim), nEval = 1000;
+
+const engine = await createEngine();
+const previous = existsSync(outPath) && !fresh ? JSON.parse(readFileSync(outPath, 'utf8')) : null;
+const results = {
+  dataset: meta.name, split: 'train on queries 0-1999 (or base documents as pseudo-queries), evaluate on queries 2000-2999',
+  nprobe, nlist, epochs, distillOpts, adapter: engine.adapterName,
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() }, configs: previous?.configs ?? {},
+};
+let last = 0;
+const onProgress = (p) => { if (performance.now() - last > 5000 || p.phase === 'distill epoch') { last = performance.now(); log(formatProgress(p)); } };
+
+async function evaluate(index) {
+  const t0 = performance.now();
+  const r = await index.search(evalQ, { k: 100, nprobe });
+  return {
+    'recall@10': recallAtK(r.ids, 100, evalGt, gt.dim, nEval, 10), 'recall@100': recallAtK(r.ids, 100, evalGt, gt.dim, nEval, 100),
+    'top1@10': top1InTopK(r.ids, 100, evalGt, gt.dim, nEval, 10), searchSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** The k-means start (trained once, cached as .dvq). */
+async function start(m, opq) {
+  const path = join(cacheDir, `kmeans-IVF${nlist}-PQ${m}${opq ? '-opq' : ''}.dvq`);
+  if (existsSync(path) && !fresh) return { index: await IvfPqIndex.load(engine, path), seconds: JSON.parse(readFileSync(path + '.json', 'utf8')).seconds };
+  log(`training k-means start IVF${nlist},PQ${m}${opq ? ' with OPQ' : ''}`);
+  const index = new IvfPqIndex(engine, { dim, nlist, m, bits: 8, metric: 'ip' });
+  const t0 = performance.now();
+  await index.train(base.data, { seed: 1234, opq, onProgress });
+  await index.add(base.data, undefined, { onProgress });
+  const seconds = (performance.now() - t0) / 1000;
+  await index.save(path);
+  writeFileSync(path + '.json', JSON.stringify({ seconds }));
+  return { index, seconds };
+}
+
+function faiss(factory) {
+  const out = execFileSync('/usr/bin/python3', [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', String(nprobe),
+    '--query-rows', '2000:3000', '--cache', cacheDir, '--repeats', '1'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = JSON.parse(out.trim().split('\n').pop());
+  return { factory, trainSeconds: r.train_seconds, cachedTraining: r.cached_training, ...r.runs[0] };
+}
+
+try {
+  for (const m of configs) {
+    const key = `IVF${nlist},PQ${m}x8`;
+    const cfg = (results.configs[key] ??= { bytesPerVector: m + 4, runs: {} });
+    log(`${key}: Faiss peers`);
+    cfg.faiss = faiss(`IVF${nlist},PQ${m}np`);
+    cfg.faissOpq = faiss(`OPQ${m},IVF${nlist},PQ${m}np`);
+    for (const opq of [false, true]) {
+      const s = await start(m, opq);
+      cfg[opq ? 'kmeansOpq' : 'kmeans'] = { trainSeconds: s.seconds, ...(await evaluate(s.index)) };
+      s.index.dispose();
+    }
+    log(`${key}: k-means ${JSON.stringify(cfg.kmeans)} / OPQ ${JSON.stringify(cfg.kmeansOpq)}`);
+    for (const name of runNames) {
+      const run = ALL_RUNS[name];
+      if (!run) throw new Error(`unknown run ${name}`);
+      const s = await start(m, true);
+      log(`${key}: distill ${name}`);
+      const report = await s.index.distill({
+        base: base.data, ...(run.train === 'queries' ? { queries: trainQ } : {}), loss: run.loss, inBatch: run.inBatch, epochs, ...distillOpts, onProgress,
+      });
+      cfg.runs[name] = { ...run, start: 'k-means + OPQ (ours)', ...(await evaluate(s.index)), report };
+      log(`${key}: ${name}: R@10 ${cfg.runs[name]['recall@10'].toFixed(4)} (start ${cfg.kmeansOpq['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s`);
+      s.index.dispose();
+      writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n'); // partial results survive an interrupted run
+    }
+  }
+} finally {
+  engine.dispose();
+}
+
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
+const f4 = (x) => (x === undefined ? '-' : x.toFixed(4));
+let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact inner-product top-k.\n`;
+md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}). Faiss 1.7.3 on the same cores, same run.\n`;
+md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement), ${epochs} epochs, options ${JSON.stringify(distillOpts)}.\n\n`;
+const series = [];
+for (const [key, cfg] of Object.entries(results.configs)) {
+  md += `## ${key} (${cfg.bytesPerVector} bytes per vector incl. id)\n\n| method | R@10 | R@100 | top-1 in top-10 | training s | s/epoch |\n|---|---|---|---|---|---|\n`;
+  const row = (name, r, train, perEpoch) => { md += `| ${name} | ${f4(r?.['recall@10'])} | ${f4(r?.['recall@100'])} | ${f4(r?.['top1@10'])} | ${train ?? '-'} | ${perEpoch ?? '-'} |\n`; if (r) series.push({ group: key, name, value: r['recall@10'] }); };
+  row('Faiss IVFPQ (k-means)', cfg.faiss, cfg.faiss?.trainSeconds?.toFixed(0));
+  row('Faiss OPQ+IVFPQ', cfg.faissOpq, `${cfg.faissOpq?.trainSeconds?.toFixed(0)}${cfg.faissOpq?.cachedTraining ? ' (cached)' : ''}`);
+  row('ours k-means', cfg.kmeans, cfg.kmeans?.trainSeconds?.toFixed(0));
+  row('ours k-means + OPQ (start)', cfg.kmeansOpq, cfg.kmeansOpq?.trainSeconds?.toFixed(0));
+  for (const [name, r] of Object.entries(cfg.runs)) {
+    const per = r.report.secondsPerEpoch.map((s) => s.toFixed(0)).join(', ');
+    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${r.train === 'pseudo' ? ', pseudo-queries' : ''}`, r, r.report.totalSeconds.toFixed(0), per);
+  }
+  md += '\n';
+}
+md += `![recall@10 by method](distill.svg)\n`;
+writeFileSync(join(root, 'bench/results/distill.md'), md);
+writeFileSync(join(root, 'bench/results/distill.svg'), barChartSvg({ title: `Recall@10 at nprobe ${nprobe} (queries 2000-2999)`, series }));
+process.stdout.write(md);
