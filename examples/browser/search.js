@@ -111,7 +111,10 @@ export function mountSearch(ctx) {
   function runSearch(qi) {
     searching = searching.then(() => guarded(ctx, null, 'search-status', 'Search', async () => {
       const index = ctx.index;
-      if (!index || !demo) return;
+      if (!index || !demo) {
+        status('search-status', 'No index is loaded: run `npm run demo-index` and reload, load a .dvq (Index, on the left), or train one in the Train tab.', true);
+        return;
+      }
       const dim = demo.info.dim;
       const { k, nprobe } = searchOpts();
       const t0 = performance.now();
@@ -204,7 +207,7 @@ export function mountSearch(ctx) {
       status('index-status', missing
         ? `No index at ${$('index-url').value}. Run \`npm run demo-index\` (then reload), load a .dvq below, or train one in the Train tab.`
         : `Could not load the index: ${e.message}`, true);
-      $('search-results').replaceChildren(Object.assign(document.createElement('tr'), { className: 'empty', innerHTML: '<td colspan="5">No index loaded.</td>' }));
+      $('search-results').replaceChildren(Object.assign(document.createElement('tr'), { className: 'empty', innerHTML: '<td colspan="5">No index loaded: run <code>npm run demo-index</code> and reload, load a <code>.dvq</code> (Index, on the left), or train one in the Train tab.</td>' }));
       if (!missing) ctx.showError('Could not load the index', e);
       document.body.dataset.search = 'no-index';
       return;
