@@ -252,3 +252,52 @@ export function adamRef(p: Float64Array, g: A, m: Float64Array, v: Float64Array,
     p[i] = p[i]! - lr * (m[i]! / (1 - b1 ** step)) / (Math.sqrt(v[i]! / (1 - b2 ** step)) + eps);
   }
 }
+
+// ---- fused straight-through reconstruction (softAssignReconstruct) ------------------------------------------
+/** one-hot of the nearest codeword per (b, m) (ties: the lowest k), [B, M, K] */
+export function nearestOneHotRef(u: A, cb: A, nb: number, m: number, k: number, ds: number): Float64Array {
+  const dist = subspaceSqDistRef(u, cb, nb, m, k, ds);
+  return straightThroughRef(dist.map((v) => -v), k);
+}
+/** forward: r^m_b = c^m_(nearest k) */
+export function softAssignReconstructRef(u: A, cb: A, nb: number, m: number, k: number, ds: number): Float64Array {
+  return assignTimesCodebookRef(nearestOneHotRef(u, cb, nb, m, k, ds), cb, nb, m, k, ds);
+}
+/**
+ * A function of (u, cb) whose derivatives at (u0, cb0) are the straight-through gradients and whose value there
+ * is the forward: (onehot0 - p0 + p(u, cb)) . cb, with onehot0 and p0 = softmax(-dist / tau) frozen at (u0, cb0).
+ */
+export function softAssignSurrogate(u0: A, cb0: A, nb: number, m: number, k: number, ds: number, tau: number): (xs: Float64Array[]) => Float64Array {
+  const oh = nearestOneHotRef(u0, cb0, nb, m, k, ds);
+  const p0 = softmaxRef(subspaceSqDistRef(u0, cb0, nb, m, k, ds).map((v) => -v), k, tau);
+  const fixed = oh.map((v, i) => v - p0[i]!);
+  return ([u, cb]) => {
+    const p = softmaxRef(subspaceSqDistRef(u!, cb!, nb, m, k, ds).map((v) => -v), k, tau);
+    return assignTimesCodebookRef(p.map((v, i) => v + fixed[i]!), cb!, nb, m, k, ds);
+  };
+}
+/** the analytic gradients: ga = g . c, gdist = -(1/tau) p (ga - sum p ga), du = sum_k gdist 2 (u - c_k), dc = onehot^T g - sum_b gdist 2 (u - c_k) */
+export function softAssignReconstructVjp(u: A, cb: A, nb: number, m: number, k: number, ds: number, tau: number, g: A): [Float64Array, Float64Array] {
+  const d = m * ds, du = F(nb * d), dc = F(m * k * ds);
+  const oh = nearestOneHotRef(u, cb, nb, m, k, ds);
+  const p = softmaxRef(subspaceSqDistRef(u, cb, nb, m, k, ds).map((v) => -v), k, tau);
+  for (let b = 0; b < nb; b++) for (let s = 0; s < m; s++) {
+    const row = (b * m + s) * k;
+    const ga = F(k);
+    let sp = 0;
+    for (let c = 0; c < k; c++) {
+      for (let t = 0; t < ds; t++) ga[c] += g[b * d + s * ds + t]! * cb[(s * k + c) * ds + t]!;
+      sp += p[row + c]! * ga[c]!;
+    }
+    for (let c = 0; c < k; c++) {
+      const gd = -(p[row + c]! * (ga[c]! - sp)) / tau;
+      for (let t = 0; t < ds; t++) {
+        const ui = b * d + s * ds + t, ci = (s * k + c) * ds + t;
+        const e = 2 * gd * (u[ui]! - cb[ci]!);
+        du[ui] += e;
+        dc[ci] += oh[row + c]! * g[ui]! - e;
+      }
+    }
+  }
+  return [du, dc];
+}

@@ -1,0 +1,90 @@
+// softAssignReconstruct: the PQ reconstruction of a Distill-VQ student in one op, equal to
+// assignTimesCodebook(assignFromDistances(subspaceSqDist(u, C), tau), C) forward and backward, without the
+// [B, M, K] distance / assignment tensors in the forward and with the backward in two kernels over
+// bounded chunks of documents (src/shaders/ag_fused_sar_{fwd,bwd,dc}.wgsl).
+import type { Tensor } from './tensor.js';
+import { expectF32, sameTape } from './ops.js';
+import { subspaceSqDist, assignTimesCodebook, assignFromDistances } from './ops-vq.js';
+
+export interface SoftAssignOptions {
+  /**
+   * documents per backward chunk: the backward keeps two temporaries of chunk x M x K floats. Default: as
+   * many as fit in 64 MiB for both.
+   */
+  chunkDocs?: number;
+}
+
+const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
+const TEMP_BYTES = 64 * 2 ** 20;
+
+/**
+ * Straight-through PQ reconstruction: u [B, D], codebook [M, K, D/M] -> [B, D]. Forward: r^m_b = c^m_k for the
+ * nearest codeword k of each sub-vector (ties: the lowest k). Backward: the gradient of
+ * sum_k a_bmk c^m_k with a = onehot - stopgrad(p) + p, p = softmax(-||u^m_b - c^m_k||^2 / tau) over k (to u and
+ * to the codebook), exactly as the composed subspaceSqDist -> assignFromDistances -> assignTimesCodebook.
+ * Sub-vector widths that are not a multiple of 4 or above 32 run the composed ops.
+ */
+export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts: SoftAssignOptions = {}): Tensor {
+  const op = 'softAssignReconstruct';
+  expectF32(op, 'u', u, 2); expectF32(op, 'codebook', codebook, 3); sameTape(op, u, codebook);
+  const [m, k, ds] = codebook.shape as [number, number, number];
+  const [nb, d] = u.shape as [number, number];
+  if (d !== m * ds) throw new Error(`${op}: u ${fmt(u)} must have D = M * D/M = ${m * ds} for codebook ${fmt(codebook)}`);
+  if (k < 1 || m < 1 || ds < 1) throw new Error(`${op}: codebook ${fmt(codebook)} must have at least one sub-space, codeword and dimension`);
+  if (!(tau > 0) || !Number.isFinite(tau)) throw new Error(`${op}: temperature must be a positive number, got ${tau}`);
+  if (opts.chunkDocs !== undefined && !(Number.isInteger(opts.chunkDocs) && opts.chunkDocs >= 1)) {
+    throw new Error(`${op}: chunkDocs must be a positive integer, got ${opts.chunkDocs}`);
+  }
+  if (ds % 4 !== 0 || ds > 32) return assignTimesCodebook(assignFromDistances(subspaceSqDist(u, codebook), tau), codebook);
+
+  const tape = u.tape, engine = tape.engine;
+  const DS4 = ds / 4, kq = Math.ceil(k / 4), invTau = 1 / tau;
+  const out = tape.empty([nb, d]);
+  if (nb === 0) { tape.record(op, [u, codebook], out, () => [tape.zeros(u.shape), tape.zeros(codebook.shape)]); return out; }
+  const codes = tape.empty([nb, m], 'i32', { label: `${op} codes` });
+  const dmin = tape.empty([nb, m], 'f32', { label: `${op} dmin` });
+  engine.dispatch('ag_fused_sar_fwd', {
+    bindings: { u: u.buffer, cb: codebook.buffer, r: out.buffer, codes: codes.buffer, dmin: dmin.buffer },
+    params: { nb, m, k }, workgroups: [Math.ceil(nb / 64), m], constants: { DS4 },
+  });
+  if (!(tape.gradEnabled && (u.requiresGrad || codebook.requiresGrad))) {
+    codes.dispose(); dmin.dispose();
+    tape.record(op, [], out, () => []);
+    return out;
+  }
+  const chunk = Math.min(nb, opts.chunkDocs ?? Math.max(1, Math.floor(TEMP_BYTES / (2 * m * kq * 16))));
+  tape.record(op, [u, codebook], out, (g) => {
+    const wantDu = u.requiresGrad, wantDc = codebook.requiresGrad;
+    const du = wantDu ? tape.empty(u.shape) : null;
+    const dc = wantDc ? tape.empty(codebook.shape) : null;
+    const n0 = wantDc ? chunk : 0;
+    const e = wantDc ? tape.empty([n0, m, kq * 4], 'f32', { label: `${op} e` }) : null;
+    const ga = wantDc ? tape.empty([n0, m, kq * 4], 'f32', { label: `${op} ga` }) : null;
+    const coef = wantDc ? tape.empty([n0, m, 2], 'f32', { label: `${op} coef` }) : null;
+    // unused outputs get distinct tiny buffers (one writable buffer may not be bound twice)
+    const spare = (need: boolean) => (need ? null : tape.empty([4]));
+    const sDu = spare(wantDu), sE = spare(wantDc), sGa = spare(wantDc), sCoef = spare(wantDc);
+    // without a codebook gradient the u gradient needs no temporaries: one pass over all documents
+    const step = wantDc ? chunk : nb;
+    for (let b0 = 0; b0 < nb; b0 += step) {
+      const n = Math.min(step, nb - b0);
+      engine.dispatch('ag_fused_sar_bwd', {
+        bindings: {
+          u: u.buffer, cb: codebook.buffer, g: g.buffer, dmin: dmin.buffer, du: (du ?? sDu)!.buffer,
+          e: (e ?? sE)!.buffer, ga: (ga ?? sGa)!.buffer, coef: (coef ?? sCoef)!.buffer,
+        },
+        params: { nb: n, b0, m, k, kq, invTau, wantDu: wantDu ? 1 : 0, wantE: wantDc ? 1 : 0 },
+        workgroups: [Math.ceil(n / 64), m], constants: { DS4 },
+      });
+      if (!wantDc) continue;
+      engine.dispatch('ag_fused_sar_dc', {
+        bindings: { u: u.buffer, cb: codebook.buffer, g: g.buffer, codes: codes.buffer, e: e!.buffer, ga: ga!.buffer, coef: coef!.buffer, dc: dc!.buffer },
+        params: { nb: n, b0, m, k, kq, accum: b0 === 0 ? 0 : 1 },
+        workgroups: Math.ceil((m * kq) / 64), constants: { DS4 },
+      });
+    }
+    for (const t of [e, ga, coef, codes, dmin, sDu, sE, sGa, sCoef]) t?.dispose(); // (a record's backward runs once)
+    return [du, dc];
+  });
+  return out;
+}
