@@ -15,7 +15,8 @@
 import type { IvfPqIndex } from './index.js';
 import { Tape, type Tensor } from '../autograd/tensor.js';
 import { gatherRows, sub, add, scale, reshape } from '../autograd/ops.js';
-import { matmulT, scoresBatched, subspaceSqDist, assignTimesCodebook, assignFromDistances } from '../autograd/ops-vq.js';
+import { matmulT, scoresBatched } from '../autograd/ops-vq.js';
+import { softAssignReconstruct } from '../autograd/ops-fused.js';
 import { listNetLoss, klLoss, mseLoss, marginMseLoss, rankNetLoss, type LossOptions } from '../autograd/losses.js';
 import { AdamW, SGD, linearWarmupDecay } from '../autograd/optim.js';
 import { scores } from '../kernels/scores.js';
@@ -275,9 +276,7 @@ function studentAndTeacher(tape: Tape, X: Tensor, Q: Tensor, O: Tensor, C: Tenso
   const xd = gatherRows(X, tape.tensor(docs, [docs.length]));
   const od = gatherRows(O, tape.tensor(lists, [lists.length]));
   const u = sub(xd, od);
-  const dist = subspaceSqDist(u, C);
-  const a = assignFromDistances(dist, tauAssign);
-  const r = add(od, assignTimesCodebook(a, C));
+  const r = add(od, softAssignReconstruct(u, C, tauAssign));
   if (inBatch) {
     const t = tape.noGrad(() => matmulT(qb, xd));
     return { pq: { teacher: t, student: matmulT(qb, r) }, ivf: { teacher: t, student: matmulT(qb, od) } };
