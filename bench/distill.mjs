@@ -41,7 +41,7 @@ const ALL_RUNS = {
 const runNames = arg('runs', Object.keys(ALL_RUNS).join(',')).split(',').filter(Boolean);
 const distillOpts = {
   batchSize: Number(arg('batch', '32')), topK: Number(arg('topk', '100')), temperature: Number(arg('temperature', '0.05')),
-  lrCodebooks: Number(arg('lr-pq', '1e-4')), lrCentroids: Number(arg('lr-ivf', '1e-3')), centroidOptimizer: arg('opt-ivf', 'sgd'),
+  lrCodebooks: Number(arg('lr-pq', '1e-3')), lrCentroids: Number(arg('lr-ivf', '1e-3')), centroidOptimizer: arg('opt-ivf', 'adamw'),
   pseudoQueries: Number(arg('pseudo', '4000')), validationNprobe: nprobe,
 };
 const log = (s) => process.stderr.write(`[bench:distill] ${s}\n`);

@@ -56,7 +56,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Record<string, un
   const trainQueries = a.list('train-queries');
   const loss = a.str('loss', 'listnet');
   const epochs = a.int('epochs', 3);
-  const batch = a.int('batch', 256);
+  const batch = a.int('batch', 32);
   const topK = a.int('topk', 100);
   const inBatch = !a.has('no-inbatch');
   const temperature = a.num('temperature', 0.05);

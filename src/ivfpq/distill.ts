@@ -55,7 +55,7 @@ export interface DistillOptions extends LongWorkOptions {
   lrCodebooks?: number;
   /** learning rate of the IVF centroids */
   lrCentroids?: number;
-  /** optimizer of the IVF centroids: 'sgd' (the reference) or 'adamw' */
+  /** optimizer of the IVF centroids: 'adamw' (default) or 'sgd' (as the reference code) */
   centroidOptimizer?: 'sgd' | 'adamw';
   /** fraction of the steps spent in linear warm-up (then linear decay) */
   warmup?: number;
@@ -170,9 +170,9 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
     const stepsPerEpoch = Math.ceil(nTrain / batch);
     const totalSteps = stepsPerEpoch * epochs;
     const schedule = linearWarmupDecay(Math.floor((opts.warmup ?? 0.1) * totalSteps), totalSteps);
-    const lrC = opts.lrCodebooks ?? 1e-3, lrO = opts.lrCentroids ?? 1e-2;
+    const lrC = opts.lrCodebooks ?? 1e-3, lrO = opts.lrCentroids ?? 1e-3;
     const optC = new AdamW([{ params: [C], lr: lrC }], { schedule });
-    const optO = (opts.centroidOptimizer ?? 'sgd') === 'sgd'
+    const optO = (opts.centroidOptimizer ?? 'adamw') === 'sgd'
       ? new SGD([{ params: [O], lr: lrO }], { schedule })
       : new AdamW([{ params: [O], lr: lrO }], { schedule });
     let ivfWeight = typeof opts.ivfWeight === 'number' ? opts.ivfWeight : NaN;
