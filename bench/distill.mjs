@@ -11,11 +11,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { createEngine } from '../dist/node/create.js';
-import { IvfPqIndex } from '../dist/ivfpq/index.js';
 import { readVectors, readIntVectors } from '../dist/io/vectors-node.js';
 import { recallAtK, top1InTopK } from '../dist/ivfpq/metrics.js';
 import { formatProgress } from '../dist/ivfpq/progress.js';
 import { barChartSvg } from './plot.mjs';
+import { kmeansStart } from './kmeans-start.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
@@ -78,17 +78,8 @@ async function evaluate(index) {
 
 /** The k-means start (trained once, cached as .dvq). */
 async function start(m, opq) {
-  const path = join(cacheDir, `kmeans-IVF${nlist}-PQ${m}${opq ? '-opq' : ''}.dvq`);
-  if (existsSync(path) && !fresh) return { index: await IvfPqIndex.load(engine, path), seconds: JSON.parse(readFileSync(path + '.json', 'utf8')).seconds };
-  log(`training k-means start IVF${nlist},PQ${m}${opq ? ' with OPQ' : ''}`);
-  const index = new IvfPqIndex(engine, { dim, nlist, m, bits: 8, metric: 'ip' });
-  const t0 = performance.now();
-  await index.train(base.data, { seed: 1234, opq, onProgress });
-  await index.add(base.data, undefined, { onProgress });
-  const seconds = (performance.now() - t0) / 1000;
-  await index.save(path);
-  writeFileSync(path + '.json', JSON.stringify({ seconds }));
-  return { index, seconds };
+  const s = await kmeansStart(engine, base, { nlist, m, opq, fresh, onProgress });
+  return { index: s.index, seconds: s.trainSeconds + s.addSeconds };
 }
 
 function faiss(factory) {

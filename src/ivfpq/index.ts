@@ -234,7 +234,10 @@ export class IvfPqIndex {
     const coarse = e.buffer(qc * this.nlist * 4, 'coarse scores');
     const probes = e.buffer(qc * nprobe * 4, 'probes'), probeScores = e.buffer(qc * nprobe * 4, 'probe scores');
     const lut = e.buffer(qc * this.m * this.ksub * 4, 'lut');
-    const resScores = e.buffer(qc * k * 4, 'result scores'), resIds = e.buffer(qc * k * 4, 'result ids');
+    // scores and ids share one buffer so each chunk needs a single readback
+    const idsAt = Math.ceil((qc * k * 4) / 256) * 256;
+    const results = e.buffer(idsAt + qc * k * 4, 'results');
+    const resScores = results.slice(0, qc * k * 4), resIds = results.slice(idsAt, qc * k * 4);
     try {
       for (let q0 = 0; q0 < nq; q0 += qc) {
         const rows = Math.min(qc, nq - q0);
@@ -250,11 +253,12 @@ export class IvfPqIndex {
           nq: rows, nprobe, nlist: this.nlist, m: this.m, bits: this.bits, k, metric: this.metric,
           hostListOffsets: this.data!.listOffsets,
         });
-        outIds.set(await e.read(resIds, Int32Array, 0, rows * k * 4), q0 * k);
-        outScores.set(await e.read(resScores, Float32Array, 0, rows * k * 4), q0 * k);
+        const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * k * 4);
+        outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
+        outIds.set(new Int32Array(bytes.buffer, idsAt, rows * k), q0 * k);
       }
     } finally {
-      for (const b of [qb, qr, coarse, probes, probeScores, lut, resScores, resIds]) b?.dispose();
+      for (const b of [qb, qr, coarse, probes, probeScores, lut, results]) b?.dispose();
     }
     return { ids: outIds, scores: outScores, k, nq };
   }

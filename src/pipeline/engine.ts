@@ -334,7 +334,7 @@ export class Engine {
 
   private pipeline(info: KernelInfo, constants?: Record<string, number>) {
     const ck = constants ? Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',') : '';
-    const key = `${info.name}|${info.source.length}|${ck}`;
+    const key = `${info.name}|${ck}|${info.source}`; // the source itself: two custom sources never share a pipeline
     let p = this.pipelines.get(key);
     if (p) return p;
     if (constants) for (const k of Object.keys(constants)) {
