@@ -89,8 +89,10 @@ function faiss(factory) {
   return { factory, trainSeconds: r.train_seconds, cachedTraining: r.cached_training, ...r.runs[0] };
 }
 
+const reportOnly = process.argv.includes('--report-only');
+if (reportOnly && previous) Object.assign(results, previous);
 try {
-  for (const m of configs) {
+  for (const m of reportOnly ? [] : configs) {
     const key = `IVF${nlist},PQ${m}x8`;
     const cfg = (results.configs[key] ??= { bytesPerVector: m + 4, runs: {} });
     log(`${key}: Faiss peers`);
@@ -121,7 +123,7 @@ try {
 }
 
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
+if (!reportOnly) writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
 const f4 = (x) => (x === undefined ? '-' : x.toFixed(4));
 let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact inner-product top-k.\n`;
 md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}). Faiss 1.7.3 on the same cores, same run.\n`;

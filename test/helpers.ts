@@ -1,6 +1,7 @@
 // Shared test helpers: one engine per test file, seeded random inputs, poisoned outputs and tolerant comparison.
 import { createEngine } from '../src/node/create.js';
 import type { Engine } from '../src/pipeline/engine.js';
+import { mulberry32 } from '../src/util/random.js';
 
 let shared: Engine | null = null;
 /** One engine per test process, disposed when the process's tests end. */
@@ -14,16 +15,7 @@ export async function getEngine(t?: { teardown(fn: () => void): void }): Promise
 }
 
 /** mulberry32: a small seeded PRNG so failures can be replayed (seed printed by the tests). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function randn(r: () => number): number {
   const u = Math.max(r(), 1e-12), v = r();

@@ -26,6 +26,7 @@ import { recallAtK } from './metrics.js';
 import { toMatrix, throwIfAborted, abortError, checkInt } from './validate.js';
 import type { LongWorkOptions } from './types.js';
 import { now } from './progress.js';
+import { mulberry32, shuffled } from '../util/random.js';
 
 export type DistillLoss = 'listnet' | 'kl' | 'mse' | 'margin-mse' | 'ranknet';
 
@@ -107,7 +108,7 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
   const temperature = opts.temperature ?? 0.05;
   const tauAssign = opts.assignTemperature ?? 1;
   const seed = opts.seed ?? 1234;
-  const rand = mulberry(seed);
+  const rand = mulberry32(seed);
 
   // Training queries: given ones, or base documents as pseudo-queries; a few are held out for validation.
   let queries: Float32Array, nq: number;
@@ -299,22 +300,4 @@ function dropSelf(ids: Int32Array, stride: number, k: number, self: Uint32Array)
     while (o < k) out[q * k + o] = ids[q * stride + (o++)]!; // (only if the self row was missing: keep size)
   }
   return out;
-}
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(n: number, rand: () => number): Uint32Array {
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); const t = p[i]!; p[i] = p[j]!; p[j] = t; }
-  return p;
 }

@@ -6,7 +6,8 @@ import type { GpuBuffer } from '../pipeline/buffer.js';
 import { scores } from '../kernels/scores.js';
 import { topk } from '../kernels/topk.js';
 import { adcLut, adcL2Term, adcScan } from '../kernels/adc.js';
-import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
+import { assignNearest, trainKMeans, sampleDistinct } from '../kernels/kmeans.js';
+import { mulberry32 } from '../util/random.js';
 import { residuals } from '../kernels/residuals.js';
 import { pqEncode, wordsPerVector } from '../kernels/pq.js';
 import { codeSize, type IvfPqData, type LongWorkOptions, type Metric, type Progress, type SearchResult } from './types.js';
@@ -463,16 +464,8 @@ function mergeIntoLists(d: IvfPqData, assign: Uint32Array, codes: Uint8Array, id
 }
 
 function sampleRows(x: Float32Array, n: number, d: number, count: number, seed: number): Float32Array {
-  // Partial Fisher-Yates with a small seeded generator: a uniform sample without replacement.
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  let s = seed >>> 0 || 1;
-  const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+  const rows = sampleDistinct(n, count, mulberry32(seed));
   const out = new Float32Array(count * d);
-  for (let i = 0; i < count; i++) {
-    const j = i + (next() % (n - i));
-    const t = idx[i]!; idx[i] = idx[j]!; idx[j] = t;
-    out.set(x.subarray(idx[i]! * d, idx[i]! * d + d), i * d);
-  }
+  rows.forEach((r, i) => out.set(x.subarray(r * d, r * d + d), i * d));
   return out;
 }

@@ -1,5 +1,6 @@
 // GPU k-means: nearest-centroid assignment and Lloyd's iterations for G independent problems at once
 // (G = 1 for the IVF coarse quantizer, G = M for the PQ sub-spaces).
+import { mulberry32 } from '../util/random.js';
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Progress } from '../ivfpq/types.js';
@@ -81,16 +82,7 @@ export function assignNearest(engine: Engine, x: Buf, centroids: Buf, assign: Bu
 
 
 /** mulberry32: the seeded generator used for sampling and for the split plan. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** m distinct indices of [0, n) in random order (a partial Fisher-Yates shuffle with O(m) memory). */
 export function sampleDistinct(n: number, m: number, rand: () => number): Uint32Array {
