@@ -10,6 +10,8 @@ import { residuals } from '../kernels/residuals.js';
 import { topk } from '../kernels/topk.js';
 import { adcLut, adcL2Term, adcScan } from '../kernels/adc.js';
 import { uniformF32, uniformU32, type Rand } from './random.js';
+import { Tape } from '../autograd/tensor.js';
+import { softAssignReconstruct } from '../autograd/ops-fused.js';
 
 /** Minimum work of one run of a case; throughput = flops / time or bytes / time. */
 export interface Work {
@@ -273,6 +275,27 @@ export function adcScanCase(nq: number, nprobe: number, m: number, bits: 4 | 8, 
   };
 }
 
+/**
+ * Distill-VQ's hot path: the fused straight-through soft assignment + reconstruction (autograd op
+ * softAssignReconstruct), forward and backward, for U documents of dimension m*dsub.
+ */
+export function softAssignCase(u: number, m: number, ksub: number, dsub: number): KernelCase {
+  return {
+    kernel: 'softAssignReconstruct', size: `U${u} m${m} ksub${ksub} dsub${dsub} fwd+bwd`, params: { u, m, ksub, dsub },
+    work: { flops: 4 * 2 * u * m * ksub * dsub, formula: '4*2*U*m*ksub*dsub flops (distances forward, and in backward: a-gradient, u-gradient, codebook-gradient)' },
+    prepare(engine, r) {
+      const tape = new Tape(engine);
+      const x = tape.keep(tape.tensor(uniformF32(r, u * m * dsub), [u, m * dsub], { requiresGrad: true }));
+      const cb = tape.keep(tape.tensor(uniformF32(r, m * ksub * dsub), [m, ksub, dsub], { requiresGrad: true }));
+      const g = tape.keep(tape.tensor(uniformF32(r, u * m * dsub), [u, m * dsub]));
+      return {
+        run: () => tape.scope(() => { const out = softAssignReconstruct(x, cb); tape.backward(out, g); x.zeroGrad(); cb.zeroGrad(); }),
+        dispose: () => tape.dispose(),
+      };
+    },
+  };
+}
+
 /** The standard sizes (full) or small ones that run in seconds on a software GPU (quick). */
 export function kernelCases(quick: boolean): KernelCase[] {
   if (quick) {
@@ -288,6 +311,7 @@ export function kernelCases(quick: boolean): KernelCase[] {
       adcLutCase('adcL2Term', 16, 8, 8, 4),
       adcScanCase(32, 4, 8, 8, 2000, 16, 10, 'l2'),
       adcScanCase(32, 4, 8, 8, 2000, 16, 10, 'l2', 'two-pass'),
+      softAssignCase(200, 8, 256, 16),
     ];
   }
   return [
@@ -302,5 +326,6 @@ export function kernelCases(quick: boolean): KernelCase[] {
     adcLutCase('adcL2Term', 256, 32, 8, 4),
     adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2'),
     adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2', 'two-pass'),
+    softAssignCase(3200, 32, 256, 16),
   ];
 }
