@@ -25,20 +25,16 @@ const nlist = Number(arg('lists', '256'));
 const nprobe = Number(arg('nprobe', '32'));
 const epochs = Number(arg('epochs', '2'));
 const fresh = process.argv.includes('--fresh');
-const ALL_RUNS = {
-  'listnet': { loss: 'listnet', inBatch: true, train: 'queries' },
-  'listnet-noinb': { loss: 'listnet', inBatch: false, train: 'queries' },
-  'listnet-pseudo': { loss: 'listnet', inBatch: true, train: 'pseudo' },
-  'kl': { loss: 'kl', inBatch: true, train: 'queries' },
-  'kl-noinb': { loss: 'kl', inBatch: false, train: 'queries' },
-  'mse': { loss: 'mse', inBatch: true, train: 'queries' },
-  'mse-noinb': { loss: 'mse', inBatch: false, train: 'queries' },
-  'margin-mse': { loss: 'margin-mse', inBatch: true, train: 'queries' },
-  'margin-mse-noinb': { loss: 'margin-mse', inBatch: false, train: 'queries' },
-  'ranknet': { loss: 'ranknet', inBatch: true, train: 'queries' },
-  'ranknet-noinb': { loss: 'ranknet', inBatch: false, train: 'queries' },
-};
-const runNames = arg('runs', Object.keys(ALL_RUNS).join(',')).split(',').filter(Boolean);
+// Run names: <loss>[-noinb][-pseudo][-plain]: no in-batch candidates / base documents as pseudo-queries /
+// start from k-means without OPQ (default: k-means + OPQ).
+const LOSSES = ['listnet', 'kl', 'mse', 'margin-mse', 'ranknet'];
+function parseRun(name) {
+  const m = /^(listnet|kl|mse|margin-mse|ranknet)((?:-noinb|-pseudo|-plain)*)$/.exec(name);
+  if (!m) throw new Error(`unknown run ${name} (e.g. ${LOSSES.join(', ')}, with -noinb, -pseudo, -plain)`);
+  return { loss: m[1], inBatch: !m[2].includes('-noinb'), train: m[2].includes('-pseudo') ? 'pseudo' : 'queries', plain: m[2].includes('-plain') };
+}
+const DEFAULT_RUNS = [...LOSSES, 'listnet-noinb', 'listnet-pseudo', 'listnet-plain'];
+const runNames = arg('runs', DEFAULT_RUNS.join(',')).split(',').filter(Boolean);
 const distillOpts = {
   batchSize: Number(arg('batch', '32')), topK: Number(arg('topk', '100')), temperature: Number(arg('temperature', '0.05')),
   lrCodebooks: Number(arg('lr-pq', '1e-3')), lrCentroids: Number(arg('lr-ivf', '1e-3')), centroidOptimizer: arg('opt-ivf', 'adamw'),
@@ -105,15 +101,15 @@ try {
     }
     log(`${key}: k-means ${JSON.stringify(cfg.kmeans)} / OPQ ${JSON.stringify(cfg.kmeansOpq)}`);
     for (const name of runNames) {
-      const run = ALL_RUNS[name];
-      if (!run) throw new Error(`unknown run ${name}`);
-      const s = await start(m, true);
+      const run = parseRun(name);
+      const s = await start(m, !run.plain);
       log(`${key}: distill ${name}`);
       const report = await s.index.distill({
         base: base.data, ...(run.train === 'queries' ? { queries: trainQ } : {}), loss: run.loss, inBatch: run.inBatch, epochs, ...distillOpts, onProgress,
       });
-      cfg.runs[name] = { ...run, start: 'k-means + OPQ (ours)', ...(await evaluate(s.index)), report };
-      log(`${key}: ${name}: R@10 ${cfg.runs[name]['recall@10'].toFixed(4)} (start ${cfg.kmeansOpq['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s`);
+      const startR = run.plain ? cfg.kmeans : cfg.kmeansOpq;
+      cfg.runs[name] = { ...run, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report };
+      log(`${key}: ${name}: R@10 ${cfg.runs[name]['recall@10'].toFixed(4)} (start ${startR['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s`);
       s.index.dispose();
       writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n'); // partial results survive an interrupted run
     }
@@ -127,7 +123,7 @@ if (!reportOnly) writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n')
 const f4 = (x) => (x === undefined ? '-' : x.toFixed(4));
 let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact inner-product top-k.\n`;
 md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}). Faiss 1.7.3 on the same cores, same run.\n`;
-md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement), ${epochs} epochs, options ${JSON.stringify(distillOpts)}.\n\n`;
+md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement) unless marked, ${results.epochs} epochs, options ${JSON.stringify(results.distillOpts)}; the epoch with the best recall on 200 held-out training queries is kept (epoch 0 = the start).\n\n`;
 const series = [];
 for (const [key, cfg] of Object.entries(results.configs)) {
   md += `## ${key} (${cfg.bytesPerVector} bytes per vector incl. id)\n\n| method | R@10 | R@100 | top-1 in top-10 | training s | s/epoch |\n|---|---|---|---|---|---|\n`;
@@ -137,8 +133,8 @@ for (const [key, cfg] of Object.entries(results.configs)) {
   row('ours k-means', cfg.kmeans, cfg.kmeans?.trainSeconds?.toFixed(0));
   row('ours k-means + OPQ (start)', cfg.kmeansOpq, cfg.kmeansOpq?.trainSeconds?.toFixed(0));
   for (const [name, r] of Object.entries(cfg.runs)) {
-    const per = r.report.secondsPerEpoch.map((s) => s.toFixed(0)).join(', ');
-    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${r.train === 'pseudo' ? ', pseudo-queries' : ''}`, r, r.report.totalSeconds.toFixed(0), per);
+    const per = r.report.secondsPerEpoch.map((s) => s.toFixed(0)).join(', ') + ` (best epoch ${r.report.bestEpoch})`;
+    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${r.train === 'pseudo' ? ', pseudo-queries' : ''}${r.plain ? ' (from k-means, no OPQ)' : ''}`, r, r.report.totalSeconds.toFixed(0), per);
   }
   md += '\n';
 }
