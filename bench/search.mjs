@@ -36,7 +36,7 @@ const gt = await readIntVectors(join(dataDir, meta.groundtruth_file));
 log(`data: ${base.n} x ${base.dim} base, ${queries.n} queries`);
 
 const engine = await createEngine();
-const results = { dataset: meta.name, n: base.n, nq: queries.n, k, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` }, adapter: engine.adapterName, configs: [] };
+const results = { dataset: meta.name, n: base.n, nq: queries.n, k, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}`, loadavgAtStart: os.loadavg() }, adapter: engine.adapterName, configs: [] };
 try {
   for (const c of configs) {
     log(`ours ${c.name}: training (or loading the cached k-means index; --fresh retrains)`);
@@ -82,7 +82,7 @@ writeFileSync(join(root, 'bench/results/search.json'), JSON.stringify(results, n
 let md = `# Search benchmark: k-means IVFPQ, ours vs Faiss\n\n`;
 md += `Data: ${results.dataset} (${results.n} x 512 base, ${results.nq} queries, inner product), k = ${k}, recall of the exact top-k.\n`;
 md += `Machine: ${results.machine.cpus} cores (${results.machine.cpu}). Our adapter: ${results.adapter}. Faiss ${results.configs[0]?.faiss.faiss} on the same cores (${results.configs[0]?.faiss.threads} threads, OpenBLAS-OpenMP), run in the same benchmark.\n`;
-md += `Search time is the median of ${repeats} runs over all ${results.nq} queries in one batch.\n\n`;
+md += `Search time is the median of ${repeats} runs over all ${results.nq} queries in one batch. Load average at the start: ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')} (other jobs may have shared the 2 cores; compare the ratio).\n\n`;
 md += `| config | nprobe | R@10 ours | R@10 Faiss | R@100 ours | R@100 Faiss | q/s ours | q/s Faiss | q/s ratio ours/Faiss |\n|---|---|---|---|---|---|---|---|---|\n`;
 for (const c of results.configs) {
   for (const r of c.ours.runs) {
