@@ -128,7 +128,7 @@ const series = [];
 for (const [key, cfg] of Object.entries(results.configs)) {
   md += `## ${key} (${cfg.bytesPerVector} bytes per vector incl. id)\n\n| method | R@10 | R@100 | top-1 in top-10 | training s | s/epoch |\n|---|---|---|---|---|---|\n`;
   const row = (name, r, train, perEpoch) => { md += `| ${name} | ${f4(r?.['recall@10'])} | ${f4(r?.['recall@100'])} | ${f4(r?.['top1@10'])} | ${train ?? '-'} | ${perEpoch ?? '-'} |\n`; if (r) series.push({ group: key, name, value: r['recall@10'] }); };
-  row('Faiss IVFPQ (k-means)', cfg.faiss, cfg.faiss?.trainSeconds?.toFixed(0));
+  row('Faiss IVFPQ (k-means)', cfg.faiss, `${cfg.faiss?.trainSeconds?.toFixed(0)}${cfg.faiss?.cachedTraining ? ' (cached)' : ''}`);
   row('Faiss OPQ+IVFPQ', cfg.faissOpq, `${cfg.faissOpq?.trainSeconds?.toFixed(0)}${cfg.faissOpq?.cachedTraining ? ' (cached)' : ''}`);
   row('ours k-means', cfg.kmeans, cfg.kmeans?.trainSeconds?.toFixed(0));
   row('ours k-means + OPQ (start)', cfg.kmeansOpq, cfg.kmeansOpq?.trainSeconds?.toFixed(0));
