@@ -41,7 +41,7 @@ export function lineChartSvg(o) {
 
 /** Horizontal bar chart grouped by `group`: {title, series: {group, name, value}[]}. */
 export function barChartSvg(o) {
-  const rowH = 22, L = 330, W = 760, T = 40;
+  const rowH = 22, L = 430, W = 860, T = 40;
   const groups = [...new Set(o.series.map((s) => s.group))];
   const rows = [];
   for (const g of groups) { rows.push({ header: g }); for (const s of o.series.filter((x) => x.group === g)) rows.push(s); }
