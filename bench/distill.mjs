@@ -35,6 +35,7 @@ function parseRun(name) {
 }
 const DEFAULT_RUNS = [...LOSSES, 'listnet-noinb', 'listnet-pseudo', 'listnet-plain'];
 const runNames = arg('runs', DEFAULT_RUNS.join(',')).split(',').filter(Boolean);
+const tag = arg('tag', ''); // stored as a separate run (<name><tag>) with its own options
 const distillOpts = {
   batchSize: Number(arg('batch', '32')), topK: Number(arg('topk', '100')), temperature: Number(arg('temperature', '0.05')),
   lrCodebooks: Number(arg('lr-pq', '1e-3')), lrCentroids: Number(arg('lr-ivf', '1e-3')), centroidOptimizer: arg('opt-ivf', 'adamw'),
@@ -57,7 +58,7 @@ const engine = await createEngine();
 const previous = existsSync(outPath) && !fresh ? JSON.parse(readFileSync(outPath, 'utf8')) : null;
 const results = {
   dataset: meta.name, split: 'train on queries 0-1999 (or base documents as pseudo-queries), evaluate on queries 2000-2999',
-  nprobe, nlist, epochs, distillOpts, adapter: engine.adapterName,
+  nprobe, nlist, epochs: previous?.epochs ?? epochs, distillOpts: previous?.distillOpts ?? distillOpts, adapter: engine.adapterName,
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() }, configs: previous?.configs ?? {},
 };
 let last = 0;
@@ -108,8 +109,8 @@ try {
         base: base.data, ...(run.train === 'queries' ? { queries: trainQ } : {}), loss: run.loss, inBatch: run.inBatch, epochs, ...distillOpts, onProgress,
       });
       const startR = run.plain ? cfg.kmeans : cfg.kmeansOpq;
-      cfg.runs[name] = { ...run, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report };
-      log(`${key}: ${name}: R@10 ${cfg.runs[name]['recall@10'].toFixed(4)} (start ${startR['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s`);
+      cfg.runs[name + tag] = { ...run, options: { ...distillOpts, epochs }, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report };
+      log(`${key}: ${name}${tag}: R@10 ${cfg.runs[name + tag]['recall@10'].toFixed(4)} (start ${startR['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s`);
       s.index.dispose();
       writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n'); // partial results survive an interrupted run
     }
@@ -134,7 +135,8 @@ for (const [key, cfg] of Object.entries(results.configs)) {
   row('ours k-means + OPQ (start)', cfg.kmeansOpq, cfg.kmeansOpq?.trainSeconds?.toFixed(0));
   for (const [name, r] of Object.entries(cfg.runs)) {
     const per = r.report.secondsPerEpoch.map((s) => s.toFixed(0)).join(', ') + ` (best epoch ${r.report.bestEpoch})`;
-    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${r.train === 'pseudo' ? ', pseudo-queries' : ''}${r.plain ? ' (from k-means, no OPQ)' : ''}`, r, r.report.totalSeconds.toFixed(0), per);
+    const own = r.options ? Object.entries(r.options).filter(([k, v]) => (k === 'epochs' ? results.epochs : results.distillOpts[k]) !== v).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${r.train === 'pseudo' ? ', pseudo-queries' : ''}${r.plain ? ' (from k-means, no OPQ)' : ''}${own ? ` [${own}]` : ''}`, r, r.report.totalSeconds.toFixed(0), per);
   }
   md += '\n';
 }
