@@ -14,6 +14,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readVectors } from '../src/io/vectors-node.js';
 import { float32ToFloat16, float16ToFloat32, encodeIvecs } from '../src/io/vectors.js';
+import { mulberry32 } from '../src/util/random.js';
 
 const NB = 8000, NQ = 500, K = 100, SEED = 20261127;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,16 +22,6 @@ const src = process.argv[2] ?? '/work/shared/data/wordnet-use-lite-512-ip';
 const out = resolve(process.argv[3] ?? join(root, 'data/demo'));
 const info = JSON.parse(readFileSync(join(src, 'dataset.json'), 'utf8'));
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const readJsonl = (f) => gunzipSync(readFileSync(join(src, f))).toString('utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
 
 const t0 = Date.now();

@@ -2,6 +2,7 @@
 import { createEngine } from '../src/node/create.js';
 import type { Engine } from '../src/pipeline/engine.js';
 import { mulberry32 } from '../src/util/random.js';
+import { parseVectors } from '../src/io/vectors.js';
 
 let shared: Engine | null = null;
 /** One engine per test process, disposed when the process's tests end. */
@@ -50,15 +51,9 @@ export function compare(a: ArrayLike<number>, b: ArrayLike<number>, atol: number
 }
 
 import { readFileSync, existsSync } from 'node:fs';
-/** Minimal .fvecs reader for tests (the library's own reader lives in src/io). */
-export function readFvecsSync(path: string, maxRows = Infinity): { data: Float32Array; n: number; dim: number } {
-  const buf = readFileSync(path);
-  const dim = buf.readInt32LE(0);
-  const rowBytes = 4 + 4 * dim;
-  const n = Math.min(maxRows, buf.length / rowBytes);
-  const data = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) data[i * dim + j] = buf.readFloatLE(i * rowBytes + 4 + 4 * j);
-  return { data, n, dim };
+/** Reads a vector file synchronously with the library's parser (src/io/vectors.ts). */
+export function readFvecsSync(path: string): { data: Float32Array; n: number; dim: number } {
+  return parseVectors(path, new Uint8Array(readFileSync(path)));
 }
 
 export const SHARED_DATA = new URL('../../shared/data/', import.meta.url).pathname;

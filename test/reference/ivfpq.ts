@@ -90,14 +90,3 @@ export function exactSearchRef(base: ArrayLike<number>, n: number, queries: Arra
   }
   return out;
 }
-
-/** Mean |found ∩ truth[:k]| / k over queries. */
-export function recallAt(found: Int32Array, foundK: number, truth: Int32Array, truthK: number, nq: number, k: number): number {
-  let hits = 0;
-  for (let q = 0; q < nq; q++) {
-    const t = new Set<number>();
-    for (let i = 0; i < k; i++) t.add(truth[q * truthK + i]!);
-    for (let i = 0; i < k; i++) if (t.has(found[q * foundK + i]!)) hits++;
-  }
-  return hits / (nq * k);
-}
