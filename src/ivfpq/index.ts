@@ -129,7 +129,8 @@ export class IvfPqIndex {
       if (rotBuf) keep.push(rotBuf);
       const xb = e.upload(x, 'train vectors');
       temps.push(xb);
-      const xr = rotBuf ? this.rotate(xb, nt, rotBuf, temps) : xb;
+      let xr = xb;
+      if (rotBuf) { xr = e.buffer(nt * this.dim * 4, 'rotated'); temps.push(xr); this.rotateInto(xb, rotBuf, xr, nt); }
       const centroids = await trainKMeans(e, xr, {
         n: nt, dsub: this.dim, k: this.nlist, metric: this.metric, iters: opts.ivfIters ?? 10, seed, spherical: this.metric === 'ip',
         ...(opts.onProgress ? { onProgress: (p: Progress) => opts.onProgress!({ ...p, phase: 'ivf k-means' }) } : {}),
@@ -189,26 +190,30 @@ export class IvfPqIndex {
     const meter = new ProgressMeter('add', n, opts.onProgress);
     const xb = e.buffer(chunk * this.dim * 4, 'add vectors');
     const xr = t.rotation ? e.buffer(chunk * this.dim * 4, 'add rotated') : null;
-    const assign = e.buffer(chunk * 4, 'add assign'), best = e.buffer(chunk * 4, 'add best');
+    const best = e.buffer(chunk * 4, 'add best');
     const res = e.buffer(chunk * this.dim * 4, 'add residuals');
-    const codes = e.buffer(chunk * wpv * 4, 'add codes');
+    // codes and list assignments share one buffer so each chunk needs a single readback
+    const assignAt = Math.ceil((chunk * wpv * 4) / 256) * 256;
+    const encoded = e.buffer(assignAt + chunk * 4, 'add codes + assign');
+    const codes = encoded.slice(0, chunk * wpv * 4), assign = encoded.slice(assignAt, chunk * 4);
     try {
       for (let r0 = 0; r0 < n; r0 += chunk) {
         throwIfAborted(opts.signal);
         const rows = Math.min(chunk, n - r0);
         e.write(xb, x.subarray(r0 * this.dim, (r0 + rows) * this.dim));
         let src: GpuBuffer = xb;
-        if (xr && t.rotation) { scores(e, xb, t.rotation, xr, rows, this.dim, this.dim, 0); src = xr; }
+        if (xr && t.rotation) { this.rotateInto(xb, t.rotation, xr, rows); src = xr; }
         assignNearest(e, src, t.centroids, assign, best, rows, 1, this.nlist, this.dim, this.metricCode);
         residuals(e, src, t.centroids, assign, res, rows, this.dim);
         pqEncode(e, res, t.codebooks, codes, rows, this.m, this.bits, this.dsub);
-        assignAll.set(await e.read(assign, Uint32Array, 0, rows * 4), r0);
-        const words = await e.read(codes, Uint8Array, 0, rows * wpv * 4);
+        const bytes = await e.read(encoded, Uint8Array, 0, assignAt + rows * 4);
+        assignAll.set(new Uint32Array(bytes.buffer, assignAt, rows), r0);
+        const words = bytes.subarray(0, rows * wpv * 4);
         for (let i = 0; i < rows; i++) codesAll.set(words.subarray(i * wpv * 4, i * wpv * 4 + cs), (r0 + i) * cs);
         meter.report(r0 + rows);
       }
     } finally {
-      for (const b of [xb, xr, assign, best, res, codes]) b?.dispose();
+      for (const b of [xb, xr, best, res, encoded]) b?.dispose();
     }
     this.data = mergeIntoLists(data, assignAll, codesAll, newIds);
     this.disposeDb();
@@ -244,7 +249,7 @@ export class IvfPqIndex {
         const rows = Math.min(qc, nq - q0);
         e.write(qb, q.subarray(q0 * this.dim, (q0 + rows) * this.dim));
         let src: GpuBuffer = qb;
-        if (qr && t.rotation) { scores(e, qb, t.rotation, qr, rows, this.dim, this.dim, 0); src = qr; }
+        if (qr && t.rotation) { this.rotateInto(qb, t.rotation, qr, rows); src = qr; }
         scores(e, src, t.centroids, coarse, rows, this.nlist, this.dim, this.metricCode);
         topk(e, coarse, probeScores, probes, rows, this.nlist, nprobe, this.metric === 'ip');
         adcLut(e, src, t.codebooks, lut, rows, this.m, this.ksub, this.dsub);
@@ -378,12 +383,11 @@ export class IvfPqIndex {
     this.setTables(null);
   }
 
-  private rotate(x: GpuBuffer, n: number, rot: GpuBuffer, temps: GpuBuffer[]): GpuBuffer {
-    const out = this.engine.buffer(n * this.dim * 4, 'rotated');
-    temps.push(out);
-    scores(this.engine, x, rot, out, n, this.dim, this.dim, 0);
-    return out;
+  /** out = rows of x rotated (y = A x for each row; the scores kernel against A's rows). */
+  private rotateInto(x: GpuBuffer, rot: GpuBuffer, out: GpuBuffer, rows: number): void {
+    scores(this.engine, x, rot, out, rows, this.dim, this.dim, 0);
   }
+
 
   private l2Term(): GpuBuffer {
     const t = this.tables!;
