@@ -23,24 +23,33 @@ const dataDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite
 const configs = arg('configs', '32,16').split(',').map(Number);
 const nlist = Number(arg('lists', '256'));
 const nprobe = Number(arg('nprobe', '32'));
-const epochs = Number(arg('epochs', '2'));
+const epochs = Number(arg('epochs', '8'));
 const fresh = process.argv.includes('--fresh');
-// Run names: <loss>[-noinb][-pseudo][-plain]: no in-batch candidates / base documents as pseudo-queries /
-// start from k-means without OPQ (default: k-means + OPQ).
+// Run names: <loss>[-noinb][-pseudo|-mixed][-plain]: no in-batch candidates / base documents as pseudo-queries
+// instead of the training queries / pseudo-queries in addition to them / start from k-means without OPQ
+// (default: k-means + OPQ).
 const LOSSES = ['listnet', 'kl', 'mse', 'margin-mse', 'ranknet'];
 function parseRun(name) {
-  const m = /^(listnet|kl|mse|margin-mse|ranknet)((?:-noinb|-pseudo|-plain)*)$/.exec(name);
-  if (!m) throw new Error(`unknown run ${name} (e.g. ${LOSSES.join(', ')}, with -noinb, -pseudo, -plain)`);
-  return { loss: m[1], inBatch: !m[2].includes('-noinb'), train: m[2].includes('-pseudo') ? 'pseudo' : 'queries', plain: m[2].includes('-plain') };
+  const m = /^(listnet|kl|mse|margin-mse|ranknet)((?:-noinb|-pseudo|-mixed|-plain)*)$/.exec(name);
+  if (!m) throw new Error(`unknown run ${name} (e.g. ${LOSSES.join(', ')}, with -noinb, -pseudo, -mixed, -plain)`);
+  const train = m[2].includes('-pseudo') ? 'pseudo' : m[2].includes('-mixed') ? 'mixed' : 'queries';
+  return { loss: m[1], inBatch: !m[2].includes('-noinb'), train, plain: m[2].includes('-plain') };
 }
-const DEFAULT_RUNS = [...LOSSES, 'listnet-noinb', 'listnet-pseudo', 'listnet-plain'];
-const runNames = arg('runs', DEFAULT_RUNS.join(',')).split(',').filter(Boolean);
+// The default runs: ListNet from both starts at 32 bytes, from the OPQ start at 16 bytes. The comparisons of
+// losses and candidates are separate invocations (--runs ..., see the README's benchmark section).
+const DEFAULT_RUNS = ['listnet', 'listnet-plain'];
+const DEFAULT_RUNS_SMALL = ['listnet'];
+const runsArg = arg('runs', '');
+const runNamesFor = (m) => (runsArg ? runsArg.split(',').filter(Boolean) : m >= 32 ? DEFAULT_RUNS : DEFAULT_RUNS_SMALL);
 const tag = arg('tag', ''); // stored as a separate run (<name><tag>) with its own options
+// Options given here are passed as is; the others keep the library's defaults (recorded per run, resolved).
+const numArg = (name, key) => (arg(name, undefined) === undefined ? {} : { [key]: Number(arg(name)) });
 const distillOpts = {
-  batchSize: Number(arg('batch', '32')), topK: Number(arg('topk', '100')), temperature: Number(arg('temperature', '0.05')),
-  lrCodebooks: Number(arg('lr-pq', '1e-3')), lrCentroids: Number(arg('lr-ivf', '1e-3')), centroidOptimizer: arg('opt-ivf', 'adamw'),
-  pseudoQueries: Number(arg('pseudo', '4000')), validationNprobe: nprobe,
+  ...numArg('batch', 'batchSize'), ...numArg('topk', 'topK'), ...numArg('temperature', 'temperature'),
+  ...numArg('lr-pq', 'lrCodebooks'), ...numArg('lr-ivf', 'lrCentroids'), ...(arg('opt-ivf') ? { centroidOptimizer: arg('opt-ivf') } : {}),
+  ...numArg('assign-temperature', 'assignTemperature'), validationNprobe: nprobe,
 };
+const pseudo = Number(arg('pseudo', '4000')); // pseudo-queries of the -pseudo and -mixed runs
 const log = (s) => process.stderr.write(`[bench:distill] ${s}\n`);
 const cacheDir = join(root, 'bench/cache');
 mkdirSync(cacheDir, { recursive: true });
@@ -58,7 +67,7 @@ const engine = await createEngine();
 const previous = existsSync(outPath) && !fresh ? JSON.parse(readFileSync(outPath, 'utf8')) : null;
 const results = {
   dataset: meta.name, split: 'train on queries 0-1999 (or base documents as pseudo-queries), evaluate on queries 2000-2999',
-  nprobe, nlist, epochs: previous?.epochs ?? epochs, distillOpts: previous?.distillOpts ?? distillOpts, adapter: engine.adapterName,
+  nprobe, nlist, epochs, distillOpts, adapter: engine.adapterName,
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() }, configs: previous?.configs ?? {},
 };
 let last = 0;
@@ -86,6 +95,12 @@ function faiss(factory) {
   return { factory, trainSeconds: r.train_seconds, cachedTraining: r.cached_training, ...r.runs[0] };
 }
 
+// Every run keeps the options it ran with (runs stored before runs recorded them used the file's options then,
+// and the soft-assignment temperature 1 of the code at the time).
+for (const cfg of Object.values(results.configs)) for (const r of Object.values(cfg.runs)) {
+  r.options ??= { ...previous.distillOpts, epochs: previous.epochs };
+  r.options.assignTemperature ??= 1;
+}
 const reportOnly = process.argv.includes('--report-only');
 if (reportOnly && previous) Object.assign(results, previous);
 try {
@@ -101,15 +116,16 @@ try {
       s.index.dispose();
     }
     log(`${key}: k-means ${JSON.stringify(cfg.kmeans)} / OPQ ${JSON.stringify(cfg.kmeansOpq)}`);
-    for (const name of runNames) {
+    for (const name of runNamesFor(m)) {
       const run = parseRun(name);
       const s = await start(m, !run.plain);
       log(`${key}: distill ${name}`);
       const report = await s.index.distill({
-        base: base.data, ...(run.train === 'queries' ? { queries: trainQ } : {}), loss: run.loss, inBatch: run.inBatch, epochs, ...distillOpts, onProgress,
+        base: base.data, ...(run.train !== 'pseudo' ? { queries: trainQ } : {}), ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}),
+        loss: run.loss, inBatch: run.inBatch, epochs, ...distillOpts, onProgress,
       });
       const startR = run.plain ? cfg.kmeans : cfg.kmeansOpq;
-      cfg.runs[name + tag] = { ...run, options: { ...distillOpts, epochs }, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report };
+      cfg.runs[name + tag] = { ...run, options: { ...distillOpts, epochs, ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}), assignTemperature: report.assignTemperature }, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report };
       log(`${key}: ${name}${tag}: R@10 ${cfg.runs[name + tag]['recall@10'].toFixed(4)} (start ${startR['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s`);
       s.index.dispose();
       writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n'); // partial results survive an interrupted run
@@ -121,22 +137,31 @@ try {
 
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 if (!reportOnly) writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
+// The library's defaults (src/ivfpq/distill.ts); a run's options that differ from them are listed in its row.
+const LIBRARY_DEFAULTS = { batchSize: 32, topK: 100, temperature: 0.05, lrCodebooks: 3e-4, lrCentroids: 1e-4, centroidOptimizer: 'adamw', epochs: 3 };
 const f4 = (x) => (x === undefined ? '-' : x.toFixed(4));
 let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact inner-product top-k.\n`;
 md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}). Faiss 1.7.3 on the same cores, same run.\n`;
-md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement) unless marked, ${results.epochs} epochs, options ${JSON.stringify(results.distillOpts)}; the epoch with the best recall on 200 held-out training queries is kept (epoch 0 = the start).\n\n`;
+md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement) unless marked, with the library's default options (README) except those listed in its row; the epoch with the best recall on 200 held-out training queries is kept (epoch 0 = the start). τ: the soft-assignment temperature each run used ('auto' resolves it from the start's quantization error). Δ: recall@10 gained over the run's own start.\n`;
+md += `Repeat with \`npm run bench:distill\` (uses the cached k-means starts and Faiss indexes in bench/cache when present; \`--fresh\` retrains them).\n\n`;
 const series = [];
 for (const [key, cfg] of Object.entries(results.configs)) {
-  md += `## ${key} (${cfg.bytesPerVector} bytes per vector incl. id)\n\n| method | R@10 | R@100 | top-1 in top-10 | training s | s/epoch |\n|---|---|---|---|---|---|\n`;
-  const row = (name, r, train, perEpoch) => { md += `| ${name} | ${f4(r?.['recall@10'])} | ${f4(r?.['recall@100'])} | ${f4(r?.['top1@10'])} | ${train ?? '-'} | ${perEpoch ?? '-'} |\n`; if (r) series.push({ group: key, name, value: r['recall@10'] }); };
+  md += `## ${key} (${cfg.bytesPerVector} bytes per vector incl. id)\n\n| method | R@10 | Δ | R@100 | top-1 in top-10 | τ | training s | s/epoch |\n|---|---|---|---|---|---|---|---|\n`;
+  const row = (name, r, train, perEpoch, tau) => {
+    const delta = r?.startRecall10 !== undefined ? (r['recall@10'] - r.startRecall10 >= 0 ? '+' : '') + (r['recall@10'] - r.startRecall10).toFixed(4) : '-';
+    md += `| ${name} | ${f4(r?.['recall@10'])} | ${delta} | ${f4(r?.['recall@100'])} | ${f4(r?.['top1@10'])} | ${tau ?? '-'} | ${train ?? '-'} | ${perEpoch ?? '-'} |\n`;
+    if (r) series.push({ group: key, name, value: r['recall@10'] });
+  };
   row('Faiss IVFPQ (k-means)', cfg.faiss, `${cfg.faiss?.trainSeconds?.toFixed(0)}${cfg.faiss?.cachedTraining ? ' (cached)' : ''}`);
   row('Faiss OPQ+IVFPQ', cfg.faissOpq, `${cfg.faissOpq?.trainSeconds?.toFixed(0)}${cfg.faissOpq?.cachedTraining ? ' (cached)' : ''}`);
   row('ours k-means', cfg.kmeans, cfg.kmeans?.trainSeconds?.toFixed(0));
   row('ours k-means + OPQ (start)', cfg.kmeansOpq, cfg.kmeansOpq?.trainSeconds?.toFixed(0));
   for (const [name, r] of Object.entries(cfg.runs)) {
     const per = r.report.secondsPerEpoch.map((s) => s.toFixed(0)).join(', ') + ` (best epoch ${r.report.bestEpoch})`;
-    const own = r.options ? Object.entries(r.options).filter(([k, v]) => (k === 'epochs' ? results.epochs : results.distillOpts[k]) !== v).map(([k, v]) => `${k} ${v}`).join(', ') : '';
-    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${r.train === 'pseudo' ? ', pseudo-queries' : ''}${r.plain ? ' (from k-means, no OPQ)' : ''}${own ? ` [${own}]` : ''}`, r, r.report.totalSeconds.toFixed(0), per);
+    const own = Object.entries(r.options).filter(([k, v]) => !['assignTemperature', 'pseudoQueries', 'validationNprobe'].includes(k) && LIBRARY_DEFAULTS[k] !== v).map(([k, v]) => `${k} ${v}`).join(', ');
+    const train = r.train === 'pseudo' ? `, ${r.options?.pseudoQueries ?? ''} pseudo-queries` : r.train === 'mixed' ? `, queries + ${r.options?.pseudoQueries ?? ''} pseudo-queries` : '';
+    const tau = r.report.assignTemperature ?? r.options?.assignTemperature;
+    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${train}${r.plain ? ' (from k-means, no OPQ)' : ''}${own ? ` [${own}]` : ''}`, r, r.report.totalSeconds.toFixed(0), per, tau === undefined ? '1' : tau.toExponential(1));
   }
   md += '\n';
 }

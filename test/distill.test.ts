@@ -7,7 +7,7 @@ import { exactSearchRef } from './reference/ivfpq.js';
 import { recallAtK as recallAt } from '../src/ivfpq/metrics.js';
 
 const fiori = haveShared(FIORI) ? readFvecsSync(FIORI) : null;
-const settings = { pseudoQueries: 320, topK: 20, batchSize: 16, epochs: 3, lrCodebooks: 1e-3, lrCentroids: 1e-3, centroidOptimizer: 'adamw' as const, validationQueries: 40, validationNprobe: 2, seed: 5 };
+const settings = { pseudoQueries: 320, topK: 20, batchSize: 16, epochs: 3, validationQueries: 40, validationNprobe: 2, seed: 5 };
 
 t.test('distillation lowers the loss and keeps recall@10 against exact search', { skip: fiori ? false : 'shared data not present' }, async (t) => {
   const engine = await getEngine();
@@ -17,6 +17,7 @@ t.test('distillation lowers the loss and keeps recall@10 against exact search', 
   await index.add(data);
   const truth = exactSearchRef(data, n, data, n, dim, 10, 'ip');
   const before = recallAt((await index.search(data, { k: 10, nprobe: 2 })).ids, 10, truth, 10, n, 10);
+  const startNearest = meanNearestRef(index.toData(), data, n);
   const live = engine.liveBuffers, bytes = engine.liveBytes;
   const phases = new Set<string>();
   const report = await index.distill({ base: data, ...settings, onProgress: (p) => { phases.add(p.phase); } });
@@ -26,6 +27,9 @@ t.test('distillation lowers the loss and keeps recall@10 against exact search', 
   t.ok(after >= before - 0.005, `recall@10 against exact search does not go down (${before.toFixed(4)} -> ${after.toFixed(4)})`);
   t.equal(index.ntotal, n, 'the index holds the documents again, re-encoded');
   t.ok(phases.has('distill') && phases.has('distill epoch'), 'progress is reported per step and per epoch');
+  // 'auto' soft-assignment temperature: 0.05 x the start's mean squared distance from a residual sub-vector to
+  // its nearest codeword (float64 reference over the same 256 documents).
+  t.ok(Math.abs(report.assignTemperature - 0.05 * startNearest) <= 1e-6 * startNearest, `auto assignment temperature ${report.assignTemperature} = 0.05 x ${startNearest}`);
   t.equal(engine.liveBuffers, live, 'GPU buffers after training = before (nothing leaked)');
   t.equal(engine.liveBytes, bytes, 'GPU bytes after training = before');
   index.dispose();
@@ -48,3 +52,49 @@ t.test('cancelling distillation leaves the index as it was', { skip: fiori ? fal
   await t.rejects(index.distill({ base: data, loss: 'hinge' as 'kl' }), /unknown loss 'hinge'/);
   index.dispose();
 });
+
+t.test('training queries plus pseudo-queries; validation is held out from the given queries', { skip: fiori ? false : 'shared data not present' }, async (t) => {
+  const engine = await getEngine();
+  const { data, dim } = fiori!;
+  const index = new IvfPqIndex(engine, { dim, nlist: 4, m: 12, bits: 8 });
+  await index.train(data, { seed: 3 });
+  await index.add(data);
+  const queries = data.subarray(0, 60 * dim).map((v, i) => v + 0.01 * Math.sin(i)); // 60 queries near documents
+  const report = await index.distill({ base: data, queries, pseudoQueries: 100, topK: 10, batchSize: 32, epochs: 1, validationQueries: 20, validationNprobe: 2, seed: 2 });
+  t.equal(report.validationQueries, 20, '20 of the given queries are held out');
+  t.equal(report.trainQueries, 40 + 100, 'the other 40 queries and the 100 pseudo-queries train');
+  t.equal(report.steps, Math.ceil(140 / 32), 'one epoch covers them all');
+  t.equal(report.validationRecall.length, 2);
+  await t.rejects(index.distill({ base: data, assignTemperature: 0 }), /assignTemperature must be > 0/, 'a zero assignment temperature is refused');
+  await t.rejects(index.distill({ base: data, pseudoQueries: -1 }), /pseudoQueries must be an integer/, 'a negative pseudo-query count is refused');
+  await t.rejects(index.distill({ base: data, pseudoQueries: 0 }), /no training queries/, 'no queries at all is refused');
+  index.dispose();
+});
+
+/** Float64 reference of the 'auto' temperature's scale: over documents floor(s n / 256), s < 256, the mean over
+ *  sub-spaces of the squared distance from the residual sub-vector (to the nearest centroid) to its nearest codeword. */
+function meanNearestRef(d: { dim: number; m: number; bits: number; nlist: number; rotation: Float32Array | null; centroids: Float32Array; codebooks: Float32Array; metric: string }, x: Float32Array, n: number): number {
+  const D = d.dim, M = d.m, K = 1 << d.bits, ds = D / M, rows = Math.min(n, 256);
+  let sum = 0;
+  for (let s = 0; s < rows; s++) {
+    const r = Math.floor((s * n) / rows);
+    const v = Array.from(x.subarray(r * D, (r + 1) * D));
+    let best = -Infinity, list = 0;
+    for (let l = 0; l < d.nlist; l++) {
+      let sc = 0;
+      for (let j = 0; j < D; j++) sc += v[j]! * d.centroids[l * D + j]!;
+      if (d.metric !== 'ip') { sc = 0; for (let j = 0; j < D; j++) sc -= (v[j]! - d.centroids[l * D + j]!) ** 2; }
+      if (sc > best) { best = sc; list = l; }
+    }
+    for (let m = 0; m < M; m++) {
+      let near = Infinity;
+      for (let k = 0; k < K; k++) {
+        let dist = 0;
+        for (let j = 0; j < ds; j++) dist += (v[m * ds + j]! - d.centroids[list * D + m * ds + j]! - d.codebooks[(m * K + k) * ds + j]!) ** 2;
+        near = Math.min(near, dist);
+      }
+      sum += near;
+    }
+  }
+  return sum / (rows * M);
+}

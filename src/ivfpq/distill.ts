@@ -35,16 +35,22 @@ export interface DistillOptions extends LongWorkOptions {
    *  holds exactly these vectors, re-encoded, with ids `ids` (default 0..n-1). */
   base: Float32Array;
   ids?: ArrayLike<number>;
-  /** unlabeled training queries (nq x dim). Default: `pseudoQueries` base documents used as queries. */
+  /** unlabeled training queries (nq x dim). Without them, `pseudoQueries` base documents are used as queries. */
   queries?: Float32Array;
-  /** number of base documents used as pseudo-queries when no queries are given (default min(n, 4000)) */
+  /** number of base documents used as pseudo-queries, in addition to `queries` (default: 0 when queries are
+   *  given, else min(n, 4000)). The validation queries are held out from `queries` when there are some. */
   pseudoQueries?: number;
   loss?: DistillLoss;
   /** temperature of the loss's softmax (ListNet, KL) / logistic (RankNet). Default 0.05: these unit-norm
    *  embeddings give scores in a narrow band, so at 1 the teacher's softmax is nearly flat. */
   temperature?: number;
-  /** temperature of the soft code assignment's backward (the reference keeps 1) */
-  assignTemperature?: number;
+  /** temperature of the soft code assignment's backward pass. 'auto' (default): `assignTemperatureScale` times
+   *  the mean squared distance of a residual sub-vector to its nearest codeword at the start, so the soft
+   *  assignment is neither uniform nor one-hot whatever the scale of the vectors. The reference keeps 1, which
+   *  for unit-norm vectors (distances ~1e-3) makes the soft assignment uniform and its gradient vanish. */
+  assignTemperature?: number | 'auto';
+  /** factor of the 'auto' assignment temperature (default 0.05) */
+  assignTemperatureScale?: number;
   epochs?: number;
   /** training queries per step */
   batchSize?: number;
@@ -52,9 +58,9 @@ export interface DistillOptions extends LongWorkOptions {
   topK?: number;
   /** add the other queries' candidates to each query's list (the paper: dropping them hurt) */
   inBatch?: boolean;
-  /** AdamW learning rate of the PQ codebooks */
+  /** AdamW learning rate of the PQ codebooks (default 3e-4) */
   lrCodebooks?: number;
-  /** learning rate of the IVF centroids */
+  /** learning rate of the IVF centroids (default 1e-4) */
   lrCentroids?: number;
   /** optimizer of the IVF centroids: 'adamw' (default) or 'sgd' (as the reference code) */
   centroidOptimizer?: 'sgd' | 'adamw';
@@ -83,6 +89,8 @@ export interface DistillReport {
   validationRecall: number[];
   bestEpoch: number;
   ivfWeight: number;
+  /** temperature of the soft code assignment that was used (resolved when 'auto') */
+  assignTemperature: number;
   secondsPerEpoch: number[];
   teacherSeconds: number;
   totalSeconds: number;
@@ -106,26 +114,36 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
   const topK = checkInt(opts.topK ?? 100, 'topK', 1, Math.min(1024, n));
   const inBatch = opts.inBatch ?? true;
   const temperature = opts.temperature ?? 0.05;
-  const tauAssign = opts.assignTemperature ?? 1;
+  const tauOpt = opts.assignTemperature ?? 'auto';
+  if (tauOpt !== 'auto' && !(tauOpt > 0)) throw new Error(`distill: assignTemperature must be > 0 or 'auto' (got ${tauOpt})`);
+  const tauScale = opts.assignTemperatureScale ?? 0.05;
+  if (!(tauScale > 0)) throw new Error(`distill: assignTemperatureScale must be > 0 (got ${tauScale})`);
   const seed = opts.seed ?? 1234;
   const rand = mulberry32(seed);
 
-  // Training queries: given ones, or base documents as pseudo-queries; a few are held out for validation.
-  let queries: Float32Array, nq: number;
-  let self: Uint32Array | null = null; // base row of each pseudo-query (excluded from its own candidates)
-  if (opts.queries) {
-    ({ data: queries, n: nq } = toMatrix(opts.queries, dim, 'distill queries'));
-  } else {
-    const np = checkInt(opts.pseudoQueries ?? Math.min(n, 4000), 'pseudoQueries', 1, n);
-    const pick = shuffled(n, rand).subarray(0, np);
-    queries = new Float32Array(np * dim);
-    pick.forEach((r, i) => queries.set(base.subarray(r * dim, (r + 1) * dim), i * dim));
-    nq = np;
-    self = pick;
-  }
-  const nVal = Math.min(opts.validationQueries ?? Math.min(200, Math.floor(nq * 0.1)), nq - 1);
+  // Training queries: the given ones and/or base documents as pseudo-queries. Validation queries are held out
+  // from the given queries when there are some, else from the pseudo-queries. Row layout:
+  // [given (training) | pseudo-queries | given (validation)].
+  const real = opts.queries ? toMatrix(opts.queries, dim, 'distill queries') : null;
+  const nReal = real?.n ?? 0;
+  const np = opts.pseudoQueries !== undefined ? checkInt(opts.pseudoQueries, 'pseudoQueries', 0, n) : real ? 0 : Math.min(n, 4000);
+  const nq = nReal + np;
+  const valPool = real ? nReal : np;
+  const nVal = Math.max(0, Math.min(opts.validationQueries ?? Math.min(200, Math.floor(valPool * 0.1)), real && np > 0 ? nReal : valPool - 1));
   const nTrain = nq - nVal;
   if (nTrain < 1) throw new Error('distill: no training queries left after the validation split');
+  const queries = new Float32Array(nq * dim);
+  const self = np > 0 ? new Uint32Array(nq).fill(NO_SELF) : null; // base row of each pseudo-query (left out of its candidates)
+  if (real) {
+    const nRealTrain = nReal - nVal;
+    queries.set(real.data.subarray(0, nRealTrain * dim), 0);
+    queries.set(real.data.subarray(nRealTrain * dim, nReal * dim), (nq - nVal) * dim);
+  }
+  const pseudoAt = real ? nReal - nVal : 0;
+  shuffled(n, rand).subarray(0, np).forEach((r, i) => {
+    queries.set(base.subarray(r * dim, (r + 1) * dim), (pseudoAt + i) * dim);
+    self![pseudoAt + i] = r;
+  });
 
   // The teacher: exact top-K of every query (training and validation) by inner product, once, on the GPU.
   const tTeacher = now();
@@ -146,7 +164,7 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
   const tape = new Tape(e);
   const report: DistillReport = {
     loss, epochs, steps: 0, trainQueries: nTrain, validationQueries: nVal, epochLoss: [], validationRecall: [],
-    bestEpoch: 0, ivfWeight: 0, secondsPerEpoch: [], teacherSeconds, totalSeconds: 0,
+    bestEpoch: 0, ivfWeight: 0, assignTemperature: NaN, secondsPerEpoch: [], teacherSeconds, totalSeconds: 0,
   };
   const rebuild = async (p: { centroids: Float32Array; codebooks: Float32Array }): Promise<number> => {
     index.setParameters(p);
@@ -167,11 +185,16 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
     assignNearest(e, X.buffer, O.buffer, listBuf, bestScore, n, 1, index.nlist, dim, index.metric === 'ip' ? 0 : 1);
     const listOf = await e.read(listBuf, Int32Array, 0, n * 4);
     listBuf.dispose(); bestScore.dispose();
+    // 'auto': relative to the start's quantization error. Documents that sit exactly on codewords (a toy index)
+    // give 0: then the reference's 1.
+    const nearest = tauOpt === 'auto' ? meanNearestSqDist(index, start, base, n, listOf) : 0;
+    const tauAssign = tauOpt !== 'auto' ? tauOpt : nearest > 0 ? tauScale * nearest : 1;
+    report.assignTemperature = tauAssign;
 
     const stepsPerEpoch = Math.ceil(nTrain / batch);
     const totalSteps = stepsPerEpoch * epochs;
     const schedule = linearWarmupDecay(Math.floor((opts.warmup ?? 0.1) * totalSteps), totalSteps);
-    const lrC = opts.lrCodebooks ?? 1e-3, lrO = opts.lrCentroids ?? 1e-3;
+    const lrC = opts.lrCodebooks ?? 3e-4, lrO = opts.lrCentroids ?? 1e-4;
     const optC = new AdamW([{ params: [C], lr: lrC }], { schedule });
     const optO = (opts.centroidOptimizer ?? 'adamw') === 'sgd'
       ? new SGD([{ params: [O], lr: lrO }], { schedule })
@@ -255,6 +278,35 @@ function rotated(tape: Tape, index: IvfPqIndex, x: Float32Array, rows: number, l
   return out;
 }
 
+/** Mean squared distance of a residual sub-vector to its nearest codeword, over up to 256 documents spread
+ *  over the base (on the CPU: a few hundred thousand multiply-adds). Scales the 'auto' assignment temperature. */
+function meanNearestSqDist(index: IvfPqIndex, start: { rotation: Float32Array | null; centroids: Float32Array; codebooks: Float32Array },
+  base: Float32Array, n: number, listOf: Int32Array): number {
+  const D = index.dim, M = index.m, K = index.ksub, ds = index.dsub;
+  const rows = Math.min(n, 256);
+  const x = new Float64Array(D);
+  let sum = 0;
+  for (let s = 0; s < rows; s++) {
+    const d = Math.floor((s * n) / rows);
+    const v = base.subarray(d * D, (d + 1) * D);
+    if (start.rotation) {
+      for (let r = 0; r < D; r++) { let acc = 0; for (let c = 0; c < D; c++) acc += start.rotation[r * D + c]! * v[c]!; x[r] = acc; }
+    } else x.set(v);
+    const o = listOf[d]! * D;
+    for (let m = 0; m < M; m++) {
+      let best = Infinity;
+      for (let k = 0; k < K; k++) {
+        let dist = 0;
+        const cb = (m * K + k) * ds;
+        for (let j = 0; j < ds; j++) { const u = x[m * ds + j]! - start.centroids[o + m * ds + j]! - start.codebooks[cb + j]!; dist += u * u; }
+        if (dist < best) best = dist;
+      }
+      sum += best;
+    }
+  }
+  return sum / (rows * M);
+}
+
 interface Pair { teacher: Tensor; student: Tensor }
 
 /** Records the forward pass of one batch; returns teacher/student score pairs for the PQ and IVF terms. */
@@ -287,6 +339,8 @@ function studentAndTeacher(tape: Tape, X: Tensor, Q: Tensor, O: Tensor, C: Tenso
   const t = tape.noGrad(() => scoresBatched(qb, as3(xd)));
   return { pq: { teacher: t, student: scoresBatched(qb, as3(r)) }, ivf: { teacher: t, student: scoresBatched(qb, as3(od)) } };
 }
+
+const NO_SELF = 0xffffffff;
 
 /** Removes each pseudo-query's own document from its teacher list (it would dominate the softmax). */
 function dropSelf(ids: Int32Array, stride: number, k: number, self: Uint32Array): Int32Array {
