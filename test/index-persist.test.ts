@@ -149,4 +149,15 @@ t.test('CLI: train, info, search, eval, export-faiss, import-faiss', { timeout: 
   t.notOk(existsSync(join(dir, 'x.dvq')), 'and nothing is written');
   const typo = cli(['search', '--index', join(dir, 'i.dvq'), '--queris', 'x']);
   t.equal(typo.status, 2, 'unknown options are usage errors');
+  // train --distill with the tuning flags: they reach the library (its report says what it used)
+  const dv = cli(['train', '--base', join(dir, 'a.fvecs'), '--lists', '4', '--m', '4', '--distill', '--train-queries', join(dir, 'q.fvecs'),
+    '--epochs', '1', '--topk', '10', '--lr-codebooks', '5e-4', '--lr-centroids', '0', '--assign-temperature', '0.001', '--pseudo-queries', '50',
+    '--out', join(dir, 'd.dvq'), '--json', '--quiet']);
+  t.equal(dv.status, 0, `train --distill exits 0: ${dv.stderr.slice(-300)}`);
+  const info = JSON.parse(dv.stdout).distillInfo;
+  t.equal(info.assignTemperature, 0.001, '--assign-temperature is used');
+  t.equal(info.trainQueries + info.validationQueries, 30 + 50, '--train-queries plus --pseudo-queries');
+  const badLr = cli(['train', '--base', join(dir, 'a.fvecs'), '--lists', '4', '--m', '4', '--distill', '--lr-codebooks', 'fast', '--out', join(dir, 'y.dvq')]);
+  t.equal(badLr.status, 2, 'a non-numeric learning rate is a usage error');
+  t.match(badLr.stderr, /--lr-codebooks must be a number/);
 });

@@ -67,6 +67,11 @@ export class Args {
     return x;
   }
 
+  /** A number when the flag is given, else undefined (the library's default applies). */
+  optNum(name: string): number | undefined {
+    return this.str(name) === undefined ? undefined : this.num(name, NaN);
+  }
+
   /** Throws on flags the command does not know (typos should not be silently ignored). */
   done(): void {
     const unknown = [...this.parsed.flags.keys()].filter((k) => !this.used.has(k));

@@ -14,7 +14,8 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
 
   distill-vq train  --base F... --lists L --m M [--bits 8|4] [--metric ip|l2] [--opq]
                     [--distill [--train-queries F...] [--loss listnet|kl|mse|margin-mse|ranknet]
-                     [--epochs N] [--batch B] [--topk K] [--no-inbatch] [--temperature T]]
+                     [--epochs N] [--batch B] [--topk K] [--no-inbatch] [--temperature T]
+                     [--lr-codebooks R] [--lr-centroids R] [--assign-temperature T] [--pseudo-queries N]]
                     [--seed S] --out INDEX.dvq [--json]
   distill-vq search --index INDEX --queries F --k K --nprobe P --out IDS.ivecs [--json]
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--json]
@@ -60,6 +61,11 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Record<string, un
   const topK = a.int('topk', 100);
   const inBatch = !a.has('no-inbatch');
   const temperature = a.num('temperature', 0.05);
+  // unset: the library's defaults (README, Distill-VQ options)
+  const tuning = {
+    lrCodebooks: a.optNum('lr-codebooks'), lrCentroids: a.optNum('lr-centroids'),
+    assignTemperature: a.optNum('assign-temperature'), pseudoQueries: a.optNum('pseudo-queries'),
+  };
   const quiet = a.has('quiet');
   a.done();
   const onProgress = progressPrinter(quiet);
@@ -82,6 +88,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Record<string, un
       distillInfo = await index.distill({
         base: data, ...(tq ? { queries: tq } : {}), loss: loss as 'listnet', epochs, batchSize: batch, topK, inBatch,
         temperature, seed, onProgress, signal,
+        ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
       }) as unknown as Record<string, unknown>;
       distillS = (now() - tD) / 1000;
     }
