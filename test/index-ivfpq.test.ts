@@ -66,6 +66,25 @@ t.test('4-bit codes and a rotation round-trip through the same search', async (t
   index.dispose();
 });
 
+t.test('search reports progress per chunk of queries and can be cancelled', async (t) => {
+  const engine = await getEngine();
+  const r = rng(41);
+  const dim = 8, n = 300, nq = 1500; // more queries than one chunk (1024)
+  const base = randomF32(r, n * dim);
+  const index = new IvfPqIndex(engine, { dim, nlist: 3, m: 2, bits: 4, metric: 'ip' });
+  await index.train(base, { seed: 1 });
+  await index.add(base);
+  const q = randomF32(r, nq * dim);
+  const seen: number[] = [];
+  const full = await index.search(q, { k: 5, nprobe: 2, onProgress: (p) => { t.equal(p.phase, 'search'); seen.push(p.done); } });
+  t.same(seen, [1024, nq], 'one report per chunk, the last one at all queries');
+  const ac = new AbortController();
+  await t.rejects(index.search(q, { k: 5, nprobe: 2, signal: ac.signal, onProgress: () => ac.abort() }), { name: 'AbortError' }, 'aborting between chunks throws an AbortError');
+  const again = await index.search(q, { k: 5, nprobe: 2 });
+  t.same(Array.from(again.ids), Array.from(full.ids), 'the index is unchanged by the cancelled search');
+  index.dispose();
+});
+
 t.test('bad input gets clear errors and changes nothing', async (t) => {
   const engine = await getEngine();
   const r = rng(5);

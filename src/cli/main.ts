@@ -17,8 +17,8 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
                      [--epochs N] [--batch B] [--topk K] [--no-inbatch] [--temperature T]
                      [--lr-codebooks R] [--lr-centroids R] [--assign-temperature T] [--pseudo-queries N]]
                     [--seed S] --out INDEX.dvq [--json]
-  distill-vq search --index INDEX --queries F --k K --nprobe P --out IDS.ivecs [--json]
-  distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--json]
+  distill-vq search --index INDEX --queries F --k K --nprobe P --out IDS.ivecs [--quiet] [--json]
+  distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--quiet] [--json]
   distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P]
   distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq
   distill-vq bench kernels [--quick] [--out FILE.json] [--json]
@@ -105,19 +105,20 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Record<string, un
   }
 }
 
-async function cmdSearch(a: Args): Promise<Record<string, unknown>> {
+async function cmdSearch(a: Args, signal: AbortSignal): Promise<Record<string, unknown>> {
   const indexPath = a.req('index');
   const queries = a.list('queries', true);
   const k = a.int('k');
   const nprobe = a.int('nprobe');
   const out = a.req('out');
+  const quiet = a.has('quiet');
   a.done();
   const engine = await createEngine();
   try {
     const index = await loadIndex(engine, indexPath);
     const q = await readVectors(queries, { dim: index.dim });
     const t0 = now();
-    const r = await index.search(q.data, { k, nprobe });
+    const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
     const s = (now() - t0) / 1000;
     await writeIvecs(out, r.ids, k);
     index.dispose();
@@ -127,12 +128,13 @@ async function cmdSearch(a: Args): Promise<Record<string, unknown>> {
   }
 }
 
-async function cmdEval(a: Args): Promise<Record<string, unknown>> {
+async function cmdEval(a: Args, signal: AbortSignal): Promise<Record<string, unknown>> {
   const indexPath = a.req('index');
   const queries = a.list('queries', true);
   const gtPath = a.list('gt', true);
   const nprobe = a.int('nprobe');
   const kArg = a.int('k', 100);
+  const quiet = a.has('quiet');
   a.done();
   const engine = await createEngine();
   try {
@@ -143,7 +145,7 @@ async function cmdEval(a: Args): Promise<Record<string, unknown>> {
     const k = Math.min(kArg, gt.dim, index.ntotal);
     await index.search(q.data.subarray(0, Math.min(q.n, 16) * index.dim), { k, nprobe }); // warm-up: compile pipelines
     const t0 = now();
-    const r = await index.search(q.data, { k, nprobe });
+    const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
     const s = (now() - t0) / 1000;
     const out: Record<string, unknown> = { command: 'eval', nq: q.n, nprobe, k };
     for (const kk of [1, 10, 100]) if (kk <= k) out[`recall@${kk}`] = recallAtK(r.ids, k, gt.data, gt.dim, q.n, kk);
@@ -230,8 +232,8 @@ export async function main(argv: string[]): Promise<number> {
     let result: Record<string, unknown>;
     switch (command) {
       case 'train': result = await cmdTrain(a, controller.signal); break;
-      case 'search': result = await cmdSearch(a); break;
-      case 'eval': result = await cmdEval(a); break;
+      case 'search': result = await cmdSearch(a, controller.signal); break;
+      case 'eval': result = await cmdEval(a, controller.signal); break;
       case 'info': result = await cmdInfo(a); break;
       case 'export-faiss': result = await cmdExportFaiss(a); break;
       case 'import-faiss': result = await cmdImportFaiss(a); break;

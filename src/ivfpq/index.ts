@@ -47,7 +47,7 @@ export interface TrainOptions extends LongWorkOptions {
   rotation?: Float32Array;
 }
 
-export interface SearchOptions {
+export interface SearchOptions extends LongWorkOptions {
   k: number;
   nprobe: number;
 }
@@ -244,8 +244,10 @@ export class IvfPqIndex {
     const idsAt = Math.ceil((qc * k * 4) / 256) * 256;
     const results = e.buffer(idsAt + qc * k * 4, 'results');
     const resScores = results.slice(0, qc * k * 4), resIds = results.slice(idsAt, qc * k * 4);
+    const meter = new ProgressMeter('search', nq, opts.onProgress);
     try {
       for (let q0 = 0; q0 < nq; q0 += qc) {
+        throwIfAborted(opts.signal);
         const rows = Math.min(qc, nq - q0);
         e.write(qb, q.subarray(q0 * this.dim, (q0 + rows) * this.dim));
         let src: GpuBuffer = qb;
@@ -262,6 +264,7 @@ export class IvfPqIndex {
         const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * k * 4);
         outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
         outIds.set(new Int32Array(bytes.buffer, idsAt, rows * k), q0 * k);
+        meter.report(q0 + rows);
       }
     } finally {
       for (const b of [qb, qr, coarse, probes, probeScores, lut, results]) b?.dispose();
