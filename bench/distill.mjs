@@ -11,7 +11,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { createEngine } from '../dist/node/create.js';
-import { readVectors, readIntVectors } from '../dist/io/vectors-node.js';
+import { loadDistillSplit } from './distill-data.mjs';
 import { recallAtK, top1InTopK } from '../dist/ivfpq/metrics.js';
 import { formatProgress } from '../dist/ivfpq/progress.js';
 import { barChartSvg } from './plot.mjs';
@@ -55,13 +55,7 @@ const cacheDir = join(root, 'bench/cache');
 mkdirSync(cacheDir, { recursive: true });
 const outPath = join(root, 'bench/results/distill.json');
 
-const meta = JSON.parse(readFileSync(join(dataDir, 'dataset.json'), 'utf8'));
-const base = await readVectors(meta.base_files.map((f) => join(dataDir, f.file)));
-const queries = await readVectors(join(dataDir, meta.query_file));
-const gt = await readIntVectors(join(dataDir, meta.groundtruth_file));
-const dim = base.dim;
-const trainQ = queries.data.subarray(0, 2000 * dim);
-const evalQ = queries.data.subarray(2000 * dim, 3000 * dim), evalGt = gt.data.subarray(2000 * gt.dim, 3000 * gt.dim), nEval = 1000;
+const { meta, base, gt, trainQ, evalQ, evalGt, nEval } = await loadDistillSplit(dataDir);
 
 const engine = await createEngine();
 const previous = existsSync(outPath) && !fresh ? JSON.parse(readFileSync(outPath, 'utf8')) : null;
