@@ -36,11 +36,8 @@ t.test('distillation lowers the loss and keeps recall@10 against exact search', 
 });
 
 t.test('cancelling distillation leaves the index as it was', { skip: fiori ? false : 'shared data not present' }, async (t) => {
-  const engine = await getEngine();
   const { data, dim } = fiori!;
-  const index = new IvfPqIndex(engine, { dim, nlist: 8, m: 12, bits: 8 });
-  await index.train(data, { seed: 9 });
-  await index.add(data);
+  const index = await fioriIndex(8, 9);
   const q = data.subarray(0, 30 * dim);
   const before = await index.search(q, { k: 10, nprobe: 3 });
   const ac = new AbortController();
@@ -54,11 +51,8 @@ t.test('cancelling distillation leaves the index as it was', { skip: fiori ? fal
 });
 
 t.test('training queries plus pseudo-queries; validation is held out from the given queries', { skip: fiori ? false : 'shared data not present' }, async (t) => {
-  const engine = await getEngine();
   const { data, dim } = fiori!;
-  const index = new IvfPqIndex(engine, { dim, nlist: 4, m: 12, bits: 8 });
-  await index.train(data, { seed: 3 });
-  await index.add(data);
+  const index = await fioriIndex(4, 3);
   const queries = data.subarray(0, 60 * dim).map((v, i) => v + 0.01 * Math.sin(i)); // 60 queries near documents
   const report = await index.distill({ base: data, queries, pseudoQueries: 100, topK: 10, batchSize: 32, epochs: 1, validationQueries: 20, validationNprobe: 2, seed: 2 });
   t.equal(report.validationQueries, 20, '20 of the given queries are held out');
@@ -70,6 +64,15 @@ t.test('training queries plus pseudo-queries; validation is held out from the gi
   await t.rejects(index.distill({ base: data, pseudoQueries: 0 }), /no training queries/, 'no queries at all is refused');
   index.dispose();
 });
+
+/** A k-means IVFPQ index (M = 12, 8-bit) over the MiniLM fixture, holding all of it. */
+async function fioriIndex(nlist: number, seed: number): Promise<IvfPqIndex> {
+  const { data, dim } = fiori!;
+  const index = new IvfPqIndex(await getEngine(), { dim, nlist, m: 12, bits: 8 });
+  await index.train(data, { seed });
+  await index.add(data);
+  return index;
+}
 
 /** Float64 reference of the 'auto' temperature's scale: over documents floor(s n / 256), s < 256, the mean over
  *  sub-spaces of the squared distance from the residual sub-vector (to the nearest centroid) to its nearest codeword. */
