@@ -27,4 +27,4 @@ export { benchKernels, selectCases, kernelCases, type BenchKernelsOptions, type 
   type KernelCaseResult, type KernelTimingPart, type KernelCase, type Work } from './bench/kernels.js';
 export { formatKernelTable, formatKernelMarkdown, throughput } from './bench/kernel-table.js';
 export { toFaissBytes, fromFaissBytes, type FaissWriteOptions } from './ivfpq/faiss.js';
-export { mulberry32, shuffled, type Rand } from './util/random.js';
+export { mulberry32, shuffled, sampleDistinct, type Rand } from './util/random.js';

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare } from './helpers.js';
-import { assignNearest, trainKMeans, sampleDistinct, seededRandom } from '../src/kernels/kmeans.js';
+import { assignNearest, trainKMeans } from '../src/kernels/kmeans.js';
+import { mulberry32, sampleDistinct } from '../src/util/random.js';
 import type { Progress } from '../src/ivfpq/types.js';
 import { readFileSync } from 'node:fs';
 import type { Engine } from '../src/pipeline/engine.js';
@@ -138,8 +139,8 @@ t.test('trainKMeans matches a float64 Lloyd run from the same init (ip spherical
     const live = engine.liveBuffers;
     const { cent, progress } = await train(engine, x, { n: c.n, groups: c.groups, dsub: c.dsub, k: c.k, metric: c.metric, iters, seed: kseed, spherical: c.spherical });
     t.equal(engine.liveBuffers, live, 'no buffers left behind');
-    const init = sampleDistinct(c.n, c.k, seededRandom(kseed + 1));
-    const ref = lloydRef(x, c.n, c.groups, c.k, c.dsub, c.metric === 'ip' ? 0 : 1, iters, init, c.spherical, seededRandom);
+    const init = sampleDistinct(c.n, c.k, mulberry32(kseed + 1));
+    const ref = lloydRef(x, c.n, c.groups, c.k, c.dsub, c.metric === 'ip' ? 0 : 1, iters, init, c.spherical, mulberry32);
     const cmp = compare(cent, ref.centroids, 1e-3, 1e-3);
     const tag = `seed ${seed} ${JSON.stringify(c)}`;
     t.ok(cmp.ok, `${tag}: centroids worst ${cmp.worst} at ${cmp.at} (${cmp.got} vs ${cmp.want})`);
@@ -166,7 +167,7 @@ t.test('trainKMeans re-seeds empty clusters (k close to n, duplicate points)', a
     for (let i = 0; i < n; i++) x.set(base.subarray((i % distinct) * dsub, (i % distinct + 1) * dsub), i * dsub);
     const kseed = Math.floor(r() * 1000);
     const { cent, progress } = await train(engine, x, { n, dsub, k, metric, iters: 5, seed: kseed });
-    const ref = lloydRef(x, n, 1, k, dsub, metric === 'ip' ? 0 : 1, 5, sampleDistinct(n, k, seededRandom(kseed + 1)), false, seededRandom);
+    const ref = lloydRef(x, n, 1, k, dsub, metric === 'ip' ? 0 : 1, 5, sampleDistinct(n, k, mulberry32(kseed + 1)), false, mulberry32);
     t.ok(cent.every(Number.isFinite), `seed ${seed} ${metric}: finite centroids`);
     t.ok(progress[0]!.info!.nsplit! > 0, `splits happened (${progress[0]!.info!.nsplit})`);
     t.equal(progress[0]!.info!.nsplit, ref.nsplits[0], 'first iteration splits as the reference');
@@ -198,10 +199,10 @@ t.test('trainKMeans subsamples to maxPointsPerCentroid * k rows and chunks rows 
   const n = 1000, k = 4, dsub = 6, maxPointsPerCentroid = 50, nt = k * maxPointsPerCentroid;
   const x = blobs(r, n, k, dsub);
   const kseed = Math.floor(r() * 1000);
-  const rows = sampleDistinct(n, nt, seededRandom(kseed)).sort();
+  const rows = sampleDistinct(n, nt, mulberry32(kseed)).sort();
   const sample = new Float32Array(nt * dsub);
   rows.forEach((row, s) => sample.set(x.subarray(row * dsub, row * dsub + dsub), s * dsub));
-  const ref = lloydRef(sample, nt, 1, k, dsub, 1, 4, sampleDistinct(nt, k, seededRandom(kseed + 1)), false, seededRandom);
+  const ref = lloydRef(sample, nt, 1, k, dsub, 1, 4, sampleDistinct(nt, k, mulberry32(kseed + 1)), false, mulberry32);
   for (const chunked of [false, true]) {
     const eng = chunked ? withMaxBinding(engine, 64 * dsub * 4 + 256 + 64) : engine;
     const live = eng.liveBuffers;
@@ -255,7 +256,7 @@ t.test('trainKMeans on real embeddings (sap-fiori-docs-minilm-384, 778 x 384)', 
   for (const c of [{ groups: 1, dsub: dim, k: 16, metric: 'ip', spherical: true }, { groups: 8, dsub: dim / 8, k: 16, metric: 'l2', spherical: false }] as const) {
     const iters = 5;
     const { cent, progress } = await train(engine, x, { n, ...c, iters, seed: 7 });
-    const ref = lloydRef(x, n, c.groups, c.k, c.dsub, c.metric === 'ip' ? 0 : 1, iters, sampleDistinct(n, c.k, seededRandom(8)), c.spherical, seededRandom);
+    const ref = lloydRef(x, n, c.groups, c.k, c.dsub, c.metric === 'ip' ? 0 : 1, iters, sampleDistinct(n, c.k, mulberry32(8)), c.spherical, mulberry32);
     const objs = progress.map((p) => p.info!.objective!);
     const rel = Math.abs(objs[iters - 1]! - ref.objectives[iters - 1]!) / Math.abs(ref.objectives[iters - 1]!);
     t.ok(rel < 1e-3, `${c.metric} G=${c.groups}: final objective ${objs[iters - 1]} vs float64 ${ref.objectives[iters - 1]} (rel ${rel.toExponential(2)})`);

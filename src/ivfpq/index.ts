@@ -6,8 +6,8 @@ import type { GpuBuffer } from '../pipeline/buffer.js';
 import { scores } from '../kernels/scores.js';
 import { topk } from '../kernels/topk.js';
 import { adcLut, adcL2Term, adcScan } from '../kernels/adc.js';
-import { assignNearest, trainKMeans, sampleDistinct } from '../kernels/kmeans.js';
-import { mulberry32 } from '../util/random.js';
+import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
+import { mulberry32, sampleDistinct } from '../util/random.js';
 import { residuals } from '../kernels/residuals.js';
 import { pqEncode, wordsPerVector } from '../kernels/pq.js';
 import { codeSize, type IvfPqData, type LongWorkOptions, type Metric, type Progress, type SearchResult } from './types.js';
@@ -390,7 +390,6 @@ export class IvfPqIndex {
   private rotateInto(x: GpuBuffer, rot: GpuBuffer, out: GpuBuffer, rows: number): void {
     scores(this.engine, x, rot, out, rows, this.dim, this.dim, 0);
   }
-
 
   private l2Term(): GpuBuffer {
     const t = this.tables!;

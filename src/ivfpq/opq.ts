@@ -32,7 +32,8 @@
 // Training error per iteration: 0.0966 0.0954 0.0948 0.0944 0.0941 0.0938 0.0937 0.0935. Time: ~160 s for the
 // first iteration and ~40 s per later one, on 2 cores shared with other jobs (load ~16), lavapipe.
 // The defaults (5 iterations, 10 first / 3 hot-start Lloyd): fresh-PQ MSE 0.0959 in 325 s under the same load.
-import { mulberry32 } from '../util/random.js';
+import { mulberry32, sampleDistinct } from '../util/random.js';
+import { throwIfAborted } from './validate.js';
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Progress } from './types.js';
@@ -61,27 +62,6 @@ export interface OpqOptions {
 
 /** Chosen from the measurement above: most of the refinement's (small) gain at a few minutes on 2 cores. */
 export const OPQ_DEFAULTS = { iters: 5, kmeansIters: 3, firstKmeansIters: 10, maxTrain: 20000, bits: 8 } as const;
-
-function abortError(): Error {
-  const e = new Error('OPQ training was cancelled');
-  e.name = 'AbortError';
-  return e;
-}
-function checkAbort(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError();
-}
-
-
-/** `count` distinct indices of 0..n-1 in increasing order (seeded). */
-function sampleIndices(n: number, count: number, rand: () => number): Uint32Array {
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(rand() * (n - i));
-    const t = idx[i]!; idx[i] = idx[j]!; idx[j] = t;
-  }
-  return idx.slice(0, count).sort();
-}
 
 /** Column means of x (n x d). */
 export function columnMeans(x: ArrayLike<number>, n: number, d: number): Float64Array {
@@ -261,7 +241,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
   const nt = Math.min(n, maxTrain);
   if (iters > 0 && nt < ksub) throw new Error(`trainOpq: ${nt} training vectors cannot train ${ksub} PQ codewords per sub-space (need at least ${ksub})`);
   const signal = opts.signal;
-  checkAbort(signal);
+  throwIfAborted(signal);
   const rand = mulberry32(seed);
   const t0 = performance.now();
   const report = (phase: string, done: number, total: number, info?: Record<string, number>): void => {
@@ -272,7 +252,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
   };
 
   // centered sample (float32, what the GPU sees), kept on the host too for the Procrustes step
-  const pick = nt < n ? sampleIndices(n, nt, rand) : null;
+  const pick = nt < n ? sampleDistinct(n, nt, rand).sort() : null;
   const xs = new Float32Array(nt * d);
   for (let i = 0; i < nt; i++) xs.set(x.subarray((pick ? pick[i]! : i) * d, (pick ? pick[i]! : i) * d + d), i * d);
   for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i]!)) throw new Error(`trainOpq: training vector ${Math.floor(i / d)} has a non-finite value`);
@@ -287,7 +267,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
   } else {
     A = randomOrthogonal(d, rand);
   }
-  checkAbort(signal);
+  throwIfAborted(signal);
   if (iters === 0) return Float32Array.from(A);
 
   const temps: GpuBuffer[] = [];
@@ -311,7 +291,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
         scores(engine, sub(xb, r0 * d * 4, rows * d * 4), ab, sub(xr, r0 * d * 4, rows * d * 4), rows, d, d, 0);
       }
       const xrHost = await engine.read(xr, Float32Array, 0, nt * d * 4);
-      checkAbort(signal);
+      throwIfAborted(signal);
       // b. codebooks
       let lloyd: number;
       if (!codebooks) {
@@ -331,7 +311,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
       for (let l = 0; ; l++) {
         assignNearest(engine, xr, cb, assign, score, nt, m, ksub, dsub, 1);
         codes = await engine.read(assign, Uint32Array, 0, nt * m * 4);
-        checkAbort(signal);
+        throwIfAborted(signal);
         if (l === lloyd) break;
         updateCodebooks(xrHost, codes, codebooks, nt, d, m, ksub);
         engine.write(cb, codebooks);
@@ -343,7 +323,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
       const next = new Float64Array(d * d);
       for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) next[i * d + j] = rot[j * d + i]!;
       A = next;
-      checkAbort(signal);
+      throwIfAborted(signal);
       report('opq', it + 1, iters, { iter: it + 1, mse, kmeansIters: lloyd === 0 ? firstKmeansIters : lloyd, seconds: (performance.now() - tIter) / 1000 });
     }
   } finally {

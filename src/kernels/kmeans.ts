@@ -1,6 +1,6 @@
 // GPU k-means: nearest-centroid assignment and Lloyd's iterations for G independent problems at once
 // (G = 1 for the IVF coarse quantizer, G = M for the PQ sub-spaces).
-import { mulberry32 } from '../util/random.js';
+import { mulberry32, sampleDistinct } from '../util/random.js';
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Progress } from '../ivfpq/types.js';
@@ -80,24 +80,6 @@ export function assignNearest(engine: Engine, x: Buf, centroids: Buf, assign: Bu
 // throws an error naming it, so callers get a clear message rather than NaN centroids.
 // ---------------------------------------------------------------------------------------------------------------
 
-
-/** mulberry32: the seeded generator used for sampling and for the split plan. */
-export const seededRandom = mulberry32;
-
-/** m distinct indices of [0, n) in random order (a partial Fisher-Yates shuffle with O(m) memory). */
-export function sampleDistinct(n: number, m: number, rand: () => number): Uint32Array {
-  if (m > n) throw new Error(`cannot draw ${m} distinct rows out of ${n}`);
-  const swapped = new Map<number, number>();
-  const out = new Uint32Array(m);
-  for (let i = 0; i < m; i++) {
-    const j = i + Math.floor(rand() * (n - i));
-    const vj = swapped.get(j) ?? j;
-    swapped.set(j, swapped.get(i) ?? i);
-    out[i] = vj;
-  }
-  return out;
-}
-
 /**
  * Faiss's split_clusters plan from the cluster sizes of one iteration: a list of (group, ci, cj) triples meaning
  * "empty centroid ci of group g becomes a perturbed copy of cj", applied in order by kmeans_split.wgsl.
@@ -107,7 +89,7 @@ export function planSplits(sizes: ArrayLike<number>, groups: number, k: number, 
   for (let g = 0; g < groups; g++) {
     const h = new Float64Array(k);
     for (let c = 0; c < k; c++) h[c] = sizes[g * k + c]!;
-    const rand = seededRandom(1234);
+    const rand = mulberry32(1234);
     for (let ci = 0; ci < k; ci++) {
       if (h[ci] !== 0) continue;
       let cj = 0, tries = 0;
@@ -171,12 +153,12 @@ export async function trainKMeans(engine: Engine, x: Buf, opts: TrainKMeansOptio
     let train: Buf = x, nt = n;
     if (n > k * maxPPC) {
       nt = k * maxPPC;
-      const rows = sampleDistinct(n, nt, seededRandom(seed)).sort();
+      const rows = sampleDistinct(n, nt, mulberry32(seed)).sort();
       train = make(nt * D * 4, 'kmeans training sample');
       gatherRows(engine, x, rows, train as GpuBuffer, D, owned);
     }
     // initial centroids: k distinct training rows (all of them, in order, when nt == k)
-    const init = nt === k ? Uint32Array.from({ length: k }, (_, i) => i) : sampleDistinct(nt, k, seededRandom(seed + 1));
+    const init = nt === k ? Uint32Array.from({ length: k }, (_, i) => i) : sampleDistinct(nt, k, mulberry32(seed + 1));
     seedCentroids(engine, train, cent, init, G, k, dsub, make);
     if (nt === k) {
       opts.onProgress?.({ phase: 'kmeans', done: iters, total: iters, rate: 0, eta: 0, info: { objective: 0, nsplit: 0, imbalance: 1 } });

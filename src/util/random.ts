@@ -21,3 +21,17 @@ export function shuffled(n: number, rand: Rand): Uint32Array {
   for (let i = n - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); const t = p[i]!; p[i] = p[j]!; p[j] = t; }
   return p;
 }
+
+/** m distinct indices of [0, n) in random order (a partial Fisher-Yates shuffle with O(m) memory). */
+export function sampleDistinct(n: number, m: number, rand: Rand): Uint32Array {
+  if (m > n) throw new Error(`cannot draw ${m} distinct rows out of ${n}`);
+  const swapped = new Map<number, number>();
+  const out = new Uint32Array(m);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(rand() * (n - i));
+    const vj = swapped.get(j) ?? j;
+    swapped.set(j, swapped.get(i) ?? i);
+    out[i] = vj;
+  }
+  return out;
+}
