@@ -14,6 +14,7 @@ import { createEngine } from '../dist/node/create.js';
 import { loadDistillSplit } from './distill-data.mjs';
 import { recallAtK, top1InTopK } from '../dist/ivfpq/metrics.js';
 import { formatProgress } from '../dist/ivfpq/progress.js';
+import { DISTILL_DEFAULTS } from '../dist/ivfpq/distill.js';
 import { barChartSvg } from './plot.mjs';
 import { kmeansStart } from './kmeans-start.mjs';
 
@@ -89,12 +90,6 @@ function faiss(factory) {
   return { factory, trainSeconds: r.train_seconds, cachedTraining: r.cached_training, ...r.runs[0] };
 }
 
-// Every run keeps the options it ran with (runs stored before runs recorded them used the file's options then,
-// and the soft-assignment temperature 1 of the code at the time).
-for (const cfg of Object.values(results.configs)) for (const r of Object.values(cfg.runs)) {
-  r.options ??= { ...previous.distillOpts, epochs: previous.epochs };
-  r.options.assignTemperature ??= 1;
-}
 const reportOnly = process.argv.includes('--report-only');
 if (reportOnly && previous) Object.assign(results, previous);
 try {
@@ -131,8 +126,6 @@ try {
 
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 if (!reportOnly) writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
-// The library's defaults (src/ivfpq/distill.ts); a run's options that differ from them are listed in its row.
-const LIBRARY_DEFAULTS = { batchSize: 32, topK: 100, temperature: 0.05, lrCodebooks: 3e-4, lrCentroids: 1e-4, centroidOptimizer: 'adamw', epochs: 3 };
 const f4 = (x) => (x === undefined ? '-' : x.toFixed(4));
 let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact inner-product top-k.\n`;
 md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}). Faiss 1.7.3 on the same cores, same run.\n`;
@@ -152,10 +145,9 @@ for (const [key, cfg] of Object.entries(results.configs)) {
   row('ours k-means + OPQ (start)', cfg.kmeansOpq, cfg.kmeansOpq?.trainSeconds?.toFixed(0));
   for (const [name, r] of Object.entries(cfg.runs)) {
     const per = r.report.secondsPerEpoch.map((s) => s.toFixed(0)).join(', ') + ` (best epoch ${r.report.bestEpoch})`;
-    const own = Object.entries(r.options).filter(([k, v]) => !['assignTemperature', 'pseudoQueries', 'validationNprobe'].includes(k) && LIBRARY_DEFAULTS[k] !== v).map(([k, v]) => `${k} ${v}`).join(', ');
-    const train = r.train === 'pseudo' ? `, ${r.options?.pseudoQueries ?? ''} pseudo-queries` : r.train === 'mixed' ? `, queries + ${r.options?.pseudoQueries ?? ''} pseudo-queries` : '';
-    const tau = r.report.assignTemperature ?? r.options?.assignTemperature;
-    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${train}${r.plain ? ' (from k-means, no OPQ)' : ''}${own ? ` [${own}]` : ''}`, r, r.report.totalSeconds.toFixed(0), per, tau === undefined ? '1' : tau.toExponential(1));
+    const own = Object.entries(r.options).filter(([k, v]) => !['assignTemperature', 'pseudoQueries', 'validationNprobe'].includes(k) && DISTILL_DEFAULTS[k] !== v).map(([k, v]) => `${k} ${v}`).join(', ');
+    const train = r.train === 'pseudo' ? `, ${r.options.pseudoQueries} pseudo-queries` : r.train === 'mixed' ? `, queries + ${r.options.pseudoQueries} pseudo-queries` : '';
+    row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${train}${r.plain ? ' (from k-means, no OPQ)' : ''}${own ? ` [${own}]` : ''}`, r, r.report.totalSeconds.toFixed(0), per, r.options.assignTemperature.toExponential(1));
   }
   md += '\n';
 }

@@ -16,7 +16,7 @@ export * from './kernels/residuals.js';
 export type { Buf } from './kernels/row-chunks.js';
 // the index, its training (k-means, OPQ, Distill-VQ), exact search, metrics, progress lines
 export { IvfPqIndex, type IvfPqOptions, type TrainOptions, type SearchOptions } from './ivfpq/index.js';
-export type { DistillOptions, DistillReport, DistillLoss } from './ivfpq/distill.js';
+export { DISTILL_DEFAULTS, type DistillOptions, type DistillReport, type DistillLoss } from './ivfpq/distill.js';
 export { exactSearch, type ExactResult } from './ivfpq/exact.js';
 export * from './ivfpq/metrics.js';
 export { ProgressMeter, formatProgress } from './ivfpq/progress.js';

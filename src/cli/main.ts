@@ -2,6 +2,7 @@
 // results (with --json) to stdout as one JSON object.
 import { createEngine } from '../node/create.js';
 import { IvfPqIndex } from '../ivfpq/index.js';
+import { DISTILL_DEFAULTS } from '../ivfpq/distill.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
 import { formatProgress, now } from '../ivfpq/progress.js';
 import type { Progress } from '../ivfpq/types.js';
@@ -55,12 +56,12 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Record<string, un
   const distill = a.has('distill');
   const dim = a.str('dim');
   const trainQueries = a.list('train-queries');
-  const loss = a.str('loss', 'listnet');
-  const epochs = a.int('epochs', 3);
-  const batch = a.int('batch', 32);
-  const topK = a.int('topk', 100);
+  const loss = a.str('loss', DISTILL_DEFAULTS.loss);
+  const epochs = a.int('epochs', DISTILL_DEFAULTS.epochs);
+  const batch = a.int('batch', DISTILL_DEFAULTS.batchSize);
+  const topK = a.int('topk', DISTILL_DEFAULTS.topK);
   const inBatch = !a.has('no-inbatch');
-  const temperature = a.num('temperature', 0.05);
+  const temperature = a.num('temperature', DISTILL_DEFAULTS.temperature);
   // unset: the library's defaults (README, Distill-VQ options)
   const tuning = {
     lrCodebooks: a.optNum('lr-codebooks'), lrCentroids: a.optNum('lr-centroids'),

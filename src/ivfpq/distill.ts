@@ -96,6 +96,12 @@ export interface DistillReport {
   totalSeconds: number;
 }
 
+/** The defaults of `distill()` (the CLI and the benchmarks read them from here). */
+export const DISTILL_DEFAULTS = {
+  loss: 'listnet', temperature: 0.05, assignTemperature: 'auto', assignTemperatureScale: 0.05, epochs: 3, batchSize: 32,
+  topK: 100, inBatch: true, lrCodebooks: 3e-4, lrCentroids: 1e-4, centroidOptimizer: 'adamw', warmup: 0.1, seed: 1234,
+} as const;
+
 const LOSSES: Record<DistillLoss, (t: Tensor, s: Tensor, o: LossOptions) => Tensor> = {
   'listnet': listNetLoss, 'kl': klLoss, 'mse': mseLoss, 'margin-mse': marginMseLoss, 'ranknet': rankNetLoss,
 };
@@ -106,19 +112,20 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
   const dim = index.dim;
   const { data: base, n } = toMatrix(opts.base, dim, 'distill base');
   if (opts.ids && opts.ids.length !== n) throw new Error(`distill: ${opts.ids.length} ids given for ${n} base vectors`);
-  const loss = opts.loss ?? 'listnet';
+  const def = DISTILL_DEFAULTS;
+  const loss = opts.loss ?? def.loss;
   if (!(loss in LOSSES)) throw new Error(`distill: unknown loss '${loss}' (listnet, kl, mse, margin-mse, ranknet)`);
   const lossFn = LOSSES[loss];
-  const epochs = checkInt(opts.epochs ?? 3, 'epochs', 1, 1000);
-  const batch = checkInt(opts.batchSize ?? 32, 'batchSize', 1, 4096);
-  const topK = checkInt(opts.topK ?? 100, 'topK', 1, Math.min(1024, n));
-  const inBatch = opts.inBatch ?? true;
-  const temperature = opts.temperature ?? 0.05;
-  const tauOpt = opts.assignTemperature ?? 'auto';
+  const epochs = checkInt(opts.epochs ?? def.epochs, 'epochs', 1, 1000);
+  const batch = checkInt(opts.batchSize ?? def.batchSize, 'batchSize', 1, 4096);
+  const topK = checkInt(opts.topK ?? def.topK, 'topK', 1, Math.min(1024, n));
+  const inBatch = opts.inBatch ?? def.inBatch;
+  const temperature = opts.temperature ?? def.temperature;
+  const tauOpt = opts.assignTemperature ?? def.assignTemperature;
   if (tauOpt !== 'auto' && !(tauOpt > 0)) throw new Error(`distill: assignTemperature must be > 0 or 'auto' (got ${tauOpt})`);
-  const tauScale = opts.assignTemperatureScale ?? 0.05;
+  const tauScale = opts.assignTemperatureScale ?? def.assignTemperatureScale;
   if (!(tauScale > 0)) throw new Error(`distill: assignTemperatureScale must be > 0 (got ${tauScale})`);
-  const seed = opts.seed ?? 1234;
+  const seed = opts.seed ?? def.seed;
   const rand = mulberry32(seed);
 
   // Training queries: the given ones and/or base documents as pseudo-queries. Validation queries are held out
@@ -193,10 +200,10 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
 
     const stepsPerEpoch = Math.ceil(nTrain / batch);
     const totalSteps = stepsPerEpoch * epochs;
-    const schedule = linearWarmupDecay(Math.floor((opts.warmup ?? 0.1) * totalSteps), totalSteps);
-    const lrC = opts.lrCodebooks ?? 3e-4, lrO = opts.lrCentroids ?? 1e-4;
+    const schedule = linearWarmupDecay(Math.floor((opts.warmup ?? def.warmup) * totalSteps), totalSteps);
+    const lrC = opts.lrCodebooks ?? def.lrCodebooks, lrO = opts.lrCentroids ?? def.lrCentroids;
     const optC = new AdamW([{ params: [C], lr: lrC }], { schedule });
-    const optO = (opts.centroidOptimizer ?? 'adamw') === 'sgd'
+    const optO = (opts.centroidOptimizer ?? def.centroidOptimizer) === 'sgd'
       ? new SGD([{ params: [O], lr: lrO }], { schedule })
       : new AdamW([{ params: [O], lr: lrO }], { schedule });
     let ivfWeight = typeof opts.ivfWeight === 'number' ? opts.ivfWeight : NaN;
