@@ -62,6 +62,7 @@ t.test('training queries plus pseudo-queries; validation is held out from the gi
   await t.rejects(index.distill({ base: data, assignTemperature: 0 }), /assignTemperature must be > 0/, 'a zero assignment temperature is refused');
   await t.rejects(index.distill({ base: data, pseudoQueries: -1 }), /pseudoQueries must be an integer/, 'a negative pseudo-query count is refused');
   await t.rejects(index.distill({ base: data, pseudoQueries: 0 }), /no training queries/, 'no queries at all is refused');
+  await t.rejects(index.distill({ base: data, validationQueries: -5 }), /validationQueries must be an integer/, 'a negative validation count is refused');
   index.dispose();
 });
 
@@ -77,6 +78,7 @@ async function fioriIndex(nlist: number, seed: number): Promise<IvfPqIndex> {
 /** Float64 reference of the 'auto' temperature's scale: over documents floor(s n / 256), s < 256, the mean over
  *  sub-spaces of the squared distance from the residual sub-vector (to the nearest centroid) to its nearest codeword. */
 function meanNearestRef(d: { dim: number; m: number; bits: number; nlist: number; rotation: Float32Array | null; centroids: Float32Array; codebooks: Float32Array; metric: string }, x: Float32Array, n: number): number {
+  if (d.rotation) throw new Error('meanNearestRef: the fixture index has no rotation');
   const D = d.dim, M = d.m, K = 1 << d.bits, ds = D / M, rows = Math.min(n, 256);
   let sum = 0;
   for (let s = 0; s < rows; s++) {

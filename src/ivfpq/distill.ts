@@ -136,7 +136,8 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
   const np = opts.pseudoQueries !== undefined ? checkInt(opts.pseudoQueries, 'pseudoQueries', 0, n) : real ? 0 : Math.min(n, 4000);
   const nq = nReal + np;
   const valPool = real ? nReal : np;
-  const nVal = Math.max(0, Math.min(opts.validationQueries ?? Math.min(200, Math.floor(valPool * 0.1)), real && np > 0 ? nReal : valPool - 1));
+  const valWanted = opts.validationQueries !== undefined ? checkInt(opts.validationQueries, 'validationQueries', 0) : Math.min(200, Math.floor(valPool * 0.1));
+  const nVal = Math.max(0, Math.min(valWanted, real && np > 0 ? nReal : valPool - 1));
   const nTrain = nq - nVal;
   if (nTrain < 1) throw new Error('distill: no training queries left after the validation split');
   const queries = new Float32Array(nq * dim);
