@@ -10,7 +10,7 @@ import { readFileSync, appendFileSync, writeFileSync, existsSync } from 'node:fs
 import { createEngine } from '../dist/node/create.js';
 import { loadDistillSplit } from './distill-data.mjs';
 import { recallAtK } from '../dist/ivfpq/metrics.js';
-import { formatProgress } from '../dist/ivfpq/progress.js';
+import { formatProgress } from '../dist/util/progress.js';
 import { kmeansStart } from './kmeans-start.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -13,7 +13,7 @@ import os from 'node:os';
 import { createEngine } from '../dist/node/create.js';
 import { loadDistillSplit } from './distill-data.mjs';
 import { recallAtK, top1InTopK } from '../dist/ivfpq/metrics.js';
-import { formatProgress } from '../dist/ivfpq/progress.js';
+import { formatProgress } from '../dist/util/progress.js';
 import { DISTILL_DEFAULTS } from '../dist/ivfpq/distill.js';
 import { barChartSvg } from './plot.mjs';
 import { kmeansStart } from './kmeans-start.mjs';

@@ -11,7 +11,7 @@ import { createEngine } from '../dist/node/create.js';
 import { kmeansStart } from './kmeans-start.mjs';
 import { readVectors, readIntVectors } from '../dist/io/vectors-node.js';
 import { recallAtK } from '../dist/ivfpq/metrics.js';
-import { formatProgress } from '../dist/ivfpq/progress.js';
+import { formatProgress } from '../dist/util/progress.js';
 import { lineChartSvg } from './plot.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -33,7 +33,7 @@ export async function makeDemoIndex({ out = DEMO_INDEX, force = false, quiet = f
     } catch { /* unreadable: rebuild */ }
   }
   const [{ createEngine }, { loadDemoData }, { IvfPqIndex }, { formatProgress }] = await Promise.all([
-    lib('node/create.js'), lib('io/demo-data-node.js'), lib('ivfpq/index.js'), lib('ivfpq/progress.js'),
+    lib('node/create.js'), lib('io/demo-data-node.js'), lib('ivfpq/index.js'), lib('util/progress.js'),
   ]);
   const t0 = performance.now();
   const demo = await loadDemoData();

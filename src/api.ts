@@ -19,7 +19,7 @@ export { IvfPqIndex, type IvfPqOptions, type TrainOptions, type SearchOptions } 
 export { DISTILL_DEFAULTS, type DistillOptions, type DistillReport, type DistillLoss } from './ivfpq/distill.js';
 export { exactSearch, type ExactResult } from './ivfpq/exact.js';
 export * from './ivfpq/metrics.js';
-export { ProgressMeter, formatProgress } from './ivfpq/progress.js';
+export { ProgressMeter, formatProgress, type Progress, type LongWorkOptions } from './util/progress.js';
 // autograd (tensors, tape, ops, losses, optimizers) for training in the page
 export * from './autograd/index.js';
 // kernel benchmarks (the demo's Benchmarks tab)

@@ -5,7 +5,7 @@ import { benchKernels, kernelCases } from '../src/bench/kernels.js';
 import { scoresCase, topkCase } from '../src/bench/kernel-cases.js';
 import { formatKernelMarkdown } from '../src/bench/kernel-table.js';
 import type { KernelCaseResult } from '../src/bench/kernels.js';
-import type { Progress } from '../src/ivfpq/types.js';
+import type { Progress } from '../src/util/progress.js';
 
 function checkCase(t: Test, c: KernelCaseResult, gpu: boolean): void {
   const what = `${c.kernel} ${c.size}`;

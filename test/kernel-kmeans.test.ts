@@ -2,7 +2,7 @@ import t from 'tap';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare } from './helpers.js';
 import { assignNearest, trainKMeans } from '../src/kernels/kmeans.js';
 import { mulberry32, sampleDistinct } from '../src/util/random.js';
-import type { Progress } from '../src/ivfpq/types.js';
+import type { Progress } from '../src/util/progress.js';
 import { readFileSync } from 'node:fs';
 import type { Engine } from '../src/pipeline/engine.js';
 import { assignRef, scoreRef, lloydRef } from './reference/kmeans.js';

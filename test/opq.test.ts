@@ -3,7 +3,7 @@ import t from 'tap';
 import { getEngine, rng, freshSeed } from './helpers.js';
 import { orthogonalityError } from '../src/ivfpq/linalg.js';
 import { trainOpq, covariance, columnMeans } from '../src/ivfpq/opq.js';
-import type { Progress } from '../src/ivfpq/types.js';
+import type { Progress } from '../src/util/progress.js';
 import { pqErrorWithRotation, rotateRef, anisotropic } from './reference/opq.js';
 
 const n = 2000, d = 64, m = 8;

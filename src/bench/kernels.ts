@@ -4,7 +4,7 @@
 // reached. GPU time comes from timestamp queries when the engine was created with { profile: true } on an
 // adapter with 'timestamp-query'; wall time (record + submit + wait for the GPU) is always measured.
 import type { Engine } from '../pipeline/engine.js';
-import type { Progress } from '../ivfpq/types.js';
+import { now, type Progress } from '../util/progress.js';
 import { kernelCases, type KernelCase, type Work } from './kernel-cases.js';
 import { mulberry32 } from './random.js';
 import { formatKernelTable } from './kernel-table.js';
@@ -74,10 +74,6 @@ const LIMIT_NAMES = [
   'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
   'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage',
 ] as const;
-
-function now(): number {
-  return performance.now();
-}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

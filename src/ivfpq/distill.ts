@@ -23,9 +23,9 @@ import { scores } from '../kernels/scores.js';
 import { assignNearest } from '../kernels/kmeans.js';
 import { exactSearch } from './exact.js';
 import { recallAtK } from './metrics.js';
-import { toMatrix, throwIfAborted, abortError, checkInt } from './validate.js';
-import type { LongWorkOptions } from './types.js';
-import { now } from './progress.js';
+import { toMatrix, checkInt } from './validate.js';
+import { throwIfAborted } from '../util/abort.js';
+import { now, type LongWorkOptions } from '../util/progress.js';
 import { mulberry32, shuffled } from '../util/random.js';
 
 export type DistillLoss = 'listnet' | 'kl' | 'mse' | 'margin-mse' | 'ranknet';
@@ -220,7 +220,7 @@ export async function distillIndex(index: IvfPqIndex, opts: DistillOptions): Pro
       const order = shuffled(nTrain, rand);
       let lossSum = 0, lossCount = 0;
       for (let b0 = 0; b0 < nTrain; b0 += batch) {
-        if (opts.signal?.aborted) throw abortError();
+        throwIfAborted(opts.signal);
         const qIdx = order.subarray(b0, Math.min(nTrain, b0 + batch));
         const value = await tape.scope(async () => {
           const { pq, ivf } = studentAndTeacher(tape, X, Q, O, C, listOf, teacher.ids, topK, qIdx, inBatch, tauAssign);

@@ -4,9 +4,9 @@
 import type { Engine } from '../pipeline/engine.js';
 import { scores } from '../kernels/scores.js';
 import { topk } from '../kernels/topk.js';
-import type { Metric, LongWorkOptions } from './types.js';
-import { ProgressMeter } from './progress.js';
-import { throwIfAborted } from './validate.js';
+import type { Metric } from './types.js';
+import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
+import { throwIfAborted } from '../util/abort.js';
 
 export interface ExactResult {
   /** nq x k row indices into the base set, best first */

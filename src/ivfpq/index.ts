@@ -10,9 +10,10 @@ import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
 import { mulberry32, sampleDistinct } from '../util/random.js';
 import { residuals } from '../kernels/residuals.js';
 import { pqEncode, wordsPerVector } from '../kernels/pq.js';
-import { codeSize, type IvfPqData, type LongWorkOptions, type Metric, type Progress, type SearchResult } from './types.js';
-import { toMatrix, checkInt, throwIfAborted, type VectorInput } from './validate.js';
-import { ProgressMeter } from './progress.js';
+import { codeSize, type IvfPqData, type Metric, type SearchResult } from './types.js';
+import { toMatrix, checkInt, type VectorInput } from './validate.js';
+import { ProgressMeter, type LongWorkOptions, type Progress } from '../util/progress.js';
+import { throwIfAborted } from '../util/abort.js';
 import { distillIndex, type DistillOptions, type DistillReport } from './distill.js';
 import { toBytes, fromBytes, validateIvfPq } from './format.js';
 

@@ -33,10 +33,10 @@
 // first iteration and ~40 s per later one, on 2 cores shared with other jobs (load ~16), lavapipe.
 // The defaults (5 iterations, 10 first / 3 hot-start Lloyd): fresh-PQ MSE 0.0959 in 325 s under the same load.
 import { mulberry32, sampleDistinct } from '../util/random.js';
-import { throwIfAborted } from './validate.js';
+import { throwIfAborted } from '../util/abort.js';
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import type { Progress } from './types.js';
+import type { Progress } from '../util/progress.js';
 import { scores } from '../kernels/scores.js';
 import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
 import { rowsPerChunk, sub } from '../kernels/row-chunks.js';

@@ -43,22 +43,3 @@ export interface SearchResult {
   k: number;
   nq: number;
 }
-
-/** Progress report of long work: phase, done/total units, rate and ETA. */
-export interface Progress {
-  phase: string;
-  done: number;
-  total: number;
-  /** units per second */
-  rate: number;
-  /** seconds left, estimated */
-  eta: number;
-  /** free-form extra values, e.g. loss and validation recall */
-  info?: Record<string, number>;
-}
-
-export interface LongWorkOptions {
-  onProgress?: (p: Progress) => void;
-  /** cancels the work; it throws an AbortError and leaves the index as it was */
-  signal?: AbortSignal;
-}

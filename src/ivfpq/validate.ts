@@ -36,13 +36,3 @@ export function checkInt(value: number, name: string, min: number, max = Number.
   }
   return value;
 }
-
-export function abortError(): Error {
-  const e = new Error('the operation was cancelled');
-  e.name = 'AbortError';
-  return e;
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError();
-}

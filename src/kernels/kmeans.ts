@@ -3,7 +3,8 @@
 import { mulberry32, sampleDistinct } from '../util/random.js';
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import type { Progress } from '../ivfpq/types.js';
+import { now, type Progress } from '../util/progress.js';
+import { throwIfAborted } from '../util/abort.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 
 export type { Buf };
@@ -106,12 +107,6 @@ export function planSplits(sizes: ArrayLike<number>, groups: number, k: number, 
   return plan;
 }
 
-function abortError(): Error {
-  const e = new Error('k-means training was cancelled');
-  e.name = 'AbortError';
-  return e;
-}
-
 export interface TrainKMeansOptions {
   n: number; groups?: number; dsub: number; k: number; metric: 'ip' | 'l2';
   iters?: number; seed?: number; spherical?: boolean; maxPointsPerCentroid?: number;
@@ -142,7 +137,7 @@ export async function trainKMeans(engine: Engine, x: Buf, opts: TrainKMeansOptio
   const centBytes = G * k * dsub * 4;
   if (centBytes > engine.maxBinding) throw new Error(`trainKMeans: the centroids (${centBytes} bytes) exceed maxStorageBufferBindingSize (${engine.maxBinding})`);
   const signal = opts.signal;
-  if (signal?.aborted) throw abortError();
+  throwIfAborted(signal, 'k-means training');
 
   const owned: GpuBuffer[] = [];
   const make = (bytes: number, label: string) => { const b = engine.buffer(bytes, label); owned.push(b); return b; };
@@ -177,7 +172,7 @@ export async function trainKMeans(engine: Engine, x: Buf, opts: TrainKMeansOptio
     const total = sub(stats, 0, G * k * 4), obj = sub(stats, totBytes, 256);
     const t0 = now();
     for (let it = 0; it < iters; it++) {
-      if (signal?.aborted) throw abortError();
+      throwIfAborted(signal, 'k-means training');
       engine.fill(stats, 0);
       engine.fill(acc, 0);
       for (let r0 = 0; r0 < nt; r0 += R) {
@@ -196,7 +191,7 @@ export async function trainKMeans(engine: Engine, x: Buf, opts: TrainKMeansOptio
       }
       engine.dispatch('kmeans_finalize', { bindings: { acc, total, cent }, params: { groups: G, k, dsub }, workgroups: Math.ceil((G * k * dsub) / 256) });
       const st = await engine.read(stats, Uint32Array, 0, totBytes + 256);
-      if (signal?.aborted) throw abortError();
+      throwIfAborted(signal, 'k-means training');
       const parts = new Float32Array(st.buffer, st.byteOffset + totBytes, 64);
       let objective = 0;
       for (const v of parts) objective += v;
@@ -226,10 +221,6 @@ export async function trainKMeans(engine: Engine, x: Buf, opts: TrainKMeansOptio
     for (const b of owned) b.dispose();
     if (!ok) cent.dispose();
   }
-}
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
 /** Faiss's imbalance factor (k * sum size^2 / n^2), averaged over the groups; 1 = perfectly balanced. */

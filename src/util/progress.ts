@@ -1,4 +1,29 @@
-import type { Progress } from './types.js';
+// Progress reports of long work (rate and ETA) and the one monotonic clock the library uses.
+
+/** Progress report of long work: phase, done/total units, rate and ETA. */
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+  /** units per second */
+  rate: number;
+  /** seconds left, estimated */
+  eta: number;
+  /** free-form extra values, e.g. loss and validation recall */
+  info?: Record<string, number>;
+}
+
+/** What every long call takes: a progress sink and a cancellation signal. */
+export interface LongWorkOptions {
+  onProgress?: (p: Progress) => void;
+  /** cancels the work; it throws an AbortError and leaves the index as it was */
+  signal?: AbortSignal;
+}
+
+/** Milliseconds from a monotonic clock (performance.now where it exists). */
+export function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
 
 /** Turns "done of total" counts into Progress reports with rate and ETA. */
 export class ProgressMeter {
@@ -12,10 +37,6 @@ export class ProgressMeter {
     const eta = rate > 0 ? (this.total - done) / rate : Infinity;
     this.sink({ phase: this.phase, done, total: this.total, rate, eta, ...(info ? { info } : {}) });
   }
-}
-
-export function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
 /** Formats a progress report as one line: "phase 40% 1200/3000 (850/s, ETA 2.1 s) loss=0.1". */
