@@ -28,3 +28,4 @@ export { benchKernels, selectCases, kernelCases, type BenchKernelsOptions, type 
 export { formatKernelTable, formatKernelMarkdown, throughput } from './bench/kernel-table.js';
 export { toFaissBytes, fromFaissBytes, type FaissWriteOptions } from './ivfpq/faiss.js';
 export { mulberry32, shuffled, sampleDistinct, type Rand } from './util/random.js';
+export { DvqError, InputError, UsageError, FileError, DvqFormatError, FaissFormatError, type DvqErrorCode } from './util/errors.js';
