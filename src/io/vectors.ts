@@ -51,6 +51,11 @@ export function formatOf(name: string): VectorFormat {
   }
 }
 
+/** The element type of each format whose name fixes it (.npy says its own in the header). */
+const FORMAT_ELEM: Record<Exclude<VectorFormat, 'npy'>, ElementType> = {
+  fvecs: 'f32', fbin: 'f32', f32: 'f32', ivecs: 'i32', ibin: 'i32', i32: 'i32', bvecs: 'u8',
+};
+
 function elemBytes(e: ElementType): number {
   return e === 'u8' ? 1 : 4;
 }
@@ -78,6 +83,7 @@ function checkRows(name: string, payload: number, rowBytes: number, dim: number)
  */
 export function describeLayout(name: string, head: Uint8Array, fileSize: number, dim?: number, want?: 'float' | 'int'): VectorLayout {
   const format = formatOf(name);
+  if (want && format !== 'npy') checkElementType(name, FORMAT_ELEM[format], want); // known before any size check
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const need = (k: number, what: string): void => {
     if (head.byteLength < k) throw new InputError(`${name}: file too short (${fileSize} bytes) to hold ${what}`);
@@ -85,7 +91,7 @@ export function describeLayout(name: string, head: Uint8Array, fileSize: number,
   let layout: VectorLayout;
   switch (format) {
     case 'fvecs': case 'ivecs': case 'bvecs': {
-      const elem: ElementType = format === 'fvecs' ? 'f32' : format === 'ivecs' ? 'i32' : 'u8';
+      const elem = FORMAT_ELEM[format];
       if (fileSize === 0) {
         if (dim === undefined) throw new InputError(`${name}: empty file; its dimension is unknown (pass dim)`);
         checkDim(name, dim, 'given');
@@ -99,7 +105,7 @@ export function describeLayout(name: string, head: Uint8Array, fileSize: number,
       break;
     }
     case 'fbin': case 'ibin': {
-      const elem: ElementType = format === 'fbin' ? 'f32' : 'i32';
+      const elem = FORMAT_ELEM[format];
       need(8, 'the header (int32 n, int32 dim)');
       const n = dv.getInt32(0, true), d = dv.getInt32(4, true);
       if (n < 0) throw new InputError(`${name}: negative row count ${n} in header`);
@@ -115,14 +121,14 @@ export function describeLayout(name: string, head: Uint8Array, fileSize: number,
       if (dim === undefined) throw new InputError(`${name}: raw .${format} files need the dimension (opts.dim)`);
       checkDim(name, dim, 'given');
       const rowBytes = dim * 4;
-      layout = { format, elem: format, n: checkRows(name, fileSize, rowBytes, dim), dim, dataOffset: 0, rowBytes, rowPrefix: 0 };
+      layout = { format, elem: FORMAT_ELEM[format], n: checkRows(name, fileSize, rowBytes, dim), dim, dataOffset: 0, rowBytes, rowPrefix: 0 };
       break;
     }
     case 'npy':
       layout = npyLayout(name, head, fileSize);
       break;
   }
-  if (want) checkElementType(name, layout, want);
+  if (want) checkElementType(name, layout.elem, want);
   if (dim !== undefined && dim !== layout.dim) {
     throw new InputError(`${name}: file has dimension ${layout.dim} but dim ${dim} was expected`);
   }
@@ -167,11 +173,11 @@ function npyLayout(name: string, head: Uint8Array, fileSize: number): VectorLayo
  * Refuses a file whose element type does not fit what is read from it: int32 files (.ivecs, .ibin, .i32, .npy '<i4')
  * are not float vectors and float32 files are not ids or ground truth. uint8 (.bvecs, .npy '|u1') fits both.
  */
-export function checkElementType(name: string, layout: VectorLayout, want: 'float' | 'int'): void {
-  if (want === 'float' && layout.elem === 'i32') {
+export function checkElementType(name: string, elem: ElementType, want: 'float' | 'int'): void {
+  if (want === 'float' && elem === 'i32') {
     throw new InputError(`${name}: holds int32 values (ids or ground truth); float vectors were expected (.fvecs, .bvecs, .npy '<f4' or '|u1', .fbin, .f32)`);
   }
-  if (want === 'int' && layout.elem === 'f32') {
+  if (want === 'int' && elem === 'f32') {
     throw new InputError(`${name}: holds float32 values; an integer array (ids or ground truth: .ivecs, .npy '<i4', .ibin, .i32) was expected`);
   }
 }
@@ -189,7 +195,7 @@ export function decodeRows(
   if (chunk.byteLength < rows * rowBytes) throw new RangeError(`${name}: internal: chunk of ${chunk.byteLength} bytes holds fewer than ${rows} rows`);
   const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   const isFloatOut = out instanceof Float32Array;
-  checkElementType(name, layout, isFloatOut ? 'float' : 'int');
+  checkElementType(name, elem, isFloatOut ? 'float' : 'int');
   const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   for (let r = 0; r < rows; r++) {
     const base = r * rowBytes;
