@@ -26,7 +26,7 @@ t.test('adcLut rejects bad arguments', async (t) => {
   const engine = await getEngine();
   const b = engine.buffer(64);
   t.throws(() => adcLut(engine, b, b, b, 1, 0, 16, 2), /m, ksub and dsub must be at least 1/);
-  t.throws(() => adcLut(engine, b, b, b, 4, 2, 16, 2), /codebooks holds 64 bytes, needs at least 256/);
+  t.throws(() => adcLut(engine, b, b, b, 4, 2, 16, 2), /codebooks holds 64 bytes but 256 are needed/);
   t.throws(() => adcL2Term(engine, b, b, b, 1.5, 2, 16, 2), /rows must be a non-negative integer/);
   b.dispose();
 });
