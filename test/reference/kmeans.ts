@@ -1,4 +1,4 @@
-// float64 CPU references of src/kernels/kmeans.ts (kmeans_assign.wgsl and Lloyd's iterations).
+// float64 CPU references of src/kernels/kmeans.ts (kmeans_assign.wgsl) and of the Lloyd driver in src/quantizers/clustering.ts.
 
 /** score of point i of group g against centroid c (inner product or squared L2) */
 export function scoreRef(x: ArrayLike<number>, cent: ArrayLike<number>, i: number, g: number, c: number, groups: number, k: number, dsub: number, metric: 0 | 1): number {
