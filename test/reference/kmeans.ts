@@ -28,7 +28,7 @@ export function assignRef(x: ArrayLike<number>, cent: ArrayLike<number>, n: numb
 }
 
 /**
- * float64 Lloyd's k-means from given initial rows, as src/kernels/kmeans.ts runs it (and Faiss's Clustering):
+ * float64 Lloyd's k-means from given initial rows, as trainKMeans (src/quantizers/clustering.ts) runs it (and Faiss's Clustering):
  * objective = sum of best scores, centroid = mean, empty clusters split (Faiss's rule, same RNG), optional
  * spherical normalization after init and after every update.
  */
