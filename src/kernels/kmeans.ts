@@ -4,6 +4,7 @@
 // training-set subsampling. The Lloyd driver is src/quantizers/clustering.ts.
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
+import type { Kernel } from '../pipeline/kernel.js';
 import * as K from '../shaders/kernels.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 
@@ -18,11 +19,23 @@ export function checkKMeansSizes(fn: string, n: number, groups: number, k: numbe
   if (k >= 1 << 24) throw new Error(`${fn}: k (${k}) must be below 2^24`);
 }
 
+/** Floats in a workgroup array of a kernel, from its reflected declaration. */
+function workgroupFloats(kernel: Kernel, name: string): number {
+  const v = kernel.workgroup.find((w) => w.name === name);
+  if (!v || v.count !== undefined) throw new Error(`kernel '${kernel.name}' has no fixed-size workgroup array '${name}'`);
+  return v.bytes / 4;
+}
+
+// kmeans_assign_small holds a group's centroids, padded to a multiple of 64, in `cs` and the 64 points of a
+// workgroup in `xs` (dims x 64)
+const SMALL_FLOATS = workgroupFloats(K.kmeans_assign_small, 'cs');
+const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
+
 /** Records one assignment dispatch over at most 64 * 65535 rows whose bindings fit maxBinding. */
 function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: Buf,
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {
   // small problems (PQ sub-spaces): all centroids of a group in workgroup memory, no barriers in the loop
-  const small = dsub <= 16 && Math.ceil(k / 64) * 64 * dsub <= 2048;
+  const small = dsub <= SMALL_DIMS && Math.ceil(k / 64) * 64 * dsub <= SMALL_FLOATS;
   engine.run(small ? K.kmeans_assign_small : K.kmeans_assign, {
     bindings: { x, cent, assign, score },
     params: { n, groups, k, dsub, metric },
