@@ -163,7 +163,7 @@ export class Engine {
     this.check();
     const a = args as { bindings: Readonly<Record<string, GpuBuffer | BufferSlice>>; params?: Readonly<Record<string, number | readonly number[]>>; workgroups: Workgroups; constants?: Readonly<Record<string, number>> };
     const name = kernel.name;
-    checkBindings(kernel, Object.keys(a.bindings));
+    checkBindings(kernel, a.bindings);
     this.beginErrorScope(); // pipeline compilation errors land in this batch's scope
     const { pipeline, layout } = this.pipeline(kernel, a.constants);
     const entries: GPUBindGroupEntry[] = [];

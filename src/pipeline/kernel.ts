@@ -19,11 +19,11 @@ export type RunArgs<B extends string, P extends object | null, C extends string>
 } & (P extends null ? { params?: undefined } : { params: P })
   & ([C] extends [never] ? { constants?: undefined } : { constants?: { readonly [K in C]?: number } });
 
-/** Throws unless `names` are exactly the kernel's storage bindings. */
-export function checkBindings(kernel: Kernel, names: readonly string[]): void {
+/** Throws unless `given` holds a buffer for each of the kernel's storage bindings and nothing else. */
+export function checkBindings(kernel: Kernel, given: Readonly<Record<string, unknown>>): void {
   const storage = kernel.bindings.filter((b) => b.kind !== 'uniform').map((b) => b.name);
-  for (const b of storage) if (!names.includes(b)) throw new Error(`kernel '${kernel.name}': binding '${b}' was not given`);
-  const unknown = names.filter((n) => !storage.includes(n));
+  for (const b of storage) if (!given[b]) throw new Error(`kernel '${kernel.name}': binding '${b}' was not given`);
+  const unknown = Object.keys(given).filter((n) => !storage.includes(n));
   if (unknown.length) throw new Error(`kernel '${kernel.name}' has no binding named ${unknown.map((g) => `'${g}'`).join(', ')}`);
 }
 
