@@ -2,7 +2,8 @@
 // cache, profiling, and a lost device reported as an error instead of a hang.
 import t from 'tap';
 import { createEngine } from '../src/node/create.js';
-import { DeviceLostError } from '../src/pipeline/engine.js';
+import { DeviceLostError, type Engine } from '../src/pipeline/engine.js';
+import { selectionConstants } from '../src/kernels/topk.js';
 import { workgroupBytes, type Kernel } from '../src/pipeline/kernel.js';
 import * as K from '../src/shaders/kernels.js';
 
@@ -63,6 +64,21 @@ t.test('kernel handles: bindings, params and workgroup memory come from the WGSL
   e.run(broken, { bindings: { o: buf }, workgroups: 1 });
   await t.rejects(e.read(buf, Float32Array), /WebGPU validation error|error/i, 'invalid WGSL is reported');
   e.dispose();
+});
+
+t.test('the top-k buffer capacity is the largest whose reflected workgroup memory fits the device', async (t) => {
+  const at = (limit: number) => ({ limits: { maxComputeWorkgroupStorageSize: limit } }) as unknown as Engine;
+  for (const kernel of [K.topk_select, K.adc_scan]) {
+    for (const [k, limit] of [[10, 16384], [100, 16384], [300, 16384], [500, 32768], [1024, 32768], [1024, 65536]] as const) {
+      const c = selectionConstants(at(limit), k, kernel);
+      const bytes = workgroupBytes(kernel, c);
+      t.ok(c.CAP % 4 === 0 && c.CAP4 * 4 === c.CAP && c.CAP >= k + 256 && c.CAP <= 2 * k + 256 + 3, `${kernel.name} k=${k}: CAP ${c.CAP} in range`);
+      t.ok(bytes <= limit, `${kernel.name} k=${k}: ${bytes} bytes fit ${limit}`);
+      const bigger = { ...c, CAP: c.CAP + 4, CAP4: c.CAP4 + 1 };
+      t.ok(c.CAP >= 2 * k + 256 || workgroupBytes(kernel, bigger) > limit, `${kernel.name} k=${k}: a larger CAP would not fit or is not needed`);
+    }
+  }
+  t.throws(() => selectionConstants(at(16384), 1024, K.adc_scan), /top-k with k = 1024 needs \d+ bytes of workgroup memory in 'adc_scan'; this device has 16384/);
 });
 
 t.test('batching: many dispatches in one submit, grid spreading, profiling', async (t) => {
