@@ -9,7 +9,8 @@ export * from './io/demo-data.js';
 export * from './kernels/scores.js';
 export * from './kernels/topk.js';
 export * from './kernels/adc.js';
-export * from './kernels/kmeans.js';
+export { assignNearest } from './kernels/kmeans.js';
+export * from './quantizers/clustering.js';
 export * from './kernels/pq.js';
 export * from './kernels/residuals.js';
 // several kernel modules re-export the same buffer-or-slice type; name it once here

@@ -38,7 +38,8 @@ import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Progress } from '../util/progress.js';
 import { scores } from '../kernels/scores.js';
-import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
+import { assignNearest } from '../kernels/kmeans.js';
+import { trainKMeans } from '../quantizers/clustering.js';
 import { rowsPerChunk, sub } from '../kernels/row-chunks.js';
 import { symEig, procrustes, randomOrthogonal } from './linalg.js';
 
