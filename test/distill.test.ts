@@ -2,9 +2,9 @@
 // down, Recall@10 against exact search does not, GPU memory stays flat, and cancelling leaves the index as it was.
 import t from 'tap';
 import { getEngine, readFvecsSync, FIORI, haveShared } from './helpers.js';
-import { IvfPqIndex } from '../src/ivfpq/index.js';
+import { IvfPqIndex } from '../src/api/ivfpq-index.js';
 import { exactSearchRef } from './reference/ivfpq.js';
-import { recallAtK as recallAt } from '../src/ivfpq/metrics.js';
+import { recallAtK as recallAt } from '../src/index/metrics.js';
 
 const fiori = haveShared(FIORI) ? readFvecsSync(FIORI) : null;
 const settings = { pseudoQueries: 320, topK: 20, batchSize: 16, epochs: 3, validationQueries: 40, validationNprobe: 2, seed: 5 };

@@ -2,9 +2,9 @@
 // with a float64 CPU IVFPQ over the same trained tables, recall is sane for the code size, bad input is refused.
 import t, { type Test } from 'tap';
 import { getEngine, readFvecsSync, FIORI, haveShared, rng, randomF32 } from './helpers.js';
-import { IvfPqIndex } from '../src/ivfpq/index.js';
+import { IvfPqIndex } from '../src/api/ivfpq-index.js';
 import { ivfpqSearchRef, exactSearchRef } from './reference/ivfpq.js';
-import { recallAtK as recallAt } from '../src/ivfpq/metrics.js';
+import { recallAtK as recallAt } from '../src/index/metrics.js';
 
 const fiori = haveShared(FIORI) ? readFvecsSync(FIORI) : null;
 

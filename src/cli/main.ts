@@ -1,13 +1,13 @@
 // The distill-vq command line: train, search, eval, bench, export/import Faiss. Progress goes to stderr,
 // results (with --json) to stdout as one JSON object.
 import { createEngine } from '../node/create.js';
-import { IvfPqIndex } from '../ivfpq/index.js';
-import { DISTILL_DEFAULTS } from '../ivfpq/distill.js';
+import { IvfPqIndex } from '../api/ivfpq-index.js';
+import { DISTILL_DEFAULTS } from '../training/distill/options.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
 import { formatProgress, now, type Progress } from '../util/progress.js';
 import { Args, parseArgs, UsageError } from './args.js';
-import { recallAtK } from '../ivfpq/metrics.js';
-import { readIndexData, writeIndexData } from '../ivfpq/persist.js';
+import { recallAtK } from '../index/metrics.js';
+import { readIndexData, writeIndexData } from '../io/index-file.js';
 import { saveFaissIndex, loadFaissIndex } from '../io/faiss-file.js';
 
 const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or Distill-VQ)
