@@ -1,4 +1,4 @@
-// Guards the Dawn instance-lifetime crash (docs/platform.md): if the object returned by webgpu's create()
+// Guards the Dawn instance-lifetime crash (docs/architecture.md, "The engine", Lifetime): if the object returned by webgpu's create()
 // is garbage-collected while a device lives, Dawn's event loop touches freed memory and the process dies at
 // random. The engine must hold it. This runs the pattern that triggered it (a hot loop that gets optimized,
 // forced GC, then awaiting GPU work) many times in child processes, each of which must exit cleanly.
