@@ -2,11 +2,9 @@
 // rotate (when there is a rotation), find the nearest list, take the residual x - o_list and PQ-encode it.
 // One readback per chunk brings the codes and the lists home.
 import type { Engine } from '../pipeline/engine.js';
-import type { GpuBuffer } from '../pipeline/buffer.js';
 import { residuals } from '../kernels/residuals.js';
 import type { CoarseQuantizer } from '../quantizers/coarse.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
-import { rotateRows } from '../quantizers/rotation.js';
 import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { GpuTables } from './tables.js';
@@ -39,9 +37,7 @@ export async function encodeVectors(engine: Engine, coarse: CoarseQuantizer, pq:
     for (let r0 = 0; r0 < n; r0 += chunk) {
       throwIfAborted(opts.signal);
       const rows = Math.min(chunk, n - r0);
-      e.write(xb, x.subarray(r0 * dim, (r0 + rows) * dim));
-      let src: GpuBuffer = xb;
-      if (xr && t.rotation) { rotateRows(e, xb, t.rotation, xr, rows, dim); src = xr; }
+      const src = t.rowsInIndexSpace(e, x, r0, rows, dim, xb, xr);
       coarse.assign(e, src, t.centroids, assign, best, rows);
       residuals(e, src, t.centroids, assign, res, rows, dim);
       pq.encode(e, res, t.codebooks, words, rows);

@@ -2,12 +2,10 @@
 // lists (coarse quantizer), keep the nprobe best, build the PQ lookup tables and scan the probed lists with the
 // ADC kernels, which also select the k best. One readback per chunk.
 import type { Engine } from '../pipeline/engine.js';
-import type { GpuBuffer } from '../pipeline/buffer.js';
 import { topk } from '../kernels/topk.js';
 import { adcScan } from '../kernels/adc.js';
 import type { CoarseQuantizer } from '../quantizers/coarse.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
-import { rotateRows } from '../quantizers/rotation.js';
 import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { GpuTables } from './tables.js';
@@ -54,9 +52,7 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
     for (let q0 = 0; q0 < nq; q0 += qc) {
       throwIfAborted(opts.signal);
       const rows = Math.min(qc, nq - q0);
-      e.write(qb, q.subarray(q0 * dim, (q0 + rows) * dim));
-      let src: GpuBuffer = qb;
-      if (qr && t.rotation) { rotateRows(e, qb, t.rotation, qr, rows, dim); src = qr; }
+      const src = t.rowsInIndexSpace(e, q, q0, rows, dim, qb, qr);
       coarse.scores(e, src, t.centroids, coarseScores, rows);
       topk(e, coarseScores, probeScores, probes, rows, nlist, nprobe, metric === 'ip');
       pq.lookupTables(e, src, t.codebooks, lut, rows);

@@ -4,6 +4,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
+import { rotateRows } from '../quantizers/rotation.js';
 
 /** Host values of the learned parameters. */
 export interface HostTables {
@@ -29,6 +30,15 @@ export class GpuTables {
       pq.l2Term(engine, this.centroids, this.codebooks, this.l2, nlist);
     }
     return this.l2;
+  }
+
+  /** Writes rows r0 .. r0+rows-1 of x (n x dim, host) into `raw` and returns them in the index's space: rotated
+   *  into `rotated` when the index has a rotation, else `raw` itself. */
+  rowsInIndexSpace(engine: Engine, x: Float32Array, r0: number, rows: number, dim: number, raw: GpuBuffer, rotated: GpuBuffer | null): GpuBuffer {
+    engine.write(raw, x.subarray(r0 * dim, (r0 + rows) * dim));
+    if (!this.rotation || !rotated) return raw;
+    rotateRows(engine, raw, this.rotation, rotated, rows, dim);
+    return rotated;
   }
 
   dispose(): void {
