@@ -1,7 +1,7 @@
 // Imports run one way, down the layers of test/layers.ts: no upward import, no import cycle, no file outside a
 // layer. The checker is also tested on synthetic graphs, and the docs must show the same order.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAYERS, checkLayers, importGraph, importsOf, layerOf, layersInDiagram, repoRoot, type Layer } from './layers.js';
 
@@ -55,4 +55,13 @@ t.test('docs/architecture.md and the README show the layer order', async (t) => 
   for (const [file, heading] of [['docs/architecture.md', '## Layers and files'], ['README.md', '## Architecture']] as const) {
     t.same(layersInDiagram(readFileSync(join(repoRoot, file), 'utf8'), heading), order, `${file}: the layers diagram, highest first`);
   }
+});
+
+t.test('docs/architecture.md has a line for every source file, and only for files that exist', async (t) => {
+  const rows = [...readFileSync(join(repoRoot, 'docs/architecture.md'), 'utf8').matchAll(/^\| `(src\/[^`]+)` \|(.*)$/gm)];
+  const named = new Set(rows.map((m) => m[1]!));
+  t.same([...importGraph(repoRoot).keys()].filter((f) => !named.has(f)), [], 'every src .ts file has its line');
+  // a wildcard row stands for many files; a generated file exists only after the build
+  const stale = rows.filter(([, path, text]) => !path!.includes('*') && !/generated/.test(text!) && !existsSync(join(repoRoot, path!)));
+  t.same(stale.map((m) => m[1]), [], 'every file named there exists');
 });

@@ -110,7 +110,7 @@ export function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[
     }
   };
   for (const v of [...graph.keys()].sort()) if (!index.has(v)) connect(v);
-  return out;
+  return out.sort((a, b) => a[0]!.localeCompare(b[0]!));
 }
 
 /** The layer names of the first ```text block after `heading` in a Markdown file, top line first. */
