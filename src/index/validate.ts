@@ -30,13 +30,6 @@ export function toMatrix(input: VectorInput, dim: number, what: string): { data:
   return { data, n };
 }
 
-export function checkInt(value: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer in [${min}, ${max}], got ${value}`);
-  }
-  return value;
-}
-
 /** The ids of n new vectors: the given ones (non-negative int32 each), or start, start + 1, ... */
 export function toIds(ids: ArrayLike<number> | undefined, n: number, start: number, what: string): Int32Array {
   const out = new Int32Array(n);

@@ -29,6 +29,7 @@
 // refinement iterations only (OPQ_DEFAULTS).
 import { mulberry32, sampleDistinct } from '../util/random.js';
 import { throwIfAborted } from '../util/abort.js';
+import { checkInt } from '../util/check.js';
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { now, ProgressMeter, type LongWorkOptions } from '../util/progress.js';
@@ -223,9 +224,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
   const bits = opts.bits ?? OPQ_DEFAULTS.bits;
   const seed = opts.seed ?? 1234;
   for (const [name, v, min] of [['n', n, 1], ['d', d, 1], ['m', m, 1], ['iters', iters, 0], ['kmeansIters', kmeansIters, 1],
-    ['firstKmeansIters', firstKmeansIters, 1], ['maxTrain', maxTrain, 1]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new Error(`trainOpq: ${name} must be an integer >= ${min}, got ${v}`);
-  }
+    ['firstKmeansIters', firstKmeansIters, 1], ['maxTrain', maxTrain, 1]] as const) checkInt(v, `trainOpq: ${name}`, min);
   if (d % m !== 0) throw new Error(`trainOpq: the dimension ${d} is not a multiple of m = ${m}`);
   if (bits !== 8 && bits !== 4) throw new Error(`trainOpq: bits must be 8 or 4, got ${bits}`);
   if (x.length < n * d) throw new Error(`trainOpq: x holds ${x.length} floats, ${n} x ${d} = ${n * d} are needed`);

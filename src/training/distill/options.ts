@@ -2,7 +2,8 @@
 // starts and returns the settings the trainer runs with; each failure names the option.
 import type { Tensor } from '../../autograd/tensor.js';
 import { listNetLoss, klLoss, mseLoss, marginMseLoss, rankNetLoss, type LossOptions } from '../../autograd/losses.js';
-import { toMatrix, checkInt } from '../../index/validate.js';
+import { toMatrix } from '../../index/validate.js';
+import { checkInt } from '../../util/check.js';
 import type { LongWorkOptions } from '../../util/progress.js';
 
 export type DistillLoss = 'listnet' | 'kl' | 'mse' | 'margin-mse' | 'ranknet';
