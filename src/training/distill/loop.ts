@@ -21,8 +21,6 @@ import { splitQueries, type QuerySplit } from './queries.js';
 import { teacherTopK, type Teacher } from './teacher.js';
 import { makeStudent, forward, type Student } from './student.js';
 
-export { DISTILL_DEFAULTS, type DistillOptions, type DistillReport, type DistillLoss } from './options.js';
-
 interface Params { centroids: Float32Array; codebooks: Float32Array }
 type Optimizer = AdamW | SGD;
 
@@ -34,87 +32,105 @@ export async function distill(index: IvfPqIndexCore, opts: DistillOptions): Prom
   const split = splitQueries(s, index.dim, rand);
   const teacher = await teacherTopK(index.engine, s.base, s.n, index.dim, split, s.topK, opts);
   const start = index.parameters();
-  const report: DistillReport = {
-    loss: s.loss, epochs: s.epochs, steps: 0, trainQueries: split.nTrain, validationQueries: split.nVal, epochLoss: [],
-    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: NaN, secondsPerEpoch: [], teacherSeconds: teacher.seconds, totalSeconds: 0,
-  };
-  const rebuild = (p: Params, signal?: AbortSignal) => reencodeAndValidate(index, s, split, teacher, p, signal);
   const tape = new Tape(index.engine);
+  let run: Run;
   try {
-    const st = await makeStudent(tape, index, start, s.base, s.n, split.queries, split.nTrain, s);
-    report.assignTemperature = st.tauAssign;
-    const totalSteps = Math.ceil(split.nTrain / s.batchSize) * s.epochs;
-    const [optC, optO] = optimizers(s, st, totalSteps);
-    const startParams = { centroids: start.centroids.values, codebooks: start.codebooks.values };
-    let best = { recall: -1, epoch: 0, ...startParams };
-    if (split.nVal > 0 && s.keepBest) {
-      const r0 = await rebuild(startParams, opts.signal);
-      report.validationRecall.push(r0);
-      best = { ...best, recall: r0 };
-    }
-    const train = { tape, st, teacher, optC, optO, totalSteps, t0, ivfWeight: s.ivfWeight === 'auto' ? NaN : s.ivfWeight };
-    for (let epoch = 1; epoch <= s.epochs; epoch++) {
-      const tEpoch = now();
-      report.epochLoss.push(await runEpoch(s, split, rand, train, epoch, report, opts));
-      const params = { centroids: (await st.O.read()) as Float32Array, codebooks: (await st.C.read()) as Float32Array };
-      const r = await rebuild(params, opts.signal);
-      report.validationRecall.push(r);
-      report.secondsPerEpoch.push((now() - tEpoch) / 1000);
-      if (!s.keepBest || split.nVal === 0 || r > best.recall) best = { recall: r, epoch, ...params };
-      opts.onProgress?.({ phase: 'distill epoch', done: epoch, total: s.epochs, rate: epoch / ((now() - t0) / 1000), eta: 0, info: { loss: report.epochLoss[epoch - 1]!, valRecall10: r } });
-    }
-    report.ivfWeight = train.ivfWeight;
-    report.bestEpoch = best.epoch;
-    if (best.epoch !== s.epochs) await rebuild(best, opts.signal);
-    optC.dispose(); optO.dispose();
+    run = await begin({ index, s, opts, split, teacher, start, tape, rand, t0 });
+    for (let epoch = 1; epoch <= s.epochs; epoch++) await trainEpoch(run, epoch);
+    await keepBest(run);
   } catch (err) {
     await restore(index, s, start);
     throw err;
   } finally {
     tape.dispose();
   }
-  report.totalSeconds = (now() - t0) / 1000;
-  return report;
+  run.report.totalSeconds = (now() - t0) / 1000;
+  return run.report;
 }
 
-interface TrainState {
-  tape: Tape; st: Student; teacher: Teacher; optC: Optimizer; optO: Optimizer; totalSteps: number; t0: number;
+interface Setup {
+  index: IvfPqIndexCore; s: DistillSettings; opts: DistillOptions; split: QuerySplit; teacher: Teacher;
+  start: IvfPqParameters; tape: Tape; rand: Rand; t0: number;
+}
+
+interface Run extends Setup {
+  st: Student; optC: Optimizer; optO: Optimizer; totalSteps: number; report: DistillReport;
   /** NaN until the first step resolves 'auto' */
   ivfWeight: number;
+  best: Params & { recall: number; epoch: number };
 }
 
-/** One pass over the training queries in shuffled batches; returns the mean loss. */
-async function runEpoch(s: DistillSettings, split: QuerySplit, rand: Rand, train: TrainState, epoch: number,
-  report: DistillReport, opts: DistillOptions): Promise<number> {
-  const order = shuffled(split.nTrain, rand);
+/** The student, the optimizers and, with keepBest, the starting validation recall. */
+async function begin(setup: Setup): Promise<Run> {
+  const { index, s, split, teacher, start, tape } = setup;
+  const st = await makeStudent(tape, index, start, s.base, s.n, split.queries, split.nTrain, s);
+  const totalSteps = Math.ceil(split.nTrain / s.batchSize) * s.epochs;
+  const [optC, optO] = optimizers(s, st, totalSteps);
+  const report: DistillReport = {
+    loss: s.loss, epochs: s.epochs, steps: 0, trainQueries: split.nTrain, validationQueries: split.nVal, epochLoss: [],
+    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: st.tauAssign, secondsPerEpoch: [],
+    teacherSeconds: teacher.seconds, totalSeconds: 0,
+  };
+  const run: Run = {
+    ...setup, st, optC, optO, totalSteps, report, ivfWeight: s.ivfWeight === 'auto' ? NaN : s.ivfWeight,
+    best: { recall: -1, epoch: 0, centroids: start.centroids.values, codebooks: start.codebooks.values },
+  };
+  if (split.nVal > 0 && s.keepBest) {
+    run.best.recall = await rebuild(run, run.best);
+    report.validationRecall.push(run.best.recall);
+  }
+  return run;
+}
+
+/** One pass over the training queries in shuffled batches, then the new parameters go into the index and the
+ *  held-out queries measure them. */
+async function trainEpoch(run: Run, epoch: number): Promise<void> {
+  const { s, split, st, report, opts } = run;
+  const tEpoch = now();
+  const order = shuffled(split.nTrain, run.rand);
   let lossSum = 0, lossCount = 0;
   for (let b0 = 0; b0 < split.nTrain; b0 += s.batchSize) {
     throwIfAborted(opts.signal);
-    const value = await step(s, train, order.subarray(b0, Math.min(split.nTrain, b0 + s.batchSize)));
+    const value = await step(run, order.subarray(b0, Math.min(split.nTrain, b0 + s.batchSize)));
     if (!Number.isFinite(value)) throw new Error(`distill: the loss became ${value} at step ${report.steps}; lower the learning rates`);
     lossSum += value; lossCount++; report.steps++;
-    const done = report.steps, elapsed = now() - train.t0, val = report.validationRecall;
+    const done = report.steps, elapsed = now() - run.t0, val = report.validationRecall;
     opts.onProgress?.({
-      phase: 'distill', done, total: train.totalSteps, rate: done / (elapsed / 1000),
-      eta: ((train.totalSteps - done) * elapsed) / 1000 / Math.max(1, done),
+      phase: 'distill', done, total: run.totalSteps, rate: done / (elapsed / 1000),
+      eta: ((run.totalSteps - done) * elapsed) / 1000 / Math.max(1, done),
       info: { epoch, loss: value, ...(val.length ? { valRecall10: val[val.length - 1]! } : {}) },
     });
   }
-  return lossSum / Math.max(1, lossCount);
+  const loss = lossSum / Math.max(1, lossCount);
+  report.epochLoss.push(loss);
+  const params = { centroids: (await st.O.read()) as Float32Array, codebooks: (await st.C.read()) as Float32Array };
+  const r = await rebuild(run, params);
+  report.validationRecall.push(r);
+  report.secondsPerEpoch.push((now() - tEpoch) / 1000);
+  if (!s.keepBest || split.nVal === 0 || r > run.best.recall) run.best = { recall: r, epoch, ...params };
+  opts.onProgress?.({ phase: 'distill epoch', done: epoch, total: s.epochs, rate: epoch / ((now() - run.t0) / 1000), eta: 0, info: { loss, valRecall10: r } });
+}
+
+/** Ends at the best epoch (the last one without keepBest or validation). */
+async function keepBest(run: Run): Promise<void> {
+  run.report.ivfWeight = run.ivfWeight;
+  run.report.bestEpoch = run.best.epoch;
+  if (run.best.epoch !== run.s.epochs) await rebuild(run, run.best);
+  run.optC.dispose(); run.optO.dispose();
 }
 
 /** Forward, loss, backward and optimizer step for the queries qIdx; returns the loss. */
-function step(s: DistillSettings, train: TrainState, qIdx: Uint32Array): Promise<number> {
-  const { tape, st, teacher, optC, optO } = train;
+function step(run: Run, qIdx: Uint32Array): Promise<number> {
+  const { s, tape, st, teacher, optC, optO } = run;
   return tape.scope(async () => {
     const { pq, ivf } = forward(tape, st, teacher.ids, s.topK, qIdx, s.inBatch);
     const lossPq = s.lossFn(pq.teacher, pq.student, { temperature: s.temperature });
     const lossIvf = s.lossFn(ivf.teacher, ivf.student, { temperature: s.temperature });
-    if (Number.isNaN(train.ivfWeight)) {
+    if (Number.isNaN(run.ivfWeight)) {
       const [a, b] = [await lossPq.item(), await lossIvf.item()];
-      train.ivfWeight = b > 0 ? a / b : 1;
+      run.ivfWeight = b > 0 ? a / b : 1;
     }
-    const total = add(lossPq, scale(lossIvf, train.ivfWeight));
+    const total = add(lossPq, scale(lossIvf, run.ivfWeight));
     tape.backward(total);
     optC.step();
     optO.step();
@@ -134,10 +150,10 @@ function optimizers(s: DistillSettings, st: Student, totalSteps: number): [Optim
 }
 
 /** Gives the index the parameters p, re-encodes the base and returns the validation recall@10 (NaN without validation). */
-async function reencodeAndValidate(index: IvfPqIndexCore, s: DistillSettings, split: QuerySplit, teacher: Teacher, p: Params,
-  signal: AbortSignal | undefined): Promise<number> {
-  index.setParameters(p);
-  await index.reencode(s.base, s.ids, signal ? { signal } : {});
+async function rebuild(run: Run, p: Params): Promise<number> {
+  const { index, s, split, teacher, opts } = run;
+  index.setParameters({ centroids: p.centroids, codebooks: p.codebooks });
+  await index.reencode(s.base, s.ids, opts.signal ? { signal: opts.signal } : {});
   if (split.nVal === 0) return NaN;
   const { valK } = teacher;
   const r = await index.search(split.queries.subarray(split.nTrain * index.dim), { k: valK, nprobe: s.validationNprobe });
