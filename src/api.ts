@@ -11,7 +11,8 @@ export * from './io/demo-data.js';
 export * from './kernels/scores.js';
 export * from './kernels/topk.js';
 export * from './kernels/adc.js';
-export * from './kernels/kmeans.js';
+export { assignNearest } from './kernels/kmeans.js';
+export * from './quantizers/clustering.js';
 export * from './kernels/pq.js';
 export * from './kernels/residuals.js';
 // several kernel modules re-export the same buffer-or-slice type; name it once here
@@ -34,3 +35,4 @@ export { benchKernels, selectCases, kernelCases, type BenchKernelsOptions, type 
   type KernelCaseResult, type KernelTimingPart, type KernelCase, type Work } from './bench/kernels.js';
 export { formatKernelTable, formatKernelMarkdown, throughput } from './bench/kernel-table.js';
 export { mulberry32, shuffled, sampleDistinct, type Rand } from './util/random.js';
+export { DvqError, InputError, UsageError, FileError, DvqFormatError, FaissFormatError, type DvqErrorCode } from './util/errors.js';

@@ -1,9 +1,11 @@
-// The GPU runtime: buffers and their release, kernel reflection errors, batching, readback, the pipeline
+// The GPU runtime: buffers and their release, kernel handles and argument errors, batching, readback, the pipeline
 // cache, profiling, and a lost device reported as an error instead of a hang.
 import t from 'tap';
 import { createEngine } from '../src/node/create.js';
-import { DeviceLostError } from '../src/pipeline/engine.js';
-import { kernelInfo } from '../src/pipeline/kernel.js';
+import { DeviceLostError, type Engine } from '../src/pipeline/engine.js';
+import { selectionConstants } from '../src/kernels/topk.js';
+import { workgroupBytes, type Kernel } from '../src/pipeline/kernel.js';
+import * as K from '../src/shaders/kernels.js';
 
 t.test('buffers: upload, read, slices, fill, copy, dispose', async (t) => {
   const e = await createEngine();
@@ -30,26 +32,53 @@ t.test('buffers: upload, read, slices, fill, copy, dispose', async (t) => {
   t.throws(() => e.buffer(16), /disposed/);
 });
 
-t.test('kernel reflection: bindings and params come from the WGSL', async (t) => {
+t.test('kernel handles: bindings, params and workgroup memory come from the WGSL; run still checks its arguments', async (t) => {
   const e = await createEngine();
-  const info = kernelInfo('scores');
-  t.same(info.bindings.map((b) => b.name), ['params', 'q', 'x', 'out']);
-  t.same([...info.params!.fields.keys()], ['nq', 'n', 'd', 'metric']);
+  t.same(K.scores.bindings.map((b) => b.name), ['params', 'q', 'x', 'out']);
+  t.same(K.scores.params!.fields.map((f) => f.name), ['nq', 'n', 'd', 'metric']);
+  // lib/select.wgsl with K = 16, CAP = 320: keys (vec4, CAP / 4), three u32 arrays of CAP, two of K, four scalars
+  // counted as 16 bytes each; adc_scan adds its probe table (three arrays of 64 words and one of 65)
+  const sel = { K: 16, CAP: 320, CAP4: 80 };
+  t.equal(workgroupBytes(K.topk_select, sel), 4 * 320 * 4 + 2 * 16 * 4 + 4 * 16);
+  t.equal(workgroupBytes(K.adc_scan, sel), workgroupBytes(K.topk_select, sel) + 3 * 256 + 272);
+  t.equal(workgroupBytes(K.residuals), 0);
   const buf = e.buffer(64);
   const args = { bindings: { q: buf, x: buf, out: buf }, params: { nq: 1, n: 1, d: 1, metric: 0 }, workgroups: 1 };
-  t.throws(() => e.dispatch('scores', { ...args, bindings: { q: buf, x: buf } }), /binding 'out' was not given/);
-  t.throws(() => e.dispatch('scores', { ...args, bindings: { ...args.bindings, y: buf } }), /no binding named 'y'/);
-  t.throws(() => e.dispatch('scores', { ...args, params: { nq: 1, n: 1, d: 1 } }), /field 'metric' was not given/);
-  t.throws(() => e.dispatch('scores', { ...args, params: { ...args.params, extra: 1 } }), /no field 'extra'/);
-  t.throws(() => e.dispatch('scores', { ...args, params: { ...args.params, n: -1 } }), /does not fit u32/);
-  t.throws(() => e.dispatch('nope', args), /unknown kernel 'nope'/);
-  t.throws(() => e.dispatch('scores', { ...args, constants: { WG: 3 } }), /no override constant 'WG'/);
+  // what the compiler refuses (test/typed-kernels.test.ts), JavaScript or a cast can still pass: run names it
+  const run = (kernel: Kernel, a: object) => e.run(kernel, a as never);
+  t.throws(() => run(K.scores, { ...args, bindings: { q: buf, x: buf } }), /binding 'out' was not given/);
+  t.throws(() => run(K.scores, { ...args, bindings: { ...args.bindings, y: buf } }), /no binding named 'y'/);
+  t.throws(() => run(K.scores, { ...args, params: { nq: 1, n: 1, d: 1 } }), /field 'metric' was not given/);
+  t.throws(() => run(K.scores, { ...args, params: { ...args.params, extra: 1 } }), /no field 'extra'/);
+  t.throws(() => run(K.scores, { ...args, params: { ...args.params, n: -1 } }), /does not fit u32/);
+  t.throws(() => run(K.scores, { ...args, constants: { WG: 3 } }), /no override constant 'WG'/);
+  t.throws(() => run(K.topk_select, { bindings: { inKeys: buf, inPos: buf, indexMap: buf, outA: buf, outB: e.buffer(64), rowLen: buf }, params: {}, workgroups: 1, constants: { K: 1024, CAP: 1 << 20, CAP4: 1 << 18 } }),
+    /'topk_select' needs \d+ bytes of workgroup memory/);
   const gone = e.buffer(64); gone.dispose();
-  t.throws(() => e.dispatch('scores', { ...args, bindings: { q: gone, x: buf, out: buf } }), /was disposed/);
-  // a custom source with an invalid shader surfaces a validation error at the next read
-  e.dispatch('custom', { source: '@group(0) @binding(0) var<storage, read_write> o: array<f32>;\n@compute @workgroup_size(1) fn main() { o[0] = undefined_thing; }', bindings: { o: buf }, workgroups: 1 });
+  t.throws(() => e.run(K.scores, { ...args, bindings: { q: gone, x: buf, out: buf } }), /was disposed/);
+  // a kernel whose WGSL does not compile surfaces a validation error at the next read
+  const broken: Kernel<'o', null, never> = {
+    name: 'broken', source: '@group(0) @binding(0) var<storage, read_write> o: array<f32>;\n@compute @workgroup_size(1) fn main() { o[0] = undefined_thing; }',
+    entryPoint: 'main', bindings: [{ name: 'o', binding: 0, kind: 'storage' }], params: null, overrides: {}, workgroup: [],
+  };
+  e.run(broken, { bindings: { o: buf }, workgroups: 1 });
   await t.rejects(e.read(buf, Float32Array), /WebGPU validation error|error/i, 'invalid WGSL is reported');
   e.dispose();
+});
+
+t.test('the top-k buffer capacity is the largest whose reflected workgroup memory fits the device', async (t) => {
+  const at = (limit: number) => ({ limits: { maxComputeWorkgroupStorageSize: limit } }) as unknown as Engine;
+  for (const kernel of [K.topk_select, K.adc_scan]) {
+    for (const [k, limit] of [[10, 16384], [100, 16384], [300, 16384], [500, 32768], [1024, 32768], [1024, 65536]] as const) {
+      const c = selectionConstants(at(limit), k, kernel);
+      const bytes = workgroupBytes(kernel, c);
+      t.ok(c.CAP % 4 === 0 && c.CAP4 * 4 === c.CAP && c.CAP >= k + 256 && c.CAP <= 2 * k + 256 + 3, `${kernel.name} k=${k}: CAP ${c.CAP} in range`);
+      t.ok(bytes <= limit, `${kernel.name} k=${k}: ${bytes} bytes fit ${limit}`);
+      const bigger = { ...c, CAP: c.CAP + 4, CAP4: c.CAP4 + 1 };
+      t.ok(c.CAP >= 2 * k + 256 || workgroupBytes(kernel, bigger) > limit, `${kernel.name} k=${k}: a larger CAP would not fit or is not needed`);
+    }
+  }
+  t.throws(() => selectionConstants(at(16384), 1024, K.adc_scan), /top-k with k = 1024 needs \d+ bytes of workgroup memory in 'adc_scan'; this device has 16384/);
 });
 
 t.test('batching: many dispatches in one submit, grid spreading, profiling', async (t) => {

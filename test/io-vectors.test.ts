@@ -1,9 +1,14 @@
 import t from 'tap';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import {
+  mkdtempSync, writeFileSync, rmSync, readFileSync, chmodSync, statSync, lstatSync, symlinkSync, readdirSync, mkdirSync,
+  existsSync, readlinkSync,
+} from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng, randomF32, freshSeed } from './helpers.js';
-import { readVectors, readIntVectors, writeFvecs, writeIvecs } from '../src/io/vectors-node.js';
+import { readVectors, readIntVectors, writeFvecs, writeIvecs, writeFileAtomic, vectorSetShape } from '../src/io/vectors-node.js';
+import { InputError, FileError } from '../src/util/errors.js';
 import {
   parseVectors, parseIntVectors, encodeFvecs, float16ToFloat32, float32ToFloat16, halfToFloat, floatToHalf,
 } from '../src/io/vectors.js';
@@ -121,7 +126,110 @@ t.test('bad files give clear errors naming file and row', async (t) => {
   writeFileSync(p1, good); writeFileSync(p2, fvecs(randomF32(r, 6), 3));
   await t.rejects(readVectors([p1, p2]), /pb\.fvecs: file has dimension 3 but dim 4 was expected/);
   await t.rejects(readVectors([]), /no files given/);
-  await t.rejects(readVectors([join(dir, 'missing.fvecs')]), /ENOENT/);
+  await t.rejects(readVectors([join(dir, 'missing.fvecs')]), /missing\.fvecs: cannot read: no such file or directory \(ENOENT\)/);
+});
+
+t.test('int32 files are refused where float vectors are expected (not converted), and float32 where ints are', async (t) => {
+  const ints = new Int32Array(3 * 4).map((_, i) => i + 1);
+  const raw = Buffer.from(ints.buffer);
+  await writeIvecs(join(dir, 'i.ivecs'), ints, 4);
+  writeFileSync(join(dir, 'i.npy'), npy('<i4', [3, 4], raw));
+  const ib = Buffer.alloc(8); ib.writeInt32LE(3, 0); ib.writeInt32LE(4, 4);
+  writeFileSync(join(dir, 'i.ibin'), Buffer.concat([ib, raw]));
+  writeFileSync(join(dir, 'i.i32'), raw);
+  for (const name of ['i.ivecs', 'i.npy', 'i.ibin', 'i.i32']) {
+    const p = join(dir, name);
+    // also when the dimension given does not match: the element type is the first complaint
+    for (const dim of [4, 7]) {
+      const err = await readVectors(p, { dim }).then(() => null, (e: unknown) => e);
+      t.ok(err instanceof InputError, `${name} (dim ${dim}): an InputError`);
+      t.equal((err as InputError).code, 'E_INPUT');
+      t.match((err as Error).message, new RegExp(`${name.replace('.', '\\.')}: holds int32 values .* float vectors were expected`), `${name}: named and explained`);
+    }
+    t.throws(() => parseVectors(name, readFileSync(p), { dim: 4 }), /holds int32 values/, `${name}: parseVectors refuses too`);
+    t.same(Array.from((await readIntVectors(p, { dim: 4 })).data), Array.from(ints), `${name} reads as ints`);
+  }
+  await t.rejects(vectorSetShape(join(dir, 'i.ivecs')), /holds int32 values/, 'the shape check refuses it before any row is read');
+  t.same(await vectorSetShape(join(dir, 'i.ivecs'), {}, 'int'), { n: 3, dim: 4 });
+  writeFileSync(join(dir, 'f.fvecs'), fvecs(randomF32(r, 8), 4));
+  t.throws(() => parseIntVectors('f.fvecs', readFileSync(join(dir, 'f.fvecs'))), /holds float32 values; an integer array/);
+});
+
+t.test('directories, FIFOs and missing files are refused with the path, without blocking', async (t) => {
+  const sub = join(dir, 'adir.fvecs');
+  mkdirSync(sub);
+  const e1 = await readVectors(sub).then(() => null, (e: unknown) => e);
+  t.ok(e1 instanceof FileError, 'a directory: FileError');
+  t.match(e1, { code: 'E_FILE', reason: 'EISDIR', path: sub });
+  t.match((e1 as Error).message, /adir\.fvecs: cannot read: is a directory/);
+  const fifo = join(dir, 'pipe.fvecs');
+  const mk = spawnSync('mkfifo', [fifo]);
+  t.equal(mk.status, 0, 'mkfifo made a named pipe (needed by this test)');
+  const t0 = Date.now();
+  const e2 = await readVectors(fifo).then(() => null, (e: unknown) => e);
+  t.match(e2, { name: 'FileError', reason: 'ENOTREG', path: fifo }, 'a FIFO is refused');
+  t.match((e2 as Error).message, /pipe\.fvecs: cannot read: not a regular file/);
+  t.ok(Date.now() - t0 < 5000, 'at once, not waiting for a writer');
+  const e3 = await readIntVectors(join(dir, 'nope.ivecs')).then(() => null, (e: unknown) => e);
+  t.match(e3, { name: 'FileError', code: 'E_FILE', reason: 'ENOENT', path: join(dir, 'nope.ivecs') });
+});
+
+t.test('writeFileAtomic keeps the mode, writes through symbolic links, names and cleans its temp files', async (t) => {
+  const w = mkdtempSync(join(dir, 'w-'));
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const tmpFiles = () => readdirSync(w).filter((n) => n.endsWith('.tmp')).sort();
+  // permission bits survive the replacement (the umask would otherwise make a 0600 file 0644)
+  const a = join(w, 'a.bin');
+  for (const mode of [0o600, 0o640, 0o755]) {
+    writeFileSync(a, 'old'); chmodSync(a, mode);
+    await writeFileAtomic(a, enc('new'));
+    t.equal(statSync(a).mode & 0o7777, mode, `mode ${mode.toString(8)} kept`);
+    t.equal(readFileSync(a, 'utf8'), 'new');
+  }
+  // a symbolic link stays a link; its target gets the contents (a chain of links and a dangling link too)
+  writeFileSync(join(w, 'target.bin'), 'target');
+  symlinkSync('target.bin', join(w, 'link1.bin'));
+  symlinkSync('link1.bin', join(w, 'link2.bin'));
+  await writeFileAtomic(join(w, 'link2.bin'), enc('through links'));
+  t.ok(lstatSync(join(w, 'link2.bin')).isSymbolicLink() && lstatSync(join(w, 'link1.bin')).isSymbolicLink(), 'links stay links');
+  t.equal(readlinkSync(join(w, 'link2.bin')), 'link1.bin');
+  t.equal(readFileSync(join(w, 'target.bin'), 'utf8'), 'through links', 'the target was written');
+  symlinkSync('fresh.bin', join(w, 'dangling.bin'));
+  await writeFileAtomic(join(w, 'dangling.bin'), enc('made'));
+  t.ok(lstatSync(join(w, 'dangling.bin')).isSymbolicLink(), 'a dangling link stays a link');
+  t.equal(readFileSync(join(w, 'fresh.bin'), 'utf8'), 'made', 'its target was created');
+  // temp files: `.<name>.<pid>.<random>.tmp`; those of dead processes are removed, those of live ones kept
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const deadPid = Number(dead.stdout);
+  t.ok(deadPid > 0, `a finished process's pid (${deadPid})`);
+  writeFileSync(join(w, `.a.bin.${deadPid}.k3j2.tmp`), 'stale');
+  writeFileSync(join(w, `.a.bin.${process.ppid}.x9.tmp`), 'a live process is writing');
+  writeFileSync(join(w, `.other.bin.${deadPid}.k3j2.tmp`), 'another target');
+  writeFileSync(join(w, `.a.bin.notapid.tmp`), 'not ours');
+  let seen: string[] = [];
+  function* parts(): Generator<Uint8Array> { seen = tmpFiles(); yield enc('fresh '); yield enc('contents'); }
+  await writeFileAtomic(a, parts());
+  t.equal(readFileSync(a, 'utf8'), 'fresh contents');
+  const mine = seen.filter((n) => n.startsWith(`.a.bin.${process.pid}.`));
+  t.equal(mine.length, 1, `the temp file while writing is named .a.bin.<pid>.<random>.tmp: ${seen.join(' ')}`);
+  t.match(mine[0], /^\.a\.bin\.\d+\.[0-9a-z]+\.tmp$/);
+  t.same(tmpFiles(), [`.a.bin.${process.ppid}.x9.tmp`, '.a.bin.notapid.tmp', `.other.bin.${deadPid}.k3j2.tmp`].sort(),
+    'the dead process\'s temp file for this target is gone; the rest are kept');
+  // a write that fails half-way leaves the old file and no temp file
+  const before = tmpFiles();
+  function* failing(): Generator<Uint8Array> { yield enc('partial'); throw new Error('encoder failed'); }
+  await t.rejects(writeFileAtomic(a, failing()), /encoder failed/);
+  t.equal(readFileSync(a, 'utf8'), 'fresh contents', 'the old contents are intact');
+  t.same(tmpFiles(), before, 'no temp file left');
+  // a directory, a FIFO or a missing folder as the target is refused naming the path
+  await t.rejects(writeFileAtomic(w, enc('x')), { name: 'FileError', reason: 'EISDIR' });
+  const fifo = join(w, 'out.fifo');
+  t.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  await t.rejects(writeFileAtomic(fifo, enc('x')), { name: 'FileError', reason: 'ENOTREG' });
+  t.ok(lstatSync(fifo).isFIFO(), 'the FIFO is not replaced');
+  const missing = join(w, 'no-such-dir', 'x.bin');
+  await t.rejects(writeFileAtomic(missing, enc('x')), { name: 'FileError', reason: 'ENOENT', message: /no-such-dir\/x\.bin: cannot write/ });
+  t.notOk(existsSync(join(w, 'no-such-dir')));
 });
 
 t.test('float16 conversion', async (t) => {

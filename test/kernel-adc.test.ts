@@ -26,7 +26,7 @@ t.test('adcLut rejects bad arguments', async (t) => {
   const engine = await getEngine();
   const b = engine.buffer(64);
   t.throws(() => adcLut(engine, b, b, b, 1, 0, 16, 2), /m, ksub and dsub must be at least 1/);
-  t.throws(() => adcLut(engine, b, b, b, 4, 2, 16, 2), /codebooks holds 64 bytes, needs at least 256/);
+  t.throws(() => adcLut(engine, b, b, b, 4, 2, 16, 2), /codebooks holds 64 bytes but 256 are needed/);
   t.throws(() => adcL2Term(engine, b, b, b, 1.5, 2, 16, 2), /rows must be a non-negative integer/);
   b.dispose();
 });
@@ -124,7 +124,7 @@ t.test('adcScan rejects bad arguments', async (t) => {
   t.throws(() => adcScan(engine, { ...base, bits: 6 }), /bits must be 8 or 4/);
   t.throws(() => adcScan(engine, { ...base, metric: 'l2' }), /needs l2Term/);
   t.throws(() => adcScan(engine, { ...base, k: 0 }), /k must be an integer/);
-  t.throws(() => adcScan(engine, { ...base, nq: 10 }), /lut holds 4096 bytes, needs at least 20480/);
+  t.throws(() => adcScan(engine, { ...base, nq: 10 }), /lut holds 4096 bytes but 20480 are needed/);
   t.throws(() => adcScan(engine, { ...base, hostListOffsets: [0] }), /hostListOffsets has 1 entries, needs nlist \+ 1 = 2/);
   b.dispose();
 });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare } from './helpers.js';
-import { assignNearest, trainKMeans } from '../src/kernels/kmeans.js';
+import { assignNearest } from '../src/kernels/kmeans.js';
+import { trainKMeans } from '../src/quantizers/clustering.js';
 import { mulberry32, sampleDistinct } from '../src/util/random.js';
 import type { Progress } from '../src/util/progress.js';
 import { readFileSync } from 'node:fs';

@@ -80,7 +80,7 @@ t.test('topk rejects bad arguments with clear errors', async (t) => {
   const b = engine.buffer(64), o = engine.buffer(64), i = engine.buffer(64);
   t.throws(() => topk(engine, b, o, i, 1, 4, 0, true), /k must be an integer in \[1, 1024\]/);
   t.throws(() => topk(engine, b, o, i, 1, 4, 2000, true), /k must be/);
-  t.throws(() => topk(engine, b, o, i, 2, 40, 4, true), /values holds 64 bytes, needs at least 320/);
+  t.throws(() => topk(engine, b, o, i, 2, 40, 4, true), /values holds 64 bytes but 320 are needed/);
   t.throws(() => topk(engine, b, o, i, 1, 4, 40, true), /outValues holds/);
   t.throws(() => topk(engine, b, o, i, 1.5, 4, 4, true), /rows must be a non-negative integer/);
   b.dispose(); o.dispose(); i.dispose();

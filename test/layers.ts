@@ -13,7 +13,7 @@ export interface Layer {
 
 /** Lowest first. */
 export const LAYERS: readonly Layer[] = [
-  { name: 'util', paths: ['src/util/', 'src/types/'] },
+  { name: 'util', paths: ['src/util/'] },
   { name: 'shaders', paths: ['src/shaders/'] },
   { name: 'pipeline', paths: ['src/pipeline/'] },
   { name: 'kernels', paths: ['src/kernels/'] },

@@ -4,6 +4,7 @@
 import { Tensor } from './tensor.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { expectF32, sameTape, groups } from './ops.js';
+import * as K from '../shaders/kernels.js';
 
 export interface LossOptions {
   /** softmax temperature T for ListNet and KL, logistic scale for RankNet (default 1) */
@@ -38,15 +39,15 @@ function rowLoss(op: string, kind: Kind, teacher: Tensor, student: Tensor, opts:
   const out = tape.empty([1]);
   const counts = opts.counts ?? teacher;
   const base = { rows, len, kind, hasCount: opts.counts ? 1 : 0, invT, scale: 1 / rows };
-  engine.dispatch('ag_loss', {
+  engine.run(K.ag_loss, {
     bindings: { t: teacher.buffer, s: student.buffer, counts: counts.buffer, gl: teacher.buffer, rowLoss: perRow.buffer, ds: tape.dummy() },
     params: { ...base, phase: 0 }, workgroups: rows,
   });
-  engine.dispatch('ag_mean', { bindings: { x: perRow.buffer, out: out.buffer }, params: { n: rows, scale: 1 / rows }, workgroups: 1 });
+  engine.run(K.ag_mean, { bindings: { x: perRow.buffer, out: out.buffer }, params: { n: rows, scale: 1 / rows }, workgroups: 1 });
   perRow.dispose();
   tape.record(op, [teacher, student], out, (g) => {
     const ds = tape.empty(student.shape);
-    engine.dispatch('ag_loss', {
+    engine.run(K.ag_loss, {
       bindings: { t: teacher.buffer, s: student.buffer, counts: counts.buffer, gl: g.buffer, rowLoss: tape.dummy(), ds: ds.buffer },
       params: { ...base, phase: 1 }, workgroups: rows,
     });
@@ -93,13 +94,13 @@ export function rankNetLoss(teacher: Tensor, student: Tensor, opts: LossOptions 
   const base = { rows, len, hasCount: opts.counts ? 1 : 0, invT, scale: 1 / rows };
   const dummy = tape.dummy();
   const bind = (gl: Tensor, ds: GpuBuffer, lossOut: GpuBuffer) => ({ t: teacher.buffer, s: student.buffer, counts: counts.buffer, gl: gl.buffer, rank: rank.buffer, rowLoss: lossOut, rowW: rowW.buffer, ds });
-  engine.dispatch('ag_ranknet', { bindings: bind(teacher, dummy, perRow.buffer), params: { ...base, phase: 0 }, workgroups: groups(rows * len, 64) });
-  engine.dispatch('ag_ranknet', { bindings: bind(teacher, dummy, perRow.buffer), params: { ...base, phase: 1 }, workgroups: rows });
-  engine.dispatch('ag_mean', { bindings: { x: perRow.buffer, out: out.buffer }, params: { n: rows, scale: 1 / rows }, workgroups: 1 });
+  engine.run(K.ag_ranknet, { bindings: bind(teacher, dummy, perRow.buffer), params: { ...base, phase: 0 }, workgroups: groups(rows * len, 64) });
+  engine.run(K.ag_ranknet, { bindings: bind(teacher, dummy, perRow.buffer), params: { ...base, phase: 1 }, workgroups: rows });
+  engine.run(K.ag_mean, { bindings: { x: perRow.buffer, out: out.buffer }, params: { n: rows, scale: 1 / rows }, workgroups: 1 });
   perRow.dispose();
   tape.record(op, [teacher, student], out, (g) => {
     const ds = tape.empty(student.shape);
-    engine.dispatch('ag_ranknet', { bindings: bind(g, ds.buffer, tape.dummy()), params: { ...base, phase: 2 }, workgroups: groups(rows * len, 64) });
+    engine.run(K.ag_ranknet, { bindings: bind(g, ds.buffer, tape.dummy()), params: { ...base, phase: 2 }, workgroups: groups(rows * len, 64) });
     return [null, ds];
   });
   return out;

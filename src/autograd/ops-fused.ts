@@ -5,6 +5,7 @@
 import type { Tensor } from './tensor.js';
 import { expectF32, sameTape } from './ops.js';
 import { subspaceSqDist, assignTimesCodebook, assignFromDistances } from './ops-vq.js';
+import * as K from '../shaders/kernels.js';
 
 export interface SoftAssignOptions {
   /**
@@ -43,7 +44,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
   if (nb === 0) { tape.record(op, [u, codebook], out, () => [tape.zeros(u.shape), tape.zeros(codebook.shape)]); return out; }
   const codes = tape.empty([nb, m], 'i32', { label: `${op} codes` });
   const dmin = tape.empty([nb, m], 'f32', { label: `${op} dmin` });
-  engine.dispatch('ag_fused_sar_fwd', {
+  engine.run(K.ag_fused_sar_fwd, {
     bindings: { u: u.buffer, cb: codebook.buffer, r: out.buffer, codes: codes.buffer, dmin: dmin.buffer },
     params: { nb, m, k }, workgroups: [Math.ceil(nb / 64), m], constants: { DS4 },
   });
@@ -68,7 +69,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
     const step = wantDc ? chunk : nb;
     for (let b0 = 0; b0 < nb; b0 += step) {
       const n = Math.min(step, nb - b0);
-      engine.dispatch('ag_fused_sar_bwd', {
+      engine.run(K.ag_fused_sar_bwd, {
         bindings: {
           u: u.buffer, cb: codebook.buffer, g: g.buffer, dmin: dmin.buffer, du: (du ?? sDu)!.buffer,
           e: (e ?? sE)!.buffer, ga: (ga ?? sGa)!.buffer, coef: (coef ?? sCoef)!.buffer,
@@ -77,7 +78,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
         workgroups: [Math.ceil(n / 64), m], constants: { DS4 },
       });
       if (!wantDc) continue;
-      engine.dispatch('ag_fused_sar_dc', {
+      engine.run(K.ag_fused_sar_dc, {
         bindings: { u: u.buffer, cb: codebook.buffer, g: g.buffer, codes: codes.buffer, e: e!.buffer, ga: ga!.buffer, coef: coef!.buffer, dc: dc!.buffer },
         params: { nb: n, b0, m, k, kq, accum: b0 === 0 ? 0 : 1 },
         workgroups: Math.ceil((m * kq) / 64), constants: { DS4 },

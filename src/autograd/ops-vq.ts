@@ -4,6 +4,7 @@
 // (ag_bmm), whose strides give transposes and per-sub-space views for free.
 import { Tensor } from './tensor.js';
 import { expectF32, sameTape, groups } from './ops.js';
+import * as K from '../shaders/kernels.js';
 
 interface View { t: Tensor; batch: number; row: number; col: number }
 interface Layout { batch: number; row: number; col: number }
@@ -12,7 +13,7 @@ const enum Mode { Product = 0, SqDist = 1, SqDistGrad = 2 }
 /** out(z, i, j) = sum_k A(z, i, k) B(z, k, j) with the epilogue `mode` (see ag_bmm.wgsl). */
 function bmm(m: number, n: number, k: number, batches: number, a: View, b: View, out: Tensor, o: Layout, mode: Mode, e?: Tensor): void {
   if (m === 0 || n === 0 || batches === 0) return;
-  out.tape.engine.dispatch('ag_bmm', {
+  out.tape.engine.run(K.ag_bmm, {
     bindings: { a: a.t.buffer, b: b.t.buffer, e: (e ?? a.t).buffer, out: out.buffer },
     params: {
       m, n, k, mode,
@@ -35,16 +36,16 @@ export function scoresBatched(q: Tensor, x: Tensor): Tensor {
   const tape = q.tape, engine = tape.engine;
   const out = tape.empty([nb, c]);
   const tiles = Math.ceil(c / 8);
-  engine.dispatch('ag_bscores', { bindings: { q: q.buffer, x: x.buffer, out: out.buffer }, params: { nb, c, d, tiles }, workgroups: nb * tiles });
+  engine.run(K.ag_bscores, { bindings: { q: q.buffer, x: x.buffer, out: out.buffer }, params: { nb, c, d, tiles }, workgroups: nb * tiles });
   tape.record('scoresBatched', [q, x], out, (g) => {
     let dq: Tensor | null = null, dx: Tensor | null = null;
     if (q.requiresGrad) {
       dq = tape.empty(q.shape);
-      engine.dispatch('ag_bscores_dq', { bindings: { g: g.buffer, x: x.buffer, out: dq.buffer }, params: { nb, c, d }, workgroups: groups(nb * d) });
+      engine.run(K.ag_bscores_dq, { bindings: { g: g.buffer, x: x.buffer, dq: dq.buffer }, params: { nb, c, d }, workgroups: groups(nb * d) });
     }
     if (x.requiresGrad) {
       dx = tape.empty(x.shape);
-      engine.dispatch('ag_bscores_dx', { bindings: { g: g.buffer, q: q.buffer, out: dx.buffer }, params: { nb, c, d }, workgroups: groups(nb * c * d) });
+      engine.run(K.ag_bscores_dx, { bindings: { g: g.buffer, q: q.buffer, dx: dx.buffer }, params: { nb, c, d }, workgroups: groups(nb * c * d) });
     }
     return [dq, dx];
   });
@@ -142,10 +143,10 @@ function softmaxLike(op: string, x: Tensor, tau: number, mode: 0 | 1): Tensor {
   const tape = x.tape, engine = tape.engine;
   const y = tape.empty(x.shape);
   const params = { rows, len, invTau: 1 / tau, mode };
-  engine.dispatch('ag_softmax', { bindings: { x: x.buffer, y: y.buffer }, params, workgroups: Math.ceil(rows / 64) });
+  engine.run(K.ag_softmax, { bindings: { x: x.buffer, y: y.buffer }, params, workgroups: Math.ceil(rows / 64) });
   tape.record(op, [x], y, (g) => {
     const dx = tape.empty(x.shape);
-    engine.dispatch('ag_softmax_bwd', { bindings: { y: y.buffer, g: g.buffer, dx: dx.buffer }, params, workgroups: Math.ceil(rows / 64) });
+    engine.run(K.ag_softmax_bwd, { bindings: { y: y.buffer, g: g.buffer, dx: dx.buffer }, params, workgroups: Math.ceil(rows / 64) });
     return [dx];
   });
   return y;
@@ -179,11 +180,11 @@ function stAssign(op: string, x: Tensor, tau: number, invTau: number): Tensor {
   const onehot = tape.empty(x.shape);
   const p = tape.empty(x.shape);
   const params = { rows, len, invTau };
-  engine.dispatch('ag_st_assign', { bindings: { x: x.buffer, onehot: onehot.buffer, p: p.buffer }, params, workgroups: Math.ceil(rows / 64) });
+  engine.run(K.ag_st_assign, { bindings: { x: x.buffer, onehot: onehot.buffer, p: p.buffer }, params, workgroups: Math.ceil(rows / 64) });
   if (!(x.requiresGrad && tape.gradEnabled)) { p.dispose(); tape.record(op, [], onehot, () => []); return onehot; }
   tape.record(op, [x], onehot, (g) => {
     const dx = tape.empty(x.shape);
-    engine.dispatch('ag_softmax_bwd', { bindings: { y: p.buffer, g: g.buffer, dx: dx.buffer }, params: { ...params, mode: 0 }, workgroups: Math.ceil(rows / 64) });
+    engine.run(K.ag_softmax_bwd, { bindings: { y: p.buffer, g: g.buffer, dx: dx.buffer }, params: { ...params, mode: 0 }, workgroups: Math.ceil(rows / 64) });
     return [dx];
   });
   return onehot;

@@ -1,6 +1,7 @@
 // Elementwise ops, reductions, reshape and gatherRows: each dispatches its forward kernel and records a
 // backward that dispatches the gradient kernels (src/shaders/ag_*.wgsl).
 import { Tensor, type Shape, sizeOf } from './tensor.js';
+import * as K from '../shaders/kernels.js';
 
 /** workgroups for a 1-D kernel of `per` invocations per workgroup */
 export const groups = (n: number, per = 256): number => Math.ceil(n / per);
@@ -21,7 +22,7 @@ export function sameTape(op: string, ...ts: Tensor[]): void {
 /** out = alpha * a + beta * b (b broadcast by its length bn over a). No record. */
 function axpby(a: Tensor, b: Tensor, alpha: number, beta: number): Tensor {
   const out = a.tape.empty(a.shape);
-  a.tape.engine.dispatch('ag_axpby', {
+  a.tape.engine.run(K.ag_axpby, {
     bindings: { a: a.buffer, b: b.buffer, out: out.buffer },
     params: { n: a.size, bn: Math.max(1, b.size), alpha, beta },
     workgroups: groups(a.size),
@@ -33,7 +34,7 @@ function axpby(a: Tensor, b: Tensor, alpha: number, beta: number): Tensor {
 function colsum(g: Tensor, bShape: Shape, beta: number): Tensor {
   const bn = sizeOf(bShape);
   const out = g.tape.empty(bShape);
-  g.tape.engine.dispatch('ag_colsum', {
+  g.tape.engine.run(K.ag_colsum, {
     bindings: { g: g.buffer, out: out.buffer },
     params: { rows: g.size / bn, bn, beta },
     workgroups: groups(bn),
@@ -77,7 +78,7 @@ export function mean(x: Tensor): Tensor {
   expectF32('mean', 'x', x);
   if (x.size === 0) throw new Error('mean: the tensor is empty');
   const out = x.tape.empty([1]);
-  x.tape.engine.dispatch('ag_mean', { bindings: { x: x.buffer, out: out.buffer }, params: { n: x.size, scale: 1 / x.size }, workgroups: 1 });
+  x.tape.engine.run(K.ag_mean, { bindings: { x: x.buffer, out: out.buffer }, params: { n: x.size, scale: 1 / x.size }, workgroups: 1 });
   x.tape.record('mean', [x], out, (g) => [axpby(x, g, 0, 1 / x.size)]);
   return out;
 }
@@ -111,17 +112,17 @@ export function gatherRows(table: Tensor, idx: Tensor): Tensor {
   const nb = idx.size;
   const tape = table.tape, engine = tape.engine;
   const out = tape.empty([nb, d]);
-  engine.dispatch('ag_gather', { bindings: { table: table.buffer, idx: idx.buffer, out: out.buffer }, params: { nb, n, d }, workgroups: groups(nb * d) });
+  engine.run(K.ag_gather, { bindings: { table: table.buffer, idx: idx.buffer, out: out.buffer }, params: { nb, n, d }, workgroups: groups(nb * d) });
   tape.record('gatherRows', [table, idx], out, (g) => {
     if (nb === 0 || n === 0 || d === 0) return [tape.zeros([n, d]), null];
     const grad = tape.empty([n, d]);
     const nchunks = Math.ceil(nb / 256);
     const rank = tape.empty([nb], 'i32'), counts = tape.zeros([n * nchunks], { dtype: 'i32' });
     const offsets = tape.empty([n * nchunks + 1], 'i32'), perm = tape.empty([nb], 'i32');
-    engine.dispatch('ag_scatter_rank', { bindings: { idx: idx.buffer, rank: rank.buffer, counts: counts.buffer }, params: { nb, n, nchunks }, workgroups: nchunks });
-    engine.dispatch('ag_scan', { bindings: { cnt: counts.buffer, out: offsets.buffer }, params: { n: n * nchunks }, workgroups: 1 });
-    engine.dispatch('ag_scatter_place', { bindings: { idx: idx.buffer, rank: rank.buffer, offsets: offsets.buffer, perm: perm.buffer }, params: { nb, n, nchunks }, workgroups: groups(nb) });
-    engine.dispatch('ag_scatter_sum', { bindings: { g: g.buffer, offsets: offsets.buffer, perm: perm.buffer, out: grad.buffer }, params: { n, d, nchunks }, workgroups: groups(n * d) });
+    engine.run(K.ag_scatter_rank, { bindings: { idx: idx.buffer, rank: rank.buffer, counts: counts.buffer }, params: { nb, n, nchunks }, workgroups: nchunks });
+    engine.run(K.ag_scan, { bindings: { cnt: counts.buffer, out: offsets.buffer }, params: { n: n * nchunks }, workgroups: 1 });
+    engine.run(K.ag_scatter_place, { bindings: { idx: idx.buffer, rank: rank.buffer, offsets: offsets.buffer, perm: perm.buffer }, params: { nb, n, nchunks }, workgroups: groups(nb) });
+    engine.run(K.ag_scatter_sum, { bindings: { g: g.buffer, offsets: offsets.buffer, perm: perm.buffer, out: grad.buffer }, params: { n, d, nchunks }, workgroups: groups(n * d) });
     for (const t of [rank, counts, offsets, perm]) t.dispose();
     return [grad, null];
   });

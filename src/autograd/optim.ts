@@ -3,6 +3,7 @@
 // schedule. Optimizer state lives in tensors kept out of every scope; dispose() releases it.
 import { Tensor } from './tensor.js';
 import { groups } from './ops.js';
+import * as K from '../shaders/kernels.js';
 
 /** lr multiplier at a step (0-based). */
 export type Schedule = (step: number) => number;
@@ -105,7 +106,7 @@ export class SGD extends Optimizer {
   protected update(slot: Slot, grad: Tensor, lr: number, group: ParamGroup): void {
     const mu = group.momentum ?? this.momentum;
     const p = slot.param;
-    p.tape.engine.dispatch('ag_sgd', {
+    p.tape.engine.run(K.ag_sgd, {
       bindings: { p: p.buffer, g: grad.buffer, v: slot.state[0]?.buffer ?? p.tape.dummy() },
       params: { n: p.size, lr, momentum: mu, wd: group.weightDecay ?? 0, useMomentum: mu !== 0 ? 1 : 0 },
       workgroups: groups(p.size),
@@ -127,7 +128,7 @@ export class Adam extends Optimizer {
   protected stateCount(): number { return 2; }
   protected update(slot: Slot, grad: Tensor, lr: number, group: ParamGroup, t: number): void {
     const p = slot.param;
-    p.tape.engine.dispatch('ag_adam', {
+    p.tape.engine.run(K.ag_adam, {
       bindings: { p: p.buffer, g: grad.buffer, m: slot.state[0]!.buffer, v: slot.state[1]!.buffer },
       params: {
         n: p.size, lr, b1: this.beta1, b2: this.beta2, eps: this.eps, wd: group.weightDecay ?? 0,

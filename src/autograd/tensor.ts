@@ -4,6 +4,7 @@
 // over thousands of training steps without help from the garbage collector.
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
+import * as K from '../shaders/kernels.js';
 
 export type DType = 'f32' | 'i32';
 export type Shape = readonly number[];
@@ -257,7 +258,7 @@ export class Tape {
       if (s) s.gradOwners.add(x);
       return false;
     }
-    this.engine.dispatch('ag_acc', { bindings: { acc: x.grad.buffer, g: g.buffer }, params: { n: x.size }, workgroups: Math.ceil(x.size / 256) });
+    this.engine.run(K.ag_acc, { bindings: { acc: x.grad.buffer, g: g.buffer }, params: { n: x.size }, workgroups: Math.ceil(x.size / 256) });
     return true;
   }
 

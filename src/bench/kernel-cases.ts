@@ -4,7 +4,8 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { scores } from '../kernels/scores.js';
-import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
+import { assignNearest } from '../kernels/kmeans.js';
+import { trainKMeans } from '../quantizers/clustering.js';
 import { pqEncode, wordsPerVector } from '../kernels/pq.js';
 import { residuals } from '../kernels/residuals.js';
 import { topk } from '../kernels/topk.js';

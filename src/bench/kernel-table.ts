@@ -1,5 +1,5 @@
 // Text and markdown tables of a kernel benchmark report.
-import type { KernelBenchReport, KernelCaseResult } from './kernels.js';
+import type { KernelBenchReport, KernelCaseResult } from './kernel-report.js';
 
 function ms(x: number | null): string {
   if (x === null) return '-';

@@ -1,14 +1,23 @@
 // The distill-vq command line: train, search, eval, bench, export/import Faiss. Progress goes to stderr,
-// results (with --json) to stdout as one JSON object.
+// results (with --json) to stdout as one JSON object. Each command first reads and checks every option (a bad one
+// is a UsageError, exit 2), then checks its files (inputs are regular files, the output is none of them), and only
+// then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
 import { createEngine } from '../node/create.js';
 import { IvfPqIndex } from '../api/ivfpq-index.js';
 import { DISTILL_DEFAULTS } from '../training/distill/options.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
 import { formatProgress, now, type Progress } from '../util/progress.js';
-import { Args, parseArgs, UsageError } from './args.js';
+import { Args, parseArgs } from './args.js';
 import { recallAtK } from '../index/metrics.js';
 import { readIndexData, writeIndexData } from '../io/index-file.js';
 import { saveFaissIndex, loadFaissIndex } from '../io/faiss-file.js';
+import type { DistillLoss, DistillOptions } from '../training/distill/options.js';
+import { vectorSetShape } from '../io/vectors-node.js';
+import { MAX_DIM } from '../io/vectors.js';
+import type { Engine, EngineOptions } from '../pipeline/engine.js';
+import { throwIfAborted } from '../util/abort.js';
+import { InputError, UsageError } from '../util/errors.js';
+import { checkFiles, type FileArg } from './files.js';
 
 const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or Distill-VQ)
 
@@ -16,15 +25,22 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
                     [--distill [--train-queries F...] [--loss listnet|kl|mse|margin-mse|ranknet]
                      [--epochs N] [--batch B] [--topk K] [--no-inbatch] [--temperature T]
                      [--lr-codebooks R] [--lr-centroids R] [--assign-temperature T] [--pseudo-queries N]]
-                    [--seed S] --out INDEX.dvq [--json]
+                    [--seed S] [--dim D] [--quiet] --out INDEX.dvq [--json]
   distill-vq search --index INDEX --queries F --k K --nprobe P --out IDS.ivecs [--quiet] [--json]
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--quiet] [--json]
-  distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P]
-  distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq
-  distill-vq bench kernels [--quick] [--out FILE.json] [--json]
+  distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--json]
+  distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq [--json]
+  distill-vq bench kernels [--quick] [--out FILE.json] [--quiet] [--json]
   distill-vq info   --index INDEX [--json]
 
-Vector files: .fvecs, .npy (float32), .f32 (raw, needs --dim), several files are concatenated in order.`;
+Vector files: .fvecs, .bvecs, .npy (float32), .fbin, .f32 (raw, needs --dim); ground truth: .ivecs, .ibin, .i32.
+Several files after one flag are concatenated in order. An output may not be one of the inputs.
+Exit codes: 0 success, 1 error (input, file, GPU), 2 usage error, 130 cancelled by Ctrl-C.`;
+
+/** The command line's exit codes (README, "Command line"). */
+export const EXIT = { ok: 0, error: 1, usage: 2, cancelled: 130 } as const;
+
+type Result = Record<string, unknown>;
 
 function progressPrinter(quiet: boolean): (p: Progress) => void {
   let last = 0;
@@ -37,43 +53,75 @@ function progressPrinter(quiet: boolean): (p: Progress) => void {
   };
 }
 
-async function loadIndex(engine: Awaited<ReturnType<typeof createEngine>>, path: string): Promise<IvfPqIndex> {
-  return IvfPqIndex.load(engine, path);
+/** Runs `work` with a new engine that is disposed however `work` ends. */
+async function withEngine<T>(opts: EngineOptions, work: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await createEngine(opts);
+  try {
+    return await work(engine);
+  } finally {
+    engine.dispose();
+  }
 }
 
-async function cmdTrain(a: Args, signal: AbortSignal): Promise<Record<string, unknown>> {
-  const base = a.list('base', true);
-  const nlist = a.int('lists');
-  const m = a.int('m');
-  const bits = a.int('bits', 8);
-  const metric = a.str('metric', 'ip');
-  if (metric !== 'ip' && metric !== 'l2') throw new UsageError(`train: --metric must be ip or l2, got '${metric}'`);
-  if (bits !== 8 && bits !== 4) throw new UsageError(`train: --bits must be 8 or 4, got ${bits}`);
-  const out = a.req('out');
-  const seed = a.int('seed', 1234);
-  const opq = a.has('opq');
-  const distill = a.has('distill');
-  const dim = a.str('dim');
-  const trainQueries = a.list('train-queries');
-  const loss = a.str('loss', DISTILL_DEFAULTS.loss);
-  const epochs = a.int('epochs', DISTILL_DEFAULTS.epochs);
-  const batch = a.int('batch', DISTILL_DEFAULTS.batchSize);
-  const topK = a.int('topk', DISTILL_DEFAULTS.topK);
-  const inBatch = !a.has('no-inbatch');
-  const temperature = a.num('temperature', DISTILL_DEFAULTS.temperature);
-  // unset: the library's defaults (README, Distill-VQ options)
-  const tuning = {
-    lrCodebooks: a.optNum('lr-codebooks'), lrCentroids: a.optNum('lr-centroids'),
-    assignTemperature: a.optNum('assign-temperature'), pseudoQueries: a.optNum('pseudo-queries'),
+const files = (flag: string, paths: string[]): FileArg[] => paths.map((path) => ({ flag, path }));
+
+// Every loss distill() knows; a Record so the compiler flags a loss added to the library but missing here.
+const LOSS_NAMES: Record<DistillLoss, true> = { 'listnet': true, 'kl': true, 'mse': true, 'margin-mse': true, 'ranknet': true };
+const LOSSES = Object.keys(LOSS_NAMES) as DistillLoss[];
+const DISTILL_FLAGS = ['train-queries', 'loss', 'epochs', 'batch', 'topk', 'no-inbatch', 'temperature',
+  'lr-codebooks', 'lr-centroids', 'assign-temperature', 'pseudo-queries'];
+
+/**
+ * The Distill-VQ options of `train`, each read and checked. Flags left out take DISTILL_DEFAULTS or, for the tuning
+ * ones, the library's defaults. Without --distill every one of them is refused (it would do nothing).
+ */
+function distillOptions(a: Args, on: boolean): Omit<DistillOptions, 'base' | 'queries'> {
+  if (!on) {
+    const stray = DISTILL_FLAGS.filter((f) => a.given(f));
+    if (stray.length) throw new UsageError(`${stray.map((f) => `--${f}`).join(', ')} only ${stray.length === 1 ? 'applies' : 'apply'} with --distill`);
+    return {};
+  }
+  const opts: Omit<DistillOptions, 'base' | 'queries'> = {
+    loss: a.choice('loss', LOSSES, DISTILL_DEFAULTS.loss),
+    epochs: a.int('epochs', { min: 1 }, DISTILL_DEFAULTS.epochs),
+    batchSize: a.int('batch', { min: 1 }, DISTILL_DEFAULTS.batchSize),
+    topK: a.int('topk', { min: 1 }, DISTILL_DEFAULTS.topK),
+    inBatch: !a.flag('no-inbatch'),
+    temperature: a.num('temperature', { gt: 0 }, DISTILL_DEFAULTS.temperature),
   };
-  const quiet = a.has('quiet');
+  const tuning = {
+    lrCodebooks: a.optNum('lr-codebooks', { min: 0 }), lrCentroids: a.optNum('lr-centroids', { min: 0 }),
+    assignTemperature: a.optNum('assign-temperature', { gt: 0 }), pseudoQueries: a.optInt('pseudo-queries', { min: 0 }),
+  };
+  for (const [k, v] of Object.entries(tuning)) if (v !== undefined) Object.assign(opts, { [k]: v });
+  return opts;
+}
+
+async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
+  const base = a.list('base', true);
+  const nlist = a.int('lists', { min: 1 });
+  const m = a.int('m', { min: 1 });
+  const bits = Number(a.choice('bits', ['8', '4'], '8')) as 8 | 4;
+  const metric = a.choice('metric', ['ip', 'l2'], 'ip');
+  const dim = a.optInt('dim', { min: 1, max: MAX_DIM });
+  const seed = a.int('seed', { min: 0, max: 2 ** 32 - 1 }, 1234);
+  const opq = a.flag('opq');
+  const distill = a.flag('distill');
+  const trainQueries = a.list('train-queries');
+  const dOpts = distillOptions(a, distill);
+  const out = a.req('out');
+  const quiet = a.flag('quiet');
   a.done();
+  await checkFiles([...files('base', base), ...files('train-queries', trainQueries)], { flag: 'out', path: out });
+  // the headers say the shape; a bad or empty file fails here, before the GPU or a long read
+  const shape = await vectorSetShape(base, dim !== undefined ? { dim } : {});
+  if (shape.n === 0) throw new InputError(`--base ${base.join(' ')}: no vectors to train on`);
+  if (trainQueries.length) await vectorSetShape(trainQueries, { dim: shape.dim });
   const onProgress = progressPrinter(quiet);
   const t0 = now();
-  const { data, n, dim: d } = await readVectors(base, dim ? { dim: Number(dim) } : {});
-  const engine = await createEngine();
-  try {
-    const index = new IvfPqIndex(engine, { dim: d, nlist, m, bits, metric });
+  return withEngine({}, async (engine) => {
+    const index = new IvfPqIndex(engine, { dim: shape.dim, nlist, m, bits, metric });
+    const { data, n, dim: d } = await readVectors(base, { dim: shape.dim });
     const tTrain = now();
     await index.train(data, { seed, opq, onProgress, signal });
     const trainS = (now() - tTrain) / 1000;
@@ -81,17 +129,14 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Record<string, un
     await index.add(data, undefined, { onProgress, signal });
     const addS = (now() - tAdd) / 1000;
     let distillS = 0;
-    let distillInfo: Record<string, unknown> | undefined;
+    let distillInfo: Result | undefined;
     if (distill) {
       const tq = trainQueries.length ? (await readVectors(trainQueries, { dim: d })).data : undefined;
       const tD = now();
-      distillInfo = await index.distill({
-        base: data, ...(tq ? { queries: tq } : {}), loss: loss as 'listnet', epochs, batchSize: batch, topK, inBatch,
-        temperature, seed, onProgress, signal,
-        ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
-      }) as unknown as Record<string, unknown>;
+      distillInfo = await index.distill({ ...dOpts, base: data, ...(tq ? { queries: tq } : {}), seed, onProgress, signal }) as unknown as Result;
       distillS = (now() - tD) / 1000;
     }
+    throwIfAborted(signal, 'train');
     await index.save(out);
     const summary = {
       command: 'train', out, n, dim: d, lists: nlist, m, bits, metric, opq, distill,
@@ -100,69 +145,65 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Record<string, un
     };
     index.dispose();
     return summary;
-  } finally {
-    engine.dispose();
-  }
+  });
 }
 
-async function cmdSearch(a: Args, signal: AbortSignal): Promise<Record<string, unknown>> {
+async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
   const indexPath = a.req('index');
   const queries = a.list('queries', true);
-  const k = a.int('k');
-  const nprobe = a.int('nprobe');
+  const k = a.int('k', { min: 1 });
+  const nprobe = a.int('nprobe', { min: 1 });
   const out = a.req('out');
-  const quiet = a.has('quiet');
+  const quiet = a.flag('quiet');
   a.done();
-  const engine = await createEngine();
-  try {
-    const index = await loadIndex(engine, indexPath);
+  await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries)], { flag: 'out', path: out });
+  return withEngine({}, async (engine) => {
+    const index = await IvfPqIndex.load(engine, indexPath);
     const q = await readVectors(queries, { dim: index.dim });
     const t0 = now();
     const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
     const s = (now() - t0) / 1000;
+    throwIfAborted(signal, 'search');
     await writeIvecs(out, r.ids, k);
     index.dispose();
     return { command: 'search', out, nq: q.n, k, nprobe, seconds: s, qps: q.n / s, adapter: engine.adapterName };
-  } finally {
-    engine.dispose();
-  }
+  });
 }
 
-async function cmdEval(a: Args, signal: AbortSignal): Promise<Record<string, unknown>> {
+async function cmdEval(a: Args, signal: AbortSignal): Promise<Result> {
   const indexPath = a.req('index');
   const queries = a.list('queries', true);
   const gtPath = a.list('gt', true);
-  const nprobe = a.int('nprobe');
-  const kArg = a.int('k', 100);
-  const quiet = a.has('quiet');
+  const nprobe = a.int('nprobe', { min: 1 });
+  const kArg = a.int('k', { min: 1 }, 100);
+  const quiet = a.flag('quiet');
   a.done();
-  const engine = await createEngine();
-  try {
-    const index = await loadIndex(engine, indexPath);
+  await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries), ...files('gt', gtPath)]);
+  return withEngine({}, async (engine) => {
+    const index = await IvfPqIndex.load(engine, indexPath);
     const q = await readVectors(queries, { dim: index.dim });
     const gt = await readIntVectors(gtPath);
-    if (gt.n !== q.n) throw new Error(`eval: ${gt.n} ground-truth rows for ${q.n} queries`);
+    if (gt.n !== q.n) throw new InputError(`--gt has ${gt.n} ground-truth rows for ${q.n} queries`);
     const k = Math.min(kArg, gt.dim, index.ntotal);
-    await index.search(q.data.subarray(0, Math.min(q.n, 16) * index.dim), { k, nprobe }); // warm-up: compile pipelines
+    await index.search(q.data.subarray(0, Math.min(q.n, 16) * index.dim), { k, nprobe, signal }); // warm-up: compile pipelines
     const t0 = now();
     const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
     const s = (now() - t0) / 1000;
-    const out: Record<string, unknown> = { command: 'eval', nq: q.n, nprobe, k };
+    const out: Result = { command: 'eval', nq: q.n, nprobe, k };
     for (const kk of [1, 10, 100]) if (kk <= k) out[`recall@${kk}`] = recallAtK(r.ids, k, gt.data, gt.dim, q.n, kk);
     Object.assign(out, { seconds: s, qps: q.n / s, bytesPerVector: index.bytesPerVector, adapter: engine.adapterName });
     index.dispose();
     return out;
-  } finally {
-    engine.dispose();
-  }
+  });
 }
 
-async function cmdInfo(a: Args): Promise<Record<string, unknown>> {
+async function cmdInfo(a: Args, signal: AbortSignal): Promise<Result> {
   const indexPath = a.req('index');
   a.done();
-  const engine = await createEngine();
-  try {
-    const index = await loadIndex(engine, indexPath);
+  await checkFiles([{ flag: 'index', path: indexPath }]);
+  return withEngine({}, async (engine) => {
+    const index = await IvfPqIndex.load(engine, indexPath);
+    throwIfAborted(signal, 'info');
     const sizes = index.listSizes();
     const info = {
       command: 'info', dim: index.dim, lists: index.nlist, m: index.m, bits: index.bits, metric: index.metric,
@@ -171,82 +212,99 @@ async function cmdInfo(a: Args): Promise<Record<string, unknown>> {
     };
     index.dispose();
     return info;
-  } finally {
-    engine.dispose();
-  }
+  });
 }
 
-async function cmdExportFaiss(a: Args): Promise<Record<string, unknown>> {
+async function cmdExportFaiss(a: Args, signal: AbortSignal): Promise<Result> {
   const indexPath = a.req('index');
   const out = a.req('out');
-  const nprobe = a.int('nprobe', 1);
+  const nprobe = a.int('nprobe', { min: 1 }, 1);
   a.done();
+  await checkFiles([{ flag: 'index', path: indexPath }], { flag: 'out', path: out });
   const data = await readIndexData(indexPath);
+  throwIfAborted(signal, 'export-faiss');
   await saveFaissIndex(out, data, { nprobe });
   return { command: 'export-faiss', out, ntotal: data.listOffsets[data.nlist], rotation: data.rotation !== null };
 }
 
-async function cmdImportFaiss(a: Args): Promise<Record<string, unknown>> {
+async function cmdImportFaiss(a: Args, signal: AbortSignal): Promise<Result> {
   const input = a.req('in');
   const out = a.req('out');
   a.done();
+  await checkFiles([{ flag: 'in', path: input }], { flag: 'out', path: out });
   const data = await loadFaissIndex(input);
+  throwIfAborted(signal, 'import-faiss');
   await writeIndexData(out, data);
   return { command: 'import-faiss', out, ntotal: data.listOffsets[data.nlist], dim: data.dim, lists: data.nlist, m: data.m };
 }
 
-async function cmdBench(a: Args, rest: string[]): Promise<Record<string, unknown>> {
-  if (rest[0] !== 'kernels') throw new UsageError(`bench: unknown benchmark '${rest[0] ?? ''}' (try: bench kernels)`);
-  const quick = a.has('quick');
+async function cmdBench(a: Args, signal: AbortSignal): Promise<Result> {
+  const which = a.positional[0];
+  if (which !== 'kernels') throw new UsageError(`unknown benchmark '${which ?? ''}' (try: bench kernels)`);
+  const quick = a.flag('quick');
   const outPath = a.str('out');
-  const quiet = a.has('quiet');
+  const quiet = a.flag('quiet');
   a.done();
+  if (outPath !== undefined) await checkFiles([], { flag: 'out', path: outPath });
   const { benchKernels } = await import('../bench/kernels.js');
-  const engine = await createEngine({ profile: true });
-  try {
-    const result = await benchKernels(engine, { quick, onProgress: progressPrinter(quiet) });
-    if (!quiet) process.stderr.write(result.table + '\n');
-    if (outPath) {
-      const { writeFileAtomic } = await import('../io/vectors-node.js');
-      await writeFileAtomic(outPath, new TextEncoder().encode(JSON.stringify(result.json, null, 2) + '\n'));
-    }
-    return result.json as unknown as Record<string, unknown>;
-  } finally {
-    engine.dispose();
+  const result = await withEngine({ profile: true }, (engine) => benchKernels(engine, { quick, signal, onProgress: progressPrinter(quiet) }));
+  if (!quiet) process.stderr.write(result.table + '\n');
+  if (outPath !== undefined) {
+    const { writeFileAtomic } = await import('../io/vectors-node.js');
+    await writeFileAtomic(outPath, new TextEncoder().encode(JSON.stringify(result.json, null, 2) + '\n'));
   }
+  return result.json as unknown as Result;
 }
 
+const COMMANDS: Record<string, { run: (a: Args, signal: AbortSignal) => Promise<Result>; operands?: number }> = {
+  'train': { run: cmdTrain }, 'search': { run: cmdSearch }, 'eval': { run: cmdEval }, 'info': { run: cmdInfo },
+  'export-faiss': { run: cmdExportFaiss }, 'import-faiss': { run: cmdImportFaiss }, 'bench': { run: cmdBench, operands: 1 },
+};
+
+function summaryLine(result: Result): string {
+  return Object.entries(result).filter(([, v]) => typeof v !== 'object')
+    .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join(' ');
+}
+
+/**
+ * Runs one command line and returns its exit code (EXIT); it never throws. Ctrl-C (SIGINT) cancels the running
+ * command (exit 130, nothing written); a second Ctrl-C ends the process at once.
+ */
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv);
-  const [command, ...rest] = parsed.positional;
-  if (!command || command === 'help' || parsed.flags.has('help')) {
+  const [command, ...operands] = parsed.positional;
+  if (command === 'help' || parsed.flags.has('help')) {
     process.stdout.write(USAGE + '\n');
-    return command ? 0 : 1;
+    return EXIT.ok;
   }
-  const a = new Args(parsed, command);
-  const json = a.has('json');
+  if (!command) {
+    process.stderr.write(`distill-vq: no command given\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
   const controller = new AbortController();
-  const onSigint = () => { process.stderr.write('[distill-vq] cancelling...\n'); controller.abort(); };
+  const onSigint = () => {
+    process.stderr.write('[distill-vq] cancelling... (Ctrl-C again to stop at once)\n');
+    controller.abort();
+  };
   process.once('SIGINT', onSigint);
   try {
-    let result: Record<string, unknown>;
-    switch (command) {
-      case 'train': result = await cmdTrain(a, controller.signal); break;
-      case 'search': result = await cmdSearch(a, controller.signal); break;
-      case 'eval': result = await cmdEval(a, controller.signal); break;
-      case 'info': result = await cmdInfo(a); break;
-      case 'export-faiss': result = await cmdExportFaiss(a); break;
-      case 'import-faiss': result = await cmdImportFaiss(a); break;
-      case 'bench': result = await cmdBench(a, rest); break;
-      default: throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
-    }
+    const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command]! : null;
+    if (!cmd) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')}; try: distill-vq help)`);
+    const a = new Args({ positional: operands, flags: parsed.flags }, cmd.operands ?? 0);
+    const json = a.flag('json');
+    const result = await cmd.run(a, controller.signal);
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
-    else process.stderr.write(`[distill-vq] ${Object.entries(result).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join(' ')}\n`);
-    return 0;
+    else process.stderr.write(`[distill-vq] ${summaryLine(result)}\n`);
+    return EXIT.ok;
   } catch (e) {
-    const err = e as Error;
-    process.stderr.write(`distill-vq ${command}: ${err.name === 'AbortError' ? 'cancelled' : err.message}\n`);
-    return err.name === 'UsageError' ? 2 : 1;
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (controller.signal.aborted) {
+      process.stderr.write(`distill-vq ${command}: cancelled\n`);
+      return EXIT.cancelled;
+    }
+    process.stderr.write(`distill-vq ${command}: ${err.message}\n`);
+    if (err instanceof UsageError) return EXIT.usage;
+    return EXIT.error;
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -1,10 +1,13 @@
 // Node file access for vector sets: streams files in chunks through a file handle (only the output array is
-// held whole), concatenates part files in order, and validates (dims, truncation, NaN/Infinity).
-import { open, rename, unlink } from 'node:fs/promises';
+// held whole), concatenates part files in order, and validates (dims, element type, truncation, NaN/Infinity).
+// Writes are atomic (writeFileAtomic). File-system failures are FileErrors naming the path; bad contents InputErrors.
+import { open, rename, unlink, lstat, readlink, stat, readdir, constants, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   describeLayout, decodeRows, encodeFvecs, encodeIvecs, HEADER_PROBE_BYTES,
   type VectorLayout, type VectorSet,
 } from './vectors.js';
+import { FileError, InputError, fileError } from '../util/errors.js';
 
 export interface ReadVectorsOptions {
   /** required for raw .f32/.i32 files; for other formats it must match the file */
@@ -13,53 +16,97 @@ export interface ReadVectorsOptions {
   chunkBytes?: number;
 }
 
-async function layoutOf(path: string, dim: number | undefined): Promise<VectorLayout> {
-  const fh = await open(path, 'r');
+/**
+ * Opens a file for reading and checks that it is a regular file. The open does not block on a FIFO (O_NONBLOCK),
+ * so a named pipe or a device is refused at once instead of waiting forever for a writer.
+ */
+export async function openRegularFile(path: string): Promise<{ fh: FileHandle; size: number }> {
+  let fh: FileHandle;
   try {
-    const size = (await fh.stat()).size;
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw fileError(e, path, 'read');
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new FileError(path, 'EISDIR', `${path}: cannot read: is a directory (EISDIR)`);
+    if (!st.isFile()) throw new FileError(path, 'ENOTREG', `${path}: cannot read: not a regular file (a FIFO, socket or device)`);
+    return { fh, size: st.size };
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw fileError(e, path, 'read');
+  }
+}
+
+async function readFully(fh: FileHandle, path: string, buf: Uint8Array, len: number, pos: number, what: string): Promise<void> {
+  let got = 0;
+  while (got < len) {
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await fh.read(buf, got, len - got, pos + got));
+    } catch (e) {
+      throw fileError(e, path, 'read');
+    }
+    if (bytesRead === 0) throw new InputError(`${path}: unexpected end of file ${what} (the file shrank while being read)`);
+    got += bytesRead;
+  }
+}
+
+async function layoutOf(path: string, dim: number | undefined, want: 'float' | 'int'): Promise<VectorLayout> {
+  const { fh, size } = await openRegularFile(path);
+  try {
     const head = new Uint8Array(Math.min(size, HEADER_PROBE_BYTES));
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    if (bytesRead !== head.length) throw new Error(`${path}: short read of the header (${bytesRead} of ${head.length} bytes)`);
-    return describeLayout(path, head, size, dim);
+    await readFully(fh, path, head, head.length, 0, 'in the header');
+    return describeLayout(path, head, size, dim, want);
   } finally {
     await fh.close();
   }
 }
 
-async function readInto<T extends Float32Array | Int32Array>(
-  paths: string[], opts: ReadVectorsOptions, make: (len: number) => T,
-): Promise<VectorSet<T>> {
-  if (!Array.isArray(paths) || paths.length === 0) throw new Error('readVectors: no files given');
+/** The layouts of part files read as one set: the same dim throughout and the element type that is wanted. */
+async function describeParts(
+  paths: string[], opts: ReadVectorsOptions, want: 'float' | 'int',
+): Promise<{ layouts: VectorLayout[]; n: number; dim: number }> {
+  if (!Array.isArray(paths) || paths.length === 0) throw new InputError('readVectors: no files given');
   const layouts: VectorLayout[] = [];
   let dim = opts.dim;
   let n = 0;
   for (const p of paths) {
-    const l = await layoutOf(p, dim);
-    if (dim !== undefined && l.dim !== dim) throw new Error(`${p}: dimension ${l.dim} differs from ${dim} of the previous parts`);
+    const l = await layoutOf(p, dim, want);
+    if (dim !== undefined && l.dim !== dim) throw new InputError(`${p}: dimension ${l.dim} differs from ${dim} of the previous parts`);
     dim = l.dim;
     layouts.push(l);
     n += l.n;
   }
-  if (n * dim! > 2 ** 31 - 1) throw new Error(`readVectors: ${n} x ${dim} values is too many for one typed array`);
-  const out = make(n * dim!);
+  if (n * dim! > 2 ** 31 - 1) throw new InputError(`readVectors: ${n} x ${dim} values is too many for one typed array`);
+  return { layouts, n, dim: dim! };
+}
+
+/**
+ * The shape of a vector set from the headers of its part files alone (nothing else is read): rows, dimension and
+ * the same checks as readVectors makes before reading (formats, dims across parts, element type, sizes).
+ */
+export async function vectorSetShape(paths: string | string[], opts: ReadVectorsOptions = {}, want: 'float' | 'int' = 'float'): Promise<{ n: number; dim: number }> {
+  const { n, dim } = await describeParts(typeof paths === 'string' ? [paths] : paths, opts, want);
+  return { n, dim };
+}
+
+async function readInto<T extends Float32Array | Int32Array>(
+  paths: string[], opts: ReadVectorsOptions, make: (len: number) => T, want: 'float' | 'int',
+): Promise<VectorSet<T>> {
+  const { layouts, n, dim } = await describeParts(paths, opts, want);
+  const out = make(n * dim);
   let row = 0;
   for (let f = 0; f < paths.length; f++) {
     const p = paths[f]!, l = layouts[f]!;
     const rowsPerChunk = Math.max(1, Math.floor((opts.chunkBytes ?? 4 << 20) / l.rowBytes));
     const buf = new Uint8Array(Math.min(rowsPerChunk, Math.max(l.n, 1)) * l.rowBytes);
-    const fh = await open(p, 'r');
+    const { fh, size } = await openRegularFile(p);
     try {
-      const size = (await fh.stat()).size;
-      if (size !== l.dataOffset + l.n * l.rowBytes) throw new Error(`${p}: file changed size while being read`);
+      if (size !== l.dataOffset + l.n * l.rowBytes) throw new InputError(`${p}: file changed size while being read`);
       for (let r = 0; r < l.n; r += rowsPerChunk) {
         const rows = Math.min(rowsPerChunk, l.n - r);
-        const want = rows * l.rowBytes;
-        let got = 0;
-        while (got < want) {
-          const { bytesRead } = await fh.read(buf, got, want - got, l.dataOffset + r * l.rowBytes + got);
-          if (bytesRead === 0) throw new Error(`${p}: unexpected end of file at row ${r} (truncated while reading)`);
-          got += bytesRead;
-        }
+        await readFully(fh, p, buf, rows * l.rowBytes, l.dataOffset + r * l.rowBytes, `at row ${r}`);
         decodeRows(p, l, buf, rows, r, out, row + r);
       }
     } finally {
@@ -72,24 +119,105 @@ async function readInto<T extends Float32Array | Int32Array>(
 
 /**
  * Reads a float vector set from one file or several part files concatenated in order (.fvecs, .bvecs, .npy
- * '<f4'/'|u1', .fbin, raw .f32 with opts.dim). Rejects inconsistent dims, truncated files, dim mismatches across
- * parts and NaN/Infinity values, naming the file and row.
+ * '<f4'/'|u1', .fbin, raw .f32 with opts.dim). Rejects int32 files (.ivecs, .npy '<i4', .ibin, .i32), inconsistent
+ * dims, truncated files, dim mismatches across parts and NaN/Infinity values, naming the file and row; a directory,
+ * FIFO or other non-regular file is refused without reading it.
  */
 export function readVectors(paths: string | string[], opts: ReadVectorsOptions = {}): Promise<VectorSet<Float32Array>> {
-  return readInto(typeof paths === 'string' ? [paths] : paths, opts, (len) => new Float32Array(len));
+  return readInto(typeof paths === 'string' ? [paths] : paths, opts, (len) => new Float32Array(len), 'float');
 }
 
 /** Reads an int32 vector set (ground truth, ids): .ivecs, .npy '<i4', .ibin, raw .i32 with opts.dim. */
 export function readIntVectors(paths: string | string[], opts: ReadVectorsOptions = {}): Promise<VectorSet<Int32Array>> {
-  return readInto(typeof paths === 'string' ? [paths] : paths, opts, (len) => new Int32Array(len));
+  return readInto(typeof paths === 'string' ? [paths] : paths, opts, (len) => new Int32Array(len), 'int');
 }
 
-/** Writes bytes to `path` atomically: a temp file in the same folder, fsync, then rename over the target. */
-/** `parts` may be a generator so large outputs are encoded piece by piece. */
-export async function writeFileAtomic(path: string, parts: Uint8Array | Iterable<Uint8Array>): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  const fh = await open(tmp, 'wx');
+/**
+ * The file a write to `path` lands in: `path` itself, or, when it is a symbolic link (even a dangling one), the
+ * file the chain of links points to, so the link stays a link and its target gets the new contents.
+ */
+async function writeTarget(path: string): Promise<string> {
+  let p = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    let isLink: boolean;
+    try {
+      isLink = (await lstat(p)).isSymbolicLink();
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') return p;
+      throw fileError(e, path, 'write');
+    }
+    if (!isLink) return p;
+    p = resolve(dirname(p), await readlink(p));
+  }
+  throw new FileError(path, 'ELOOP', `${path}: cannot write: too many levels of symbolic links (ELOOP)`);
+}
+
+/** Temp files of a target are `.<name>.<pid>.<random>.tmp` in its folder (long names are cut to stay valid). */
+function tempPrefix(target: string): string {
+  const name = basename(target);
+  return `.${name.length > 128 ? name.slice(0, 128) : name}.`;
+}
+const TEMP_RE = /^(\d+)\.[0-9a-z]+\.tmp$/;
+
+function processAlive(pid: number): boolean {
   try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM'; // alive, owned by another user
+  }
+}
+
+/**
+ * Removes the temp files that writes to `target` left behind when their process died (kill -9, power loss):
+ * those whose pid is not a live process. Temp files of live processes, this one included, are kept.
+ */
+async function removeStaleTemps(target: string): Promise<void> {
+  const dir = dirname(target), prefix = tempPrefix(target);
+  let names: string[];
+  try { names = await readdir(dir); } catch { return; }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = TEMP_RE.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
+/**
+ * Writes bytes to `path` atomically: to a temp file `.<name>.<pid>.<random>.tmp` in the same folder, fsync, then
+ * rename over the target, so a reader sees the old file or the new one, never a part. `parts` may be a generator so
+ * large outputs are encoded piece by piece. An existing file keeps its permission bits (and, where allowed, its
+ * owner); a symbolic link is written through (its target changes, the link stays). An existing target that is not a
+ * regular file (a directory, FIFO or device) is refused. Temp files of earlier writes to the same target whose
+ * process has died are removed first.
+ */
+export async function writeFileAtomic(path: string, parts: Uint8Array | Iterable<Uint8Array>): Promise<void> {
+  const target = await writeTarget(path);
+  let old: import('node:fs').Stats | null = null;
+  try {
+    old = await stat(target);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ENOENT') throw fileError(e, path, 'write');
+  }
+  if (old && !old.isFile()) {
+    throw new FileError(path, old.isDirectory() ? 'EISDIR' : 'ENOTREG', `${path}: cannot write: ${old.isDirectory() ? 'is a directory' : 'not a regular file'}${target !== resolve(path) ? ` (${target})` : ''}`);
+  }
+  await removeStaleTemps(target);
+  const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}.${Math.random().toString(36).slice(2, 10) || '0'}.tmp`);
+  let fh: FileHandle;
+  try {
+    fh = await open(tmp, 'wx', old ? old.mode & 0o7777 : 0o666);
+  } catch (e) {
+    throw fileError(e, path, `write (temp file ${tmp})`);
+  }
+  try {
+    if (old) {
+      await fh.chmod(old.mode & 0o7777); // the creation mode is masked by the umask; the old file's is not
+      if (old.uid !== process.getuid?.() || old.gid !== process.getgid?.()) await fh.chown(old.uid, old.gid).catch(() => undefined);
+    }
     for (const p of parts instanceof Uint8Array ? [parts] : parts) {
       let off = 0;
       while (off < p.byteLength) {
@@ -99,12 +227,17 @@ export async function writeFileAtomic(path: string, parts: Uint8Array | Iterable
     }
     await fh.sync();
     await fh.close();
-    await rename(tmp, path);
+    await rename(tmp, target);
   } catch (e) {
     await fh.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw fileError(e, path, 'write');
   }
+  // make the rename itself durable (best effort: not every platform can fsync a folder)
+  try {
+    const d = await open(dirname(target), 'r');
+    try { await d.sync(); } finally { await d.close(); }
+  } catch { /* durability of the folder entry only */ }
 }
 
 const WRITE_ROWS = 8192;

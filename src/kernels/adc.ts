@@ -3,7 +3,10 @@
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import { type Buf, checkK, needBytes, selectionConstants, selectingSource, selectRows, release } from './topk.js';
+import { adc_ids, adc_lut, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
+import { checkK, selectionConstants, selectRows, release } from './topk.js';
+import { need, type Buf } from './row-chunks.js';
+import { wordsPerVector } from './pq.js';
 
 function checkDims(what: string, dims: Record<string, number>): void {
   for (const [name, v] of Object.entries(dims)) {
@@ -15,12 +18,12 @@ function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out
   nrows: number, m: number, ksub: number, dsub: number, l2: boolean): void {
   checkDims(what, { rows: nrows, m, ksub, dsub });
   if (m < 1 || ksub < 1 || dsub < 1) throw new Error(`${what}: m, ksub and dsub must be at least 1 (got ${m}, ${ksub}, ${dsub})`);
-  needBytes(rowsBuf, nrows * m * dsub * 4, `${what}: ${l2 ? 'centroids' : 'queries'}`);
-  needBytes(codebooks, m * ksub * dsub * 4, `${what}: codebooks`);
-  needBytes(out, nrows * m * ksub * 4, `${what}: out`);
+  need(rowsBuf, nrows * m * dsub * 4, `${what}: ${l2 ? 'centroids' : 'queries'}`);
+  need(codebooks, m * ksub * dsub * 4, `${what}: codebooks`);
+  need(out, nrows * m * ksub * 4, `${what}: out`);
   if (nrows === 0) return;
   const cblocks = Math.ceil(ksub / 64);
-  engine.dispatch('adc_lut', {
+  engine.run(adc_lut, {
     bindings: { x: rowsBuf, codebooks, out },
     params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks },
     workgroups: m * cblocks * Math.ceil(nrows / 16),
@@ -49,11 +52,6 @@ export interface AdcScanArgs {
   hostListOffsets?: ArrayLike<number>;
 }
 
-/** u32 words per encoded vector: ceil(ceil(m * bits / 8) / 4). */
-function scanWordsPerVector(m: number, bits: number): number {
-  return Math.ceil(Math.ceil((m * bits) / 8) / 4);
-}
-
 /**
  * ADC scan of the probed inverted lists with a fused top-k. codes: packed Faiss-style bytes in u32 words,
  * wordsPerVector(m, bits) words per vector, vectors in list order; ids: i32 per vector; list l holds vectors
@@ -77,26 +75,25 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   if (m < 1) throw new Error('adcScan: m must be at least 1');
   if (metric === 'l2' && !a.l2Term) throw new Error("adcScan: metric 'l2' needs l2Term (nlist x m x ksub, see adcL2Term)");
   const ksub = 1 << bits;
-  needBytes(a.lut, nq * m * ksub * 4, 'adcScan: lut');
-  needBytes(a.probes, nq * nprobe * 4, 'adcScan: probes');
-  needBytes(a.coarse, nq * nprobe * 4, 'adcScan: coarse');
-  needBytes(a.listOffsets, (nlist + 1) * 4, 'adcScan: listOffsets');
-  if (a.l2Term) needBytes(a.l2Term, nlist * m * ksub * 4, 'adcScan: l2Term');
-  needBytes(a.outScores, nq * k * 4, 'adcScan: outScores');
-  needBytes(a.outIds, nq * k * 4, 'adcScan: outIds');
+  need(a.lut, nq * m * ksub * 4, 'adcScan: lut');
+  need(a.probes, nq * nprobe * 4, 'adcScan: probes');
+  need(a.coarse, nq * nprobe * 4, 'adcScan: coarse');
+  need(a.listOffsets, (nlist + 1) * 4, 'adcScan: listOffsets');
+  if (a.l2Term) need(a.l2Term, nlist * m * ksub * 4, 'adcScan: l2Term');
+  need(a.outScores, nq * k * 4, 'adcScan: outScores');
+  need(a.outIds, nq * k * 4, 'adcScan: outIds');
   if (nq === 0) return;
   if (a.hostListOffsets && nprobe > 0) { scanTwoPass(engine, a, a.hostListOffsets); return; }
-  engine.dispatch('adc_scan', {
-    source: selectingSource('adc_scan'),
-    constants: { ...selectionConstants(engine, k), M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
+  engine.run(adc_scan, {
+    constants: { ...selectionConstants(engine, k, adc_scan), M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
     bindings: {
       lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
       l2Term: a.l2Term ?? a.lut, outScores: a.outScores, outIds: a.outIds,
     },
-    params: { nq, nprobe, nlist, wpv: scanWordsPerVector(m, bits) },
+    params: { nq, nprobe, nlist, wpv: wordsPerVector(m, bits) },
     workgroups: nq,
   });
-  engine.dispatch('adc_pos_ids', { bindings: { ids: a.ids, out: a.outIds }, params: { n: nq * k }, workgroups: Math.ceil((nq * k) / 64) });
+  engine.run(adc_pos_ids, { bindings: { ids: a.ids, out: a.outIds }, params: { n: nq * k }, workgroups: Math.ceil((nq * k) / 64) });
 }
 
 /** The most candidates any query can have: the sum of the nprobe largest list sizes. */
@@ -126,7 +123,7 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
     temps.push(scores, cols);
     for (let q0 = 0; q0 < nq; q0 += qc) {
       const n = Math.min(qc, nq - q0);
-      engine.dispatch('adc_score', {
+      engine.run(adc_score, {
         constants: { M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
         bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
           l2Term: a.l2Term ?? a.lut, outScores: scores, cols },
@@ -136,7 +133,7 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
       // cols[q * (nprobe + 1)] is the row's length: topk reads it with a stride of nprobe + 1 words
       selectRows(engine, { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 }, n, cap, k,
         metric === 'ip', a.outScores, a.outIds, undefined, q0, temps);
-      engine.dispatch('adc_ids', {
+      engine.run(adc_ids, {
         bindings: { probes: a.probes, listOffsets: a.listOffsets, cols, ids: a.ids, outIds: a.outIds },
         params: { nq: n, nprobe, nlist, k, q0 },
         workgroups: Math.ceil((n * k) / 64),

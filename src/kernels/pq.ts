@@ -1,8 +1,9 @@
 import type { Engine } from '../pipeline/engine.js';
 import { assignNearest } from './kmeans.js';
+import { pq_pack } from '../shaders/kernels.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 
-/** number of u32 words holding one vector's packed code (codeSize = ceil(m*bits/8) bytes, padded to 4) */
+/** u32 words holding one vector's packed code: codeSize = ceil(m * bits / 8) bytes, padded to 4 bytes. */
 export function wordsPerVector(m: number, bits: number): number {
   return Math.ceil(Math.ceil((m * bits) / 8) / 4);
 }
@@ -36,7 +37,7 @@ export function pqEncode(engine: Engine, x: Buf, codebooks: Buf, out: Buf, n: nu
     for (let r0 = 0; r0 < n; r0 += R) {
       const rows = Math.min(R, n - r0);
       assignNearest(engine, sub(x, r0 * m * dsub * 4, rows * m * dsub * 4), codebooks, codes, dist, rows, m, ksub, dsub, 1);
-      engine.dispatch('pq_pack', {
+      engine.run(pq_pack, {
         bindings: { codes, out: sub(out, r0 * words * 4, rows * words * 4) },
         params: { n: rows, m, bits, words },
         workgroups: Math.ceil((rows * words) / 256),

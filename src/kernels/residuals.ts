@@ -1,4 +1,5 @@
 import type { Engine } from '../pipeline/engine.js';
+import { residuals as residualsKernel } from '../shaders/kernels.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 
 /** out[i] = x[i] - centroids[assign[i]] (rows of d floats); assign is u32 n. Chunks rows over maxBinding. */
@@ -11,7 +12,7 @@ export function residuals(engine: Engine, x: Buf, centroids: Buf, assign: Buf, o
   const R = rowsPerChunk(engine, [d * 4, 4], 'residuals');
   for (let r0 = 0; r0 < n; r0 += R) {
     const rows = Math.min(R, n - r0);
-    engine.dispatch('residuals', {
+    engine.run(residualsKernel, {
       bindings: { x: sub(x, r0 * d * 4, rows * d * 4), centroids, assign: sub(assign, r0 * 4, rows * 4), out: sub(out, r0 * d * 4, rows * d * 4) },
       params: { n: rows, d },
       workgroups: Math.ceil((rows * d) / 256),

@@ -1,9 +1,9 @@
 // Helpers to bind row ranges of large row-major arrays: storage bindings are limited to
 // engine.maxBinding bytes and slice offsets must be multiples of 256 bytes.
 import type { Engine } from '../pipeline/engine.js';
-import { sliceOf, type GpuBuffer, type BufferSlice } from '../pipeline/buffer.js';
+import { sliceOf, type Buf, type BufferSlice } from '../pipeline/buffer.js';
 
-export type Buf = GpuBuffer | BufferSlice;
+export type { Buf };
 
 /** The slice of `b` covering bytes [start, start + bytes). `start` (plus b's own offset) must be 256-aligned. */
 export function sub(b: Buf, start: number, bytes: number): BufferSlice {
@@ -12,7 +12,7 @@ export function sub(b: Buf, start: number, bytes: number): BufferSlice {
   return { buffer: s.buffer, offset: s.offset + start, size: Math.max(4, bytes) };
 }
 
-/** Throws unless `b` holds at least `bytes` bytes. */
+/** Throws unless `b` holds at least `bytes` bytes and starts at a multiple of 256 bytes (a bindable slice). */
 export function need(b: Buf, bytes: number, what: string): void {
   const s = sliceOf(b);
   if (s.size < bytes) throw new Error(`${what} holds ${s.size} bytes but ${bytes} are needed`);

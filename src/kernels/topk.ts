@@ -1,10 +1,12 @@
 // Top-k selection per row on the GPU (kernel topk_select, built on the streaming selection in
-// topk_common.wgsl). Large rows are split into chunks whose partial top-k are merged in further passes.
+// src/shaders/lib/select.wgsl). Large rows are split into chunks whose partial top-k are merged in further passes.
 import type { Engine } from '../pipeline/engine.js';
-import { type GpuBuffer, type BufferSlice, sliceOf } from '../pipeline/buffer.js';
-import { shaderSources } from '../shaders/sources.js';
+import type { GpuBuffer } from '../pipeline/buffer.js';
+import { workgroupBytes } from '../pipeline/kernel.js';
+import { topk_select, type adc_scan } from '../shaders/kernels.js';
+import { need, type Buf } from './row-chunks.js';
 
-export type Buf = GpuBuffer | BufferSlice;
+export type { Buf };
 
 /** The largest k the selection kernels support. */
 export const MAX_K = 1024;
@@ -13,31 +15,29 @@ const WG = 64;
 const PER = 4;
 const ROUND = WG * PER;
 
-/** Override constants of the streaming selection (topk_common.wgsl) for a given k on this device. */
-export function selectionConstants(engine: Engine, k: number): { WG: number; K: number; PER: number; CAP: number; CAP4: number } {
+/**
+ * Override constants of the streaming selection (lib/select.wgsl) for a given k in a selecting kernel on this
+ * device. The candidate buffer CAP (a multiple of 4, at least K + one round of WG * PER candidates, at most
+ * 2K + one round) is the largest whose workgroup memory, summed from the kernel's reflected declarations with
+ * these constants, fits the device.
+ */
+export function selectionConstants(engine: Engine, k: number, kernel: typeof topk_select | typeof adc_scan): { WG: number; K: number; PER: number; CAP: number; CAP4: number } {
   const limit = engine.limits.maxComputeWorkgroupStorageSize;
-  // buffers: ckey, cpos, skey, spos (CAP each) and nkey, npos (K each), u32; a little room for the counters
-  // and the kernel's own variables (adc_scan keeps its probe table, 4 x 65 words).
-  const room = Math.floor((limit - 8 * k - 1200) / 16);
-  const cap = Math.min(Math.ceil((2 * k + ROUND) / 4) * 4, Math.floor(room / 4) * 4);
-  if (cap < k + ROUND) {
-    throw new Error(`top-k with k = ${k} needs ${16 * (k + ROUND) + 8 * k + 1200} bytes of workgroup memory; this device has ${limit}`);
+  const at = (cap4: number) => ({ WG, K: k, PER, CAP: cap4 * 4, CAP4: cap4 });
+  const fits = (cap4: number) => workgroupBytes(kernel, at(cap4)) <= limit;
+  let lo = Math.ceil((k + ROUND) / 4), hi = Math.ceil((2 * k + ROUND) / 4);
+  if (!fits(lo)) {
+    throw new Error(`top-k with k = ${k} needs ${workgroupBytes(kernel, at(lo))} bytes of workgroup memory in '${kernel.name}'; this device has ${limit}`);
   }
-  return { WG, K: k, PER, CAP: cap, CAP4: cap / 4 };
-}
-
-/** The WGSL of a selecting kernel: the shared selection library followed by the kernel itself. */
-export function selectingSource(name: 'topk_select' | 'adc_scan'): string {
-  return shaderSources.topk_common + '\n' + (shaderSources as Record<string, string>)[name]!;
+  while (lo < hi) { // the largest cap4 in [lo, hi] that fits (the bytes grow with cap4)
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid; else hi = mid - 1;
+  }
+  return at(lo);
 }
 
 export function checkK(k: number, what: string): void {
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new Error(`${what}: k must be an integer in [1, ${MAX_K}], got ${k}`);
-}
-
-export function needBytes(b: Buf, bytes: number, what: string): void {
-  const have = sliceOf(b).size;
-  if (have < bytes) throw new Error(`${what} holds ${have} bytes, needs at least ${bytes}`);
 }
 
 function checkCount(x: number, what: string): void {
@@ -57,10 +57,10 @@ export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Bu
   checkCount(n, 'n');
   checkK(k, 'topk');
   if (n >= 0xffffffff) throw new Error(`topk: n = ${n} is too large (positions are u32)`);
-  needBytes(values, rows * n * 4, 'topk: values');
-  needBytes(outValues, rows * k * 4, 'topk: outValues');
-  needBytes(outIndices, rows * k * 4, 'topk: outIndices');
-  if (indexMap) needBytes(indexMap, n * 4, 'topk: indexMap');
+  need(values, rows * n * 4, 'topk: values');
+  need(outValues, rows * k * 4, 'topk: outValues');
+  need(outIndices, rows * k * 4, 'topk: outIndices');
+  if (indexMap) need(indexMap, n * 4, 'topk: indexMap');
   if (rows === 0) return;
 
   const temps: GpuBuffer[] = [];
@@ -86,8 +86,7 @@ export function release(engine: Engine, temps: GpuBuffer[]): void {
  */
 export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean; rowLen?: Buf; rowLenStride?: number }, rows: number, n: number,
   k: number, largest: boolean, outValues: Buf, outIndices: Buf, indexMap: Buf | undefined, outRow0: number, temps: GpuBuffer[]): void {
-  const constants = selectionConstants(engine, k);
-  const source = selectingSource('topk_select');
+  const constants = selectionConstants(engine, k, topk_select);
   // chunks of a row run in parallel and are merged after; with many rows, one workgroup per row is enough
   const chunk = Math.ceil(Math.max(4096, 8 * k, rows >= 256 ? n : 0) / ROUND) * ROUND;
   const chunksOf = (len: number) => Math.max(1, Math.ceil(len / chunk));
@@ -106,8 +105,8 @@ export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: 
         outB = engine.buffer(rg * nchunks * k * 4, 'topk partial positions');
         temps.push(outA, outB);
       }
-      engine.dispatch('topk_select', {
-        source, constants,
+      engine.run(topk_select, {
+        constants,
         bindings: { inKeys, inPos, indexMap: indexMap ?? inKeys, outA, outB, rowLen: rowLen ?? inKeys },
         params: {
           n: len, rows: rg, inRow0, outRow0: outRow0 + r0, chunk, nchunks, largest: largest ? 1 : 0,

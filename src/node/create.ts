@@ -2,8 +2,31 @@
 import { Engine, type EngineOptions, SOFTWARE_GPU_HELP } from '../pipeline/engine.js';
 
 /**
- * Creates an engine on this machine's GPU (or Mesa's software Vulkan driver). The Dawn instance that
- * `create()` returns is held by the engine for its whole life (see docs: freeing it early crashes Dawn).
+ * The object `webgpu`'s create() returns owns Dawn's native instance. It is made once and held here for the
+ * life of the process: if it were freed while a device lives, or collected during Node's exit teardown after an
+ * engine was disposed, Dawn would touch freed memory (a segfault, an abort or a hang at exit; see the README,
+ * "The Dawn instance-lifetime crash"). Every engine made by createEngine shares it and also holds it itself.
+ */
+let processGpu: Promise<GPU> | null = null;
+
+function dawnGpu(): Promise<GPU> {
+  processGpu ??= (async () => {
+    let mod: typeof import('webgpu');
+    try {
+      mod = await import('webgpu');
+    } catch (e) {
+      throw new Error(`could not load the 'webgpu' package (Dawn for Node): ${(e as Error).message}. Run npm install.`);
+    }
+    return mod.create([]);
+  })();
+  const made = processGpu;
+  made.catch(() => { if (processGpu === made) processGpu = null; }); // a failed load is not cached
+  return made;
+}
+
+/**
+ * Creates an engine on this machine's GPU (or Mesa's software Vulkan driver). The Dawn instance is shared by all
+ * engines of the process and held for its whole life.
  */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   if (opts.device) return Engine.fromGpu(undefined, opts);
@@ -13,13 +36,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     const dir = `${tmpdir()}/distill-vq-xdg-${process.getuid?.() ?? 0}`;
     try { mkdirSync(dir, { recursive: true, mode: 0o700 }); process.env.XDG_RUNTIME_DIR = dir; } catch { /* only silences a Mesa warning */ }
   }
-  let mod: typeof import('webgpu');
-  try {
-    mod = await import('webgpu');
-  } catch (e) {
-    throw new Error(`could not load the 'webgpu' package (Dawn for Node): ${(e as Error).message}. Run npm install.`);
-  }
-  const gpu = mod.create([]);
+  const gpu = await dawnGpu();
   try {
     return await Engine.fromGpu(gpu, opts, gpu);
   } catch (e) {

@@ -30,3 +30,6 @@ export interface BufferSlice {
 export function sliceOf(b: GpuBuffer | BufferSlice): BufferSlice {
   return b instanceof GpuBuffer ? { buffer: b, offset: 0, size: b.size } : b;
 }
+
+/** A whole buffer or a byte range of one: what a kernel binding takes. */
+export type Buf = GpuBuffer | BufferSlice;

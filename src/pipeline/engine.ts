@@ -1,28 +1,16 @@
 // The GPU runtime: one object that owns a WebGPU device and everything made on it. It allocates and
 // releases buffers deterministically, compiles each (kernel, constants) pair once, batches many dispatches
 // into one submit, reads results back, and optionally times every kernel with GPU timestamp queries.
-import { kernelInfo, packParams, type KernelInfo } from './kernel.js';
+import { checkBindings, checkConstants, packParams, workgroupBytes, type Kernel, type RunArgs, type Workgroups } from './kernel.js';
 import { GpuBuffer, type BufferSlice, sliceOf } from './buffer.js';
 import { Profiler } from './profiler.js';
+import { BufferUsage, MAP_READ_MODE, COMPUTE_STAGE } from './usage.js';
+import { DeviceLostError, SOFTWARE_GPU_HELP, describeAdapter, requestDevice } from './device.js';
+import { fill as fillKernel } from '../shaders/kernels.js';
 
-// WebGPU flag values (spec constants), so the engine needs no globals from the `webgpu` package.
-export const BufferUsage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
-const MAP_READ_MODE = 0x1;
-const COMPUTE_STAGE = 0x4;
+export { BufferUsage, DeviceLostError, SOFTWARE_GPU_HELP };
 const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment is at most 256
 const UNIFORM_SLOTS = 256;
-
-export const SOFTWARE_GPU_HELP =
-  'No WebGPU adapter was found. On a machine without a GPU install Mesa\'s software Vulkan driver ' +
-  '(Debian 12: add bookworm-backports to apt sources, then `apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1`), ' +
-  'or in a browser enable WebGPU (Chrome/Chromium 113+; headless Chromium needs --enable-unsafe-webgpu).';
-
-export class DeviceLostError extends Error {
-  constructor(reason: string) {
-    super(`the GPU device was lost (${reason}); dispose this engine and create a new one`);
-    this.name = 'DeviceLostError';
-  }
-}
 
 export interface EngineOptions {
   /** a device you already have; the engine will not destroy it on dispose unless `ownDevice` is true */
@@ -33,16 +21,6 @@ export interface EngineOptions {
   powerPreference?: GPUPowerPreference;
   /** time every dispatch with timestamp queries (when the adapter has 'timestamp-query') */
   profile?: boolean;
-}
-
-export interface DispatchArgs {
-  bindings: Record<string, GpuBuffer | BufferSlice>;
-  params?: Record<string, number | readonly number[]>;
-  /** number of workgroups: a count (spread over x and y when above the per-dimension limit) or [x, y, z] */
-  workgroups: number | readonly [number, number?, number?];
-  constants?: Record<string, number>;
-  /** custom WGSL source instead of src/shaders/<name>.wgsl */
-  source?: string;
 }
 
 type TypedArrayCtor<T> = { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
@@ -56,7 +34,8 @@ export class Engine {
    *  If it were garbage-collected while the device lives, Dawn's event loop would use freed memory. */
   private readonly keepAlive: unknown;
   private readonly ownDevice: boolean;
-  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  /** per kernel, per set of override constants */
+  private readonly pipelines = new Map<Kernel, Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>>();
   private readonly live = new Set<GpuBuffer>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -99,20 +78,7 @@ export class Engine {
     }
     const adapter = opts.adapter ?? (gpu ? await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' }) : null);
     if (!adapter) throw new Error(SOFTWARE_GPU_HELP);
-    const want: GPUFeatureName[] = [];
-    for (const f of ['timestamp-query', 'shader-f16'] as GPUFeatureName[]) if (adapter.features.has(f)) want.push(f);
-    const l = adapter.limits;
-    const requiredLimits: Record<string, number> = {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
-      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-    };
-    const device = await adapter.requestDevice({ requiredFeatures: want, requiredLimits });
+    const device = await requestDevice(adapter);
     const name = await describeAdapter(adapter, device);
     return new Engine(device, name, keepAlive, true, opts.profile ?? false);
   }
@@ -180,43 +146,44 @@ export class Engine {
       this.enc().clearBuffer(s.buffer.gpu, s.offset, s.size);
       return;
     }
-    this.dispatch('fill', {
+    this.run(fillKernel, {
       bindings: { out: s },
       params: { n: s.size / 4, bits: asUint ? value >>> 0 : floatBits(value) },
       workgroups: Math.ceil(s.size / 4 / 256),
     });
   }
 
-  /** Compiles (once) and records one dispatch of a kernel. */
-  dispatch(name: string, args: DispatchArgs): void {
+  /**
+   * Compiles (once per set of constants) and records one dispatch of a kernel handle from src/shaders/kernels.ts:
+   * `engine.run(K.residuals, { bindings: { x, centroids, assign, out }, params: { n, d }, workgroups })`.
+   * Binding, params and constant names are checked by the compiler and again here; sizes over the binding
+   * limit, disposed buffers and values that do not fit a params field are refused with the kernel's name.
+   */
+  run<B extends string, P extends object | null, C extends string>(kernel: Kernel<B, P, C>, args: NoInfer<RunArgs<B, P, C>>): void {
     this.check();
-    const info = kernelInfo(name, args.source);
+    const a = args as { bindings: Readonly<Record<string, GpuBuffer | BufferSlice>>; params?: Readonly<Record<string, number | readonly number[]>>; workgroups: Workgroups; constants?: Readonly<Record<string, number>> };
+    const name = kernel.name;
+    checkBindings(kernel, a.bindings);
     this.beginErrorScope(); // pipeline compilation errors land in this batch's scope
-    const { pipeline, layout } = this.pipeline(info, args.constants);
+    const { pipeline, layout } = this.pipeline(kernel, a.constants);
     const entries: GPUBindGroupEntry[] = [];
-    const given = new Set(Object.keys(args.bindings));
-    for (const b of info.bindings) {
+    for (const b of kernel.bindings) {
       if (b.kind === 'uniform') {
-        if (b.name !== 'params') throw new Error(`kernel '${name}': uniform '${b.name}' must be named 'params'`);
         if (this.uniformUsed >= UNIFORM_SLOTS) this.flush();
         const slot = this.uniformUsed++;
-        packParams(info, args.params ?? {}, new DataView(this.uniformStage), slot * UNIFORM_SLOT);
-        entries.push({ binding: b.binding, resource: { buffer: this.uniformRing, offset: slot * UNIFORM_SLOT, size: info.params!.size } });
+        packParams(kernel, a.params ?? {}, new DataView(this.uniformStage), slot * UNIFORM_SLOT);
+        entries.push({ binding: b.binding, resource: { buffer: this.uniformRing, offset: slot * UNIFORM_SLOT, size: kernel.params!.size } });
         continue;
       }
-      const r = args.bindings[b.name];
-      if (!r) throw new Error(`kernel '${name}': binding '${b.name}' was not given`);
-      given.delete(b.name);
-      const s = sliceOf(r);
+      const s = sliceOf(a.bindings[b.name]!);
       if (s.buffer.isDisposed) throw new Error(`kernel '${name}': buffer '${s.buffer.label}' bound as '${b.name}' was disposed`);
       if (s.size > this.limits.maxStorageBufferBindingSize) {
         throw new Error(`kernel '${name}': '${b.name}' binds ${s.size} bytes, over maxStorageBufferBindingSize (${this.limits.maxStorageBufferBindingSize}); process it in chunks`);
       }
       entries.push({ binding: b.binding, resource: { buffer: s.buffer.gpu, offset: s.offset, size: s.size } });
     }
-    if (given.size) throw new Error(`kernel '${name}' has no binding named ${[...given].map((g) => `'${g}'`).join(', ')}`);
-    if (!info.params && args.params && Object.keys(args.params).length) throw new Error(`kernel '${name}' takes no params`);
-    const [x, y, z] = this.grid(args.workgroups);
+    if (!kernel.params && a.params && Object.keys(a.params).length) throw new Error(`kernel '${name}' takes no params`);
+    const [x, y, z] = this.grid(a.workgroups);
     if (x === 0 || y === 0 || z === 0) return;
     const bindGroup = this.device.createBindGroup({ layout, entries });
     const pass = this.profiler ? this.profiler.beginPass(this.enc(), name) : this.openPass();
@@ -229,7 +196,7 @@ export class Engine {
   }
 
   /** Splits a workgroup count over x and y so no dimension passes the device limit. */
-  grid(w: DispatchArgs['workgroups']): [number, number, number] {
+  grid(w: Workgroups): [number, number, number] {
     const max = this.limits.maxComputeWorkgroupsPerDimension;
     if (typeof w !== 'number') {
       const g: [number, number, number] = [w[0], w[1] ?? 1, w[2] ?? 1];
@@ -332,26 +299,28 @@ export class Engine {
     if (this.pass) { this.pass.end(); this.pass = null; }
   }
 
-  private pipeline(info: KernelInfo, constants?: Record<string, number>) {
-    const ck = constants ? Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',') : '';
-    const key = `${info.name}|${ck}|${info.source}`; // the source itself: two custom sources never share a pipeline
-    let p = this.pipelines.get(key);
+  private pipeline(kernel: Kernel, constants?: Readonly<Record<string, number>>) {
+    let perKernel = this.pipelines.get(kernel);
+    if (!perKernel) this.pipelines.set(kernel, (perKernel = new Map()));
+    const key = constants ? Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',') : '';
+    let p = perKernel.get(key);
     if (p) return p;
-    if (constants) for (const k of Object.keys(constants)) {
-      if (!info.overrides.has(k)) throw new Error(`kernel '${info.name}' has no override constant '${k}'`);
-    }
+    checkConstants(kernel, constants);
+    const wgBytes = workgroupBytes(kernel, constants);
+    const wgLimit = this.limits.maxComputeWorkgroupStorageSize;
+    if (wgBytes > wgLimit) throw new Error(`kernel '${kernel.name}' needs ${wgBytes} bytes of workgroup memory with these constants; this device has ${wgLimit}`);
     const layout = this.device.createBindGroupLayout({
-      label: info.name,
-      entries: info.bindings.map((b) => ({ binding: b.binding, visibility: COMPUTE_STAGE, buffer: { type: b.kind } })),
+      label: kernel.name,
+      entries: kernel.bindings.map((b) => ({ binding: b.binding, visibility: COMPUTE_STAGE, buffer: { type: b.kind } })),
     });
-    const module = this.device.createShaderModule({ code: info.source, label: info.name });
+    const module = this.device.createShaderModule({ code: kernel.source, label: kernel.name });
     const pipeline = this.device.createComputePipeline({
-      label: info.name,
+      label: kernel.name,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: info.entryPoint, ...(constants ? { constants } : {}) },
+      compute: { module, entryPoint: kernel.entryPoint, ...(constants ? { constants: { ...constants } } : {}) },
     });
     p = { pipeline, layout };
-    this.pipelines.set(key, p);
+    perKernel.set(key, p);
     return p;
   }
 }
@@ -361,11 +330,3 @@ function floatBits(x: number): number {
   return new Uint32Array(f.buffer)[0]!;
 }
 
-async function describeAdapter(adapter: GPUAdapter | undefined, device: GPUDevice): Promise<string> {
-  const info = (adapter?.info ?? (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo) as GPUAdapterInfo | undefined;
-  if (!info) return 'unknown adapter';
-  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
-  return parts.length ? [...new Set(parts)].join(' / ') : 'unknown adapter';
-}
-
-export { kernelInfo };

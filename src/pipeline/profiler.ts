@@ -1,6 +1,6 @@
 // Per-kernel GPU timing with timestamp queries: each profiled dispatch gets its own compute pass whose
 // begin and end timestamps are resolved at submit and read back asynchronously.
-import { BufferUsage } from './engine.js';
+import { BufferUsage } from './usage.js';
 
 const CAPACITY = 256; // dispatches per submit while profiling
 

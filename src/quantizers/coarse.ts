@@ -5,7 +5,8 @@ import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Buf } from '../kernels/row-chunks.js';
 import { scores } from '../kernels/scores.js';
-import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
+import { assignNearest } from '../kernels/kmeans.js';
+import { trainKMeans } from './clustering.js';
 import type { LongWorkOptions } from '../util/progress.js';
 import { metricCode, type Metric } from './metric.js';
 

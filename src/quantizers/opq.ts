@@ -33,7 +33,8 @@ import { checkInt } from '../util/check.js';
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { now, ProgressMeter, type LongWorkOptions } from '../util/progress.js';
-import { assignNearest, trainKMeans } from '../kernels/kmeans.js';
+import { assignNearest } from '../kernels/kmeans.js';
+import { trainKMeans } from './clustering.js';
 import { symEig, procrustes, randomOrthogonal } from './linalg.js';
 import { rotateRows } from './rotation.js';
 

@@ -6,7 +6,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Buf } from '../kernels/row-chunks.js';
-import { trainKMeans } from '../kernels/kmeans.js';
+import { trainKMeans } from './clustering.js';
 import { pqEncode, wordsPerVector } from '../kernels/pq.js';
 import { adcLut, adcL2Term } from '../kernels/adc.js';
 import type { LongWorkOptions } from '../util/progress.js';

@@ -1,5 +1,6 @@
 // After the top-k of adc_score's columns: maps each selected column of query q back to its vector
 // (through adc_score's cols: the column where each probed list starts) and writes the vector's id, in place.
+#include "lib/grid.wgsl"
 struct Params { nq: u32, nprobe: u32, nlist: u32, k: u32, q0: u32, _p0: u32, _p1: u32, _p2: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> probes: array<i32>;
@@ -9,8 +10,8 @@ struct Params { nq: u32, nprobe: u32, nlist: u32, k: u32, q0: u32, _p0: u32, _p1
 @group(0) @binding(5) var<storage, read_write> outIds: array<i32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 64u;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let t = grid_item(grid, lid, 64u);
   if (t >= params.nq * params.k) { return; }
   let ql = t / params.k;
   let q = params.q0 + ql;

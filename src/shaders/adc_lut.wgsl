@@ -4,6 +4,7 @@
 // One workgroup covers 64 codewords of one sub-quantizer for RT rows: each invocation holds one codeword's
 // partial sums for RT rows in registers, reads each codebook element once per RT rows and the rows' elements as
 // workgroup-uniform (broadcast) loads; writes are contiguous along c.
+#include "lib/grid.wgsl"
 struct Params { nrows: u32, m: u32, ksub: u32, dsub: u32, l2: u32, cblocks: u32, _p0: u32, _p1: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -13,9 +14,8 @@ struct Params { nrows: u32, m: u32, ksub: u32, dsub: u32, l2: u32, cblocks: u32,
 const RT: u32 = 16u;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let g = wid.x + wid.y * nwg.x;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let g = grid_group(grid);
   let perRowTile = params.m * params.cblocks;
   let rtiles = (params.nrows + RT - 1u) / RT;
   if (g >= perRowTile * rtiles) { return; }

@@ -1,22 +1,14 @@
-// ADC scan of the probed inverted lists with a fused top-K; one workgroup per query. Prepended with
-// topk_common.wgsl. The query's probed lists are laid end to end (a table of up to PB probes at a time in
-// workgroup memory) and scanned in rounds: neighbouring invocations score neighbouring vectors, each a sum
-// of M table lookups (plus Faiss's precomputed L2 term), and offer them to the streaming selection keyed
-// by database position (ties -> lower position).
-//   ip: coarse[q][p] + sum_j lut[q][j][b_j]
-//   l2: coarse[q][p] + sum_j (l2Term[l][j][b_j] - 2 lut[q][j][b_j])
-override M: u32 = 8u;          // sub-quantizers
-override BITS: u32 = 8u;       // bits per code (8 or 4)
-override METRIC_L2: u32 = 0u;  // 0: inner product (largest first), 1: squared L2 (smallest first)
+// ADC scan of the probed inverted lists with a fused top-K (lib/select.wgsl); one workgroup per query. The
+// query's probed lists are laid end to end (a table of up to PB probes at a time in workgroup memory) and
+// scanned in rounds: neighbouring invocations score neighbouring vectors, each a sum of M table lookups
+// (lib/adc_lists.wgsl), and offer them to the streaming selection keyed by database position (ties -> lower
+// position).
+#include "lib/grid.wgsl"
+#include "lib/select.wgsl"
+#include "lib/adc_lists.wgsl"
 
 struct Params { nq: u32, nprobe: u32, nlist: u32, wpv: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> lut: array<f32>;
-@group(0) @binding(2) var<storage, read> probes: array<i32>;
-@group(0) @binding(3) var<storage, read> coarse: array<f32>;
-@group(0) @binding(4) var<storage, read> listOffsets: array<u32>;
-@group(0) @binding(5) var<storage, read> codes: array<u32>;
-@group(0) @binding(6) var<storage, read> l2Term: array<f32>;
 @group(0) @binding(7) var<storage, read_write> outScores: array<u32>;
 @group(0) @binding(8) var<storage, read_write> outIds: array<i32>; // database positions (adc_pos_ids maps them to ids)
 
@@ -39,8 +31,7 @@ fn score(q: u32, p: u32, v: u32) -> f32 {
       let j = w * cpw + t;
       if (j < M) {
         let c = (word >> (t * BITS)) & (ksub - 1u);
-        let o = j * ksub + c;
-        if (METRIC_L2 != 0u) { s += l2Term[termBase + o] - 2.0 * lut[lutBase + o]; } else { s += lut[lutBase + o]; }
+        s += adc_term(lutBase, termBase, j * ksub + c);
       }
     }
   }
@@ -48,9 +39,8 @@ fn score(q: u32, p: u32, v: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let q = wid.x + wid.y * nwg.x;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let q = grid_group(grid);
   if (q >= params.nq) { return; }
   let largest = METRIC_L2 == 0u;
   tk_init(lid);

@@ -2,21 +2,13 @@
 // lengths). No barriers (on CPU drivers a barrier makes the whole shader markedly slower). One workgroup per
 // (query, probe). A query's candidates are laid end to end in a region of `cap` scores, its probed lists in
 // increasing list order, so a column's order is its vector's database order (ties in the top-k then go to the
-// lower database position). cols[q] = [candidate count, column where probe 0's list starts, ... probe nprobe-1].
-//   ip: coarse[q][p] + sum_j lut[q][j][b_j]
-//   l2: coarse[q][p] + sum_j (l2Term[l][j][b_j] - 2 lut[q][j][b_j])
-override M: u32 = 8u;          // sub-quantizers
-override BITS: u32 = 8u;       // bits per code (8 or 4)
-override METRIC_L2: u32 = 0u;  // 0: inner product, 1: squared L2
+// lower database position); scores as in lib/adc_lists.wgsl. cols[q] = [candidate count, column where probe
+// 0's list starts, ... probe nprobe-1].
+#include "lib/grid.wgsl"
+#include "lib/adc_lists.wgsl"
 
 struct Params { nq: u32, nprobe: u32, nlist: u32, cap: u32, q0: u32, _p0: u32, _p1: u32, _p2: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> lut: array<f32>;
-@group(0) @binding(2) var<storage, read> probes: array<i32>;
-@group(0) @binding(3) var<storage, read> coarse: array<f32>;
-@group(0) @binding(4) var<storage, read> listOffsets: array<u32>;
-@group(0) @binding(5) var<storage, read> codes: array<u32>;
-@group(0) @binding(6) var<storage, read> l2Term: array<f32>;
 @group(0) @binding(7) var<storage, read_write> outScores: array<f32>;
 @group(0) @binding(8) var<storage, read_write> cols: array<u32>;
 
@@ -26,9 +18,8 @@ fn list_len(l: i32) -> u32 {
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let g = wid.x + wid.y * nwg.x;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let g = grid_group(grid);
   if (g >= params.nq * params.nprobe) { return; }
   let ql = g / params.nprobe;       // query within this chunk
   let p = g % params.nprobe;
@@ -68,8 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var t = 0u; t < cpw; t++) {
         let j = w * cpw + t;
         if (j < M) {
-          let o = j * ksub + ((word >> (t * BITS)) & (ksub - 1u));
-          if (METRIC_L2 != 0u) { ws += l2Term[termBase + o] - 2.0 * lut[lutBase + o]; } else { ws += lut[lutBase + o]; }
+          ws += adc_term(lutBase, termBase, j * ksub + ((word >> (t * BITS)) & (ksub - 1u)));
         }
       }
       s += ws;

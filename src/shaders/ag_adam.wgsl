@@ -2,6 +2,7 @@
 // decoupled = 1 (AdamW): p *= 1 - lr * wd;  decoupled = 0 (Adam): g += wd * p.
 // m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= lr * (m / bc1) / (sqrt(v / bc2) + eps)
 // with bc1 = 1 - b1^step, bc2 = 1 - b2^step computed on the host.
+#include "lib/grid.wgsl"
 struct Params { n: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32, decoupled: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> p: array<f32>;
@@ -10,8 +11,8 @@ struct Params { n: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, 
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let i = grid_item(grid, lid, 256u);
   if (i >= params.n) { return; }
   var pv = p[i];
   var gv = g[i];

@@ -2,6 +2,7 @@
 // same-shape tensors; bn = row length broadcasts a row over every row of `a`; bn = 1 broadcasts a scalar.
 // scale(x, s) binds x as both a and b with beta = 0 (read-only aliasing is allowed); a zero factor skips
 // its operand entirely (so 0 * NaN does not leak).
+#include "lib/grid.wgsl"
 struct Params { n: u32, bn: u32, alpha: f32, beta: f32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -9,8 +10,8 @@ struct Params { n: u32, bn: u32, alpha: f32, beta: f32 }
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let i = grid_item(grid, lid, 256u);
   if (i >= params.n) { return; }
   var av = 0.0;
   var bv = 0.0;

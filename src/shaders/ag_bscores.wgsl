@@ -1,6 +1,7 @@
 // Autograd scoresBatched forward: out[b, c] = <q[b], x[b, c]> (each query against its own C candidates).
 // A workgroup takes one query and 8 candidates; 32 lanes per candidate stride over the dimensions, so
 // neighbouring invocations read neighbouring addresses, then reduce their partial sums in workgroup memory.
+#include "lib/grid.wgsl"
 struct Params { nb: u32, c: u32, d: u32, tiles: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -10,8 +11,8 @@ struct Params { nb: u32, c: u32, d: u32, tiles: u32 }
 var<workgroup> red: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let w = wid.x + wid.y * nwg.x;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let w = grid_group(grid);
   let b = w / params.tiles;
   let cand = (w - b * params.tiles) * 8u + lid / 32u;
   let lane = lid % 32u;

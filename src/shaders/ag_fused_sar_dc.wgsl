@@ -5,6 +5,7 @@
 // with gdist_bk = f_b e_bk (ga_bk - s_b) from ag_fused_sar_bwd's e, ga and coef = (s, f). Per document: one
 // vec4 of e and of ga (4 codewords), coef, the code and u^m_b (shared by the 4 codewords). accum = 1 adds to
 // the chunks before (dc already holds them); accum = 0 overwrites.
+#include "lib/grid.wgsl"
 override DS4: u32 = 4u;
 struct Params { nb: u32, b0: u32, m: u32, k: u32, kq: u32, accum: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -18,8 +19,8 @@ struct Params { nb: u32, b0: u32, m: u32, k: u32, kq: u32, accum: u32 }
 @group(0) @binding(8) var<storage, read_write> dc: array<vec4<f32>>; // [m, k, DS4]
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let id = (wid.x + wid.y * nwg.x) * 64u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let id = grid_item(grid, lid, 64u);
   if (id >= params.m * params.kq) { return; }
   let s = id / params.kq;
   let q = id % params.kq;

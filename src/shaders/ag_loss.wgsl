@@ -8,6 +8,7 @@
 // kind 3 Margin-MSE:  margins against the teacher's top-1 i (first argmax of t):
 //                     e_c = (s_i - s_c) - (t_i - t_c), loss = (1/(n-1)) sum_{c != i} e_c^2
 //                     ds_c = -2 e_c / (n-1) (c != i), ds_i = 2 sum_c e_c / (n-1)
+#include "lib/grid.wgsl"
 struct Params { rows: u32, len: u32, kind: u32, hasCount: u32, invT: f32, scale: f32, phase: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> t: array<f32>;
@@ -69,8 +70,8 @@ fn argmaxT(base: u32, n: u32, lid: u32) -> u32 {
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let row = grid_group(grid);
   if (row >= params.rows) { return; }
   let base = row * params.len;
   var n = params.len;

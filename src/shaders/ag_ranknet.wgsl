@@ -4,6 +4,7 @@
 // phase 0: rank[row, i] for every valid i (one invocation per element, O(n) each);
 // phase 1: rowLoss[row] and rowW[row] = sum w (one workgroup of 64 lanes per row, O(n^2));
 // phase 2: ds[row, i] = gl[0] * scale * d(row loss)/ds_i (one invocation per element, O(n) each).
+#include "lib/grid.wgsl"
 struct Params { rows: u32, len: u32, hasCount: u32, invT: f32, scale: f32, phase: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> t: array<f32>;
@@ -27,8 +28,8 @@ fn softplus(x: f32) -> f32 { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
 fn sigmoid(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let w = wid.x + wid.y * nwg.x;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let w = grid_group(grid);
   if (params.phase == 1u) {
     let row = w;
     if (row >= params.rows) { return; }

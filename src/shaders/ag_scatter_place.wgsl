@@ -1,5 +1,6 @@
 // Autograd gatherRows backward, step 2: perm[offset[key * nchunks + chunk] + rank] = element. After this the
 // elements of each key lie together in perm, in their original order (a stable counting sort).
+#include "lib/grid.wgsl"
 struct Params { nb: u32, n: u32, nchunks: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;
@@ -8,8 +9,8 @@ struct Params { nb: u32, n: u32, nchunks: u32 }
 @group(0) @binding(4) var<storage, read_write> perm: array<u32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let i = grid_item(grid, lid, 256u);
   if (i >= params.nb) { return; }
   let r = idx[i];
   if (r < 0 || u32(r) >= params.n) { return; }

@@ -2,6 +2,7 @@
 // The index list is cut into chunks of 256; workgroup `c` ranks each element among the earlier elements of
 // its chunk with the same key (a stable rank), and the last element of each key writes that key's count in
 // the chunk to counts[key * nchunks + c] (counts is cleared beforehand). Invalid keys are skipped.
+#include "lib/grid.wgsl"
 struct Params { nb: u32, n: u32, nchunks: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;
@@ -11,8 +12,8 @@ struct Params { nb: u32, n: u32, nchunks: u32 }
 var<workgroup> keys: array<i32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let c = wid.x + wid.y * nwg.x;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let c = grid_group(grid);
   let i = c * 256u + lid;
   var key = -1;
   if (i < params.nb) {

@@ -1,5 +1,6 @@
 // Autograd gatherRows backward, step 3: out[row, j] = sum of g[e, j] over the elements e gathered from `row`,
 // in their original order (deterministic). One invocation per (row, column): neighbours read neighbours.
+#include "lib/grid.wgsl"
 struct Params { n: u32, d: u32, nchunks: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
@@ -8,8 +9,8 @@ struct Params { n: u32, d: u32, nchunks: u32 }
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let i = grid_item(grid, lid, 256u);
   if (i >= params.n * params.d) { return; }
   let row = i / params.d;
   let j = i - row * params.d;

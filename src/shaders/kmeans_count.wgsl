@@ -1,5 +1,6 @@
 // k-means update, step 1 of 4: cluster sizes. For each (row i, group g) of a chunk, with c = assign[i*G+g]:
 // count[g*k + c] += 1 (this chunk) and total[g*k + c] += 1 (all chunks of the iteration). Integer atomics only.
+#include "lib/grid.wgsl"
 struct Params { rows: u32, groups: u32, k: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> assign: array<u32>;
@@ -7,8 +8,8 @@ struct Params { rows: u32, groups: u32, k: u32 }
 @group(0) @binding(3) var<storage, read_write> total: array<atomic<u32>>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let t = (wid.x + wid.y * nwg.x) * 256u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let t = grid_item(grid, lid, 256u);
   if (t >= params.rows * params.groups) { return; }
   let g = t % params.groups;
   let c = min(assign[t], params.k - 1u);

@@ -2,6 +2,7 @@
 // out[outOffset + (g*kOut + c0 + c)*dsub + j] = x[(idx[c] - srcRow0)*D + g*dsub + j] for c < count.
 // With groups = 1 and dsub = D this is a plain row gather (training-set subsampling); otherwise it seeds the
 // G x k x dsub centroids from k training rows.
+#include "lib/grid.wgsl"
 struct Params { count: u32, groups: u32, dsub: u32, kOut: u32, c0: u32, outOffset: u32, srcRow0: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -9,8 +10,8 @@ struct Params { count: u32, groups: u32, dsub: u32, kOut: u32, c0: u32, outOffse
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let t = (wid.x + wid.y * nwg.x) * 256u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let t = grid_item(grid, lid, 256u);
   let D = params.groups * params.dsub;
   if (t >= params.count * D) { return; }
   let c = t / D;

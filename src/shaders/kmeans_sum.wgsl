@@ -1,6 +1,7 @@
 // k-means update, step 4 of 4: per-cluster sums without float atomics. One invocation per (group, centroid, dim)
 // adds up that dim over the cluster's members of this chunk and accumulates into acc (cleared per iteration).
 // Neighbouring invocations read neighbouring dims of the same member row. Work is O(rows * D) per chunk.
+#include "lib/grid.wgsl"
 struct Params { groups: u32, k: u32, dsub: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -10,8 +11,8 @@ struct Params { groups: u32, k: u32, dsub: u32 }
 @group(0) @binding(5) var<storage, read_write> acc: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let t = (wid.x + wid.y * nwg.x) * 256u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let t = grid_item(grid, lid, 256u);
   let dsub = params.dsub;
   if (t >= params.groups * params.k * dsub) { return; }
   let gc = t / dsub;

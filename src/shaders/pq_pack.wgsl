@@ -2,14 +2,15 @@
 // word w of vector i holds code bytes 4w..4w+3 (little-endian). 8 bits: byte j = code j. 4 bits: code j sits in
 // bits 4j..4j+3 of the byte stream (low nibble first), as Faiss's PQEncoderGeneric writes it. Bytes past the
 // code size are zero. One invocation per output word.
+#include "lib/grid.wgsl"
 struct Params { n: u32, m: u32, bits: u32, words: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> codes: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let t = (wid.x + wid.y * nwg.x) * 256u + lid;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let t = grid_item(grid, lid, 256u);
   if (t >= params.n * params.words) { return; }
   let i = t / params.words;
   let w = t - i * params.words;

@@ -1,9 +1,11 @@
-// Top-K per row, one workgroup per (row, chunk of columns). Prepended with topk_common.wgsl.
+// Top-K per row, one workgroup per (row, chunk of columns), with the streaming selection of lib/select.wgsl.
 // Input: either f32 values (rows x n, row-major; the position of an element is its column) or candidate
 // pairs (keys and positions, rows x n, as written by an earlier pass of this kernel). Output: either pairs
 // (rows x nchunks x K, the chunk's best K sorted best-first, padded) for a later merge pass, or the final
 // result: values (f32 bits) and indices (i32: the column, indexMap[column] when hasMap, -1 for padding).
 // With hasRowLen, row r holds only its first rowLen[r] values.
+#include "lib/grid.wgsl"
+#include "lib/select.wgsl"
 struct Params {
   n: u32,          // columns per row
   rows: u32,       // rows in this dispatch
@@ -27,9 +29,8 @@ struct Params {
 @group(0) @binding(6) var<storage, read> rowLen: array<u32>;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let g = wid.x + wid.y * nwg.x;
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let g = grid_group(grid);
   if (g >= params.rows * params.nchunks) { return; }
   let row = g / params.nchunks;
   let ch = g % params.nchunks;

@@ -92,10 +92,10 @@ try {
   finish();
 }
 
-// Every kernel wrapper (a src/kernels/*.ts file that dispatches; helpers such as row-chunks.ts are not) must be
+// Every kernel wrapper (a src/kernels/*.ts file that runs a kernel; helpers such as row-chunks.ts are not) must be
 // imported by a test that runs in the page.
 const kernels = readdirSync(join(repoRoot, 'src', 'kernels')).filter((f) => f.endsWith('.ts'))
-  .filter((f) => /\.dispatch\(/.test(readFileSync(join(repoRoot, 'src', 'kernels', f), 'utf8'))).map((f) => basename(f, '.ts'));
+  .filter((f) => /\.run\(/.test(readFileSync(join(repoRoot, 'src', 'kernels', f), 'utf8'))).map((f) => basename(f, '.ts'));
 const missing = kernels.filter((k) => !kernelsTested.has(k));
 record(`every kernel is tested in the page (${kernels.join(', ')})`, missing.length === 0,
   missing.length ? `no test/kernel-*.test.ts imports src/kernels/{${missing.join(',')}}.ts` : '');

@@ -1,4 +1,4 @@
-// float64 CPU references of src/kernels/kmeans.ts (kmeans_assign.wgsl and Lloyd's iterations).
+// float64 CPU references of src/kernels/kmeans.ts (kmeans_assign.wgsl) and of the Lloyd driver in src/quantizers/clustering.ts.
 
 /** score of point i of group g against centroid c (inner product or squared L2) */
 export function scoreRef(x: ArrayLike<number>, cent: ArrayLike<number>, i: number, g: number, c: number, groups: number, k: number, dsub: number, metric: 0 | 1): number {
@@ -28,7 +28,7 @@ export function assignRef(x: ArrayLike<number>, cent: ArrayLike<number>, n: numb
 }
 
 /**
- * float64 Lloyd's k-means from given initial rows, as src/kernels/kmeans.ts runs it (and Faiss's Clustering):
+ * float64 Lloyd's k-means from given initial rows, as trainKMeans (src/quantizers/clustering.ts) runs it (and Faiss's Clustering):
  * objective = sum of best scores, centroid = mean, empty clusters split (Faiss's rule, same RNG), optional
  * spherical normalization after init and after every update.
  */

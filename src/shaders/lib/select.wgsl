@@ -1,5 +1,6 @@
-// Library (no entry point): a streaming top-K selection held by one workgroup. It is prepended to the
-// kernels that select (topk_select, adc_scan); they offer candidates in rounds and call tk_reduce.
+// Module: a streaming top-K selection held by one workgroup. The kernels that select (topk_select, adc_scan)
+// include it, offer candidates in rounds and call tk_finish. Its workgroup memory grows with CAP and K; the
+// host sizes CAP from the reflected declarations below (selectionConstants in src/kernels/topk.ts).
 //
 // A candidate is a pair (key, pos): key is an order-preserving u32 image of the score where larger is
 // better (tk_key), pos a u32 position where lower wins ties. NaN scores get key 0 (rank last among real
