@@ -9,9 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = process.env.DIST ?? join(root, 'dist');
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
-const { createEngine } = await load('node/create.js');
-const { adcScan, adcLut } = await load('kernels/adc.js');
-const { topk } = await load('kernels/topk.js');
+const { createEngine, adcScan, adcLut, topk } = await load('index.js');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 
 const nq = Number(arg('nq', 3000)), reps = Number(arg('reps', 2)), ks = arg('k', '10,100').split(',').map(Number);

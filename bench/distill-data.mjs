@@ -2,7 +2,7 @@
 // evaluation queries 2000-2999 with their exact top-100.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readVectors, readIntVectors } from '../dist/io/vectors-node.js';
+import { readVectors, readIntVectors } from '../dist/index.js';
 
 export async function loadDistillSplit(dataDir) {
   const meta = JSON.parse(readFileSync(join(dataDir, 'dataset.json'), 'utf8'));

@@ -7,10 +7,8 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, appendFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createEngine } from '../dist/node/create.js';
+import { createEngine, recallAtK, formatProgress } from '../dist/index.js';
 import { loadDistillSplit } from './distill-data.mjs';
-import { recallAtK } from '../dist/ivfpq/metrics.js';
-import { formatProgress } from '../dist/util/progress.js';
 import { kmeansStart } from './kmeans-start.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,11 +10,8 @@ import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { createEngine } from '../dist/node/create.js';
+import { createEngine, recallAtK, top1InTopK, formatProgress, DISTILL_DEFAULTS } from '../dist/index.js';
 import { loadDistillSplit } from './distill-data.mjs';
-import { recallAtK, top1InTopK } from '../dist/ivfpq/metrics.js';
-import { formatProgress } from '../dist/util/progress.js';
-import { DISTILL_DEFAULTS } from '../dist/ivfpq/distill.js';
 import { barChartSvg } from './plot.mjs';
 import { kmeansStart } from './kmeans-start.mjs';
 

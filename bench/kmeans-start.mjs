@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IvfPqIndex } from '../dist/ivfpq/index.js';
+import { IvfPqIndex } from '../dist/index.js';
 
 export const cacheDir = join(dirname(fileURLToPath(import.meta.url)), 'cache');
 

@@ -7,11 +7,8 @@ import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { createEngine } from '../dist/node/create.js';
+import { createEngine, readVectors, readIntVectors, recallAtK, formatProgress } from '../dist/index.js';
 import { kmeansStart } from './kmeans-start.mjs';
-import { readVectors, readIntVectors } from '../dist/io/vectors-node.js';
-import { recallAtK } from '../dist/ivfpq/metrics.js';
-import { formatProgress } from '../dist/util/progress.js';
 import { lineChartSvg } from './plot.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

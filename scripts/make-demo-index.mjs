@@ -22,7 +22,7 @@ const lib = async (p) => {
 /** Builds (or keeps) the demo index; returns its path and whether it was built now. */
 export async function makeDemoIndex({ out = DEMO_INDEX, force = false, quiet = false } = {}) {
   const path = resolve(root, out);
-  const { fromBytes } = await lib('ivfpq/format.js');
+  const { fromBytes } = await lib('index.js');
   if (!force && existsSync(path)) {
     try {
       const d = fromBytes(new Uint8Array(readFileSync(path)));
@@ -32,9 +32,7 @@ export async function makeDemoIndex({ out = DEMO_INDEX, force = false, quiet = f
       }
     } catch { /* unreadable: rebuild */ }
   }
-  const [{ createEngine }, { loadDemoData }, { IvfPqIndex }, { formatProgress }] = await Promise.all([
-    lib('node/create.js'), lib('io/demo-data-node.js'), lib('ivfpq/index.js'), lib('util/progress.js'),
-  ]);
+  const { createEngine, loadDemoData, IvfPqIndex, formatProgress } = await lib('index.js');
   const t0 = performance.now();
   const demo = await loadDemoData();
   const engine = await createEngine();

@@ -1,18 +1,21 @@
-// Distill-VQ end to end on real data (778 MiniLM vectors, base documents as pseudo-queries): the loss goes
-// down, Recall@10 against exact search does not, GPU memory stays flat, and cancelling leaves the index as it was.
+// Distill-VQ end to end on real data (800 sentence embeddings of the shipped demo set, base documents as
+// pseudo-queries): the loss goes down, Recall@10 against exact search does not, GPU memory stays flat, and
+// cancelling leaves the index as it was.
 import t from 'tap';
-import { getEngine, readFvecsSync, FIORI, haveShared } from './helpers.js';
-import { IvfPqIndex } from '../src/ivfpq/index.js';
+import { getEngine } from './helpers.js';
+import { demoRows } from './fixtures/demo-rows.js';
+import { IvfPqIndex } from '../src/api/ivfpq-index.js';
 import { exactSearchRef } from './reference/ivfpq.js';
-import { recallAtK as recallAt } from '../src/ivfpq/metrics.js';
+import { recallAtK as recallAt } from '../src/index/metrics.js';
 
-const fiori = haveShared(FIORI) ? readFvecsSync(FIORI) : null;
+const demo = await demoRows(800);
+const M = 16; // 32-dimensional sub-spaces
 const settings = { pseudoQueries: 320, topK: 20, batchSize: 16, epochs: 3, validationQueries: 40, validationNprobe: 2, seed: 5 };
 
-t.test('distillation lowers the loss and keeps recall@10 against exact search', { skip: fiori ? false : 'shared data not present' }, async (t) => {
+t.test('distillation lowers the loss and keeps recall@10 against exact search', async (t) => {
   const engine = await getEngine();
-  const { data, n, dim } = fiori!;
-  const index = new IvfPqIndex(engine, { dim, nlist: 8, m: 12, bits: 8 });
+  const { base: data, n, dim } = demo;
+  const index = new IvfPqIndex(engine, { dim, nlist: 8, m: M, bits: 8 });
   await index.train(data, { seed: 7 });
   await index.add(data);
   const truth = exactSearchRef(data, n, data, n, dim, 10, 'ip');
@@ -35,9 +38,9 @@ t.test('distillation lowers the loss and keeps recall@10 against exact search', 
   index.dispose();
 });
 
-t.test('cancelling distillation leaves the index as it was', { skip: fiori ? false : 'shared data not present' }, async (t) => {
-  const { data, dim } = fiori!;
-  const index = await fioriIndex(8, 9);
+t.test('cancelling distillation leaves the index as it was', async (t) => {
+  const { base: data, dim } = demo;
+  const index = await demoIndex(8, 9);
   const q = data.subarray(0, 30 * dim);
   const before = await index.search(q, { k: 10, nprobe: 3 });
   const ac = new AbortController();
@@ -50,9 +53,9 @@ t.test('cancelling distillation leaves the index as it was', { skip: fiori ? fal
   index.dispose();
 });
 
-t.test('training queries plus pseudo-queries; validation is held out from the given queries', { skip: fiori ? false : 'shared data not present' }, async (t) => {
-  const { data, dim } = fiori!;
-  const index = await fioriIndex(4, 3);
+t.test('training queries plus pseudo-queries; validation is held out from the given queries', async (t) => {
+  const { base: data, dim } = demo;
+  const index = await demoIndex(4, 3);
   const queries = data.subarray(0, 60 * dim).map((v, i) => v + 0.01 * Math.sin(i)); // 60 queries near documents
   const report = await index.distill({ base: data, queries, pseudoQueries: 100, topK: 10, batchSize: 32, epochs: 1, validationQueries: 20, validationNprobe: 2, seed: 2 });
   t.equal(report.validationQueries, 20, '20 of the given queries are held out');
@@ -63,13 +66,19 @@ t.test('training queries plus pseudo-queries; validation is held out from the gi
   await t.rejects(index.distill({ base: data, pseudoQueries: -1 }), /pseudoQueries must be an integer/, 'a negative pseudo-query count is refused');
   await t.rejects(index.distill({ base: data, pseudoQueries: 0 }), /no training queries/, 'no queries at all is refused');
   await t.rejects(index.distill({ base: data, validationQueries: -5 }), /validationQueries must be an integer/, 'a negative validation count is refused');
+  await t.rejects(index.distill({ base: data, warmup: 1.5 }), /warmup must be a fraction in \[0, 1\]/, 'every option is checked before any work');
+  await t.rejects(index.distill({ base: data, lrCodebooks: Number.NaN }), /lrCodebooks must be a finite number >= 0/);
+  await t.rejects(index.distill({ base: data, centroidOptimizer: 'adam' as 'sgd' }), /centroidOptimizer must be 'sgd' or 'adamw'/);
+  await t.rejects(index.distill({ base: data, ivfWeight: -1 }), /ivfWeight must be a finite number >= 0/);
+  await t.rejects(index.distill({ base: data, validationNprobe: 0 }), /validationNprobe must be an integer/);
+  await t.rejects(index.distill({ base: data, temperature: 0 }), /temperature must be a finite number > 0/);
   index.dispose();
 });
 
-/** A k-means IVFPQ index (M = 12, 8-bit) over the MiniLM fixture, holding all of it. */
-async function fioriIndex(nlist: number, seed: number): Promise<IvfPqIndex> {
-  const { data, dim } = fiori!;
-  const index = new IvfPqIndex(await getEngine(), { dim, nlist, m: 12, bits: 8 });
+/** A k-means IVFPQ index (M sub-spaces, 8-bit) over the demo rows, holding all of them. */
+async function demoIndex(nlist: number, seed: number): Promise<IvfPqIndex> {
+  const { base: data, dim } = demo;
+  const index = new IvfPqIndex(await getEngine(), { dim, nlist, m: M, bits: 8 });
   await index.train(data, { seed });
   await index.add(data);
   return index;

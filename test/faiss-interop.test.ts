@@ -10,11 +10,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rng, freshSeed, randomF32 } from './helpers.js';
 import { randomIvfPq } from './fixtures/random-ivfpq.js';
-import { toFaissBytes, fromFaissBytes } from '../src/ivfpq/faiss.js';
+import { toFaissBytes, fromFaissBytes } from '../src/io/faiss-format.js';
 import { saveFaissIndex, loadFaissIndex } from '../src/io/faiss-file.js';
 import { encodeFvecs, parseVectors } from '../src/io/vectors.js';
-import type { IvfPqData } from '../src/ivfpq/types.js';
-import { codeSize } from '../src/ivfpq/types.js';
+import type { IvfPqData } from '../src/io/ivfpq-data.js';
+import { codeSize } from '../src/quantizers/product.js';
 
 const PY = '/usr/bin/python3';
 const HELPER = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'faiss_helper.py');

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng, freshSeed } from './helpers.js';
 import { randomIvfPq } from './fixtures/random-ivfpq.js';
-import { toBytes, fromBytes, crc32, DVQ_HEADER_BYTES, readDvqHeader } from '../src/ivfpq/format.js';
+import { toBytes, fromBytes, crc32, DVQ_HEADER_BYTES, readDvqHeader } from '../src/io/dvq-format.js';
 import { saveIvfPq, loadIvfPq } from '../src/io/ivfpq-file.js';
-import type { IvfPqData } from '../src/ivfpq/types.js';
+import type { IvfPqData } from '../src/io/ivfpq-data.js';
 
 const seed = freshSeed();
 const r = rng(seed);

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { rng } from './helpers.js';
 import { randomIvfPq } from './fixtures/random-ivfpq.js';
-import { toBytes, fromBytes, crc32, readDvqHeader, validateIvfPq } from '../src/ivfpq/format.js';
+import { toBytes, fromBytes, crc32, readDvqHeader, validateIvfPq } from '../src/io/dvq-format.js';
 
 const seed = process.env.SEED ? Number(process.env.SEED) : 20261127;
 const r = rng(seed);

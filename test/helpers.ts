@@ -2,7 +2,6 @@
 import { createEngine } from '../src/node/create.js';
 import type { Engine } from '../src/pipeline/engine.js';
 import { mulberry32 } from '../src/util/random.js';
-import { parseVectors } from '../src/io/vectors.js';
 
 let shared: Engine | null = null;
 /** One engine per test process, disposed when the process's tests end. */
@@ -49,13 +48,3 @@ export function compare(a: ArrayLike<number>, b: ArrayLike<number>, atol: number
   }
   return { ok: worst <= 1, worst, at, got: at >= 0 ? a[at]! : 0, want: at >= 0 ? b[at]! : 0 };
 }
-
-import { readFileSync, existsSync } from 'node:fs';
-/** Reads a vector file synchronously with the library's parser (src/io/vectors.ts). */
-export function readFvecsSync(path: string): { data: Float32Array; n: number; dim: number } {
-  return parseVectors(path, new Uint8Array(readFileSync(path)));
-}
-
-export const SHARED_DATA = new URL('../../shared/data/', import.meta.url).pathname;
-export const FIORI = `${SHARED_DATA}sap-fiori-docs-minilm-384/all.fvecs`;
-export const haveShared = (p: string): boolean => existsSync(p);

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getEngine, rng, randomF32 } from './helpers.js';
-import { IvfPqIndex } from '../src/ivfpq/index.js';
+import { IvfPqIndex } from '../src/api/ivfpq-index.js';
 import { saveFaissIndex } from '../src/io/faiss-file.js';
 import { encodeFvecs } from '../src/io/vectors.js';
 

@@ -1,7 +1,8 @@
-// Guards the Dawn instance-lifetime crash (docs/platform.md): if the object returned by webgpu's create()
-// is garbage-collected while a device lives, Dawn's event loop touches freed memory and the process dies at
-// random. The engine must hold it. This runs the pattern that triggered it (a hot loop that gets optimized,
-// forced GC, then awaiting GPU work) many times in child processes, each of which must exit cleanly.
+// Guards the Dawn instance-lifetime crash (docs/architecture.md, The engine, "The Dawn instance-lifetime crash"):
+// if the object returned by webgpu's create() is garbage-collected while a device lives, Dawn's event loop touches
+// freed memory and the process dies at random. The engine must hold it. This runs the pattern that triggered it (a
+// hot loop that gets optimized, forced GC, then awaiting GPU work) many times in child processes, each of which must
+// exit cleanly.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';

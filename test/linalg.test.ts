@@ -3,7 +3,7 @@ import { rng, randn, freshSeed } from './helpers.js';
 import {
   identity, transpose, matmul, matmulTN, matmulNT, orthogonalityError, symEig, svd, procrustes, procrustesFromData,
   randomOrthogonal,
-} from '../src/ivfpq/linalg.js';
+} from '../src/quantizers/linalg.js';
 
 const SIZES = [1, 2, 3, 17, 65, 130];
 

@@ -1,10 +1,10 @@
 // Host parts of OPQ (no GPU): eigenvalue allocation, parametric solution, X^T Y from codes.
 import t from 'tap';
 import { rng, randn, freshSeed } from './helpers.js';
-import { matmulTN, orthogonalityError } from '../src/ivfpq/linalg.js';
+import { matmulTN, orthogonalityError } from '../src/quantizers/linalg.js';
 import {
   allocateEigenvalues, parametricOpq, crossWithReconstruction, reconstructionError, covariance, columnMeans,
-} from '../src/ivfpq/opq.js';
+} from '../src/quantizers/opq.js';
 import { pqDecodeRef, pqEncodeRef, rotateRef, subspaceLogDets, pqErrorWithRotation, anisotropic } from './reference/opq.js';
 
 const spread = (v: number[]): number => Math.max(...v) - Math.min(...v);

@@ -1,8 +1,8 @@
 // trainOpq on the GPU engine: small synthetic anisotropic data (2,000 x 64, m = 8).
 import t from 'tap';
 import { getEngine, rng, freshSeed } from './helpers.js';
-import { orthogonalityError } from '../src/ivfpq/linalg.js';
-import { trainOpq, covariance, columnMeans } from '../src/ivfpq/opq.js';
+import { orthogonalityError } from '../src/quantizers/linalg.js';
+import { trainOpq, covariance, columnMeans } from '../src/quantizers/opq.js';
 import type { Progress } from '../src/util/progress.js';
 import { pqErrorWithRotation, rotateRef, anisotropic } from './reference/opq.js';
 

@@ -3,15 +3,15 @@
 // is a UsageError, exit 2), then checks its files (inputs are regular files, the output is none of them), and only
 // then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
 import { createEngine } from '../node/create.js';
-import { IvfPqIndex } from '../ivfpq/index.js';
-import { DISTILL_DEFAULTS } from '../ivfpq/distill.js';
+import { IvfPqIndex } from '../api/ivfpq-index.js';
+import { DISTILL_DEFAULTS } from '../training/distill/options.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
 import { formatProgress, now, type Progress } from '../util/progress.js';
 import { Args, parseArgs } from './args.js';
-import { recallAtK } from '../ivfpq/metrics.js';
-import { readIndexData, writeIndexData } from '../ivfpq/persist.js';
+import { recallAtK } from '../index/metrics.js';
+import { readIndexData, writeIndexData } from '../io/index-file.js';
 import { saveFaissIndex, loadFaissIndex } from '../io/faiss-file.js';
-import type { DistillLoss, DistillOptions } from '../ivfpq/distill.js';
+import type { DistillLoss, DistillOptions } from '../training/distill/options.js';
 import { vectorSetShape } from '../io/vectors-node.js';
 import { MAX_DIM } from '../io/vectors.js';
 import type { Engine, EngineOptions } from '../pipeline/engine.js';

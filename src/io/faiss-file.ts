@@ -1,7 +1,7 @@
 // Node file access for Faiss IndexIVFPQ files.
 import { readFile } from 'node:fs/promises';
-import { toFaissBytes, fromFaissBytes, type FaissWriteOptions } from '../ivfpq/faiss.js';
-import type { IvfPqData } from '../ivfpq/types.js';
+import { toFaissBytes, fromFaissBytes, type FaissWriteOptions } from './faiss-format.js';
+import type { IvfPqData } from './ivfpq-data.js';
 import { writeFileAtomic } from './vectors-node.js';
 
 /** Writes `data` as a Faiss index file (readable by faiss.read_index), atomically. */

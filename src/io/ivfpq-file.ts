@@ -1,8 +1,8 @@
 // Node file access for .dvq index files: atomic save (temp file in the same folder, fsync, rename) and a loader
 // that checks the header against the file size before reading the file.
 import { open } from 'node:fs/promises';
-import { toBytes, fromBytes, readDvqHeader, DVQ_HEADER_BYTES } from '../ivfpq/format.js';
-import type { IvfPqData } from '../ivfpq/types.js';
+import { toBytes, fromBytes, readDvqHeader, DVQ_HEADER_BYTES } from './dvq-format.js';
+import type { IvfPqData } from './ivfpq-data.js';
 import { writeFileAtomic } from './vectors-node.js';
 
 /** Writes `data` as a .dvq file atomically (a crash leaves either the old file or the new one). */

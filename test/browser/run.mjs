@@ -203,13 +203,13 @@ finish();
 
 /** Builds the demo index if needed and searches all demo queries with it in Node (dist/, Dawn). */
 async function nodeReference() {
-  if (!existsSync(join(repoRoot, 'dist', 'ivfpq', 'index.js')) || !existsSync(join(repoRoot, 'dist', 'node', 'create.js'))) {
+  if (!existsSync(join(repoRoot, 'dist', 'index.js'))) {
     console.log('test:browser: dist/ is missing; running npm run build');
     execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
   }
   const { path } = await makeDemoIndex();
   const dist = (p) => import(pathToFileURL(join(repoRoot, 'dist', p)).href);
-  const [{ createEngine }, { loadDemoData }, { IvfPqIndex }] = await Promise.all([dist('node/create.js'), dist('io/demo-data-node.js'), dist('ivfpq/index.js')]);
+  const { createEngine, loadDemoData, IvfPqIndex } = await dist('index.js');
   const demo = await loadDemoData({ texts: true });
   const engine = await createEngine();
   const k = 10, nprobes = [8, 64];

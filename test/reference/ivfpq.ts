@@ -1,6 +1,6 @@
 // float64 CPU reference of an IVFPQ search over plain IvfPqData (Faiss IndexIVFPQ semantics).
-import type { IvfPqData } from '../../src/ivfpq/types.js';
-import { codeSize } from '../../src/ivfpq/types.js';
+import type { IvfPqData } from '../../src/io/ivfpq-data.js';
+import { codeSize } from '../../src/quantizers/product.js';
 
 export function codeAt(d: IvfPqData, row: number, j: number): number {
   const cs = codeSize(d.m, d.bits);

@@ -1,7 +1,7 @@
 // Float64 CPU references for the OPQ tests: plain product quantization (Lloyd k-means per sub-space, encode,
 // decode, reconstruction error), rotation of row vectors, and the log-determinant of each sub-space's
 // covariance (what the eigenvalue allocation balances).
-import { matmulNT, symEig, randomOrthogonal } from '../../src/ivfpq/linalg.js';
+import { matmulNT, symEig, randomOrthogonal } from '../../src/quantizers/linalg.js';
 import { randn } from '../helpers.js';
 
 /** Y = X A^T (rows y_i = A x_i), x n x d, A d x d. */

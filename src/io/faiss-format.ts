@@ -12,8 +12,9 @@
 //         "sprs" + vector<size_t> (list, size) pairs; then per non-empty list: codes, then idx_t ids)
 //   IxPT: header, int nt, nt x VectorTransform, inner index
 //   LTra: fourcc, bool have_bias, vector<float> A (d_out x d_in), vector<float> b, int d_in, int d_out, bool is_trained
-import { codeSize, type IvfPqData } from './types.js';
-import { validateIvfPq } from './format.js';
+import type { IvfPqData } from './ivfpq-data.js';
+import { codeSize } from '../quantizers/product.js';
+import { validateIvfPq } from './dvq-format.js';
 
 const fourcc = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | ((s.charCodeAt(3) << 24) >>> 0);
 const fourccName = (h: number): string => {

@@ -4,7 +4,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import { scores } from '../kernels/scores.js';
 import { topk } from '../kernels/topk.js';
-import type { Metric } from './types.js';
+import { metricCode, type Metric } from '../quantizers/metric.js';
 import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
 import { throwIfAborted } from '../util/abort.js';
 
@@ -43,7 +43,7 @@ export async function exactSearch(engine: Engine, base: Float32Array, n: number,
         throwIfAborted(opts.signal);
         const rows = Math.min(qc, nq - q0);
         engine.write(qBuf, queries.subarray(q0 * dim, (q0 + rows) * dim));
-        scores(engine, qBuf, bBuf, sBuf, rows, rowsB, dim, metric === 'ip' ? 0 : 1);
+        scores(engine, qBuf, bBuf, sBuf, rows, rowsB, dim, metricCode(metric));
         topk(engine, sBuf, vBuf, iBuf, rows, rowsB, kk, largest);
         const v = await engine.read(vBuf, Float32Array, 0, rows * kk * 4);
         const id = await engine.read(iBuf, Int32Array, 0, rows * kk * 4);

@@ -1,7 +1,6 @@
-// Plain data that describes a trained IVFPQ index: what the file formats read and write and what the GPU
-// index uploads. Host-side, typed arrays only, no GPU objects.
-
-export type Metric = 'ip' | 'l2';
+// The file data model: plain data that describes a trained IVFPQ index, what the file formats (.dvq, Faiss)
+// read and write and what the GPU index uploads. Host-side, typed arrays only, no GPU objects.
+import type { Metric } from '../quantizers/metric.js';
 
 export interface IvfPqData {
   metric: Metric;
@@ -27,19 +26,6 @@ export interface IvfPqData {
   ids: Int32Array; // ntotal
 }
 
-export function codeSize(m: number, bits: number): number {
-  return Math.ceil((m * bits) / 8);
-}
-
 export function ntotal(d: IvfPqData): number {
   return d.listOffsets[d.nlist]!;
-}
-
-export interface SearchResult {
-  /** nq x k ids, row-major; -1 where fewer than k results exist */
-  ids: Int32Array;
-  /** nq x k scores: inner products (descending) or squared L2 distances (ascending); NaN where no result */
-  scores: Float32Array;
-  k: number;
-  nq: number;
 }

@@ -1,9 +1,10 @@
-// Node file access for index data by kind: .dvq files (src/io/ivfpq-file.ts) or Faiss IndexIVFPQ files
-// (src/io/faiss-file.ts), told apart by their first bytes. Saving is atomic.
+// Node file access for index data of either kind: .dvq files (ivfpq-file.ts) or Faiss IndexIVFPQ files
+// (faiss-file.ts), told apart by their first bytes. Saving is atomic. IvfPqIndex.save/load import this module
+// through a URL bundlers do not follow, so the browser bundle never holds it.
 import { open } from 'node:fs/promises';
-import { saveIvfPq, loadIvfPq } from '../io/ivfpq-file.js';
-import { loadFaissIndex } from '../io/faiss-file.js';
-import type { IvfPqData } from './types.js';
+import { saveIvfPq, loadIvfPq } from './ivfpq-file.js';
+import { loadFaissIndex } from './faiss-file.js';
+import type { IvfPqData } from './ivfpq-data.js';
 
 /** Reads a .dvq index file, or a Faiss IndexIVFPQ file (recognised by its header), into plain data. */
 export async function readIndexData(path: string): Promise<IvfPqData> {

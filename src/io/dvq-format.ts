@@ -2,7 +2,9 @@
 // Browser-safe: bytes in, bytes out. The loader checks the header and that the section sizes add up exactly to
 // the byte length before it allocates anything, then the CRC32, then the contents; every failure throws an
 // Error whose message names what is wrong.
-import { codeSize, type IvfPqData, type Metric } from './types.js';
+import type { IvfPqData } from './ivfpq-data.js';
+import type { Metric } from '../quantizers/metric.js';
+import { codeSize } from '../quantizers/product.js';
 
 export const DVQ_MAGIC = 'DVQI';
 export const DVQ_VERSION = 1;

@@ -24,26 +24,21 @@
 //         code (n*d*m additions instead of an n x d x d product).
 //    Each step of the alternation lowers (or keeps) the same objective ||X A^T - Y||^2, so the error falls.
 //
-// Faiss starts from a random rotation and uses niter = 50, niter_pq = 4 (40 the first time) on up to
-// 65,536 points. The parametric start already gets nearly all of the gain, so our defaults are small.
-// Measured on wordnet-use-lite-512-ip base.part0 (20,000 x 512 unit vectors), m = 32, 8 bits, PQ MSE per vector of
-// a fresh PQ (10 GPU k-means iterations) on the rotated vectors: no rotation 0.2572, parametric 0.0970 (PCA +
-// allocation: 12-20 s), parametric + 8 refinement iterations (15 first / 3 hot-start Lloyd iterations) 0.0956.
-// Training error per iteration: 0.0966 0.0954 0.0948 0.0944 0.0941 0.0938 0.0937 0.0935. Time: ~160 s for the
-// first iteration and ~40 s per later one, on 2 cores shared with other jobs (load ~16), lavapipe.
-// The defaults (5 iterations, 10 first / 3 hot-start Lloyd): fresh-PQ MSE 0.0959 in 325 s under the same load.
+// Faiss starts from a random rotation and uses niter = 50, niter_pq = 4 (40 the first time) on up to 65,536
+// points. The parametric start already gives most of the reduction in PQ error, so the defaults here run a few
+// refinement iterations only (OPQ_DEFAULTS).
 import { mulberry32, sampleDistinct } from '../util/random.js';
 import { throwIfAborted } from '../util/abort.js';
+import { checkInt } from '../util/check.js';
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import type { Progress } from '../util/progress.js';
-import { scores } from '../kernels/scores.js';
+import { now, ProgressMeter, type LongWorkOptions } from '../util/progress.js';
 import { assignNearest } from '../kernels/kmeans.js';
-import { trainKMeans } from '../quantizers/clustering.js';
-import { rowsPerChunk, sub } from '../kernels/row-chunks.js';
+import { trainKMeans } from './clustering.js';
 import { symEig, procrustes, randomOrthogonal } from './linalg.js';
+import { rotateRows } from './rotation.js';
 
-export interface OpqOptions {
+export interface OpqOptions extends LongWorkOptions {
   /** refinement iterations (Procrustes updates) after the parametric start; 0 = parametric solution only */
   iters?: number;
   /** Lloyd iterations of the hot-started PQ k-means in each refinement iteration after the first */
@@ -57,11 +52,9 @@ export interface OpqOptions {
   /** start from the parametric solution (default) or from a random rotation, as Faiss does */
   init?: 'parametric' | 'random';
   seed?: number;
-  onProgress?: (p: Progress) => void;
-  signal?: AbortSignal;
 }
 
-/** Chosen from the measurement above: most of the refinement's (small) gain at a few minutes on 2 cores. */
+/** Defaults of trainOpq: the parametric start plus a few hot-started refinement iterations. */
 export const OPQ_DEFAULTS = { iters: 5, kmeansIters: 3, firstKmeansIters: 10, maxTrain: 20000, bits: 8 } as const;
 
 /** Column means of x (n x d). */
@@ -232,9 +225,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
   const bits = opts.bits ?? OPQ_DEFAULTS.bits;
   const seed = opts.seed ?? 1234;
   for (const [name, v, min] of [['n', n, 1], ['d', d, 1], ['m', m, 1], ['iters', iters, 0], ['kmeansIters', kmeansIters, 1],
-    ['firstKmeansIters', firstKmeansIters, 1], ['maxTrain', maxTrain, 1]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new Error(`trainOpq: ${name} must be an integer >= ${min}, got ${v}`);
-  }
+    ['firstKmeansIters', firstKmeansIters, 1], ['maxTrain', maxTrain, 1]] as const) checkInt(v, `trainOpq: ${name}`, min);
   if (d % m !== 0) throw new Error(`trainOpq: the dimension ${d} is not a multiple of m = ${m}`);
   if (bits !== 8 && bits !== 4) throw new Error(`trainOpq: bits must be 8 or 4, got ${bits}`);
   if (x.length < n * d) throw new Error(`trainOpq: x holds ${x.length} floats, ${n} x ${d} = ${n * d} are needed`);
@@ -244,13 +235,6 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
   const signal = opts.signal;
   throwIfAborted(signal);
   const rand = mulberry32(seed);
-  const t0 = performance.now();
-  const report = (phase: string, done: number, total: number, info?: Record<string, number>): void => {
-    if (!opts.onProgress) return;
-    const secs = (performance.now() - t0) / 1000;
-    const rate = secs > 0 ? done / secs : 0;
-    opts.onProgress({ phase, done, total, rate, eta: rate > 0 ? (total - done) / rate : NaN, ...(info ? { info } : {}) });
-  };
 
   // centered sample (float32, what the GPU sees), kept on the host too for the Procrustes step
   const pick = nt < n ? sampleDistinct(n, nt, rand).sort() : null;
@@ -262,9 +246,10 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
 
   let A: Float64Array;
   if ((opts.init ?? 'parametric') === 'parametric') {
-    report('opq pca', 0, 1);
+    const pca = new ProgressMeter('opq pca', 1, opts.onProgress);
+    pca.report(0);
     A = parametricFromCovariance(covariance(xs, nt, d, new Float64Array(d)), d, m).rotation;
-    report('opq pca', 1, 1);
+    pca.report(1);
   } else {
     A = randomOrthogonal(d, rand);
   }
@@ -280,17 +265,14 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
     const assign = gpu(engine.buffer(nt * m * 4, 'opq codes'));
     const score = gpu(engine.buffer(nt * m * 4, 'opq code distances'));
     const cb = gpu(engine.buffer(m * ksub * dsub * 4, 'opq codebooks'));
-    const R = rowsPerChunk(engine, [d * 4, d * 4], 'trainOpq rotate');
     let codebooks: Float32Array | null = null;
+    const meter = new ProgressMeter('opq', iters, opts.onProgress);
     for (let it = 0; it < iters; it++) {
-      const tIter = performance.now();
+      const tIter = now();
       // a. rotate
       const a32 = Float32Array.from(A);
       engine.write(ab, a32);
-      for (let r0 = 0; r0 < nt; r0 += R) {
-        const rows = Math.min(R, nt - r0);
-        scores(engine, sub(xb, r0 * d * 4, rows * d * 4), ab, sub(xr, r0 * d * 4, rows * d * 4), rows, d, d, 0);
-      }
+      rotateRows(engine, xb, ab, xr, nt, d);
       const xrHost = await engine.read(xr, Float32Array, 0, nt * d * 4);
       throwIfAborted(signal);
       // b. codebooks
@@ -325,7 +307,7 @@ export async function trainOpq(engine: Engine, x: Float32Array, n: number, d: nu
       for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) next[i * d + j] = rot[j * d + i]!;
       A = next;
       throwIfAborted(signal);
-      report('opq', it + 1, iters, { iter: it + 1, mse, kmeansIters: lloyd === 0 ? firstKmeansIters : lloyd, seconds: (performance.now() - tIter) / 1000 });
+      meter.report(it + 1, { iter: it + 1, mse, kmeansIters: lloyd === 0 ? firstKmeansIters : lloyd, seconds: (now() - tIter) / 1000 });
     }
   } finally {
     engine.flush();

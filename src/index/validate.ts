@@ -1,4 +1,4 @@
-// Input checks shared by the index's entry points: each failure names the problem and nothing is changed.
+// Input checks of the index's and the trainers' entry points: each failure names the problem, before any work.
 
 export type VectorInput = Float32Array | Float64Array | number[][];
 
@@ -30,9 +30,19 @@ export function toMatrix(input: VectorInput, dim: number, what: string): { data:
   return { data, n };
 }
 
-export function checkInt(value: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+/** The ids of n new vectors: the given ones (non-negative int32 each), or start, start + 1, ... */
+export function toIds(ids: ArrayLike<number> | undefined, n: number, start: number, what: string): Int32Array {
+  const out = new Int32Array(n);
+  if (ids) {
+    if (ids.length !== n) throw new Error(`${what}: ${ids.length} ids given for ${n} vectors`);
+    for (let i = 0; i < n; i++) {
+      const v = ids[i]!;
+      if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new Error(`${what}: id ${v} at position ${i} is not a non-negative 32-bit integer`);
+      out[i] = v;
+    }
+  } else {
+    if (start + n > 0x7fffffff) throw new Error(`${what}: more than 2^31 vectors`);
+    for (let i = 0; i < n; i++) out[i] = start + i;
   }
-  return value;
+  return out;
 }

@@ -1,0 +1,33 @@
+// The public IvfPqIndex: the index core (src/index/ivfpq.ts) plus Distill-VQ training (src/training/distill),
+// so the index layer never imports a trainer. load() and fromData() return this class.
+import type { Engine } from '../pipeline/engine.js';
+import type { IvfPqData } from '../io/ivfpq-data.js';
+import { IvfPqIndexCore, loadIndexData, optionsOf } from '../index/ivfpq.js';
+import { distill } from '../training/distill/loop.js';
+import type { DistillOptions, DistillReport } from '../training/distill/options.js';
+
+export class IvfPqIndex extends IvfPqIndexCore {
+  /**
+   * Distill-VQ: learns the IVF centroids and PQ codebooks so the index reproduces the ranking of the exact
+   * inner products of `base` (the teacher) for unlabeled training queries, then re-encodes `base`.
+   * See src/training/distill/ and DistillOptions.
+   */
+  async distill(opts: DistillOptions): Promise<DistillReport> {
+    this.checkLive();
+    this.requireTrained('distill');
+    return distill(this, opts);
+  }
+
+  /**
+   * Loads an index from a .dvq file image (Uint8Array / ArrayBuffer), a URL (fetched; browsers and Node) or a
+   * file path (Node; Faiss IndexIVFPQ files are recognised too).
+   */
+  static override async load(engine: Engine, source: Uint8Array | ArrayBuffer | URL | string): Promise<IvfPqIndex> {
+    return IvfPqIndex.fromData(engine, await loadIndexData(source));
+  }
+
+  /** Makes an index from plain data (e.g. a loaded file); the arrays are copied. */
+  static override fromData(engine: Engine, data: IvfPqData): IvfPqIndex {
+    return new IvfPqIndex(engine, optionsOf(data)).adopt(data);
+  }
+}

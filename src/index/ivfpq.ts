@@ -1,0 +1,282 @@
+// IvfPqIndexCore: an inverted-file index with residual product quantization (as Faiss IndexIVFPQ), trained,
+// filled and searched on the GPU. It composes the parts along Faiss's seams: an optional rotation, the coarse
+// quantizer (IVF centroids), the product quantizer (codebooks) and the inverted lists. Host memory keeps the
+// plain IvfPqData (what files hold); the GPU keeps the same tables and lists for search. Trainers (Distill-VQ)
+// work through `parameters()`, `setParameters()` and `reencode()`; the public IvfPqIndex (src/api) adds them.
+import type { Engine } from '../pipeline/engine.js';
+import type { GpuBuffer } from '../pipeline/buffer.js';
+import { CoarseQuantizer } from '../quantizers/coarse.js';
+import { ProductQuantizer } from '../quantizers/product.js';
+import { checkMetric, type Metric } from '../quantizers/metric.js';
+import { checkRotation } from '../quantizers/rotation.js';
+import type { IvfPqData } from '../io/ivfpq-data.js';
+import { toBytes, fromBytes, validateIvfPq } from '../io/dvq-format.js';
+import type { LongWorkOptions } from '../util/progress.js';
+import { checkInt } from '../util/check.js';
+import { toMatrix, toIds, type VectorInput } from './validate.js';
+import { GpuTables } from './tables.js';
+import { GpuLists, emptyLists, listSizes, mergeIntoLists, type HostLists } from './inverted-lists.js';
+import { encodeVectors } from './encode.js';
+import { searchLists, type SearchResult } from './search.js';
+import { trainTables, type TrainOptions } from './train.js';
+
+/** Imports a Node-only module by a name bundlers do not follow, so the browser build stays free of node:*. */
+function importNodeOnly<T>(specifier: string): Promise<T> {
+  const url = new URL(specifier, import.meta.url).href;
+  return import(/* @vite-ignore */ url) as Promise<T>;
+}
+
+export interface IvfPqOptions {
+  /** vector dimension; must be divisible by m */
+  dim: number;
+  /** number of IVF lists */
+  nlist: number;
+  /** number of PQ sub-quantizers */
+  m: number;
+  /** bits per code: 8 (default) or 4 */
+  bits?: 8 | 4;
+  /** 'ip' (inner product, default) or 'l2' (squared Euclidean distance) */
+  metric?: Metric;
+}
+
+export interface SearchOptions extends LongWorkOptions {
+  k: number;
+  nprobe: number;
+}
+
+/** One learned parameter: the index's GPU buffer, its shape and a host copy of its values. */
+export interface ParameterView {
+  /** read-only; valid until the parameters are replaced or the index is disposed */
+  buffer: GpuBuffer;
+  shape: readonly number[];
+  values: Float32Array;
+}
+
+/** The learned parameters, for trainers: what they differentiate and hand back through setParameters(). */
+export interface IvfPqParameters {
+  /** IVF centroids, [nlist, dim] */
+  centroids: ParameterView;
+  /** PQ codebooks, [m, ksub, dsub]; they quantize residuals x - centroid */
+  codebooks: ParameterView;
+  /** the rotation A, [dim, dim] (vectors are transformed as y = A x), or null */
+  rotation: ParameterView | null;
+}
+
+export class IvfPqIndexCore {
+  readonly dim: number;
+  readonly nlist: number;
+  readonly m: number;
+  readonly bits: 8 | 4;
+  readonly metric: Metric;
+  readonly ksub: number;
+  readonly dsub: number;
+  private readonly coarse: CoarseQuantizer;
+  private readonly pq: ProductQuantizer;
+  private data: IvfPqData | null = null;
+  private tables: GpuTables | null = null;
+  private lists: GpuLists | null = null;
+  private disposed = false;
+
+  constructor(readonly engine: Engine, opts: IvfPqOptions) {
+    this.dim = checkInt(opts.dim, 'dim', 1, 65536);
+    this.nlist = checkInt(opts.nlist, 'nlist', 1, 1 << 20);
+    this.m = checkInt(opts.m, 'm', 1, this.dim);
+    if (this.dim % this.m !== 0) throw new Error(`dim ${this.dim} is not divisible by m ${this.m}`);
+    const bits = opts.bits ?? 8;
+    if (bits !== 8 && bits !== 4) throw new Error(`bits must be 8 or 4, got ${String(bits)}`);
+    this.bits = bits;
+    this.metric = checkMetric(opts.metric ?? 'ip');
+    this.coarse = new CoarseQuantizer(this.nlist, this.dim, this.metric);
+    this.pq = new ProductQuantizer(this.dim, this.m, this.bits);
+    this.ksub = this.pq.ksub;
+    this.dsub = this.pq.dsub;
+  }
+
+  get isTrained(): boolean { return this.data !== null; }
+  get ntotal(): number { return this.data ? this.data.listOffsets[this.nlist]! : 0; }
+  get codeSize(): number { return this.pq.codeSize; }
+  /** bytes per stored vector: its code plus its 4-byte id */
+  get bytesPerVector(): number { return this.codeSize + 4; }
+
+  /** Learns the (optional) rotation, the IVF centroids by k-means and the PQ codebooks on the residuals. */
+  async train(vectors: VectorInput, opts: TrainOptions = {}): Promise<void> {
+    this.checkLive();
+    const { data: x, n } = toMatrix(vectors, this.dim, 'train vectors');
+    const { gpu, host } = await trainTables(this.engine, this.coarse, this.pq, x, n, opts);
+    this.setTables(gpu);
+    this.setLists({ metric: this.metric, dim: this.dim, nlist: this.nlist, m: this.m, bits: this.bits, ...host, ...emptyLists(this.nlist) });
+  }
+
+  /** Encodes vectors and appends them to their IVF lists. ids default to 0, 1, 2, ... in order of addition. */
+  async add(vectors: VectorInput, ids?: ArrayLike<number>, opts: LongWorkOptions = {}): Promise<void> {
+    this.checkLive();
+    const data = this.requireTrained('add');
+    await this.encodeInto(data, vectors, ids, 'add', opts);
+  }
+
+  /**
+   * Replaces the stored vectors by `vectors` encoded with the current parameters (after setParameters());
+   * ids default to 0, 1, 2, ... Atomic: on an error or cancellation the index keeps its previous contents.
+   */
+  async reencode(vectors: VectorInput, ids?: ArrayLike<number>, opts: LongWorkOptions = {}): Promise<void> {
+    this.checkLive();
+    const data = this.requireTrained('reencode');
+    await this.encodeInto({ ...data, ...emptyLists(this.nlist) }, vectors, ids, 'reencode', opts);
+  }
+
+  /** Searches the k nearest (ip: largest inner product; l2: smallest distance) among the probed lists. */
+  async search(queries: VectorInput, opts: SearchOptions): Promise<SearchResult> {
+    this.checkLive();
+    const data = this.requireTrained('search');
+    const { data: q, n: nq } = toMatrix(queries, this.dim, 'queries');
+    const total = this.ntotal;
+    if (total === 0) throw new Error('search: the index is empty (add vectors first)');
+    const k = checkInt(opts.k, 'k', 1, 1024);
+    if (k > total) throw new Error(`k = ${k} is larger than the ${total} vectors in the index`);
+    const nprobe = checkInt(opts.nprobe, 'nprobe', 1);
+    if (nprobe > this.nlist) throw new Error(`nprobe = ${nprobe} is larger than the number of lists (${this.nlist})`);
+    this.lists ??= GpuLists.upload(this.engine, data, total, this.pq);
+    return searchLists(this.engine, {
+      coarse: this.coarse, pq: this.pq, tables: this.tables!, lists: this.lists, hostListOffsets: data.listOffsets,
+    }, q, nq, k, nprobe, opts);
+  }
+
+  /** The index as a .dvq file image (docs/format.md). */
+  toBytes(): Uint8Array {
+    return toBytes(this.requireTrained('toBytes'));
+  }
+
+  /** Saves the index as a .dvq file (Node). Atomic: a crash mid-save never leaves a broken file in place. */
+  async save(path: string): Promise<void> {
+    const data = this.requireTrained('save');
+    const files = await importNodeOnly<typeof import('../io/index-file.js')>('../io/index-file.js');
+    await files.writeIndexData(path, data);
+  }
+
+  /**
+   * Loads an index from a .dvq file image (Uint8Array / ArrayBuffer), a URL (fetched; browsers and Node) or a
+   * file path (Node; Faiss IndexIVFPQ files are recognised too).
+   */
+  static async load(engine: Engine, source: Uint8Array | ArrayBuffer | URL | string): Promise<IvfPqIndexCore> {
+    return IvfPqIndexCore.fromData(engine, await loadIndexData(source));
+  }
+
+  /** A copy of the index as plain host data (what the file formats store). */
+  toData(): IvfPqData {
+    return copyData(this.requireTrained('toData'));
+  }
+
+  /** Makes an index from plain data (e.g. a loaded file); the arrays are copied. */
+  static fromData(engine: Engine, data: IvfPqData): IvfPqIndexCore {
+    return new IvfPqIndexCore(engine, optionsOf(data)).adopt(data);
+  }
+
+  /** The learned parameters: GPU buffers with their shapes and host copies (see IvfPqParameters). */
+  parameters(): IvfPqParameters {
+    this.checkLive();
+    const d = this.requireTrained('parameters'), t = this.tables!;
+    return {
+      centroids: { buffer: t.centroids, shape: [this.nlist, this.dim], values: d.centroids.slice() },
+      codebooks: { buffer: t.codebooks, shape: [this.m, this.ksub, this.dsub], values: d.codebooks.slice() },
+      rotation: t.rotation && d.rotation ? { buffer: t.rotation, shape: [this.dim, this.dim], values: d.rotation.slice() } : null,
+    };
+  }
+
+  /** Replaces the learned parameters (values are copied). The stored codes are left as they are: call reencode(). */
+  setParameters(p: { centroids?: Float32Array; codebooks?: Float32Array; rotation?: Float32Array | null }): void {
+    this.checkLive();
+    const d = this.requireTrained('setParameters');
+    const next: IvfPqData = { ...d };
+    if (p.centroids) { if (p.centroids.length !== d.centroids.length) throw new Error('centroids have the wrong size'); next.centroids = p.centroids.slice(); }
+    if (p.codebooks) { if (p.codebooks.length !== d.codebooks.length) throw new Error('codebooks have the wrong size'); next.codebooks = p.codebooks.slice(); }
+    if (p.rotation !== undefined) {
+      if (p.rotation) checkRotation(p.rotation, this.dim);
+      next.rotation = p.rotation ? p.rotation.slice() : null;
+    }
+    this.setTables(GpuTables.upload(this.engine, next));
+    this.data = next;
+  }
+
+  /** Removes all vectors, keeping the trained parameters. */
+  reset(): void {
+    const d = this.requireTrained('reset');
+    this.setLists({ ...d, ...emptyLists(this.nlist) });
+  }
+
+  /** Sizes of the inverted lists. */
+  listSizes(): Uint32Array {
+    return listSizes(this.requireTrained('listSizes').listOffsets, this.nlist);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.lists?.dispose();
+    this.lists = null;
+    this.setTables(null);
+  }
+
+  /** Takes a copy of `data` (checked) as the index's contents; for fromData() of this class and its subclasses. */
+  protected adopt(data: IvfPqData): this {
+    validateIvfPq(data, 'index data');
+    const copy = copyData(data);
+    this.setTables(GpuTables.upload(this.engine, copy));
+    this.setLists(copy);
+    return this;
+  }
+
+  protected requireTrained(what: string): IvfPqData {
+    if (!this.data) throw new Error(`${what}: the index is not trained (call train() first)`);
+    return this.data;
+  }
+
+  protected checkLive(): void {
+    if (this.disposed) throw new Error('this index was disposed');
+  }
+
+  /** Encodes vectors and makes `into` plus them the index's contents (nothing changes if it fails). */
+  private async encodeInto(into: IvfPqData, vectors: VectorInput, ids: ArrayLike<number> | undefined, what: string, opts: LongWorkOptions): Promise<void> {
+    const { data: x, n } = toMatrix(vectors, this.dim, `${what} vectors`);
+    const newIds = toIds(ids, n, into.listOffsets[this.nlist]!, what);
+    const enc = await encodeVectors(this.engine, this.coarse, this.pq, this.tables!, x, n, opts);
+    this.setLists({ ...into, ...mergeIntoLists(into, this.nlist, this.codeSize, enc.lists, enc.codes, newIds) });
+  }
+
+  /** New host data; the GPU lists are uploaded again on the next search. */
+  private setLists(data: IvfPqData | null): void {
+    this.lists?.dispose();
+    this.lists = null;
+    this.data = data;
+  }
+
+  private setTables(t: GpuTables | null): void {
+    this.tables?.dispose();
+    this.tables = t;
+  }
+}
+
+/** Reads index data from a .dvq image, a URL (fetched; browsers and Node) or a Node file path (.dvq or Faiss). */
+export async function loadIndexData(source: Uint8Array | ArrayBuffer | URL | string): Promise<IvfPqData> {
+  if (source instanceof Uint8Array) return fromBytes(source);
+  if (source instanceof ArrayBuffer) return fromBytes(new Uint8Array(source));
+  const s = String(source);
+  if (source instanceof URL || /^(https?|blob|data):/.test(s) || typeof process === 'undefined') {
+    const res = await fetch(s);
+    if (!res.ok) throw new Error(`cannot fetch index ${s}: HTTP ${res.status}`);
+    return fromBytes(new Uint8Array(await res.arrayBuffer()));
+  }
+  const files = await importNodeOnly<typeof import('../io/index-file.js')>('../io/index-file.js');
+  return files.readIndexData(s);
+}
+
+/** The constructor options of an index holding `data`. */
+export function optionsOf(data: IvfPqData): IvfPqOptions {
+  return { dim: data.dim, nlist: data.nlist, m: data.m, bits: data.bits as 8 | 4, metric: data.metric };
+}
+
+function copyData(d: IvfPqData): IvfPqData {
+  return {
+    ...d, rotation: d.rotation ? d.rotation.slice() : null, centroids: d.centroids.slice(), codebooks: d.codebooks.slice(),
+    listOffsets: d.listOffsets.slice(), codes: d.codes.slice(), ids: d.ids.slice(),
+  };
+}

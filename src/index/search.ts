@@ -1,0 +1,74 @@
+// IVFPQ search (Faiss IndexIVFPQ::search), in chunks of queries that fit the binding limit: rotate, score the
+// lists (coarse quantizer), keep the nprobe best, build the PQ lookup tables and scan the probed lists with the
+// ADC kernels, which also select the k best. One readback per chunk.
+import type { Engine } from '../pipeline/engine.js';
+import { topk } from '../kernels/topk.js';
+import { adcScan } from '../kernels/adc.js';
+import type { CoarseQuantizer } from '../quantizers/coarse.js';
+import type { ProductQuantizer } from '../quantizers/product.js';
+import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
+import { throwIfAborted } from '../util/abort.js';
+import type { GpuTables } from './tables.js';
+import type { GpuLists } from './inverted-lists.js';
+
+export interface SearchResult {
+  /** nq x k ids, row-major; -1 where fewer than k results exist */
+  ids: Int32Array;
+  /** nq x k scores: inner products (descending) or squared L2 distances (ascending); NaN where no result */
+  scores: Float32Array;
+  k: number;
+  nq: number;
+}
+
+/** What a search reads: the quantizers, their GPU tables and the lists (GPU, and the host offsets). */
+export interface SearchTarget {
+  coarse: CoarseQuantizer;
+  pq: ProductQuantizer;
+  tables: GpuTables;
+  lists: GpuLists;
+  hostListOffsets: Uint32Array;
+}
+
+/** The k best of the nprobe nearest lists for each of the nq queries (nq x dim); k and nprobe already checked. */
+export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Array, nq: number, k: number, nprobe: number,
+  opts: LongWorkOptions = {}): Promise<SearchResult> {
+  const e = engine, { coarse, pq, tables: t, lists } = s;
+  const dim = coarse.dim, nlist = coarse.nlist, metric = coarse.metric;
+  const l2Term = metric === 'l2' ? t.l2Term(e, pq, nlist) : null;
+  const perQuery = Math.max(pq.m * pq.ksub, nlist, dim, nprobe * Math.max(k, 1)) * 4;
+  const qc = Math.max(1, Math.min(nq, 1024, Math.floor(e.maxBinding / perQuery)));
+  const outIds = new Int32Array(nq * k), outScores = new Float32Array(nq * k);
+  const qb = e.buffer(qc * dim * 4, 'queries');
+  const qr = t.rotation ? e.buffer(qc * dim * 4, 'rotated queries') : null;
+  const coarseScores = e.buffer(qc * nlist * 4, 'coarse scores');
+  const probes = e.buffer(qc * nprobe * 4, 'probes'), probeScores = e.buffer(qc * nprobe * 4, 'probe scores');
+  const lut = e.buffer(qc * pq.m * pq.ksub * 4, 'lut');
+  // scores and ids share one buffer so each chunk needs a single readback
+  const idsAt = Math.ceil((qc * k * 4) / 256) * 256;
+  const results = e.buffer(idsAt + qc * k * 4, 'results');
+  const resScores = results.slice(0, qc * k * 4), resIds = results.slice(idsAt, qc * k * 4);
+  const meter = new ProgressMeter('search', nq, opts.onProgress);
+  try {
+    for (let q0 = 0; q0 < nq; q0 += qc) {
+      throwIfAborted(opts.signal);
+      const rows = Math.min(qc, nq - q0);
+      const src = t.rowsInIndexSpace(e, q, q0, rows, dim, qb, qr);
+      coarse.scores(e, src, t.centroids, coarseScores, rows);
+      topk(e, coarseScores, probeScores, probes, rows, nlist, nprobe, metric === 'ip');
+      pq.lookupTables(e, src, t.codebooks, lut, rows);
+      adcScan(e, {
+        lut, probes, coarse: probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: lists.ids,
+        ...(l2Term ? { l2Term } : {}), outScores: resScores, outIds: resIds,
+        nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k, metric,
+        hostListOffsets: s.hostListOffsets,
+      });
+      const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * k * 4);
+      outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
+      outIds.set(new Int32Array(bytes.buffer, idsAt, rows * k), q0 * k);
+      meter.report(q0 + rows);
+    }
+  } finally {
+    for (const b of [qb, qr, coarseScores, probes, probeScores, lut, results]) b?.dispose();
+  }
+  return { ids: outIds, scores: outScores, k, nq };
+}

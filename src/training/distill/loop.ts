@@ -1,0 +1,167 @@
+// Distill-VQ (Xiao et al., SIGIR 2022): the dense embeddings are the teacher, the IVFPQ index the student.
+// Starting from a trained index, the IVF centroids and PQ codebooks are learned so that the index's scores
+// reproduce the teacher's ranking of each training query's candidates; no labels are needed.
+//
+// One step, for a batch of training queries (everything on the GPU, recorded on the autograd tape; the forward
+// pass is in student.ts):
+//   loss = L(t, s_pq) + w * L(t, s_ivf)   (w rescales the IVF term once so both start equal)
+// then backward, optimizer step. After each epoch the index takes the new parameters and re-encodes the base;
+// held-out queries measure recall@10. The index works through its public trainer view (parameters(),
+// setParameters(), reencode(), search()); this module sits above the index and the index never imports it.
+import { Tape } from '../../autograd/tensor.js';
+import { add, scale } from '../../autograd/ops.js';
+import { AdamW, SGD, linearWarmupDecay } from '../../autograd/optim.js';
+import type { IvfPqIndexCore, IvfPqParameters } from '../../index/ivfpq.js';
+import { recallAtK } from '../../index/metrics.js';
+import { throwIfAborted } from '../../util/abort.js';
+import { now } from '../../util/progress.js';
+import { mulberry32, shuffled, type Rand } from '../../util/random.js';
+import { resolveOptions, type DistillOptions, type DistillReport, type DistillSettings } from './options.js';
+import { splitQueries, type QuerySplit } from './queries.js';
+import { teacherTopK, type Teacher } from './teacher.js';
+import { makeStudent, forward, type Student } from './student.js';
+
+interface Params { centroids: Float32Array; codebooks: Float32Array }
+type Optimizer = AdamW | SGD;
+
+/** Distills the trained `index` (see DistillOptions); on an error or cancellation the index is put back. */
+export async function distill(index: IvfPqIndexCore, opts: DistillOptions): Promise<DistillReport> {
+  const t0 = now();
+  const s = resolveOptions(index, opts);
+  const rand = mulberry32(s.seed);
+  const split = splitQueries(s, index.dim, rand);
+  const teacher = await teacherTopK(index.engine, s.base, s.n, index.dim, split, s.topK, opts);
+  const start = index.parameters();
+  const tape = new Tape(index.engine);
+  let run: Run;
+  try {
+    run = await begin({ index, s, opts, split, teacher, start, tape, rand, t0 });
+    for (let epoch = 1; epoch <= s.epochs; epoch++) await trainEpoch(run, epoch);
+    await keepBest(run);
+  } catch (err) {
+    await restore(index, s, start);
+    throw err;
+  } finally {
+    tape.dispose();
+  }
+  run.report.totalSeconds = (now() - t0) / 1000;
+  return run.report;
+}
+
+interface Setup {
+  index: IvfPqIndexCore; s: DistillSettings; opts: DistillOptions; split: QuerySplit; teacher: Teacher;
+  start: IvfPqParameters; tape: Tape; rand: Rand; t0: number;
+}
+
+interface Run extends Setup {
+  st: Student; optC: Optimizer; optO: Optimizer; totalSteps: number; report: DistillReport;
+  /** NaN until the first step resolves 'auto' */
+  ivfWeight: number;
+  best: Params & { recall: number; epoch: number };
+}
+
+/** The student, the optimizers and, with keepBest, the starting validation recall. */
+async function begin(setup: Setup): Promise<Run> {
+  const { index, s, split, teacher, start, tape } = setup;
+  const st = await makeStudent(tape, index, start, s.base, s.n, split.queries, split.nTrain, s);
+  const totalSteps = Math.ceil(split.nTrain / s.batchSize) * s.epochs;
+  const [optC, optO] = optimizers(s, st, totalSteps);
+  const report: DistillReport = {
+    loss: s.loss, epochs: s.epochs, steps: 0, trainQueries: split.nTrain, validationQueries: split.nVal, epochLoss: [],
+    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: st.tauAssign, secondsPerEpoch: [],
+    teacherSeconds: teacher.seconds, totalSeconds: 0,
+  };
+  const run: Run = {
+    ...setup, st, optC, optO, totalSteps, report, ivfWeight: s.ivfWeight === 'auto' ? NaN : s.ivfWeight,
+    best: { recall: -1, epoch: 0, centroids: start.centroids.values, codebooks: start.codebooks.values },
+  };
+  if (split.nVal > 0 && s.keepBest) {
+    run.best.recall = await rebuild(run, run.best);
+    report.validationRecall.push(run.best.recall);
+  }
+  return run;
+}
+
+/** One pass over the training queries in shuffled batches, then the new parameters go into the index and the
+ *  held-out queries measure them. */
+async function trainEpoch(run: Run, epoch: number): Promise<void> {
+  const { s, split, st, report, opts } = run;
+  const tEpoch = now();
+  const order = shuffled(split.nTrain, run.rand);
+  let lossSum = 0, lossCount = 0;
+  for (let b0 = 0; b0 < split.nTrain; b0 += s.batchSize) {
+    throwIfAborted(opts.signal);
+    const value = await step(run, order.subarray(b0, Math.min(split.nTrain, b0 + s.batchSize)));
+    if (!Number.isFinite(value)) throw new Error(`distill: the loss became ${value} at step ${report.steps}; lower the learning rates`);
+    lossSum += value; lossCount++; report.steps++;
+    const done = report.steps, elapsed = now() - run.t0, val = report.validationRecall;
+    opts.onProgress?.({
+      phase: 'distill', done, total: run.totalSteps, rate: done / (elapsed / 1000),
+      eta: ((run.totalSteps - done) * elapsed) / 1000 / Math.max(1, done),
+      info: { epoch, loss: value, ...(val.length ? { valRecall10: val[val.length - 1]! } : {}) },
+    });
+  }
+  const loss = lossSum / Math.max(1, lossCount);
+  report.epochLoss.push(loss);
+  const params = { centroids: (await st.O.read()) as Float32Array, codebooks: (await st.C.read()) as Float32Array };
+  const r = await rebuild(run, params);
+  report.validationRecall.push(r);
+  report.secondsPerEpoch.push((now() - tEpoch) / 1000);
+  if (!s.keepBest || split.nVal === 0 || r > run.best.recall) run.best = { recall: r, epoch, ...params };
+  opts.onProgress?.({ phase: 'distill epoch', done: epoch, total: s.epochs, rate: epoch / ((now() - run.t0) / 1000), eta: 0, info: { loss, valRecall10: r } });
+}
+
+/** Ends at the best epoch (the last one without keepBest or validation). */
+async function keepBest(run: Run): Promise<void> {
+  run.report.ivfWeight = run.ivfWeight;
+  run.report.bestEpoch = run.best.epoch;
+  if (run.best.epoch !== run.s.epochs) await rebuild(run, run.best);
+  run.optC.dispose(); run.optO.dispose();
+}
+
+/** Forward, loss, backward and optimizer step for the queries qIdx; returns the loss. */
+function step(run: Run, qIdx: Uint32Array): Promise<number> {
+  const { s, tape, st, teacher, optC, optO } = run;
+  return tape.scope(async () => {
+    const { pq, ivf } = forward(tape, st, teacher.ids, s.topK, qIdx, s.inBatch);
+    const lossPq = s.lossFn(pq.teacher, pq.student, { temperature: s.temperature });
+    const lossIvf = s.lossFn(ivf.teacher, ivf.student, { temperature: s.temperature });
+    if (Number.isNaN(run.ivfWeight)) {
+      const [a, b] = [await lossPq.item(), await lossIvf.item()];
+      run.ivfWeight = b > 0 ? a / b : 1;
+    }
+    const total = add(lossPq, scale(lossIvf, run.ivfWeight));
+    tape.backward(total);
+    optC.step();
+    optO.step();
+    st.C.zeroGrad(); st.O.zeroGrad();
+    return total.item();
+  });
+}
+
+/** AdamW on the codebooks; AdamW or SGD on the centroids; one linear warm-up/decay schedule. */
+function optimizers(s: DistillSettings, st: Student, totalSteps: number): [Optimizer, Optimizer] {
+  const schedule = linearWarmupDecay(Math.floor(s.warmup * totalSteps), totalSteps);
+  const optC = new AdamW([{ params: [st.C], lr: s.lrCodebooks }], { schedule });
+  const optO = s.centroidOptimizer === 'sgd'
+    ? new SGD([{ params: [st.O], lr: s.lrCentroids }], { schedule })
+    : new AdamW([{ params: [st.O], lr: s.lrCentroids }], { schedule });
+  return [optC, optO];
+}
+
+/** Gives the index the parameters p, re-encodes the base and returns the validation recall@10 (NaN without validation). */
+async function rebuild(run: Run, p: Params): Promise<number> {
+  const { index, s, split, teacher, opts } = run;
+  index.setParameters({ centroids: p.centroids, codebooks: p.codebooks });
+  await index.reencode(s.base, s.ids, opts.signal ? { signal: opts.signal } : {});
+  if (split.nVal === 0) return NaN;
+  const { valK } = teacher;
+  const r = await index.search(split.queries.subarray(split.nTrain * index.dim), { k: valK, nprobe: s.validationNprobe });
+  return recallAtK(r.ids, valK, teacher.valTruth, valK, split.nVal, valK);
+}
+
+/** Cancelled or failed: the starting parameters, and the base encoded with them. */
+async function restore(index: IvfPqIndexCore, s: DistillSettings, start: IvfPqParameters): Promise<void> {
+  index.setParameters({ centroids: start.centroids.values, codebooks: start.codebooks.values });
+  await index.reencode(s.base, s.ids);
+}

@@ -1,0 +1,46 @@
+// The teacher of Distill-VQ: the exact inner-product top-K of every query (training and validation) over the
+// base, computed once on the GPU. A pseudo-query's own document is dropped from its list (it would dominate the
+// softmax). The validation queries' exact top-10 is the truth their recall is measured against.
+import type { Engine } from '../../pipeline/engine.js';
+import { exactSearch } from '../../index/exact.js';
+import { now, type LongWorkOptions } from '../../util/progress.js';
+import type { QuerySplit } from './queries.js';
+
+export interface Teacher {
+  /** nq x topK base rows, best first */
+  ids: Int32Array;
+  /** nVal x valK: the exact top-valK of the validation queries */
+  valTruth: Int32Array;
+  valK: number;
+  seconds: number;
+}
+
+export async function teacherTopK(engine: Engine, base: Float32Array, n: number, dim: number, split: QuerySplit, topK: number,
+  opts: LongWorkOptions): Promise<Teacher> {
+  const t0 = now();
+  const { queries, nq, nTrain, nVal, self } = split;
+  const found = await exactSearch(engine, base, n, queries, nq, dim, Math.min(n, topK + (self ? 1 : 0)), 'ip', {
+    ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ ...p, phase: 'distill: teacher top-K' }) } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const ids = self ? dropSelf(found.ids, found.k, topK, self) : found.ids;
+  const seconds = (now() - t0) / 1000;
+  const valK = Math.min(10, topK);
+  const valTruth = new Int32Array(nVal * valK);
+  for (let i = 0; i < nVal; i++) valTruth.set(found.ids.subarray((nTrain + i) * found.k, (nTrain + i) * found.k + valK), i * valK);
+  return { ids, valTruth, valK, seconds };
+}
+
+/** Removes each pseudo-query's own document from its list of `stride` ids, keeping the first k of the rest. */
+function dropSelf(ids: Int32Array, stride: number, k: number, self: Uint32Array): Int32Array {
+  const out = new Int32Array(self.length * k);
+  for (let q = 0; q < self.length; q++) {
+    let o = 0;
+    for (let j = 0; j < stride && o < k; j++) {
+      const d = ids[q * stride + j]!;
+      if (d !== self[q]) out[q * k + o++] = d;
+    }
+    while (o < k) out[q * k + o] = ids[q * stride + (o++)]!; // (only if the self row was missing: keep size)
+  }
+  return out;
+}
