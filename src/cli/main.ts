@@ -87,9 +87,9 @@ function distillOptions(a: Args, on: boolean): Omit<DistillOptions, 'base' | 'qu
     batchSize: a.int('batch', { min: 1 }, DISTILL_DEFAULTS.batchSize),
     topK: a.int('topk', { min: 1 }, DISTILL_DEFAULTS.topK),
     inBatch: !a.flag('no-inbatch'),
-    temperature: a.num('temperature', { gt: 0 }, DISTILL_DEFAULTS.temperature),
   };
   const tuning = {
+    temperature: a.optNum('temperature', { gt: 0 }), // default: the library's, which depends on the metric
     lrCodebooks: a.optNum('lr-codebooks', { min: 0 }), lrCentroids: a.optNum('lr-centroids', { min: 0 }),
     assignTemperature: a.optNum('assign-temperature', { gt: 0 }), pseudoQueries: a.optInt('pseudo-queries', { min: 0 }),
   };
@@ -133,7 +133,10 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     if (distill) {
       const tq = trainQueries.length ? (await readVectors(trainQueries, { dim: d })).data : undefined;
       const tD = now();
-      distillInfo = await index.distill({ ...dOpts, base: data, ...(tq ? { queries: tq } : {}), seed, onProgress, signal }) as unknown as Result;
+      const report = await index.distill({ ...dOpts, base: data, ...(tq ? { queries: tq } : {}), seed, onProgress, signal });
+      // the outcome is printed whatever --quiet says: a run that gained nothing must not pass unnoticed
+      process.stderr.write(`[distill-vq] distill: ${report.message}\n`);
+      distillInfo = report as unknown as Result;
       distillS = (now() - tD) / 1000;
     }
     throwIfAborted(signal, 'train');

@@ -5,7 +5,8 @@
 // One step, for a batch of training queries (everything on the GPU, recorded on the autograd tape; the forward
 // pass is in student.ts):
 //   loss = L(t, s_pq) + w * L(t, s_ivf)   (w rescales the IVF term once so both start equal)
-// then backward, optimizer step. After each epoch the index takes the new parameters and re-encodes the base;
+// then backward, optimizer step. Teacher and student scores follow the index's metric (inner product, or
+// negative squared L2 distance up to a per-query constant), and so does the validation truth. After each epoch the index takes the new parameters and re-encodes the base;
 // held-out queries measure recall@10. The index works through its public trainer view (parameters(),
 // setParameters(), reencode(), search()); this module sits above the index and the index never imports it.
 import { Tape } from '../../autograd/tensor.js';
@@ -30,7 +31,7 @@ export async function distill(index: IvfPqIndexCore, opts: DistillOptions): Prom
   const s = resolveOptions(index, opts);
   const rand = mulberry32(s.seed);
   const split = splitQueries(s, index.dim, rand);
-  const teacher = await teacherTopK(index.engine, s.base, s.n, index.dim, split, s.topK, opts);
+  const teacher = await teacherTopK(index.engine, s.base, s.n, index.dim, split, s.topK, index.metric, opts);
   const start = index.parameters();
   const tape = new Tape(index.engine);
   let run: Run;
@@ -38,6 +39,7 @@ export async function distill(index: IvfPqIndexCore, opts: DistillOptions): Prom
     run = await begin({ index, s, opts, split, teacher, start, tape, rand, t0 });
     for (let epoch = 1; epoch <= s.epochs; epoch++) await trainEpoch(run, epoch);
     await keepBest(run);
+    outcome(run.report, s.keepBest);
   } catch (err) {
     await restore(index, s, start);
     throw err;
@@ -54,6 +56,8 @@ interface Setup {
 }
 
 interface Run extends Setup {
+  /** the loss temperature (resolved when 'auto') */
+  temperature: number;
   st: Student; optC: Optimizer; optO: Optimizer; totalSteps: number; report: DistillReport;
   /** NaN until the first step resolves 'auto' */
   ivfWeight: number;
@@ -66,13 +70,14 @@ async function begin(setup: Setup): Promise<Run> {
   const st = await makeStudent(tape, index, start, s.base, s.n, split.queries, split.nTrain, s);
   const totalSteps = Math.ceil(split.nTrain / s.batchSize) * s.epochs;
   const [optC, optO] = optimizers(s, st, totalSteps);
+  const temperature = lossTemperature(s, teacher);
   const report: DistillReport = {
     loss: s.loss, epochs: s.epochs, steps: 0, trainQueries: split.nTrain, validationQueries: split.nVal, epochLoss: [],
-    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: st.tauAssign, secondsPerEpoch: [],
-    teacherSeconds: teacher.seconds, totalSeconds: 0,
+    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: st.tauAssign, temperature, improved: null, message: '',
+    secondsPerEpoch: [], teacherSeconds: teacher.seconds, totalSeconds: 0,
   };
   const run: Run = {
-    ...setup, st, optC, optO, totalSteps, report, ivfWeight: s.ivfWeight === 'auto' ? NaN : s.ivfWeight,
+    ...setup, temperature, st, optC, optO, totalSteps, report, ivfWeight: s.ivfWeight === 'auto' ? NaN : s.ivfWeight,
     best: { recall: -1, epoch: 0, centroids: start.centroids.values, codebooks: start.codebooks.values },
   };
   if (split.nVal > 0 && s.keepBest) {
@@ -124,8 +129,8 @@ function step(run: Run, qIdx: Uint32Array): Promise<number> {
   const { s, tape, st, teacher, optC, optO } = run;
   return tape.scope(async () => {
     const { pq, ivf } = forward(tape, st, teacher.ids, s.topK, qIdx, s.inBatch);
-    const lossPq = s.lossFn(pq.teacher, pq.student, { temperature: s.temperature });
-    const lossIvf = s.lossFn(ivf.teacher, ivf.student, { temperature: s.temperature });
+    const lossPq = s.lossFn(pq.teacher, pq.student, { temperature: run.temperature });
+    const lossIvf = s.lossFn(ivf.teacher, ivf.student, { temperature: run.temperature });
     if (Number.isNaN(run.ivfWeight)) {
       const [a, b] = [await lossPq.item(), await lossIvf.item()];
       run.ivfWeight = b > 0 ? a / b : 1;
@@ -137,6 +142,32 @@ function step(run: Run, qIdx: Uint32Array): Promise<number> {
     st.C.zeroGrad(); st.O.zeroGrad();
     return total.item();
   });
+}
+
+/** The loss temperature: the given number, or for 'auto' temperatureScale x the spread of the teacher's top-K
+ *  scores (1 when the lists are flat, e.g. duplicated documents). */
+function lossTemperature(s: DistillSettings, teacher: Teacher): number {
+  if (s.temperature !== 'auto') return s.temperature;
+  return teacher.spread > 0 && Number.isFinite(teacher.spread) ? s.temperatureScale * teacher.spread : 1;
+}
+
+/** Says plainly whether distillation gained anything on the validation queries. */
+function outcome(report: DistillReport, keepBest: boolean): void {
+  const v = report.validationRecall;
+  if (report.validationQueries === 0 || !keepBest || v.length < 2) {
+    report.improved = null;
+    report.message = report.validationQueries === 0
+      ? 'no validation queries: the gain of distillation was not measured (the last epoch is kept)'
+      : 'keepBest is off: the last epoch is kept and its gain over the start was not measured';
+    return;
+  }
+  const start = v[0]!, best = v[report.bestEpoch]!;
+  report.improved = best > start;
+  const f = (x: number): string => x.toFixed(4);
+  report.message = report.improved
+    ? `validation recall@10 ${f(start)} -> ${f(best)} (epoch ${report.bestEpoch} of ${report.epochs} kept)`
+    : `no gain: validation recall@10 ${f(start)} at the start, at best ${f(Math.max(...v.slice(1)))} after ${report.epochs} epoch(s); ` +
+      `the index keeps its starting parameters (try other learning rates, temperature or more training queries)`;
 }
 
 /** AdamW on the codebooks; AdamW or SGD on the centroids; one linear warm-up/decay schedule. */

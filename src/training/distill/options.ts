@@ -19,9 +19,14 @@ export interface DistillOptions extends LongWorkOptions {
    *  given, else min(n, 4000)). The validation queries are held out from `queries` when there are some. */
   pseudoQueries?: number;
   loss?: DistillLoss;
-  /** temperature of the loss's softmax (ListNet, KL) / logistic (RankNet). Default 0.05: these unit-norm
-   *  embeddings give scores in a narrow band, so at 1 the teacher's softmax is nearly flat. */
-  temperature?: number;
+  /** temperature of the loss's softmax (ListNet, KL) / logistic (RankNet). Default for an inner-product index
+   *  0.05: unit-norm embeddings give scores in a narrow band, so at 1 the teacher's softmax is nearly flat.
+   *  Default for an L2 index 'auto': `temperatureScale` times the mean spread of the teacher's top-K scores
+   *  (|best - K-th| squared distance), so the softmax is neither flat nor one-hot whatever the scale of the data
+   *  (with pixel values in the 100s, squared distances are ~1e6 and a fixed 0.05 makes every softmax one-hot). */
+  temperature?: number | 'auto';
+  /** factor of the 'auto' loss temperature (default 0.1) */
+  temperatureScale?: number;
   /** temperature of the soft code assignment's backward pass. 'auto' (default): `assignTemperatureScale` times
    *  the mean squared distance of a residual sub-vector to its nearest codeword at the start, so the soft
    *  assignment is neither uniform nor one-hot whatever the scale of the vectors. The reference keeps 1, which
@@ -69,6 +74,13 @@ export interface DistillReport {
   ivfWeight: number;
   /** temperature of the soft code assignment that was used (resolved when 'auto') */
   assignTemperature: number;
+  /** temperature of the loss that was used (resolved when 'auto') */
+  temperature: number;
+  /** whether the index ended better than it started on the validation queries (best validation recall@10 above
+   *  the starting one); null when that was not measured (no validation queries, or keepBest off) */
+  improved: boolean | null;
+  /** a plain sentence on the outcome: what was gained, or that the index kept its start and why it may have */
+  message: string;
   secondsPerEpoch: number[];
   teacherSeconds: number;
   totalSeconds: number;
@@ -76,7 +88,7 @@ export interface DistillReport {
 
 /** The defaults of `distill()` (the CLI and the benchmarks read them from here). */
 export const DISTILL_DEFAULTS = {
-  loss: 'listnet', temperature: 0.05, assignTemperature: 'auto', assignTemperatureScale: 0.05, epochs: 3, batchSize: 32,
+  loss: 'listnet', temperature: 0.05, l2Temperature: 'auto', temperatureScale: 0.1, assignTemperature: 'auto', assignTemperatureScale: 0.05, epochs: 3, batchSize: 32,
   topK: 100, inBatch: true, lrCodebooks: 3e-4, lrCentroids: 1e-4, centroidOptimizer: 'adamw', warmup: 0.1, seed: 1234,
 } as const;
 
@@ -98,7 +110,8 @@ export interface DistillSettings {
   validationQueries: number;
   loss: DistillLoss;
   lossFn: LossFn;
-  temperature: number;
+  temperature: number | 'auto';
+  temperatureScale: number;
   assignTemperature: number | 'auto';
   assignTemperatureScale: number;
   epochs: number;
@@ -116,7 +129,7 @@ export interface DistillSettings {
 }
 
 /** Checks every option against the index (dim, nlist) and fills in the defaults. */
-export function resolveOptions(index: { dim: number; nlist: number }, opts: DistillOptions): DistillSettings {
+export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip' | 'l2' }, opts: DistillOptions): DistillSettings {
   const def = DISTILL_DEFAULTS;
   const { data: base, n } = toMatrix(opts.base, index.dim, 'distill base');
   if (opts.ids && opts.ids.length !== n) throw new Error(`distill: ${opts.ids.length} ids given for ${n} base vectors`);
@@ -133,7 +146,9 @@ export function resolveOptions(index: { dim: number; nlist: number }, opts: Dist
   const pseudoQueries = opts.pseudoQueries !== undefined ? checkInt(opts.pseudoQueries, 'pseudoQueries', 0, n) : queries ? 0 : Math.min(n, 4000);
   const valPool = queries ? queries.n : pseudoQueries;
   const validationQueries = opts.validationQueries !== undefined ? checkInt(opts.validationQueries, 'validationQueries', 0) : Math.min(200, Math.floor(valPool * 0.1));
-  const temperature = positive(opts.temperature ?? def.temperature, 'temperature');
+  const temperature = opts.temperature ?? (index.metric === 'l2' ? def.l2Temperature : def.temperature);
+  if (temperature !== 'auto') positive(temperature, 'temperature');
+  const temperatureScale = positive(opts.temperatureScale ?? def.temperatureScale, 'temperatureScale');
   const lrCodebooks = nonNegative(opts.lrCodebooks ?? def.lrCodebooks, 'lrCodebooks');
   const lrCentroids = nonNegative(opts.lrCentroids ?? def.lrCentroids, 'lrCentroids');
   const centroidOptimizer = opts.centroidOptimizer ?? def.centroidOptimizer;
@@ -148,7 +163,7 @@ export function resolveOptions(index: { dim: number; nlist: number }, opts: Dist
   }
   return {
     base, n, ids: opts.ids ? Int32Array.from(opts.ids) : undefined, queries, pseudoQueries, validationQueries,
-    loss, lossFn: LOSSES[loss], temperature, assignTemperature, assignTemperatureScale, epochs, batchSize, topK,
+    loss, lossFn: LOSSES[loss], temperature, temperatureScale, assignTemperature, assignTemperatureScale, epochs, batchSize, topK,
     inBatch: opts.inBatch ?? def.inBatch, lrCodebooks, lrCentroids, centroidOptimizer, warmup, ivfWeight, validationNprobe,
     keepBest: opts.keepBest ?? true, seed: opts.seed ?? def.seed,
   };

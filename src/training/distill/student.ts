@@ -4,15 +4,19 @@
 //   a_d = straight-through one-hot of argmin_j ||u_d^m - c_j^m||^2 per sub-space m
 //         (forward hard, backward through softmax(-dist / tau_assign))
 //   r_d = o_d + a_d . C  (reconstruction)
-//   teacher t(q, d) = <q, x_d>;  students s_pq(q, d) = <q, r_d> and s_ivf(q, d) = <q, o_d>
+//   teacher t(q, d) = S(q, x_d);  students s_pq(q, d) = S(q, r_d) and s_ivf(q, d) = S(q, o_d)
+// with the index's metric: S(q, y) = <q, y> (ip) or 2 <q, y> - ||y||^2 = ||q||^2 - ||q - y||^2 (l2; the
+// per-query constant ||q||^2 is left out of teacher and student alike, see autograd/ops-l2.ts).
 // Documents and queries are constants, rotated into the index's space when it has a rotation.
 import type { GpuBuffer } from '../../pipeline/buffer.js';
 import type { Tape, Tensor } from '../../autograd/tensor.js';
 import { gatherRows, sub, add, reshape } from '../../autograd/ops.js';
 import { matmulT, scoresBatched } from '../../autograd/ops-vq.js';
 import { softAssignReconstruct } from '../../autograd/ops-fused.js';
+import { l2ScoresAll, l2ScoresBatched } from '../../autograd/ops-l2.js';
 import { CoarseQuantizer } from '../../quantizers/coarse.js';
 import { rotateRows } from '../../quantizers/rotation.js';
+import type { Metric } from '../../quantizers/metric.js';
 import type { IvfPqIndexCore, IvfPqParameters } from '../../index/ivfpq.js';
 
 export interface Student {
@@ -28,6 +32,8 @@ export interface Student {
   listOf: Int32Array;
   /** temperature of the soft assignment's backward pass */
   tauAssign: number;
+  /** the index's metric, which the scores follow */
+  metric: Metric;
 }
 
 export interface ScorePair { teacher: Tensor; student: Tensor }
@@ -49,7 +55,7 @@ export async function makeStudent(tape: Tape, index: IvfPqIndexCore, start: IvfP
   // give 0: then the reference's 1.
   const nearest = tau.assignTemperature === 'auto' ? meanNearestSqDist(index, start, base, n, listOf) : 0;
   const tauAssign = tau.assignTemperature !== 'auto' ? tau.assignTemperature : nearest > 0 ? tau.assignTemperatureScale * nearest : 1;
-  return { X, Q, O, C, listOf, tauAssign };
+  return { X, Q, O, C, listOf, tauAssign, metric: index.metric };
 }
 
 /** Records the forward pass of one batch (queries qIdx); returns teacher/student score pairs for the PQ and IVF terms. */
@@ -73,14 +79,17 @@ export function forward(tape: Tape, st: Student, teacherIds: Int32Array, topK: n
   const od = gatherRows(O, tape.tensor(lists, [lists.length]));
   const u = sub(xd, od);
   const r = add(od, softAssignReconstruct(u, C, st.tauAssign));
+  const l2 = st.metric === 'l2';
   if (inBatch) {
-    const t = tape.noGrad(() => matmulT(qb, xd));
-    return { pq: { teacher: t, student: matmulT(qb, r) }, ivf: { teacher: t, student: matmulT(qb, od) } };
+    const all = l2 ? l2ScoresAll : matmulT;
+    const t = tape.noGrad(() => all(qb, xd));
+    return { pq: { teacher: t, student: all(qb, r) }, ivf: { teacher: t, student: all(qb, od) } };
   }
   const D = X.shape[1]!;
   const as3 = (m: Tensor) => reshape(m, [B, topK, D]);
-  const t = tape.noGrad(() => scoresBatched(qb, as3(xd)));
-  return { pq: { teacher: t, student: scoresBatched(qb, as3(r)) }, ivf: { teacher: t, student: scoresBatched(qb, as3(od)) } };
+  const batched = l2 ? l2ScoresBatched : scoresBatched;
+  const t = tape.noGrad(() => batched(qb, as3(xd)));
+  return { pq: { teacher: t, student: batched(qb, as3(r)) }, ivf: { teacher: t, student: batched(qb, as3(od)) } };
 }
 
 /** Uploads rows (rows x dim) as a kept constant tensor, rotated into the index's space when there is a rotation. */
