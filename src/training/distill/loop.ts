@@ -69,11 +69,12 @@ async function begin(setup: Setup): Promise<Run> {
   const { index, s, split, teacher, start, tape } = setup;
   const st = await makeStudent(tape, index, start, s.base, s.n, split.queries, split.nTrain, s);
   const totalSteps = Math.ceil(split.nTrain / s.batchSize) * s.epochs;
-  const [optC, optO] = optimizers(s, st, totalSteps);
+  const lrScale = learningRateScale(s, st, index.dsub);
+  const [optC, optO] = optimizers(s, st, totalSteps, lrScale);
   const temperature = lossTemperature(s, teacher);
   const report: DistillReport = {
     loss: s.loss, epochs: s.epochs, steps: 0, trainQueries: split.nTrain, validationQueries: split.nVal, epochLoss: [],
-    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: st.tauAssign, temperature, improved: null, message: '',
+    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: st.tauAssign, lrScale, temperature, improved: null, message: '',
     secondsPerEpoch: [], teacherSeconds: teacher.seconds, totalSeconds: 0,
   };
   const run: Run = {
@@ -151,6 +152,18 @@ function lossTemperature(s: DistillSettings, teacher: Teacher): number {
   return teacher.spread > 0 && Number.isFinite(teacher.spread) ? s.temperatureScale * teacher.spread : 1;
 }
 
+/** RMS quantization error per coordinate of unit-norm 512-d sentence embeddings (the data the default learning
+ *  rates were tuned on): the unit of 'auto' lrScale. */
+const LR_REFERENCE_ERROR = 0.02;
+
+/** The factor on the learning rates: the given number, or for 'auto' the start's RMS quantization error per
+ *  coordinate over LR_REFERENCE_ERROR (1 when the start has no error, e.g. a toy index). */
+function learningRateScale(s: DistillSettings, st: Student, dsub: number): number {
+  if (s.lrScale !== 'auto') return s.lrScale;
+  const rms = Math.sqrt(st.nearestSqDist / dsub);
+  return rms > 0 && Number.isFinite(rms) ? rms / LR_REFERENCE_ERROR : 1;
+}
+
 /** Says plainly whether distillation gained anything on the validation queries. */
 function outcome(report: DistillReport, keepBest: boolean): void {
   const v = report.validationRecall;
@@ -171,12 +184,12 @@ function outcome(report: DistillReport, keepBest: boolean): void {
 }
 
 /** AdamW on the codebooks; AdamW or SGD on the centroids; one linear warm-up/decay schedule. */
-function optimizers(s: DistillSettings, st: Student, totalSteps: number): [Optimizer, Optimizer] {
+function optimizers(s: DistillSettings, st: Student, totalSteps: number, lrScale: number): [Optimizer, Optimizer] {
   const schedule = linearWarmupDecay(Math.floor(s.warmup * totalSteps), totalSteps);
-  const optC = new AdamW([{ params: [st.C], lr: s.lrCodebooks }], { schedule });
+  const optC = new AdamW([{ params: [st.C], lr: s.lrCodebooks * lrScale }], { schedule });
   const optO = s.centroidOptimizer === 'sgd'
-    ? new SGD([{ params: [st.O], lr: s.lrCentroids }], { schedule })
-    : new AdamW([{ params: [st.O], lr: s.lrCentroids }], { schedule });
+    ? new SGD([{ params: [st.O], lr: s.lrCentroids * lrScale }], { schedule })
+    : new AdamW([{ params: [st.O], lr: s.lrCentroids * lrScale }], { schedule });
   return [optC, optO];
 }
 

@@ -25,7 +25,8 @@ export interface DistillOptions extends LongWorkOptions {
    *  (|best - K-th| squared distance), so the softmax is neither flat nor one-hot whatever the scale of the data
    *  (with pixel values in the 100s, squared distances are ~1e6 and a fixed 0.05 makes every softmax one-hot). */
   temperature?: number | 'auto';
-  /** factor of the 'auto' loss temperature (default 0.1) */
+  /** factor of the 'auto' loss temperature (default 0.3: of 0.03, 0.1 and 0.3, the best held-out recall on small
+   *  clustered L2 sets) */
   temperatureScale?: number;
   /** temperature of the soft code assignment's backward pass. 'auto' (default): `assignTemperatureScale` times
    *  the mean squared distance of a residual sub-vector to its nearest codeword at the start, so the soft
@@ -45,6 +46,12 @@ export interface DistillOptions extends LongWorkOptions {
   lrCodebooks?: number;
   /** learning rate of the IVF centroids (default 1e-4) */
   lrCentroids?: number;
+  /** factor on both learning rates. AdamW moves a parameter by about its learning rate per step whatever the
+   *  gradient's size, so the rates are in units of the data. Default for an inner-product index 1 (the rates
+   *  above suit unit-norm embeddings); for an L2 index 'auto': the start's RMS quantization error per coordinate
+   *  (sqrt of the mean squared residual-to-codeword distance / dsub) over 0.02, that of unit-norm 512-d sentence
+   *  embeddings, so pixel-scale data (errors ~10-100) gets rates ~1000 times larger instead of standing still. */
+  lrScale?: number | 'auto';
   /** optimizer of the IVF centroids: 'adamw' (default) or 'sgd' (as the reference code) */
   centroidOptimizer?: 'sgd' | 'adamw';
   /** fraction of the steps spent in linear warm-up (then linear decay) */
@@ -74,6 +81,8 @@ export interface DistillReport {
   ivfWeight: number;
   /** temperature of the soft code assignment that was used (resolved when 'auto') */
   assignTemperature: number;
+  /** factor on the learning rates that was used (resolved when 'auto') */
+  lrScale: number;
   /** temperature of the loss that was used (resolved when 'auto') */
   temperature: number;
   /** whether the index ended better than it started on the validation queries (best validation recall@10 above
@@ -88,7 +97,7 @@ export interface DistillReport {
 
 /** The defaults of `distill()` (the CLI and the benchmarks read them from here). */
 export const DISTILL_DEFAULTS = {
-  loss: 'listnet', temperature: 0.05, l2Temperature: 'auto', temperatureScale: 0.1, assignTemperature: 'auto', assignTemperatureScale: 0.05, epochs: 3, batchSize: 32,
+  loss: 'listnet', temperature: 0.05, l2Temperature: 'auto', temperatureScale: 0.3, l2LrScale: 'auto', assignTemperature: 'auto', assignTemperatureScale: 0.05, epochs: 3, batchSize: 32,
   topK: 100, inBatch: true, lrCodebooks: 3e-4, lrCentroids: 1e-4, centroidOptimizer: 'adamw', warmup: 0.1, seed: 1234,
 } as const;
 
@@ -120,6 +129,7 @@ export interface DistillSettings {
   inBatch: boolean;
   lrCodebooks: number;
   lrCentroids: number;
+  lrScale: number | 'auto';
   centroidOptimizer: 'sgd' | 'adamw';
   warmup: number;
   ivfWeight: number | 'auto';
@@ -151,6 +161,8 @@ export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip
   const temperatureScale = positive(opts.temperatureScale ?? def.temperatureScale, 'temperatureScale');
   const lrCodebooks = nonNegative(opts.lrCodebooks ?? def.lrCodebooks, 'lrCodebooks');
   const lrCentroids = nonNegative(opts.lrCentroids ?? def.lrCentroids, 'lrCentroids');
+  const lrScale = opts.lrScale ?? (index.metric === 'l2' ? def.l2LrScale : 1);
+  if (lrScale !== 'auto') positive(lrScale, 'lrScale');
   const centroidOptimizer = opts.centroidOptimizer ?? def.centroidOptimizer;
   if (centroidOptimizer !== 'sgd' && centroidOptimizer !== 'adamw') throw new Error(`distill: centroidOptimizer must be 'sgd' or 'adamw' (got '${String(centroidOptimizer)}')`);
   const warmup = opts.warmup ?? def.warmup;
@@ -164,7 +176,7 @@ export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip
   return {
     base, n, ids: opts.ids ? Int32Array.from(opts.ids) : undefined, queries, pseudoQueries, validationQueries,
     loss, lossFn: LOSSES[loss], temperature, temperatureScale, assignTemperature, assignTemperatureScale, epochs, batchSize, topK,
-    inBatch: opts.inBatch ?? def.inBatch, lrCodebooks, lrCentroids, centroidOptimizer, warmup, ivfWeight, validationNprobe,
+    inBatch: opts.inBatch ?? def.inBatch, lrCodebooks, lrCentroids, lrScale, centroidOptimizer, warmup, ivfWeight, validationNprobe,
     keepBest: opts.keepBest ?? true, seed: opts.seed ?? def.seed,
   };
 }

@@ -32,6 +32,8 @@ export interface Student {
   listOf: Int32Array;
   /** temperature of the soft assignment's backward pass */
   tauAssign: number;
+  /** the start's mean squared distance from a residual sub-vector to its nearest codeword (NaN when not needed) */
+  nearestSqDist: number;
   /** the index's metric, which the scores follow */
   metric: Metric;
 }
@@ -40,7 +42,7 @@ export interface ScorePair { teacher: Tensor; student: Tensor }
 
 /** Uploads the constants and the starting parameters (kept tensors) and fixes every document's list. */
 export async function makeStudent(tape: Tape, index: IvfPqIndexCore, start: IvfPqParameters, base: Float32Array, n: number,
-  queries: Float32Array, nTrain: number, tau: { assignTemperature: number | 'auto'; assignTemperatureScale: number }): Promise<Student> {
+  queries: Float32Array, nTrain: number, tau: { assignTemperature: number | 'auto'; assignTemperatureScale: number; lrScale: number | 'auto' }): Promise<Student> {
   const e = index.engine, dim = index.dim;
   const rot = start.rotation?.buffer ?? null;
   const X = constantRows(tape, base, n, dim, rot, 'distill base');
@@ -53,9 +55,9 @@ export async function makeStudent(tape: Tape, index: IvfPqIndexCore, start: IvfP
   listBuf.dispose(); bestScore.dispose();
   // 'auto': relative to the start's quantization error. Documents that sit exactly on codewords (a toy index)
   // give 0: then the reference's 1.
-  const nearest = tau.assignTemperature === 'auto' ? meanNearestSqDist(index, start, base, n, listOf) : 0;
+  const nearest = tau.assignTemperature === 'auto' || tau.lrScale === 'auto' ? meanNearestSqDist(index, start, base, n, listOf) : NaN;
   const tauAssign = tau.assignTemperature !== 'auto' ? tau.assignTemperature : nearest > 0 ? tau.assignTemperatureScale * nearest : 1;
-  return { X, Q, O, C, listOf, tauAssign, metric: index.metric };
+  return { X, Q, O, C, listOf, tauAssign, nearestSqDist: nearest, metric: index.metric };
 }
 
 /** Records the forward pass of one batch (queries qIdx); returns teacher/student score pairs for the PQ and IVF terms. */
