@@ -247,7 +247,9 @@ async function cmdBench(a: Args, signal: AbortSignal): Promise<Result> {
   a.done();
   if (outPath !== undefined) await checkFiles([], { flag: 'out', path: outPath });
   const { benchKernels } = await import('../bench/kernels.js');
-  const result = await withEngine({ profile: true }, (engine) => benchKernels(engine, { quick, signal, onProgress: progressPrinter(quiet) }));
+  const os = await import('node:os');
+  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()} ${os.arch()}`;
+  const result = await withEngine({ profile: true }, (engine) => benchKernels(engine, { quick, signal, onProgress: progressPrinter(quiet), machine, loadAverage: () => os.loadavg() }));
   if (!quiet) process.stderr.write(result.table + '\n');
   if (outPath !== undefined) {
     const { writeFileAtomic } = await import('../io/vectors-node.js');
