@@ -2,6 +2,9 @@
 // Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
 // Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128]
+//        [--repeats 3] [--out DIR (default bench/results)] [--faiss auto|off] [--fresh]
+// --faiss auto (default) runs the Faiss peer with $FAISS_PYTHON (default /usr/bin/python3) when that Python
+// can import faiss, and otherwise reports the search without it (the report says so).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -24,6 +27,15 @@ const repeats = Number(arg('repeats', '3'));
 const k = 100;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const log = (s) => process.stderr.write(`[bench:search] ${s}\n`);
+const outDir = arg('out', join(root, 'bench/results'));
+const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
+const faissMode = arg('faiss', 'auto');
+if (faissMode !== 'auto' && faissMode !== 'off') throw new Error(`--faiss must be auto or off, got ${faissMode}`);
+let faissMissing = faissMode === 'off' ? 'turned off (--faiss off)' : null;
+if (!faissMissing) {
+  try { execFileSync(python, ['-c', 'import faiss, numpy'], { stdio: 'ignore' }); } catch { faissMissing = `not available (${python} cannot import faiss)`; }
+}
+if (faissMissing) log(`Faiss ${faissMissing}: reporting our index alone`);
 
 if (!existsSync(join(dataDir, 'dataset.json'))) { log(`no data at ${dataDir}`); process.exit(1); }
 const meta = JSON.parse(readFileSync(join(dataDir, 'dataset.json'), 'utf8'));
@@ -63,9 +75,10 @@ try {
       log(`ours ${c.name} nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
     }
     index.dispose();
+    if (faissMissing) { results.configs.push({ config: c.name, ours, faiss: null }); continue; }
     log(`faiss ${c.name}: running`);
     const factory = `IVF${c.nlist},PQ${c.m}x${c.bits}np`;
-    const faissOut = execFileSync('/usr/bin/python3', [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const faissOut = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const faiss = JSON.parse(faissOut.trim().split('\n').pop());
     for (const run of faiss.runs) log(`faiss ${c.name} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
     results.configs.push({ config: c.name, ours, faiss });
@@ -74,27 +87,31 @@ try {
   engine.dispose();
 }
 
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/search.json'), JSON.stringify(results, null, 2) + '\n');
+if (faissMissing) results.faissMissing = faissMissing;
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'search.json'), JSON.stringify(results, null, 2) + '\n');
 let md = `# Search benchmark: k-means IVFPQ, ours vs Faiss\n\n`;
 md += `Data: ${results.dataset} (${results.n} x 512 base, ${results.nq} queries, inner product), k = ${k}, recall of the exact top-k.\n`;
-md += `Machine: ${results.machine.cpus} cores (${results.machine.cpu}). Our adapter: ${results.adapter}. Faiss ${results.configs[0]?.faiss.faiss} on the same cores (${results.configs[0]?.faiss.threads} threads, OpenBLAS-OpenMP), run in the same benchmark.\n`;
-md += `Search time is the median of ${repeats} runs over all ${results.nq} queries in one batch. Load average at the start: ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')} (other jobs may have shared the 2 cores; compare the ratio).\n\n`;
+const fx = (f, key, digits) => (f ? f[key].toFixed(digits) : '-');
+md += `Machine: ${results.machine.cpus} cores (${results.machine.cpu}). Our adapter: ${results.adapter}. `;
+md += faissMissing ? `Faiss: ${faissMissing}; no peer figures in this run.\n`
+  : `Faiss ${results.configs[0]?.faiss.faiss} on the same cores (${results.configs[0]?.faiss.threads} threads, OpenBLAS-OpenMP), run in the same benchmark.\n`;
+md += `Search time is the median of ${repeats} runs over all ${results.nq} queries in one batch. Load average at the start: ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')} (other jobs may have shared the cores; compare the ratio).\n\n`;
 md += `| config | nprobe | R@10 ours | R@10 Faiss | R@100 ours | R@100 Faiss | q/s ours | q/s Faiss | q/s ratio ours/Faiss |\n|---|---|---|---|---|---|---|---|---|\n`;
 for (const c of results.configs) {
   for (const r of c.ours.runs) {
-    const f = c.faiss.runs.find((x) => x.nprobe === r.nprobe);
-    md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${f['recall@10'].toFixed(4)} | ${r['recall@100'].toFixed(4)} | ${f['recall@100'].toFixed(4)} | ${r.qps.toFixed(0)} | ${f.qps.toFixed(0)} | ${(r.qps / f.qps).toFixed(3)} |\n`;
+    const f = c.faiss?.runs.find((x) => x.nprobe === r.nprobe);
+    md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${fx(f, 'recall@10', 4)} | ${r['recall@100'].toFixed(4)} | ${fx(f, 'recall@100', 4)} | ${r.qps.toFixed(0)} | ${fx(f, 'qps', 0)} | ${f ? (r.qps / f.qps).toFixed(3) : '-'} |\n`;
   }
 }
 md += `\n| config | train s ours | train s Faiss | add s ours | add s Faiss |\n|---|---|---|---|---|\n`;
-for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${c.faiss.train_seconds.toFixed(1)} | ${c.ours.addSeconds.toFixed(1)} | ${c.faiss.add_seconds.toFixed(1)} |\n`;
+for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${fx(c.faiss, 'train_seconds', 1)} | ${c.ours.addSeconds.toFixed(1)} | ${fx(c.faiss, 'add_seconds', 1)} |\n`;
 md += `\n![recall vs throughput](search.svg)\n`;
-writeFileSync(join(root, 'bench/results/search.md'), md);
+writeFileSync(join(outDir, 'search.md'), md);
 const series = [];
 for (const c of results.configs) {
   series.push({ name: `ours ${c.config}`, points: c.ours.runs.map((r) => [r.qps, r['recall@10']]) });
-  series.push({ name: `Faiss ${c.config}`, points: c.faiss.runs.map((r) => [r.qps, r['recall@10']]), dashed: true });
+  if (c.faiss) series.push({ name: `Faiss ${c.config}`, points: c.faiss.runs.map((r) => [r.qps, r['recall@10']]), dashed: true });
 }
-writeFileSync(join(root, 'bench/results/search.svg'), lineChartSvg({ title: 'Recall@10 vs queries/s (nprobe 8, 32, 128)', xLabel: 'queries per second (log)', yLabel: 'Recall@10', logX: true, series }));
+writeFileSync(join(outDir, 'search.svg'), lineChartSvg({ title: `Recall@10 vs queries/s (nprobe ${nprobes.join(', ')})`, xLabel: 'queries per second (log)', yLabel: 'Recall@10', logX: true, series }));
 process.stdout.write(md);
