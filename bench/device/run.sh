@@ -27,6 +27,11 @@ mkdir -p "$out"
 exec > >(tee -a "$out/run.log") 2>&1
 t_start=$(date +%s)
 say() { echo "[run.sh $(( $(date +%s) - t_start ))s] $*"; }
+# unxz SRC DST: xz when the machine has it, else Python's lzma module
+unxz() {
+  if command -v xz >/dev/null; then xz -dc "$1" > "$2"
+  else python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; fi
+}
 
 work=$(mktemp -d /tmp/dvq-device.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -40,7 +45,7 @@ if [ "$mode" = device ]; then
   if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
   egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
   [ -f "$egl" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$egl"
-  kernels_limit=300 search_limit=200
+  kernels_limit=240 search_limit=150
   kernel_args=()
   search_args=(--configs 'IVF256,PQ32x8;IVF256,PQ64x8' --nprobe 8,32,128 --repeats 3)
 else
@@ -50,13 +55,14 @@ else
 fi
 
 say "unpacking Node and the app into $work"
-xz -dc "$bundle/node.xz" > "$work/node" && chmod +x "$work/node"
+unxz "$bundle/node.xz" "$work/node" && chmod +x "$work/node"
 node="$work/node"
 app="$work/app"
 mkdir -p "$app/bench"
 cp -r "$bundle/app/dist" "$bundle/app/node_modules" "$root/bin" "$root/package.json" "$app/"
 cp "$root"/bench/*.mjs "$app/bench/" && cp -r "$root/bench/peers" "$root/bench/device" "$app/bench/"
-xz -d "$app/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
+unxz "$app/node_modules/webgpu/dist/linux-x64/dawn.node.xz" "$app/node_modules/webgpu/dist/linux-x64/dawn.node"
+rm "$app/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
 
 {
   echo "mode: $mode"; echo "date: $(date -u +%FT%TZ)"; cat "$bundle/MANIFEST"
