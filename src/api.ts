@@ -31,8 +31,8 @@ export { ProgressMeter, formatProgress, type Progress, type LongWorkOptions } fr
 // autograd (tensors, tape, ops, losses, optimizers) for training in the page
 export * from './autograd/index.js';
 // kernel benchmarks (the demo's Benchmarks tab)
-export { benchKernels, selectCases, kernelCases, type BenchKernelsOptions, type KernelBenchResult, type KernelBenchReport,
-  type KernelCaseResult, type KernelTimingPart, type KernelCase, type Work } from './bench/kernels.js';
-export { formatKernelTable, formatKernelMarkdown, throughput } from './bench/kernel-table.js';
+export { benchKernels, selectCases, kernelCases, probeCases, type BenchKernelsOptions, type KernelBenchResult, type KernelBenchReport,
+  type KernelCaseResult, type KernelTimingPart, type KernelCase, type Work, type Roofline, type Bound } from './bench/kernels.js';
+export { formatKernelTable, formatKernelMarkdown, throughput, boundShareText } from './bench/kernel-table.js';
 export { mulberry32, shuffled, sampleDistinct, type Rand } from './util/random.js';
 export { DvqError, InputError, UsageError, FileError, DvqFormatError, FaissFormatError, type DvqErrorCode } from './util/errors.js';
