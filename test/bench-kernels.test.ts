@@ -115,3 +115,19 @@ t.test('bad options and cancellation', async (t) => {
   await t.rejects(p, { name: 'AbortError' });
   t.equal(engine.liveBuffers, before, 'buffers released after cancellation');
 });
+
+t.test('bound shares: the gather probe by table size, none without the probe or the work', async (t) => {
+  const { gatherTableFor, boundShare } = await import('../src/bench/probe-cases.js');
+  t.equal(gatherTableFor(8192), '32KiB');
+  t.equal(gatherTableFor(32768), '32KiB');
+  t.equal(gatherTableFor(32772), '1MiB');
+  t.equal(gatherTableFor(4 << 20), '1MiB', 'tables over 1 MiB are compared with the 1 MiB probe');
+  const base = { kernel: 'x', size: 's', params: {}, reps: 3, dispatchesPerRun: 1, gpuMs: 1, wallMs: 1, minWallMs: 1, parts: [], basis: 'gpu' as const };
+  const roof = { streamGBps: 10, fmaGflops: 100, gatherGLookups: { '32KiB': 2, '1MiB': 0.5 } };
+  t.equal(boundShare({ ...base, work: { bytes: 1, formula: '' }, gbps: 4 }, 'stream', roof), 0.4);
+  t.equal(boundShare({ ...base, work: { flops: 1, formula: '' }, gflops: 25 }, 'fma', roof), 0.25);
+  t.equal(boundShare({ ...base, work: { lookups: 1, tableBytes: 32768, formula: '' }, glookups: 1 }, 'gather', roof), 0.5);
+  t.equal(boundShare({ ...base, work: { lookups: 1, tableBytes: 1 << 20, formula: '' }, glookups: 0.25 }, 'gather', roof), 0.5);
+  t.equal(boundShare({ ...base, work: { flops: 1, formula: '' }, gflops: 25 }, 'stream', roof), undefined, 'no bytes stated');
+  t.equal(boundShare({ ...base, work: { bytes: 1, formula: '' }, gbps: 4 }, 'stream', {}), undefined, 'no probe');
+});

@@ -84,7 +84,7 @@ export function probeCases(engine: Engine, quick: boolean): KernelCase[] {
     streamProbe('u32', streamBytes, threads),
     ...GATHER_TABLES.map((g) => gatherProbe(g.name, g.log2Words, threads, quick ? 32 : 256)),
     fmaProbe(threads, quick ? 64 : 2048),
-    barrierProbe(quick ? 32 : 1024, quick ? 64 : 1024),
+    barrierProbe(quick ? 32 : 512, quick ? 64 : 512),
   ];
 }
 
