@@ -2,9 +2,11 @@
 // Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
 // Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128]
-//        [--repeats 3] [--out DIR (default bench/results)] [--faiss auto|off] [--fresh]
+//        [--repeats 3] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
 // --faiss auto (default) runs the Faiss peer with $FAISS_PYTHON (default /usr/bin/python3) when that Python
-// can import faiss, and otherwise reports the search without it (the report says so).
+// can import faiss, and otherwise reports the search without it (the report says so). --faiss-json DIR takes
+// the peer's results from DIR/faiss-IVF<nlist>-PQ<m>x<bits>.json instead (bench/peers/faiss_ivfpq.py's output
+// from an earlier run on the same machine and data: bench/device/faiss.sh).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -31,8 +33,13 @@ const outDir = arg('out', join(root, 'bench/results'));
 const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
 const faissMode = arg('faiss', 'auto');
 if (faissMode !== 'auto' && faissMode !== 'off') throw new Error(`--faiss must be auto or off, got ${faissMode}`);
+const faissJsonDir = arg('faiss-json', '');
+const faissJsonPath = (c) => join(faissJsonDir, `faiss-IVF${c.nlist}-PQ${c.m}x${c.bits}.json`);
 let faissMissing = faissMode === 'off' ? 'turned off (--faiss off)' : null;
-if (!faissMissing) {
+if (faissJsonDir) {
+  const missing = configs.filter((c) => !existsSync(faissJsonPath(c)));
+  if (missing.length) throw new Error(`--faiss-json ${faissJsonDir}: no ${missing.map(faissJsonPath).join(', ')}`);
+} else if (!faissMissing) {
   try { execFileSync(python, ['-c', 'import faiss, numpy'], { stdio: 'ignore' }); } catch { faissMissing = `not available (${python} cannot import faiss)`; }
 }
 if (faissMissing) log(`Faiss ${faissMissing}: reporting our index alone`);
@@ -76,10 +83,18 @@ try {
     }
     index.dispose();
     if (faissMissing) { results.configs.push({ config: c.name, ours, faiss: null }); continue; }
-    log(`faiss ${c.name}: running`);
-    const factory = `IVF${c.nlist},PQ${c.m}x${c.bits}np`;
-    const faissOut = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const faiss = JSON.parse(faissOut.trim().split('\n').pop());
+    let faiss;
+    if (faissJsonDir) {
+      faiss = JSON.parse(readFileSync(faissJsonPath(c), 'utf8').trim().split('\n').pop());
+      const absent = nprobes.filter((p) => !faiss.runs.some((r) => r.nprobe === p));
+      if (absent.length) throw new Error(`${faissJsonPath(c)} has no run at nprobe ${absent.join(', ')}`);
+      log(`faiss ${c.name}: results from ${faissJsonPath(c)} (${faiss.threads} threads)`);
+    } else {
+      log(`faiss ${c.name}: running`);
+      const factory = `IVF${c.nlist},PQ${c.m}x${c.bits}np`;
+      const faissOut = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      faiss = JSON.parse(faissOut.trim().split('\n').pop());
+    }
     for (const run of faiss.runs) log(`faiss ${c.name} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
     results.configs.push({ config: c.name, ours, faiss });
   }
@@ -95,6 +110,7 @@ md += `Data: ${results.dataset} (${results.n} x 512 base, ${results.nq} queries,
 const fx = (f, key, digits) => (f ? f[key].toFixed(digits) : '-');
 md += `Machine: ${results.machine.cpus} cores (${results.machine.cpu}). Our adapter: ${results.adapter}. `;
 md += faissMissing ? `Faiss: ${faissMissing}; no peer figures in this run.\n`
+  : faissJsonDir ? `Faiss ${results.configs[0]?.faiss.faiss} on the same machine's CPU cores (${results.configs[0]?.faiss.threads} threads), results taken from ${faissJsonDir} (a separate run just before on the same data).\n`
   : `Faiss ${results.configs[0]?.faiss.faiss} on the same cores (${results.configs[0]?.faiss.threads} threads, OpenBLAS-OpenMP), run in the same benchmark.\n`;
 md += `Search time is the median of ${repeats} runs over all ${results.nq} queries in one batch. Load average at the start: ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')} (other jobs may have shared the cores; compare the ratio).\n\n`;
 md += `| config | nprobe | R@10 ours | R@10 Faiss | R@100 ours | R@100 Faiss | q/s ours | q/s Faiss | q/s ratio ours/Faiss |\n|---|---|---|---|---|---|---|---|---|\n`;
