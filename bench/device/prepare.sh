@@ -5,17 +5,21 @@
 # benchmark's dataset with its own exact ground truth. Run it here (x86-64, network for apt-get download),
 # then carry `.devbench` in the device `run` call (see bench/device/README.md).
 #
-# Usage: bench/device/prepare.sh [--data DIR] [--base N] [--queries N]
+# With --faiss it also builds .devfaiss/ for bench/device/faiss.sh: the faiss-cpu wheel (pip download) and the
+# same dataset subset.
+#
+# Usage: bench/device/prepare.sh [--data DIR] [--base N] [--queries N] [--faiss]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 data="$root/../shared/data/wordnet-use-lite-512-ip"
 [ -d "$data" ] || data=/work/shared/data/wordnet-use-lite-512-ip
-base=8000 queries=1000
+base=8000 queries=1000 faiss=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data=$2; shift 2 ;;
     --base) base=$2; shift 2 ;;
     --queries) queries=$2; shift 2 ;;
+    --faiss) faiss=1; shift ;;
     *) echo "prepare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -61,3 +65,16 @@ bundle_mb=$(du -sb "$b" | cut -f1)
 total=$(( (tree_mb + bundle_mb) / 1048576 ))
 echo "[prepare] .devbench: $(( bundle_mb / 1048576 )) MiB; with the tracked tree about $total MiB travel (limit 64 MiB)"
 [ "$total" -lt 64 ] || { echo "prepare.sh: over the 64 MiB a device call can carry: use a smaller --base" >&2; exit 1; }
+
+if [ "$faiss" = 1 ]; then
+  f="$root/.devfaiss"
+  mkdir -p "$f/whl"
+  if ! ls "$f"/whl/faiss_cpu-*.whl >/dev/null 2>&1; then
+    echo "[prepare] downloading the faiss-cpu wheel for CPython 3.12 on x86-64"
+    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+      --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+      --platform manylinux2014_x86_64 -d "$f/whl" faiss-cpu
+  fi
+  rm -rf "$f/data" && mkdir -p "$f/data" && cp -r "$sub" "$f/data/"
+  echo "[prepare] .devfaiss: $(( $(du -sb "$f" | cut -f1) / 1048576 )) MiB"
+fi

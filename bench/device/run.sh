@@ -81,7 +81,9 @@ grep -v '^\[distill-vq\]' "$out/kernels.txt" || true
 if [ -f "$out/kernels.json" ]; then (cd "$app" && "$node" bench/device/report.mjs "$out/kernels.json" "$out/kernels.md") || status=1; fi
 
 say "search benchmark on $(basename "$data") (limit ${search_limit}s)"
-(cd "$app" && timeout "$search_limit" "$node" bench/search.mjs --data "$data" --out "$out" --fresh --faiss auto "${search_args[@]}")
+faiss_args=(--faiss auto)
+if ls "$bundle"/faiss/faiss-*.json >/dev/null 2>&1; then faiss_args=(--faiss-json "$bundle/faiss"); fi
+(cd "$app" && timeout "$search_limit" "$node" bench/search.mjs --data "$data" --out "$out" --fresh "${faiss_args[@]}" "${search_args[@]}")
 rc=$?; [ $rc -eq 0 ] || { say "search benchmark failed (exit $rc)"; status=1; }
 
 say "done (status $status); files in $out: $(ls "$out" | tr '\n' ' ')"
