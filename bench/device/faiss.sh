@@ -40,7 +40,7 @@ status=0
 for c in $configs; do
   name=$(echo "$c" | tr ',' '-')
   echo "faiss.sh: $c"
-  if timeout 200 "$python" "$root/bench/peers/faiss_ivfpq.py" --data "$data" --factory "${c}np" --nprobe "$nprobe" \
+  if timeout 120 "$python" "$root/bench/peers/faiss_ivfpq.py" --data "$data" --factory "${c}np" --nprobe "$nprobe" \
       --threads "$threads" --repeats "$repeats" > "$out/faiss-$name.json.tmp"; then
     mv "$out/faiss-$name.json.tmp" "$out/faiss-$name.json"; tail -1 "$out/faiss-$name.json"
   else
