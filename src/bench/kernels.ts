@@ -3,6 +3,8 @@
 // one untimed run compiles the pipelines, then timed runs repeat until a minimum count and a time budget are
 // reached. GPU time comes from timestamp queries when the engine was created with { profile: true } on an
 // adapter with 'timestamp-query'; wall time (record + submit + wait for the GPU) is always measured.
+// Before the cases, the roofline probes (probe-cases.ts) measure the adapter's bounds in the same way, and each
+// case's throughput is then also given as a share of the bound it declares.
 import type { Engine } from '../pipeline/engine.js';
 import { now, type Progress } from '../util/progress.js';
 import { kernelCases, type KernelCase, type Work } from './kernel-cases.js';
