@@ -59,3 +59,25 @@ export function readFvecsSync(path: string): { data: Float32Array; n: number; di
 export const SHARED_DATA = new URL('../../shared/data/', import.meta.url).pathname;
 export const FIORI = `${SHARED_DATA}sap-fiori-docs-minilm-384/all.fvecs`;
 export const haveShared = (p: string): boolean => existsSync(p);
+
+/** The engine with a smaller maxBinding, so that row chunking is exercised on small inputs. */
+export function withMaxBinding(engine: Engine, bytes: number): Engine {
+  return new Proxy(engine, {
+    get(target, p) {
+      if (p === 'maxBinding') return bytes;
+      const v = Reflect.get(target, p, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+/** n points around `centers` well-separated blob centres (dim D), shuffled */
+export function blobs(r: () => number, n: number, centers: number, D: number, spread = 0.3): Float32Array {
+  const c = randomF32(r, centers * D, 3);
+  const x = new Float32Array(n * D);
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor(r() * centers);
+    for (let j = 0; j < D; j++) x[i * D + j] = c[b * D + j]! + spread * randomF32(r, 1)[0]!;
+  }
+  return x;
+}

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare } from './helpers.js';
+import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding, blobs } from './helpers.js';
 import { assignNearest } from '../src/kernels/kmeans.js';
 import { trainKMeans } from '../src/quantizers/clustering.js';
 import { mulberry32, sampleDistinct } from '../src/util/random.js';
@@ -7,17 +7,6 @@ import type { Progress } from '../src/util/progress.js';
 import { readFileSync } from 'node:fs';
 import type { Engine } from '../src/pipeline/engine.js';
 import { assignRef, scoreRef, lloydRef } from './reference/kmeans.js';
-
-/** The engine with a smaller maxBinding, so that row chunking is exercised on small inputs. */
-function withMaxBinding(engine: Engine, bytes: number): Engine {
-  return new Proxy(engine, {
-    get(target, p) {
-      if (p === 'maxBinding') return bytes;
-      const v = Reflect.get(target, p, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
 
 t.test('assignNearest matches float64 reference (both metrics, groups, awkward sizes, poisoned outputs, chunked rows)', async (t) => {
   const engine = await getEngine();
@@ -100,17 +89,6 @@ t.test('assignNearest rejects bad sizes with a clear error', async (t) => {
     for (const z of [xb, cb, ab, sb]) z.dispose();
   }
 });
-
-/** n points around `centers` well-separated blob centres (dim D), shuffled */
-function blobs(r: () => number, n: number, centers: number, D: number, spread = 0.3): Float32Array {
-  const c = randomF32(r, centers * D, 3);
-  const x = new Float32Array(n * D);
-  for (let i = 0; i < n; i++) {
-    const b = Math.floor(r() * centers);
-    for (let j = 0; j < D; j++) x[i * D + j] = c[b * D + j]! + spread * randomF32(r, 1)[0]!;
-  }
-  return x;
-}
 
 async function train(engine: Engine, x: Float32Array, o: Parameters<typeof trainKMeans>[2]) {
   const xb = engine.upload(x);
