@@ -1,7 +1,8 @@
 // GPU k-means kernels for G independent problems at once (G = 1 for the IVF coarse quantizer, G = M for the PQ
 // sub-spaces): nearest-centroid assignment, and the steps of one Lloyd iteration (per-chunk cluster sizes,
-// member lists and sums; the centroid update; Faiss's cluster splits; spherical normalization), seeding and
-// training-set subsampling. The Lloyd driver is src/quantizers/clustering.ts.
+// member lists in row order and sums; the centroid update; Faiss's cluster splits; spherical normalization),
+// seeding and training-set subsampling. No float sum depends on thread timing (atomics are integer only), so the
+// same input gives the same bits. The Lloyd driver is src/quantizers/clustering.ts.
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Kernel } from '../pipeline/kernel.js';
