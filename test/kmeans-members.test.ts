@@ -1,6 +1,7 @@
 // The k-means member lists (memberLists in src/kernels/kmeans.ts): a stable LSD radix sort of each group's rows by
 // cluster (kmeans_rank, kmeans_scan, kmeans_place per pass), checked against plain sorts on fresh random
 // assignments, awkward sizes (partial tiles, 1..3 passes, clamped out-of-range clusters) and poisoned outputs.
+// Node only, as these are internal: in the browser, test/kernel-kmeans.test.ts runs them through trainKMeans.
 import t from 'tap';
 import { getEngine, rng, freshSeed, POISON_U32 } from './helpers.js';
 import { makeMemberBuffers, memberLists, radixPlan } from '../src/kernels/kmeans.js';
