@@ -268,7 +268,7 @@ t.test('trainKMeans gives bit-identical centroids on the same input (IVF-like, P
     const D = c.groups * c.dsub;
     const x = blobs(r, c.n, Math.min(c.k, 64), D);
     const eng = c.chunkRows ? withMaxBinding(engine, c.chunkRows * D * 4) : engine;
-    const iters = 5, kseed = 1 + Math.floor(r() * 1000);
+    const iters = 3, kseed = 1 + Math.floor(r() * 1000);
     const opts: TrainKMeansOptions = { n: c.n, groups: c.groups, dsub: c.dsub, k: c.k, metric: c.metric, spherical: c.spherical, iters, seed: kseed };
     const first = await trainBits(eng, x, opts);
     const tag = `seed ${seed} ${c.what}`;

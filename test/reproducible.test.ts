@@ -1,8 +1,27 @@
-// Same input, same seed, same adapter -> same bytes: whole IvfPqIndex train + add runs (k-means with every float sum
-// in a fixed order, OPQ, encoding) compared byte for byte. trainKMeans alone: test/kernel-kmeans.test.ts.
+// Same input, same seed, same adapter -> same bytes: k-means with every float sum in a fixed order, at a size where
+// thread timing used to change the sums' order (smaller cases, also run in the browser: test/kernel-kmeans.test.ts),
+// and whole IvfPqIndex train + add runs (k-means, OPQ, encoding) compared byte for byte.
 import t from 'tap';
 import { getEngine, rng, freshSeed, blobs } from './helpers.js';
-import { IvfPqIndex } from '../src/api.js';
+import { IvfPqIndex, trainKMeans } from '../src/api.js';
+
+t.test('trainKMeans: PQ-sized runs (20000 rows, 8 groups x 256) give the same centroid bits five times', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const n = 20000, groups = 8, k = 256, dsub = 4;
+  const xb = engine.upload(blobs(rng(seed), n, 100, groups * dsub));
+  const runs: Uint32Array[] = [];
+  for (let run = 0; run < 5; run++) {
+    const cb = await trainKMeans(engine, xb, { n, groups, k, dsub, metric: 'l2', iters: 1, seed: 3 });
+    runs.push((await engine.read(cb, Uint32Array)).slice(0, groups * k * dsub));
+    cb.dispose();
+  }
+  xb.dispose();
+  for (let run = 1; run < 5; run++) {
+    const diff = runs[run]!.reduce((s, v, i) => s + (v === runs[0]![i] ? 0 : 1), 0);
+    t.equal(diff, 0, `seed ${seed}: run ${run + 1} has the centroid bits of run 1 (${diff} of ${runs[0]!.length} words differ)`);
+  }
+});
 
 t.test('IvfPqIndex: train + add with the same seed twice gives the same file bytes', async (t) => {
   const engine = await getEngine();
