@@ -50,6 +50,8 @@ export class Engine {
   /** dispatches submitted so far (a cheap counter for tests and benchmarks) */
   dispatchCount = 0;
   submitCount = 0;
+  /** readbacks (read() calls that copied data to the host) so far */
+  readCount = 0;
 
   private constructor(device: GPUDevice, adapterName: string, keepAlive: unknown, ownDevice: boolean, profile: boolean) {
     this.device = device;
@@ -243,6 +245,7 @@ export class Engine {
       this.endPass();
       this.beginErrorScope();
       if (n > 0) this.enc().copyBufferToBuffer(s.buffer.gpu, s.offset + byteOffset, staging, 0, n);
+      this.readCount++;
       this.flush();
       await Promise.race([staging.mapAsync(MAP_READ_MODE), this.lostPromise]);
       await this.throwErrors();
