@@ -3,7 +3,7 @@
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import { adc_ids, adc_lut, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
+import { adc_ids, adc_lut, adc_lut_rows, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
 import { checkK, selectionConstants, selectRows, release } from './topk.js';
 import { need, type Buf } from './row-chunks.js';
 import { wordsPerVector } from './pq.js';
@@ -14,6 +14,10 @@ function checkDims(what: string, dims: Record<string, number>): void {
   }
 }
 
+/** Up to this many rows take adc_lut_rows (one invocation per output; the same sums in the same order, so the
+ *  same bits as adc_lut), which needs far fewer workgroups for one query. */
+const FEW_ROWS = 8;
+
 function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out: Buf,
   nrows: number, m: number, ksub: number, dsub: number, l2: boolean): void {
   checkDims(what, { rows: nrows, m, ksub, dsub });
@@ -23,6 +27,14 @@ function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out
   need(out, nrows * m * ksub * 4, `${what}: out`);
   if (nrows === 0) return;
   const cblocks = Math.ceil(ksub / 64);
+  if (nrows <= FEW_ROWS) {
+    engine.run(adc_lut_rows, {
+      bindings: { x: rowsBuf, codebooks, out },
+      params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks },
+      workgroups: Math.ceil((nrows * m * ksub) / 64),
+    });
+    return;
+  }
   engine.run(adc_lut, {
     bindings: { x: rowsBuf, codebooks, out },
     params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks },
@@ -83,7 +95,7 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   need(a.outScores, nq * k * 4, 'adcScan: outScores');
   need(a.outIds, nq * k * 4, 'adcScan: outIds');
   if (nq === 0) return;
-  if (a.hostListOffsets && nprobe > 0) { scanTwoPass(engine, a, a.hostListOffsets); return; }
+  if (a.hostListOffsets && nprobe > 0 && nq > FEW_ROWS) { scanTwoPass(engine, a, a.hostListOffsets); return; }
   engine.run(adc_scan, {
     constants: { ...selectionConstants(engine, k, adc_scan), M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
     bindings: {

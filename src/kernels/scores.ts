@@ -6,7 +6,7 @@ export type MetricCode = 0 | 1; // 0 = inner product, 1 = squared L2
 
 /** Up to this many query rows take the one-invocation-per-output kernel (scores_rows), which sums in the same
  *  order as the tiled kernel (same bits) without computing a mostly empty 64-row tile. */
-export const FEW_ROWS = 8;
+const FEW_ROWS = 8;
 
 /**
  * out[i * n + j] = score(Q[i], X[j]) for Q (nq x d) and X (n x d). `out` must hold nq * n floats.
