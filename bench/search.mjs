@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
-// Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128]
+// Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128] [--singles 200]
+// Also times one query per call (p50 / p99 latency) at each nprobe.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -22,7 +23,9 @@ const configs = arg('configs', 'IVF256,PQ32x8;IVF256,PQ64x8').split(';').map((c)
 const nprobes = arg('nprobe', '8,32,128').split(',').map(Number);
 const repeats = Number(arg('repeats', '3'));
 const k = 100;
+const singles = Number(arg('singles', '200'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const log = (s) => process.stderr.write(`[bench:search] ${s}\n`);
 
 if (!existsSync(join(dataDir, 'dataset.json'))) { log(`no data at ${dataDir}`); process.exit(1); }
@@ -52,15 +55,24 @@ try {
         r = await index.search(queries.data, { k, nprobe });
         times.push((performance.now() - t0) / 1000);
       }
+      // latency of one query per call (interactive use): p50 / p99 over `singles` calls, queries taken in turn
+      const single = [];
+      for (let i = 0; i < singles; i++) {
+        const q = queries.data.subarray((i % queries.n) * base.dim, (i % queries.n + 1) * base.dim);
+        t0 = performance.now();
+        await index.search(q, { k, nprobe });
+        single.push(performance.now() - t0);
+      }
       const s = median(times);
       const run = {
         nprobe, searchSeconds: s, qps: queries.n / s,
         'recall@1': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 1),
         'recall@10': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 10),
         'recall@100': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 100),
+        batch1: { calls: singles, p50ms: percentile(single, 50), p99ms: percentile(single, 99) },
       };
       ours.runs.push(run);
-      log(`ours ${c.name} nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
+      log(`ours ${c.name} nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s; one query per call p50 ${run.batch1.p50ms.toFixed(2)} ms, p99 ${run.batch1.p99ms.toFixed(2)} ms`);
     }
     index.dispose();
     log(`faiss ${c.name}: running`);
@@ -87,6 +99,8 @@ for (const c of results.configs) {
     md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${f['recall@10'].toFixed(4)} | ${r['recall@100'].toFixed(4)} | ${f['recall@100'].toFixed(4)} | ${r.qps.toFixed(0)} | ${f.qps.toFixed(0)} | ${(r.qps / f.qps).toFixed(3)} |\n`;
   }
 }
+md += `\nLatency of one query per call (ours; ${singles} calls, queries in turn, k = ${k}):\n\n| config | nprobe | p50 ms | p99 ms |\n|---|---|---|---|\n`;
+for (const c of results.configs) for (const r of c.ours.runs) md += `| ${c.config} | ${r.nprobe} | ${r.batch1.p50ms.toFixed(2)} | ${r.batch1.p99ms.toFixed(2)} |\n`;
 md += `\n| config | train s ours | train s Faiss | add s ours | add s Faiss |\n|---|---|---|---|---|\n`;
 for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${c.faiss.train_seconds.toFixed(1)} | ${c.ours.addSeconds.toFixed(1)} | ${c.faiss.add_seconds.toFixed(1)} |\n`;
 md += `\n![recall vs throughput](search.svg)\n`;
