@@ -1,8 +1,7 @@
 // IVFPQ search (Faiss IndexIVFPQ::search), in chunks of queries that fit the binding limit: rotate, score the
 // lists (coarse quantizer), keep the nprobe best, build the PQ lookup tables and scan the probed lists with the
-// ADC kernels, which also select the k best. One buffer (carved into the parts) per call, one readback per chunk.
+// ADC kernels, which also select the k best. One readback per chunk.
 import type { Engine } from '../pipeline/engine.js';
-import { sliceOf, type Buf, type GpuBuffer } from '../pipeline/buffer.js';
 import { topk } from '../kernels/topk.js';
 import { adcScan } from '../kernels/adc.js';
 import type { CoarseQuantizer } from '../quantizers/coarse.js';
@@ -39,68 +38,37 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   const perQuery = Math.max(pq.m * pq.ksub, nlist, dim, nprobe * Math.max(k, 1)) * 4;
   const qc = Math.max(1, Math.min(nq, 1024, Math.floor(e.maxBinding / perQuery)));
   const outIds = new Int32Array(nq * k), outScores = new Float32Array(nq * k);
-  // scores and ids end to end so each chunk needs a single readback
-  const ws = carve(e, {
-    queries: qc * dim * 4, rotated: t.rotation ? qc * dim * 4 : 0, coarseScores: qc * nlist * 4,
-    probes: qc * nprobe * 4, probeScores: qc * nprobe * 4, lut: qc * pq.m * pq.ksub * 4, resScores: qc * k * 4, resIds: qc * k * 4,
-  });
-  const w = ws.parts;
+  const qb = e.buffer(qc * dim * 4, 'queries');
+  const qr = t.rotation ? e.buffer(qc * dim * 4, 'rotated queries') : null;
+  const coarseScores = e.buffer(qc * nlist * 4, 'coarse scores');
+  const probes = e.buffer(qc * nprobe * 4, 'probes'), probeScores = e.buffer(qc * nprobe * 4, 'probe scores');
+  const lut = e.buffer(qc * pq.m * pq.ksub * 4, 'lut');
+  // scores and ids share one buffer so each chunk needs a single readback
+  const idsAt = Math.ceil((qc * k * 4) / 256) * 256;
+  const results = e.buffer(idsAt + qc * k * 4, 'results');
+  const resScores = results.slice(0, qc * k * 4), resIds = results.slice(idsAt, qc * k * 4);
   const meter = new ProgressMeter('search', nq, opts.onProgress);
   try {
     for (let q0 = 0; q0 < nq; q0 += qc) {
       throwIfAborted(opts.signal);
       const rows = Math.min(qc, nq - q0);
-      const src = t.rowsInIndexSpace(e, q, q0, rows, dim, w.queries, t.rotation ? w.rotated : null);
-      coarse.scores(e, src, t.centroids, w.coarseScores, rows);
-      topk(e, w.coarseScores, w.probeScores, w.probes, rows, nlist, nprobe, metric === 'ip');
-      pq.lookupTables(e, src, t.codebooks, w.lut, rows);
+      const src = t.rowsInIndexSpace(e, q, q0, rows, dim, qb, qr);
+      coarse.scores(e, src, t.centroids, coarseScores, rows);
+      topk(e, coarseScores, probeScores, probes, rows, nlist, nprobe, metric === 'ip');
+      pq.lookupTables(e, src, t.codebooks, lut, rows);
       adcScan(e, {
-        lut: w.lut, probes: w.probes, coarse: w.probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: lists.ids,
-        ...(l2Term ? { l2Term } : {}), outScores: w.resScores, outIds: w.resIds,
+        lut, probes, coarse: probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: lists.ids,
+        ...(l2Term ? { l2Term } : {}), outScores: resScores, outIds: resIds,
         nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k, metric,
         hostListOffsets: s.hostListOffsets,
       });
-      const rs = sliceOf(w.resScores), ri = sliceOf(w.resIds);
-      if (rs.buffer === ri.buffer) { // one readback of both
-        const bytes = await e.read(rs.buffer, Uint8Array, rs.offset, ri.offset - rs.offset + rows * k * 4);
-        outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
-        outIds.set(new Int32Array(bytes.buffer, ri.offset - rs.offset, rows * k), q0 * k);
-      } else {
-        outScores.set(await e.read(rs.buffer, Float32Array, rs.offset, rows * k * 4), q0 * k);
-        outIds.set(await e.read(ri.buffer, Int32Array, ri.offset, rows * k * 4), q0 * k);
-      }
+      const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * k * 4);
+      outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
+      outIds.set(new Int32Array(bytes.buffer, idsAt, rows * k), q0 * k);
       meter.report(q0 + rows);
     }
   } finally {
-    ws.dispose();
+    for (const b of [qb, qr, coarseScores, probes, probeScores, lut, results]) b?.dispose();
   }
   return { ids: outIds, scores: outScores, k, nq };
-}
-
-/**
- * Buffers of the given byte sizes for one search call: slices of a single buffer (one allocation per call; slice
- * offsets aligned for storage bindings, parts in the order given), or one buffer each when that single buffer
- * would pass the device's maxBufferSize. Zero-byte parts get 16 bytes.
- */
-function carve<N extends string>(e: Engine, sizes: Record<N, number>): { parts: Record<N, Buf>; dispose(): void } {
-  const align = Math.max(256, e.limits.minStorageBufferOffsetAlignment);
-  const names = Object.keys(sizes) as N[];
-  const bytes = (n: N) => Math.max(16, Math.ceil(sizes[n] / 16) * 16);
-  let total = 0;
-  const at = {} as Record<N, number>;
-  for (const n of names) { at[n] = total; total += Math.ceil(bytes(n) / align) * align; }
-  const parts = {} as Record<N, Buf>;
-  if (total <= e.limits.maxBufferSize) {
-    const one = e.buffer(total, 'search workspace');
-    for (const n of names) parts[n] = one.slice(at[n], bytes(n));
-    return { parts, dispose: () => one.dispose() };
-  }
-  const own: GpuBuffer[] = [];
-  try {
-    for (const n of names) { const b = e.buffer(bytes(n), `search ${n}`); own.push(b); parts[n] = b; }
-  } catch (err) {
-    for (const b of own) b.dispose();
-    throw err;
-  }
-  return { parts, dispose: () => { for (const b of own) b.dispose(); } };
 }

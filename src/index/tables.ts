@@ -2,7 +2,7 @@
 // rotation (dim x dim), and the L2 search's precomputed term, built on first use. Owned by one index and freed
 // by dispose().
 import type { Engine } from '../pipeline/engine.js';
-import type { Buf, GpuBuffer } from '../pipeline/buffer.js';
+import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
 import { rotateRows } from '../quantizers/rotation.js';
 
@@ -34,7 +34,7 @@ export class GpuTables {
 
   /** Writes rows r0 .. r0+rows-1 of x (n x dim, host) into `raw` and returns them in the index's space: rotated
    *  into `rotated` when the index has a rotation, else `raw` itself. */
-  rowsInIndexSpace(engine: Engine, x: Float32Array, r0: number, rows: number, dim: number, raw: Buf, rotated: Buf | null): Buf {
+  rowsInIndexSpace(engine: Engine, x: Float32Array, r0: number, rows: number, dim: number, raw: GpuBuffer, rotated: GpuBuffer | null): GpuBuffer {
     engine.write(raw, x.subarray(r0 * dim, (r0 + rows) * dim));
     if (!this.rotation || !rotated) return raw;
     rotateRows(engine, raw, this.rotation, rotated, rows, dim);

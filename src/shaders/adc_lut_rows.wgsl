@@ -4,11 +4,7 @@
 // One invocation per output, walking t < dsub in adc_lut's order with its running sums; adc_lut's workgroups
 // cover 64 codewords each, which for one row is many workgroups of a few products.
 #include "lib/grid.wgsl"
-struct Params { nrows: u32, m: u32, ksub: u32, dsub: u32, l2: u32, cblocks: u32, _p0: u32, _p1: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> codebooks: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+#include "lib/adc_lut_io.wgsl"
 
 @compute @workgroup_size(256)
 fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
