@@ -30,7 +30,8 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     nrm += cv * cv;
     let xo = r0 * d + j * params.dsub + t;
     for (var i = 0u; i < RT; i++) {
-      if (i < nr) { acc[i] += x[xo + i * d] * cv; } // rows past the last are not computed (one query: 1/RT the work)
+      let ri = min(i, nr - 1u);
+      acc[i] += x[xo + ri * d] * cv;
     }
   }
   if (c >= params.ksub) { return; }
