@@ -2,7 +2,8 @@
 // Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
 // Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128]
-//        [--repeats 3] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
+//        [--repeats 3] [--singles 200] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
+// Also times one query per call (p50 / p99 latency over --singles calls) at each nprobe.
 // --faiss auto (default) runs the Faiss peer with $FAISS_PYTHON (default /usr/bin/python3) when that Python
 // can import faiss, and otherwise reports the search without it (the report says so). --faiss-json DIR takes
 // the peer's results from DIR/faiss-IVF<nlist>-PQ<m>x<bits>.json instead (bench/peers/faiss_ivfpq.py's output
@@ -27,7 +28,9 @@ const configs = arg('configs', 'IVF256,PQ32x8;IVF256,PQ64x8').split(';').map((c)
 const nprobes = arg('nprobe', '8,32,128').split(',').map(Number);
 const repeats = Number(arg('repeats', '3'));
 const k = 100;
+const singles = Number(arg('singles', '200'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const log = (s) => process.stderr.write(`[bench:search] ${s}\n`);
 const outDir = arg('out', join(root, 'bench/results'));
 const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
@@ -71,15 +74,24 @@ try {
         r = await index.search(queries.data, { k, nprobe });
         times.push((performance.now() - t0) / 1000);
       }
+      // latency of one query per call (interactive use): p50 / p99 over `singles` calls, queries taken in turn
+      const single = [];
+      for (let i = 0; i < singles; i++) {
+        const q = queries.data.subarray((i % queries.n) * base.dim, (i % queries.n + 1) * base.dim);
+        t0 = performance.now();
+        await index.search(q, { k, nprobe });
+        single.push(performance.now() - t0);
+      }
       const s = median(times);
       const run = {
         nprobe, searchSeconds: s, qps: queries.n / s,
         'recall@1': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 1),
         'recall@10': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 10),
         'recall@100': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 100),
+        batch1: { calls: singles, p50ms: percentile(single, 50), p99ms: percentile(single, 99) },
       };
       ours.runs.push(run);
-      log(`ours ${c.name} nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
+      log(`ours ${c.name} nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s; one query per call p50 ${run.batch1.p50ms.toFixed(2)} ms, p99 ${run.batch1.p99ms.toFixed(2)} ms`);
     }
     index.dispose();
     if (faissMissing) { results.configs.push({ config: c.name, ours, faiss: null }); continue; }
@@ -120,6 +132,8 @@ for (const c of results.configs) {
     md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${fx(f, 'recall@10', 4)} | ${r['recall@100'].toFixed(4)} | ${fx(f, 'recall@100', 4)} | ${r.qps.toFixed(0)} | ${fx(f, 'qps', 0)} | ${f ? (r.qps / f.qps).toFixed(3) : '-'} |\n`;
   }
 }
+md += `\nLatency of one query per call (ours; ${singles} calls, queries in turn, k = ${k}):\n\n| config | nprobe | p50 ms | p99 ms |\n|---|---|---|---|\n`;
+for (const c of results.configs) for (const r of c.ours.runs) md += `| ${c.config} | ${r.nprobe} | ${r.batch1.p50ms.toFixed(2)} | ${r.batch1.p99ms.toFixed(2)} |\n`;
 md += `\n| config | train s ours | train s Faiss | add s ours | add s Faiss |\n|---|---|---|---|---|\n`;
 for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${fx(c.faiss, 'train_seconds', 1)} | ${c.ours.addSeconds.toFixed(1)} | ${fx(c.faiss, 'add_seconds', 1)} |\n`;
 md += `\n![recall vs throughput](search.svg)\n`;
