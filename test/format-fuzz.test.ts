@@ -5,7 +5,8 @@
 import t from 'tap';
 import { rng } from './helpers.js';
 import { randomIvfPq } from './fixtures/random-ivfpq.js';
-import { toBytes, fromBytes, crc32, readDvqHeader, validateIvfPq } from '../src/io/dvq-format.js';
+import { toBytes, fromBytes, crc32, readDvqHeader } from '../src/io/dvq-format.js';
+import { validateIvfPq } from '../src/io/ivfpq-data.js';
 
 const seed = process.env.SEED ? Number(process.env.SEED) : 20261127;
 const r = rng(seed);

@@ -10,7 +10,11 @@ import { ProductQuantizer } from '../quantizers/product.js';
 import { checkMetric, type Metric } from '../quantizers/metric.js';
 import { checkRotation } from '../quantizers/rotation.js';
 import type { IvfPqData } from '../io/ivfpq-data.js';
-import { toBytes, fromBytes, validateIvfPq } from '../io/dvq-format.js';
+import { validateIvfPq } from '../io/ivfpq-data.js';
+import { toBytes } from '../io/dvq-format.js';
+import { parseIndexBytes, type LoadOptions } from '../io/index-source.js';
+import { fetchIndexData } from '../io/fetch-bytes.js';
+import { throwIfAborted } from '../util/abort.js';
 import type { LongWorkOptions } from '../util/progress.js';
 import { checkInt } from '../util/check.js';
 import { toMatrix, toIds, type VectorInput } from './validate.js';
@@ -25,6 +29,9 @@ function importNodeOnly<T>(specifier: string): Promise<T> {
   const url = new URL(specifier, import.meta.url).href;
   return import(/* @vite-ignore */ url) as Promise<T>;
 }
+
+/** Where an index is loaded from: a file's bytes, a URL, or (Node) a file path. */
+export type IndexSource = Uint8Array | ArrayBuffer | URL | string;
 
 export interface IvfPqOptions {
   /** vector dimension; must be divisible by m */
@@ -154,11 +161,11 @@ export class IvfPqIndexCore {
   }
 
   /**
-   * Loads an index from a .dvq file image (Uint8Array / ArrayBuffer), a URL (fetched; browsers and Node) or a
-   * file path (Node; Faiss IndexIVFPQ files are recognised too).
+   * Loads an index from a .dvq or Faiss IndexIVFPQ file: its bytes (Uint8Array / ArrayBuffer), a URL (fetched;
+   * browsers and Node) or a file path (Node). `opts`: signal, maxBytes, timeoutMs, stallTimeoutMs (LoadOptions).
    */
-  static async load(engine: Engine, source: Uint8Array | ArrayBuffer | URL | string): Promise<IvfPqIndexCore> {
-    return IvfPqIndexCore.fromData(engine, await loadIndexData(source));
+  static async load(engine: Engine, source: IndexSource, opts: LoadOptions = {}): Promise<IvfPqIndexCore> {
+    return IvfPqIndexCore.fromData(engine, await loadIndexData(source, opts));
   }
 
   /** A copy of the index as plain host data (what the file formats store). */
@@ -255,18 +262,18 @@ export class IvfPqIndexCore {
   }
 }
 
-/** Reads index data from a .dvq image, a URL (fetched; browsers and Node) or a Node file path (.dvq or Faiss). */
-export async function loadIndexData(source: Uint8Array | ArrayBuffer | URL | string): Promise<IvfPqData> {
-  if (source instanceof Uint8Array) return fromBytes(source);
-  if (source instanceof ArrayBuffer) return fromBytes(new Uint8Array(source));
+/**
+ * Reads index data from bytes in memory, a URL (fetched; browsers and Node) or a Node file path; each holds a .dvq
+ * file or a Faiss IndexIVFPQ file (told apart by the first bytes). `opts` bounds and cancels the read (LoadOptions).
+ */
+export async function loadIndexData(source: IndexSource, opts: LoadOptions = {}): Promise<IvfPqData> {
+  throwIfAborted(opts.signal, 'load');
+  if (source instanceof Uint8Array) return parseIndexBytes(source);
+  if (source instanceof ArrayBuffer) return parseIndexBytes(new Uint8Array(source));
   const s = String(source);
-  if (source instanceof URL || /^(https?|blob|data):/.test(s) || typeof process === 'undefined') {
-    const res = await fetch(s);
-    if (!res.ok) throw new Error(`cannot fetch index ${s}: HTTP ${res.status}`);
-    return fromBytes(new Uint8Array(await res.arrayBuffer()));
-  }
+  if (source instanceof URL || /^(https?|blob|data):/.test(s) || typeof process === 'undefined') return fetchIndexData(s, opts);
   const files = await importNodeOnly<typeof import('../io/index-file.js')>('../io/index-file.js');
-  return files.readIndexData(s);
+  return files.readIndexData(s, opts);
 }
 
 /** The constructor options of an index holding `data`. */
