@@ -133,7 +133,12 @@ export function validateIvfPq(d: IvfPqData, where: string | Fail = 'IvfPqData'):
     const used = (d.m * d.bits) % 8, mask = 0xff & ~((1 << used) - 1);
     for (let i = 0; i < n; i++) if (d.codes[i * cs + cs - 1]! & mask) bad(`code of vector ${i} has non-zero unused bits in its last byte`);
   }
-  if (d.rotation) checkRotationValues(d.rotation, d.dim, 'rotation', bad);
-  checkRowNorms(d.centroids, d.dim, VALUE_LIMITS.centroidNorm(), 'centroids', bad);
-  checkRowNorms(d.codebooks, d.dim / d.m, VALUE_LIMITS.codewordNorm(d.m), 'codebooks', bad);
+  checkTableValues(d, bad);
+}
+
+/** Checks the values of an index's tables (rotation, centroids, codebooks; shapes already checked): VALUE_LIMITS. */
+export function checkTableValues(d: Pick<IvfPqData, 'dim' | 'm' | 'rotation' | 'centroids' | 'codebooks'>, fail: Fail = inputFail): void {
+  if (d.rotation) checkRotationValues(d.rotation, d.dim, 'rotation', fail);
+  checkRowNorms(d.centroids, d.dim, VALUE_LIMITS.centroidNorm(), 'centroids', fail);
+  checkRowNorms(d.codebooks, d.dim / d.m, VALUE_LIMITS.codewordNorm(d.m), 'codebooks', fail);
 }
