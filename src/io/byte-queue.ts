@@ -29,7 +29,8 @@ export class ByteQueue {
   readonly fail: Fail;
   readonly length: number | undefined;
   readonly maxBytes: number;
-  private readonly tooBig: (size: number) => never;
+  /** throws the error for a stream of more than maxBytes bytes (`size`: the size seen or implied) */
+  readonly tooBig: (size: number) => never;
   private chunks: Uint8Array[] = [];
   /** read offset into chunks[0] (which is never exhausted while chunks is not empty) */
   private head = 0;
@@ -84,10 +85,13 @@ export class ByteQueue {
     if (this.received > total) this.fail(overrun);
   }
 
-  /** Waits until `n` bytes are available; fails naming `what` if the stream ends first. */
-  *need(n: number, what: string): Parser<void> {
+  /**
+   * Waits until `n` bytes are available; fails naming `what` if the stream ends first (`wanted`: the bytes the
+   * field still needs in all, for the message).
+   */
+  *need(n: number, what: string, wanted = n): Parser<void> {
     while (this.available < n) {
-      if (this.ended) this.fail(`truncated: the data ends after ${this.received} bytes, in ${what} (${n - this.available} more bytes needed at byte ${this.position})`);
+      if (this.ended) this.fail(`truncated: the data ends after ${this.received} bytes, in ${what} (${wanted - this.available} more bytes needed)`);
       yield;
     }
   }
@@ -132,7 +136,7 @@ export class ByteQueue {
   *pieces(n: number, what: string, fn: (piece: Uint8Array) => void, align = 1): Parser<void> {
     let left = n;
     while (left > 0) {
-      yield* this.need(align, what);
+      yield* this.need(align, what, left);
       const c = this.chunks[0]!;
       const inChunk = c.length - this.head;
       if (inChunk >= align) {

@@ -136,7 +136,9 @@ function* count(q: ByteQueue, what: string, elemBytes: number): Parser<number> {
   const n = yield* size(q, `${what} length`);
   const { bytes: left, exact } = q.left;
   if (n * elemBytes > left) {
-    q.fail(`${what} claims ${n} elements (${n * elemBytes} bytes) but ${exact ? `only ${left} bytes are left` : `at most ${left} more bytes are accepted (maxBytes)`}`);
+    // past the source's known length the file is malformed; past maxBytes (length unknown) it is too big
+    if (!exact) q.tooBig(q.position + n * elemBytes);
+    q.fail(`${what} claims ${n} elements (${n * elemBytes} bytes) but only ${left} bytes are left`);
   }
   if (n * elemBytes > INDEX_LIMITS.maxArrayBytes) q.fail(`${what} claims ${n} elements (${n * elemBytes} bytes), over the ${INDEX_LIMITS.maxArrayBytes}-byte limit of one array`);
   return n;
