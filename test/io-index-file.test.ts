@@ -135,7 +135,7 @@ t.test('each format is told by its first bytes, in files and in bytes', async (t
   const same = (a: unknown): boolean => Buffer.compare(Buffer.from(toBytes(a as typeof data)), Buffer.from(dvq)) === 0;
   t.ok(same(await readIndexData(pd)) && same(await readIndexData(pf)), 'readIndexData reads both');
   t.ok(same(await loadIndexData(pd)) && same(await loadIndexData(pf)), 'loadIndexData reads both paths');
-  t.ok(same(await loadIndexData(faiss)) && same(await loadIndexData(dvq.buffer.slice(0))), 'and both as bytes');
+  t.ok(same(await loadIndexData(faiss)) && same(await loadIndexData(dvq.buffer.slice(0) as ArrayBuffer)), 'and both as bytes');
   t.ok(same(await loadIvfPq(pd)) && same(await loadFaissIndex(pf)), 'the format loaders read their own format');
   await t.rejects(loadIvfPq(pf), new RegExp(`^${pf}: dvq: bad magic "IxPT"`), 'loadIvfPq refuses a Faiss file');
   await t.rejects(loadFaissIndex(pd), new RegExp(`^${pf.replace('faiss', 'dvq')}: faiss: index type 'DVQI' is not an IndexIVFPQ`), 'loadFaissIndex refuses a .dvq file');

@@ -8,7 +8,7 @@
 import type { IvfPqData } from './ivfpq-data.js';
 import { readIndexSource, type LoadOptions } from './index-source.js';
 import type { ChunkSource } from './byte-queue.js';
-import { DvqError, FileError } from '../util/errors.js';
+import { DvqError, FileError, InputError } from '../util/errors.js';
 import { abortError } from '../util/abort.js';
 
 /** Defaults of LoadOptions.timeoutMs and stallTimeoutMs. */
@@ -39,7 +39,7 @@ export async function fetchBody(url: string, opts: Pick<LoadOptions, 'signal' | 
   const timeoutMs = opts.timeoutMs ?? FETCH_DEFAULTS.timeoutMs;
   const stallMs = opts.stallTimeoutMs ?? FETCH_DEFAULTS.stallTimeoutMs;
   for (const [k, v] of [['timeoutMs', timeoutMs], ['stallTimeoutMs', stallMs]] as const) {
-    if (!(v > 0)) throw new FileError(url, 'EINVAL', `${url}: ${k} must be a number > 0, got ${v}`);
+    if (!(v > 0)) throw new InputError(`${url}: ${k} must be a number > 0, got ${v}`);
   }
   const what = `loading ${url}`;
   if (opts.signal?.aborted) throw abortError(what);

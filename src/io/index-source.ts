@@ -6,7 +6,7 @@ import type { IvfPqData } from './ivfpq-data.js';
 import { readDvq, dvqFail } from './dvq-format.js';
 import { readFaiss, faissFail } from './faiss-format.js';
 import { ByteQueue, parseStream, parseWhole, type ChunkSource } from './byte-queue.js';
-import { FileError } from '../util/errors.js';
+import { FileError, InputError } from '../util/errors.js';
 import { throwIfAborted } from '../util/abort.js';
 
 export type IndexFormat = 'dvq' | 'faiss';
@@ -50,7 +50,7 @@ export interface IndexSourceOptions extends Pick<LoadOptions, 'signal' | 'maxByt
  */
 export async function readIndexSource(name: string, source: ChunkSource, o: IndexSourceOptions = {}): Promise<IvfPqData> {
   const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!(maxBytes >= 0)) throw new FileError(name, 'EINVAL', `${name}: maxBytes must be a number >= 0, got ${maxBytes}`);
+  if (!(maxBytes >= 0)) throw new InputError(`${name}: maxBytes must be a number >= 0, got ${maxBytes}`);
   const tooBig = (size: number): never => {
     throw new FileError(name, 'EFBIG', `${name}: the index is ${o.length === size ? '' : 'at least '}${size} bytes, more than maxBytes = ${maxBytes}`);
   };
