@@ -17,5 +17,5 @@ export function rotateRows(engine: Engine, x: Buf, rotation: Buf, out: Buf, rows
 
 /** Throws unless `rotation` is a dim x dim matrix. */
 export function checkRotation(rotation: Float32Array, dim: number): void {
-  if (!(rotation instanceof Float32Array) || rotation.length !== dim * dim) throw new InputError(`rotation must be a Float32Array of ${dim} x ${dim}`);
+  if (!(rotation instanceof Float32Array) || rotation.length !== dim * dim) throw new InputError(`rotation must be ${dim} x ${dim} (a Float32Array)`);
 }
