@@ -197,7 +197,9 @@ t.test('bad Faiss files give named errors', async (t) => {
   // the rotation A length (size_t right after 'LTra' + have_bias) claims far more than the file holds
   const at = 4 + 33 + 4 + 4 + 1;
   new DataView(big.buffer).setBigUint64(at, 1n << 40n, true);
-  t.throws(() => fromFaissBytes(big), /LinearTransform A claims 1099511627776 elements .* but only \d+ bytes are left/, 'absurd vector length');
+  t.throws(() => fromFaissBytes(big), /LinearTransform A claims 1099511627776 elements \(4398046511104 bytes\), over the 2147483647-byte limit of one array/, 'absurd vector length');
+  new DataView(big.buffer).setBigUint64(at, 1n << 20n, true);
+  t.throws(() => fromFaissBytes(big), /LinearTransform A claims 1048576 elements \(4194304 bytes\) but only \d+ bytes are left/, 'a vector longer than the file');
   const neg = toFaissBytes({ ...d, rotation: null });
   new DataView(neg.buffer).setBigInt64(neg.length - 8, -1n, true);
   t.throws(() => fromFaissBytes(neg), /id -1 in list 3 is outside 0\.\.2\^31-1/, 'negative id');

@@ -135,12 +135,12 @@ function* size(q: ByteQueue, what: string, max = Number.MAX_SAFE_INTEGER): Parse
 function* count(q: ByteQueue, what: string, elemBytes: number): Parser<number> {
   const n = yield* size(q, `${what} length`);
   const { bytes: left, exact } = q.left;
+  if (n * elemBytes > INDEX_LIMITS.maxArrayBytes) q.fail(`${what} claims ${n} elements (${n * elemBytes} bytes), over the ${INDEX_LIMITS.maxArrayBytes}-byte limit of one array`);
   if (n * elemBytes > left) {
     // past the source's known length the file is malformed; past maxBytes (length unknown) it is too big
     if (!exact) q.tooBig(q.position + n * elemBytes);
     q.fail(`${what} claims ${n} elements (${n * elemBytes} bytes) but only ${left} bytes are left`);
   }
-  if (n * elemBytes > INDEX_LIMITS.maxArrayBytes) q.fail(`${what} claims ${n} elements (${n * elemBytes} bytes), over the ${INDEX_LIMITS.maxArrayBytes}-byte limit of one array`);
   return n;
 }
 
