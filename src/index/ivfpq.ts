@@ -266,7 +266,7 @@ export class IvfPqIndexCore {
  * file or a Faiss IndexIVFPQ file (told apart by the first bytes). `opts` bounds and cancels the read (LoadOptions).
  */
 export async function loadIndexData(source: IndexSource, opts: LoadOptions = {}): Promise<IvfPqData> {
-  throwIfAborted(opts.signal, 'load');
+  throwIfAborted(opts.signal, typeof source === 'string' || source instanceof URL ? `loading ${String(source)}` : 'load');
   if (source instanceof Uint8Array) return parseIndexBytes(source);
   if (source instanceof ArrayBuffer) return parseIndexBytes(new Uint8Array(source));
   const s = String(source);

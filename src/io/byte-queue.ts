@@ -7,7 +7,7 @@
 // file's size, a body's Content-Length), the exact total a reader derives from a header (expectTotal: one byte
 // more is an error) and maxBytes.
 import { throwIfAborted } from '../util/abort.js';
-import type { Fail } from './ivfpq-data.js';
+import type { Fail } from '../util/errors.js';
 
 /** A reader over a ByteQueue: yields while it waits for bytes, returns what it read. */
 export type Parser<T> = Generator<void, T, void>;

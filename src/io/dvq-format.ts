@@ -8,7 +8,7 @@ import type { IvfPqData } from './ivfpq-data.js';
 import { INDEX_LIMITS, validateIvfPq } from './ivfpq-data.js';
 import type { Metric } from '../quantizers/metric.js';
 import { codeSize } from '../quantizers/product.js';
-import { DvqFormatError } from '../util/errors.js';
+import { DvqFormatError, type Fail } from '../util/errors.js';
 import { parseWhole, type ByteQueue, type Parser } from './byte-queue.js';
 
 export const DVQ_MAGIC = 'DVQI';
@@ -56,12 +56,12 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
 
 // ---------------------------------------------------------------------------------------------------- header
 /** The function that throws a DvqFormatError "<name>: dvq: <message>" (no name for bytes in memory). */
-export function dvqFail(name?: string): (msg: string) => never {
+export function dvqFail(name?: string): Fail {
   const prefix = name ? `${name}: dvq` : 'dvq';
   return (msg) => { throw new DvqFormatError(`${prefix}: ${msg}`); };
 }
 
-function u32Field(fail: (m: string) => never, name: string, v: number, min: number, max: number): number {
+function u32Field(fail: Fail, name: string, v: number, min: number, max: number): number {
   if (!(v >= min && v <= max)) fail(`${name} ${v} out of range ${min}..${max}`);
   return v;
 }
@@ -84,7 +84,7 @@ function layout(dim: number, nlist: number, m: number, bits: number, ntotal: num
  * flags, reserved bytes 0, and no section larger than one array may be. `totalBytes` is the length it implies.
  * Allocates nothing proportional to the header's sizes.
  */
-export function parseDvqHeader(head: Uint8Array, fail: (msg: string) => never = dvqFail()): DvqHeader {
+export function parseDvqHeader(head: Uint8Array, fail: Fail = dvqFail()): DvqHeader {
   if (head.byteLength < DVQ_HEADER_BYTES) fail(`file too short (${head.byteLength} bytes) for the ${DVQ_HEADER_BYTES}-byte header and checksum`);
   const magic = String.fromCharCode(head[0]!, head[1]!, head[2]!, head[3]!);
   if (magic !== DVQ_MAGIC) fail(`bad magic ${JSON.stringify(magic)} (expected "${DVQ_MAGIC}"; not a .dvq index file)`);
@@ -125,7 +125,7 @@ function sizeMismatch(h: DvqHeader, actual: number): string {
  * version, out-of-range fields, non-zero reserved bytes, unknown flags, or a length that is not exactly what the
  * header implies. Allocates nothing proportional to the header's sizes.
  */
-export function readDvqHeader(head: Uint8Array, totalBytes: number, fail: (msg: string) => never = dvqFail()): DvqHeader {
+export function readDvqHeader(head: Uint8Array, totalBytes: number, fail: Fail = dvqFail()): DvqHeader {
   if (totalBytes < DVQ_HEADER_BYTES + 4 || head.byteLength < DVQ_HEADER_BYTES) fail(`file too short (${totalBytes} bytes) for the ${DVQ_HEADER_BYTES}-byte header and checksum`);
   const h = parseDvqHeader(head, fail);
   if (h.totalBytes !== totalBytes) fail(sizeMismatch(h, totalBytes));

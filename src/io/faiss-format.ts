@@ -1,7 +1,9 @@
 // Faiss IndexIVFPQ interop (browser-safe): writes the bytes faiss.write_index writes for an IndexIVFPQ ("IwPQ",
 // with a flat quantizer and ArrayInvertedLists "ilar"), wrapped in an IndexPreTransform ("IxPT") holding one
 // LinearTransform ("LTra") when the index has a rotation; and reads such files back, including files written by
-// Faiss itself (Faiss 1.7.x layout, which current Faiss still writes for these classes).
+// Faiss itself (Faiss 1.7.x layout, which current Faiss still writes for these classes). The reader (readFaiss)
+// runs incrementally over a ByteQueue like the .dvq one: each vector length is checked before it is allocated, and
+// every failure is a FaissFormatError whose message starts with "faiss:" (after the source's name, if any).
 // Layout (all little-endian; size_t / idx_t are 64-bit; bool is 1 byte; int and MetricType are 32-bit):
 //   index header: int d, idx_t ntotal, idx_t dummy, idx_t dummy, bool is_trained, int metric[, float metric_arg if metric > 1]
 //   vector<T>: size_t count, count * T
@@ -14,7 +16,7 @@
 //   LTra: fourcc, bool have_bias, vector<float> A (d_out x d_in), vector<float> b, int d_in, int d_out, bool is_trained
 import { INDEX_LIMITS, validateIvfPq, type IvfPqData } from './ivfpq-data.js';
 import { codeSize } from '../quantizers/product.js';
-import { FaissFormatError } from '../util/errors.js';
+import { FaissFormatError, type Fail } from '../util/errors.js';
 import { parseWhole, type ByteQueue, type Parser } from './byte-queue.js';
 
 const fourcc = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | ((s.charCodeAt(3) << 24) >>> 0);
@@ -119,7 +121,7 @@ export function toFaissBytes(data: IvfPqData, opts: FaissWriteOptions = {}): Uin
 
 // ---------------------------------------------------------------------------------------------------- reader
 /** The function that throws a FaissFormatError "<name>: faiss: <message>" (no name for bytes in memory). */
-export function faissFail(name?: string): (msg: string) => never {
+export function faissFail(name?: string): Fail {
   const prefix = name ? `${name}: faiss` : 'faiss';
   return (msg) => { throw new FaissFormatError(`${prefix}: ${msg}`); };
 }

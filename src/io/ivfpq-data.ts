@@ -4,7 +4,7 @@
 // toFaissBytes, which refuse to write what the loaders would refuse) and both file readers use them.
 import type { Metric } from '../quantizers/metric.js';
 import { codeSize } from '../quantizers/product.js';
-import { InputError } from '../util/errors.js';
+import { InputError, type Fail } from '../util/errors.js';
 
 export interface IvfPqData {
   metric: Metric;
@@ -62,8 +62,6 @@ export const VALUE_LIMITS = {
   rotationNorm: (dim: number): number => 2 * Math.sqrt(dim),
 } as const;
 
-/** Throws the caller's error for a message (each check names the array, row and value). */
-export type Fail = (message: string) => never;
 const inputFail: Fail = (message) => { throw new InputError(message); };
 
 /**
