@@ -2,6 +2,12 @@
 // Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
 // Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128]
+//        [--repeats 3] [--singles 200] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
+// Also times one query per call (p50 / p99 latency over --singles calls) at each nprobe.
+// --faiss auto (default) runs the Faiss peer with $FAISS_PYTHON (default /usr/bin/python3) when that Python
+// can import faiss, and otherwise reports the search without it (the report says so). --faiss-json DIR takes
+// the peer's results from DIR/faiss-IVF<nlist>-PQ<m>x<bits>.json instead (bench/peers/faiss_ivfpq.py's output
+// from an earlier run on the same machine and data: bench/device/faiss.sh).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -22,8 +28,24 @@ const configs = arg('configs', 'IVF256,PQ32x8;IVF256,PQ64x8').split(';').map((c)
 const nprobes = arg('nprobe', '8,32,128').split(',').map(Number);
 const repeats = Number(arg('repeats', '3'));
 const k = 100;
+const singles = Number(arg('singles', '200'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const log = (s) => process.stderr.write(`[bench:search] ${s}\n`);
+const outDir = arg('out', join(root, 'bench/results'));
+const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
+const faissMode = arg('faiss', 'auto');
+if (faissMode !== 'auto' && faissMode !== 'off') throw new Error(`--faiss must be auto or off, got ${faissMode}`);
+const faissJsonDir = arg('faiss-json', '');
+const faissJsonPath = (c) => join(faissJsonDir, `faiss-IVF${c.nlist}-PQ${c.m}x${c.bits}.json`);
+let faissMissing = faissMode === 'off' ? 'turned off (--faiss off)' : null;
+if (faissJsonDir) {
+  const missing = configs.filter((c) => !existsSync(faissJsonPath(c)));
+  if (missing.length) throw new Error(`--faiss-json ${faissJsonDir}: no ${missing.map(faissJsonPath).join(', ')}`);
+} else if (!faissMissing) {
+  try { execFileSync(python, ['-c', 'import faiss, numpy'], { stdio: 'ignore' }); } catch { faissMissing = `not available (${python} cannot import faiss)`; }
+}
+if (faissMissing) log(`Faiss ${faissMissing}: reporting our index alone`);
 
 if (!existsSync(join(dataDir, 'dataset.json'))) { log(`no data at ${dataDir}`); process.exit(1); }
 const meta = JSON.parse(readFileSync(join(dataDir, 'dataset.json'), 'utf8'));
@@ -52,21 +74,39 @@ try {
         r = await index.search(queries.data, { k, nprobe });
         times.push((performance.now() - t0) / 1000);
       }
+      // latency of one query per call (interactive use): p50 / p99 over `singles` calls, queries taken in turn
+      const single = [];
+      for (let i = 0; i < singles; i++) {
+        const q = queries.data.subarray((i % queries.n) * base.dim, (i % queries.n + 1) * base.dim);
+        t0 = performance.now();
+        await index.search(q, { k, nprobe });
+        single.push(performance.now() - t0);
+      }
       const s = median(times);
       const run = {
         nprobe, searchSeconds: s, qps: queries.n / s,
         'recall@1': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 1),
         'recall@10': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 10),
         'recall@100': recallAtK(r.ids, k, gt.data, gt.dim, queries.n, 100),
+        batch1: { calls: singles, p50ms: percentile(single, 50), p99ms: percentile(single, 99) },
       };
       ours.runs.push(run);
-      log(`ours ${c.name} nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
+      log(`ours ${c.name} nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s; one query per call p50 ${run.batch1.p50ms.toFixed(2)} ms, p99 ${run.batch1.p99ms.toFixed(2)} ms`);
     }
     index.dispose();
-    log(`faiss ${c.name}: running`);
-    const factory = `IVF${c.nlist},PQ${c.m}x${c.bits}np`;
-    const faissOut = execFileSync('/usr/bin/python3', [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const faiss = JSON.parse(faissOut.trim().split('\n').pop());
+    if (faissMissing) { results.configs.push({ config: c.name, ours, faiss: null }); continue; }
+    let faiss;
+    if (faissJsonDir) {
+      faiss = JSON.parse(readFileSync(faissJsonPath(c), 'utf8').trim().split('\n').pop());
+      const absent = nprobes.filter((p) => !faiss.runs.some((r) => r.nprobe === p));
+      if (absent.length) throw new Error(`${faissJsonPath(c)} has no run at nprobe ${absent.join(', ')}`);
+      log(`faiss ${c.name}: results from ${faissJsonPath(c)} (${faiss.threads} threads)`);
+    } else {
+      log(`faiss ${c.name}: running`);
+      const factory = `IVF${c.nlist},PQ${c.m}x${c.bits}np`;
+      const faissOut = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      faiss = JSON.parse(faissOut.trim().split('\n').pop());
+    }
     for (const run of faiss.runs) log(`faiss ${c.name} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
     results.configs.push({ config: c.name, ours, faiss });
   }
@@ -74,27 +114,34 @@ try {
   engine.dispose();
 }
 
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/search.json'), JSON.stringify(results, null, 2) + '\n');
+if (faissMissing) results.faissMissing = faissMissing;
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'search.json'), JSON.stringify(results, null, 2) + '\n');
 let md = `# Search benchmark: k-means IVFPQ, ours vs Faiss\n\n`;
 md += `Data: ${results.dataset} (${results.n} x 512 base, ${results.nq} queries, inner product), k = ${k}, recall of the exact top-k.\n`;
-md += `Machine: ${results.machine.cpus} cores (${results.machine.cpu}). Our adapter: ${results.adapter}. Faiss ${results.configs[0]?.faiss.faiss} on the same cores (${results.configs[0]?.faiss.threads} threads, OpenBLAS-OpenMP), run in the same benchmark.\n`;
-md += `Search time is the median of ${repeats} runs over all ${results.nq} queries in one batch. Load average at the start: ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')} (other jobs may have shared the 2 cores; compare the ratio).\n\n`;
+const fx = (f, key, digits) => (f ? f[key].toFixed(digits) : '-');
+md += `Machine: ${results.machine.cpus} cores (${results.machine.cpu}). Our adapter: ${results.adapter}. `;
+md += faissMissing ? `Faiss: ${faissMissing}; no peer figures in this run.\n`
+  : faissJsonDir ? `Faiss ${results.configs[0]?.faiss.faiss} on the same machine's CPU cores (${results.configs[0]?.faiss.threads} threads), results taken from ${faissJsonDir} (a separate run just before on the same data).\n`
+  : `Faiss ${results.configs[0]?.faiss.faiss} on the same cores (${results.configs[0]?.faiss.threads} threads, OpenBLAS-OpenMP), run in the same benchmark.\n`;
+md += `Search time is the median of ${repeats} runs over all ${results.nq} queries in one batch. Load average at the start: ${results.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')} (other jobs may have shared the cores; compare the ratio).\n\n`;
 md += `| config | nprobe | R@10 ours | R@10 Faiss | R@100 ours | R@100 Faiss | q/s ours | q/s Faiss | q/s ratio ours/Faiss |\n|---|---|---|---|---|---|---|---|---|\n`;
 for (const c of results.configs) {
   for (const r of c.ours.runs) {
-    const f = c.faiss.runs.find((x) => x.nprobe === r.nprobe);
-    md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${f['recall@10'].toFixed(4)} | ${r['recall@100'].toFixed(4)} | ${f['recall@100'].toFixed(4)} | ${r.qps.toFixed(0)} | ${f.qps.toFixed(0)} | ${(r.qps / f.qps).toFixed(3)} |\n`;
+    const f = c.faiss?.runs.find((x) => x.nprobe === r.nprobe);
+    md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${fx(f, 'recall@10', 4)} | ${r['recall@100'].toFixed(4)} | ${fx(f, 'recall@100', 4)} | ${r.qps.toFixed(0)} | ${fx(f, 'qps', 0)} | ${f ? (r.qps / f.qps).toFixed(3) : '-'} |\n`;
   }
 }
+md += `\nLatency of one query per call (ours; ${singles} calls, queries in turn, k = ${k}):\n\n| config | nprobe | p50 ms | p99 ms |\n|---|---|---|---|\n`;
+for (const c of results.configs) for (const r of c.ours.runs) md += `| ${c.config} | ${r.nprobe} | ${r.batch1.p50ms.toFixed(2)} | ${r.batch1.p99ms.toFixed(2)} |\n`;
 md += `\n| config | train s ours | train s Faiss | add s ours | add s Faiss |\n|---|---|---|---|---|\n`;
-for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${c.faiss.train_seconds.toFixed(1)} | ${c.ours.addSeconds.toFixed(1)} | ${c.faiss.add_seconds.toFixed(1)} |\n`;
+for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${fx(c.faiss, 'train_seconds', 1)} | ${c.ours.addSeconds.toFixed(1)} | ${fx(c.faiss, 'add_seconds', 1)} |\n`;
 md += `\n![recall vs throughput](search.svg)\n`;
-writeFileSync(join(root, 'bench/results/search.md'), md);
+writeFileSync(join(outDir, 'search.md'), md);
 const series = [];
 for (const c of results.configs) {
   series.push({ name: `ours ${c.config}`, points: c.ours.runs.map((r) => [r.qps, r['recall@10']]) });
-  series.push({ name: `Faiss ${c.config}`, points: c.faiss.runs.map((r) => [r.qps, r['recall@10']]), dashed: true });
+  if (c.faiss) series.push({ name: `Faiss ${c.config}`, points: c.faiss.runs.map((r) => [r.qps, r['recall@10']]), dashed: true });
 }
-writeFileSync(join(root, 'bench/results/search.svg'), lineChartSvg({ title: 'Recall@10 vs queries/s (nprobe 8, 32, 128)', xLabel: 'queries per second (log)', yLabel: 'Recall@10', logX: true, series }));
+writeFileSync(join(outDir, 'search.svg'), lineChartSvg({ title: `Recall@10 vs queries/s (nprobe ${nprobes.join(', ')})`, xLabel: 'queries per second (log)', yLabel: 'Recall@10', logX: true, series }));
 process.stdout.write(md);

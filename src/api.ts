@@ -3,9 +3,11 @@
 // file access.
 export * from './pipeline/index.js';
 // the file data model and formats
-export * from './io/ivfpq-data.js';
-export * from './io/dvq-format.js';
+export { ntotal, validateIvfPq, INDEX_LIMITS, VALUE_LIMITS, type IvfPqData } from './io/ivfpq-data.js';
+export { DVQ_MAGIC, DVQ_VERSION, DVQ_HEADER_BYTES, DVQ_FLAG_ROTATION, crc32, readDvqHeader, toBytes, fromBytes, type DvqHeader } from './io/dvq-format.js';
 export { toFaissBytes, fromFaissBytes, type FaissWriteOptions } from './io/faiss-format.js';
+export { parseIndexBytes, DEFAULT_MAX_BYTES, type LoadOptions, type IndexFormat } from './io/index-source.js';
+export { FETCH_DEFAULTS } from './io/fetch-bytes.js';
 export * from './io/vectors.js';
 export * from './io/demo-data.js';
 export * from './kernels/scores.js';
@@ -21,18 +23,19 @@ export type { Metric } from './quantizers/metric.js';
 export { codeSize } from './quantizers/product.js';
 // the index (with Distill-VQ), exact search, metrics, progress lines
 export { IvfPqIndex } from './api/ivfpq-index.js';
-export type { IvfPqOptions, SearchOptions, IvfPqParameters, ParameterView } from './index/ivfpq.js';
+export type { IvfPqOptions, SearchOptions, IvfPqParameters, ParameterView, IndexSource } from './index/ivfpq.js';
+export { checkIndexOptions, checkSearchOptions, MAX_K } from './index/validate.js';
 export type { TrainOptions } from './index/train.js';
 export type { SearchResult } from './index/search.js';
-export { DISTILL_DEFAULTS, type DistillOptions, type DistillReport, type DistillLoss } from './training/distill/options.js';
+export { DISTILL_DEFAULTS, checkDistillOptions, type DistillOptions, type DistillReport, type DistillLoss } from './training/distill/options.js';
 export { exactSearch, type ExactResult } from './index/exact.js';
 export * from './index/metrics.js';
 export { ProgressMeter, formatProgress, type Progress, type LongWorkOptions } from './util/progress.js';
 // autograd (tensors, tape, ops, losses, optimizers) for training in the page
 export * from './autograd/index.js';
 // kernel benchmarks (the demo's Benchmarks tab)
-export { benchKernels, selectCases, kernelCases, type BenchKernelsOptions, type KernelBenchResult, type KernelBenchReport,
-  type KernelCaseResult, type KernelTimingPart, type KernelCase, type Work } from './bench/kernels.js';
-export { formatKernelTable, formatKernelMarkdown, throughput } from './bench/kernel-table.js';
+export { benchKernels, selectCases, kernelCases, probeCases, type BenchKernelsOptions, type KernelBenchResult, type KernelBenchReport,
+  type KernelCaseResult, type KernelTimingPart, type KernelCase, type Work, type Roofline, type Bound } from './bench/kernels.js';
+export { formatKernelTable, formatKernelMarkdown, throughput, boundShareText } from './bench/kernel-table.js';
 export { mulberry32, shuffled, sampleDistinct, type Rand } from './util/random.js';
 export { DvqError, InputError, UsageError, FileError, DvqFormatError, FaissFormatError, type DvqErrorCode } from './util/errors.js';

@@ -11,6 +11,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rng, randomF32 } from './helpers.js';
+import { randomIvfPq } from './fixtures/random-ivfpq.js';
+import { toFaissBytes } from '../src/io/faiss-format.js';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin/distill-vq.js');
@@ -70,6 +72,11 @@ writeFileSync(join(dir, 'gt.ivecs'), ids);
 writeFileSync(join(dir, 'empty.fvecs'), Buffer.alloc(0));
 writeFileSync(join(dir, 'junk.dvq'), Buffer.from('not an index at all, just some bytes'));
 writeFileSync(join(dir, 'some.faissindex'), Buffer.from('IwPQ and then garbage'));
+// a Faiss IndexIVFPQ whose nlist (the size_t after the 4-byte fourcc and the 33-byte index header) is 2^20 + 1,
+// one more than an index may have: import-faiss must refuse it rather than write a .dvq that load refuses
+const wide = toFaissBytes(randomIvfPq(r, { dim: 8, m: 4, bits: 8, nlist: 4, ntotal: 10 }));
+new DataView(wide.buffer).setBigUint64(4 + 33, BigInt(2 ** 20 + 1), true);
+writeFileSync(join(dir, 'wide.faissindex'), wide);
 mkdirSync(join(dir, 'folder.fvecs'));
 symlinkSync('b.fvecs', join(dir, 'link.fvecs'));
 linkSync(join(dir, 'b.fvecs'), join(dir, 'hard.fvecs'));
@@ -92,39 +99,44 @@ const cases: Case[] = [
   usage(['frobnicate'], /unknown command 'frobnicate'/),
   usage(['train'], /train: --base is required/),
   usage(['train', ...base, '--m', '4', '--out', 'x.dvq'], /--lists is required/),
-  usage(['train', ...base, '--lists', '0', '--m', '4', '--out', 'x.dvq'], /--lists must be an integer >= 1, got '0'/),
-  usage(['train', ...base, '--lists', '2', '--m', '-4', '--out', 'x.dvq'], /--m must be an integer >= 1, got '-4'/),
+  usage(['train', ...base, '--lists', '0', '--m', '4', '--out', 'x.dvq'], /--lists must be an integer in \[1, 1048576\], got 0/),
+  usage(['train', ...base, '--lists', '2', '--m', '-4', '--out', 'x.dvq'], /--m must be an integer in \[1, 65536\], got -4/),
   usage(train('--bits', '3'), /--bits must be one of 8, 4, got '3'/),
   usage(train('--metric', 'cosine'), /--metric must be one of ip, l2/),
   usage(train('--seed', '1.5'), /--seed must be an integer >= 0 and <= 4294967295/),
   usage(train('--dim', '0'), /--dim must be an integer >= 1/),
-  usage(train('--distill', '--temperature', 'abc'), /--temperature must be a number > 0, got 'abc'/),
-  usage(train('--distill', '--temperature', '0'), /--temperature must be a number > 0, got '0'/),
+  usage(train('--distill', '--temperature', 'abc'), /--temperature must be a number, got 'abc'/),
+  usage(train('--distill', '--temperature', '0'), /--temperature must be a finite number > 0, got 0/),
   usage(train('--distill', '--loss', 'hinge'), /--loss must be one of listnet, kl, mse, margin-mse, ranknet/),
-  usage(train('--distill', '--epochs', '0'), /--epochs must be an integer >= 1/),
-  usage(train('--distill', '--batch', '2.5'), /--batch must be an integer >= 1/),
-  usage(train('--distill', '--topk', '-1'), /--topk must be an integer >= 1/),
-  usage(train('--distill', '--lr-codebooks', '-1e-3'), /--lr-codebooks must be a number >= 0/),
-  usage(train('--distill', '--assign-temperature', '0'), /--assign-temperature must be a number > 0/),
-  usage(train('--distill', '--pseudo-queries', '-5'), /--pseudo-queries must be an integer >= 0/),
+  usage(train('--distill', '--epochs', '0'), /--epochs must be an integer in \[1, 1000\], got 0/),
+  usage(train('--distill', '--batch', '2.5'), /--batch must be an integer, got '2\.5'/),
+  usage(train('--distill', '--topk', '-1'), /--topk must be an integer in \[1, 1024\], got -1/),
+  usage(train('--distill', '--lr-codebooks', '-1e-3'), /--lr-codebooks must be a finite number >= 0, got -0\.001/),
+  usage(train('--distill', '--assign-temperature', '0'), /--assign-temperature must be > 0 \(finite\) or 'auto', got 0/),
+  usage(train('--distill', '--pseudo-queries', '-5'), /--pseudo-queries must be an integer >= 0, got -5/),
   usage(train('--temperature', '0.1'), /--temperature only applies with --distill/),
   usage(train('--lists', '2'), /--lists takes one value, got 2/),
   usage(train('--opq', 'yes'), /--opq takes no value, got 'yes'/),
   usage(train('--frobnicate'), /unknown option --frobnicate/),
   usage(['train', 'stray', ...base, '--lists', '2', '--m', '4', '--out', 'x.dvq'], /unexpected argument 'stray'/),
-  usage(['search', '--index', 'x.dvq', '--queries', 'q.fvecs', '--k', '0', '--nprobe', '1', '--out', 'i.ivecs'], /--k must be an integer >= 1/),
-  usage(['eval', '--index', 'x.dvq', '--queries', 'q.fvecs', '--gt', 'gt.ivecs', '--nprobe', '-1'], /--nprobe must be an integer >= 1/),
+  usage(['search', '--index', 'x.dvq', '--queries', 'q.fvecs', '--k', '0', '--nprobe', '1', '--out', 'i.ivecs'], /--k must be an integer in \[1, 1024\], got 0/),
+  usage(['eval', '--index', 'x.dvq', '--queries', 'q.fvecs', '--gt', 'gt.ivecs', '--nprobe', '-1'], /--nprobe must be an integer >= 1, got -1/),
   usage(['export-faiss', '--index', 'x.dvq', '--out', 'x.faissindex', '--nprobe', 'many'], /--nprobe must be an integer >= 1, got 'many'/),
   usage(['import-faiss', '--in', 'some.faissindex'], /--out is required/),
+  // option values are checked (by the library's own rules) before any file: a missing --base is not reached
+  usage(['train', '--base', 'missing.fvecs', '--lists', '2', '--m', '4', '--distill', '--epochs', '0', '--out', 'x.dvq'], /--epochs must be an integer in \[1, 1000\], got 0/),
+  usage(['train', '--base', 'missing.fvecs', '--lists', '2000000', '--m', '4', '--out', 'x.dvq'], /--lists must be an integer in \[1, 1048576\], got 2000000/),
+  usage(['search', '--index', 'missing.dvq', '--queries', 'q.fvecs', '--k', '2000', '--nprobe', '1', '--out', 'i.ivecs'], /--k must be an integer in \[1, 1024\], got 2000/),
   usage(['info'], /--index is required/),
   usage(['info', 'extra', '--index', 'x.dvq'], /unexpected argument 'extra'/),
   usage(['bench'], /unknown benchmark ''/),
   usage(['bench', 'kernels', 'extra'], /unexpected argument 'extra'/),
-  // errors the GPU engine is made for (index constructor, train's checks, a bad index file): the crash cases
-  error(['train', ...base, '--lists', '2', '--m', '5', '--out', 'x.dvq'], /dim 16 is not divisible by m 5/, true),
+  // errors the GPU engine is made for (train's checks, a bad index file): the crash cases
   error(['train', ...base, '--lists', '1000', '--m', '4', '--out', 'x.dvq'], /300 vectors cannot train 1000 IVF lists/, true),
   error(['info', '--index', 'junk.dvq'], /junk\.dvq/, true),
-  // errors found before the GPU
+  // errors found before the GPU (m must divide the dim in the file's header)
+  error(['train', ...base, '--lists', '2', '--m', '5', '--out', 'x.dvq'], /dim 16 is not divisible by m 5/),
+  error(['import-faiss', '--in', 'wide.faissindex', '--out', 'y.dvq'], /wide\.faissindex: faiss: nlist is 1048577, more than the allowed 1048576/),
   error(['train', '--base', 'empty.fvecs', '--dim', '16', '--lists', '2', '--m', '4', '--out', 'x.dvq'], /--base empty\.fvecs: no vectors/),
   error(['train', '--base', 'missing.fvecs', '--lists', '2', '--m', '4', '--out', 'x.dvq'], /missing\.fvecs: cannot read --base: no such file or directory \(ENOENT\)/),
   error(['train', '--base', 'folder.fvecs', '--lists', '2', '--m', '4', '--out', 'x.dvq'], /folder\.fvecs: cannot read --base: a directory/),
@@ -166,7 +178,7 @@ t.test(`every error path exits with its code and message, output to files, ${run
       (bad.length ? ` (got exit ${bad[0]!.code} signal ${bad[0]!.signal}: ${bad[0]!.stderr.slice(-300)})` : ''));
   }
   t.same(snapshot(), before, 'no input was changed');
-  t.notOk(existsSync(join(dir, 'x.dvq')), 'no failed run wrote an index');
+  t.notOk(existsSync(join(dir, 'x.dvq')) || existsSync(join(dir, 'y.dvq')), 'no failed run wrote an index');
   t.notOk(existsSync(join(dir, 'no-such-dir')), 'no folder was made');
 });
 

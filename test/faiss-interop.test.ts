@@ -14,6 +14,7 @@ import { toFaissBytes, fromFaissBytes } from '../src/io/faiss-format.js';
 import { saveFaissIndex, loadFaissIndex } from '../src/io/faiss-file.js';
 import { encodeFvecs, parseVectors } from '../src/io/vectors.js';
 import type { IvfPqData } from '../src/io/ivfpq-data.js';
+import { FaissFormatError } from '../src/util/errors.js';
 import { codeSize } from '../src/quantizers/product.js';
 
 const PY = '/usr/bin/python3';
@@ -196,19 +197,56 @@ t.test('bad Faiss files give named errors', async (t) => {
   // the rotation A length (size_t right after 'LTra' + have_bias) claims far more than the file holds
   const at = 4 + 33 + 4 + 4 + 1;
   new DataView(big.buffer).setBigUint64(at, 1n << 40n, true);
-  t.throws(() => fromFaissBytes(big), /LinearTransform A claims 1099511627776 elements .* but only \d+ bytes are left/, 'absurd vector length');
+  t.throws(() => fromFaissBytes(big), /LinearTransform A claims 1099511627776 elements \(4398046511104 bytes\), over the 2147483647-byte limit of one array/, 'absurd vector length');
+  new DataView(big.buffer).setBigUint64(at, 1n << 20n, true);
+  t.throws(() => fromFaissBytes(big), /LinearTransform A claims 1048576 elements \(4194304 bytes\) but only \d+ bytes are left/, 'a vector longer than the file');
   const neg = toFaissBytes({ ...d, rotation: null });
   new DataView(neg.buffer).setBigInt64(neg.length - 8, -1n, true);
   t.throws(() => fromFaissBytes(neg), /id -1 in list 3 is outside 0\.\.2\^31-1/, 'negative id');
-  // fuzz a little: every error is a plain Error starting with "faiss:" or a validation message
+  // fuzz a little: every error is a FaissFormatError whose message starts with "faiss:"
   let unexpected = 0;
   for (let i = 0; i < 1000; i++) {
     const b = good.slice();
     for (let k = 0; k < 3; k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
     const cut = r() < 0.3 ? b.subarray(0, Math.floor(r() * b.length)) : b;
     try { fromFaissBytes(cut); } catch (e) {
-      if (!(e instanceof Error && e.constructor === Error && /^faiss/.test(e.message))) { unexpected++; if (unexpected < 3) t.fail(`${(e as Error).constructor.name}: ${(e as Error).message}`); }
+      if (!(e instanceof FaissFormatError && e.code === 'E_FAISS_FORMAT' && /^faiss: /.test(e.message))) { unexpected++; if (unexpected < 3) t.fail(`${(e as Error).constructor.name}: ${(e as Error).message}`); }
     }
   }
-  t.equal(unexpected, 0, `seed ${seed}: 1000 corrupted Faiss files were read or rejected with a faiss: Error`);
+  t.equal(unexpected, 0, `seed ${seed}: 1000 corrupted Faiss files were read or rejected with a FaissFormatError`);
+});
+
+t.test('files Faiss reads but refuses to search (or reads inconsistently) are refused', async (t) => {
+  const d = randomIvfPq(r, { metric: 'l2', dim: 8, m: 4, bits: 8, nlist: 4, ntotal: 30, rotation: true });
+  const good = toFaissBytes(d);
+  // IndexPreTransform: fourcc 4, d 4, ntotal 8 (at 8), 2 dummies, is_trained (at 32), metric; chain length; 'LTra',
+  // have_bias (at 45), A (length at 46, 64 floats), b (length at 310), d_in, d_out, is_trained (at 326)
+  const ltTrained = 46 + 8 + 4 * 64 + 8 + 4 + 4;
+  const mut = (f: (b: Uint8Array, dv: DataView) => void): Uint8Array => { const b = good.slice(); f(b, new DataView(b.buffer)); return b; };
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['IndexPreTransform ntotal', mut((_, dv) => dv.setBigInt64(8, 5n, true)), /the IndexPreTransform says ntotal 5 but the IndexIVFPQ holds 30/],
+    ['IndexPreTransform not trained', mut((b) => { b[32] = 0; }), /IndexPreTransform is_trained = 0/],
+    ['bias flag without bias values', mut((b) => { b[45] = 1; }), /has_bias = 1 but 0 bias values for d_out 8/],
+    ['transform not trained', mut((b) => { b[ltTrained] = 0; }), /LinearTransform is_trained = 0/],
+  ];
+  t.equal(good[ltTrained], 1, 'the offset of the transform\'s is_trained is right');
+  const files: string[] = [];
+  for (const [name, bytes, re] of cases) {
+    t.throws(() => fromFaissBytes(bytes), re, name);
+    t.throws(() => fromFaissBytes(bytes), FaissFormatError, `${name}: a FaissFormatError`);
+    const f = join(dir, `refused-${files.length}.faiss`);
+    writeFileSync(f, bytes);
+    files.push(f);
+  }
+  if (skip) return;
+  // what Faiss 1.7.3 does with the same files: it searches the good one, reports the header's wrong ntotal for the
+  // first, and refuses to search the others
+  writeFileSync(join(dir, 'good.faiss'), good);
+  const lines = execFileSync(PY, [HELPER, 'check', join(dir, 'good.faiss'), ...files], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    .trim().split('\n').map((l) => JSON.parse(l) as { read: boolean; search: boolean; ntotal: number | null; error: string });
+  t.match(lines[0], { read: true, search: true, ntotal: 30 }, 'Faiss searches the unmodified file');
+  t.match(lines[1], { read: true, ntotal: 5 }, 'Faiss takes the IndexPreTransform\'s ntotal 5 while its lists hold 30 vectors');
+  t.match(lines[2], { read: true, search: false, error: /is_trained/ }, 'Faiss refuses to search an untrained IndexPreTransform');
+  t.match(lines[3], { read: true, search: false, error: /Bias not initialized/ }, 'Faiss refuses to apply a bias flag without values');
+  t.match(lines[4], { read: true, search: false, error: /not trained/ }, 'Faiss refuses to apply an untrained transform');
 });

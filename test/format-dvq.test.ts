@@ -6,7 +6,8 @@ import { rng, freshSeed } from './helpers.js';
 import { randomIvfPq } from './fixtures/random-ivfpq.js';
 import { toBytes, fromBytes, crc32, DVQ_HEADER_BYTES, readDvqHeader } from '../src/io/dvq-format.js';
 import { saveIvfPq, loadIvfPq } from '../src/io/ivfpq-file.js';
-import type { IvfPqData } from '../src/io/ivfpq-data.js';
+import { INDEX_LIMITS, type IvfPqData } from '../src/io/ivfpq-data.js';
+import { DvqFormatError, InputError } from '../src/util/errors.js';
 
 const seed = freshSeed();
 const r = rng(seed);
@@ -77,8 +78,15 @@ t.test('named errors for specific corruptions', async (t) => {
     ['NaN centroid', mut((_, dv) => dv.setFloat32(h.centroids + 4 * 9, NaN, true)), /centroids has a non-finite value NaN at row 1, column 1/],
     ['Inf rotation', mut((_, dv) => dv.setFloat32(h.rotation, Infinity, true)), /rotation has a non-finite value Infinity/],
     ['NaN codebook', mut((_, dv) => dv.setFloat32(h.codebooks + 4 * 5, NaN, true)), /codebooks has a non-finite value/],
+    // finite values whose squares overflow float32 (a -3.4e38 centroid made every L2 score -Infinity)
+    ['huge centroid', mut((_, dv) => dv.setFloat32(h.centroids + 4 * 9, -3.4e38, true)), /^dvq: centroids row 1 has norm 3\.40e\+38, over the limit 4\.61e\+18 that keeps float32 distances finite/],
+    ['huge codeword', mut((_, dv) => dv.setFloat32(h.codebooks + 4 * 5, 2 ** 62, true)), /^dvq: codebooks row 2 has norm 4\.61e\+18, over the limit 2\.31e\+18/],
+    ['scaled rotation', mut((_, dv) => dv.setFloat32(h.rotation + 4 * 3, 100, true)), /^dvq: rotation has Frobenius norm 100, over the limit 2 sqrt\(dim\) = 5\.66/],
   ];
-  for (const [name, bytes, re] of cases) t.throws(() => fromBytes(bytes), re, name);
+  for (const [name, bytes, re] of cases) {
+    t.throws(() => fromBytes(bytes), re, name);
+    t.throws(() => fromBytes(bytes), DvqFormatError, `${name}: a DvqFormatError`);
+  }
   // unused bits: m = 3, bits 4 -> 12 bits in 2 bytes, top nibble of byte 1 unused
   const odd = randomIvfPq(r, { dim: 6, m: 3, bits: 4, ntotal: 5 });
   const ob = toBytes(odd);
@@ -87,6 +95,12 @@ t.test('named errors for specific corruptions', async (t) => {
   refix(ob);
   t.throws(() => fromBytes(ob), /code of vector 2 has non-zero unused bits/, 'unused bits');
   t.throws(() => toBytes({ ...d, ids: d.ids.subarray(1) }), /ids must be an Int32Array of ntotal = 20/, 'toBytes validates');
+  t.throws(() => toBytes({ ...d, ids: d.ids.subarray(1) }), InputError, 'toBytes refuses bad data with an InputError');
+  // one more list than an index may have: toBytes refuses to write what load would refuse (import-faiss wrote it)
+  const nlist = INDEX_LIMITS.maxNlist + 1;
+  const wide = randomIvfPq(r, { dim: 1, m: 1, bits: 4, nlist: 1, ntotal: 0 });
+  Object.assign(wide, { nlist, centroids: new Float32Array(nlist), listOffsets: new Uint32Array(nlist + 1) });
+  t.throws(() => toBytes(wide), /dvq toBytes: nlist 1048577 is over the limit 1048576/, 'nlist over the limit is refused by toBytes');
 });
 
 t.test('saveIvfPq is atomic-by-rename and loadIvfPq names the file', async (t) => {

@@ -48,3 +48,25 @@ export function compare(a: ArrayLike<number>, b: ArrayLike<number>, atol: number
   }
   return { ok: worst <= 1, worst, at, got: at >= 0 ? a[at]! : 0, want: at >= 0 ? b[at]! : 0 };
 }
+
+/** The engine with a smaller maxBinding, so that row chunking is exercised on small inputs. */
+export function withMaxBinding(engine: Engine, bytes: number): Engine {
+  return new Proxy(engine, {
+    get(target, p) {
+      if (p === 'maxBinding') return bytes;
+      const v = Reflect.get(target, p, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+/** n points around `centers` well-separated blob centres (dim D), shuffled */
+export function blobs(r: () => number, n: number, centers: number, D: number, spread = 0.3): Float32Array {
+  const c = randomF32(r, centers * D, 3);
+  const x = new Float32Array(n * D);
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor(r() * centers);
+    for (let j = 0; j < D; j++) x[i * D + j] = c[b * D + j]! + spread * randomF32(r, 1)[0]!;
+  }
+  return x;
+}

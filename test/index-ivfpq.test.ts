@@ -153,6 +153,25 @@ t.test('bad input gets clear errors and changes nothing', async (t) => {
   await t.rejects(index.search(base.subarray(0, dim), { k: 5, nprobe: 5 }), /nprobe = 5 is larger than the number of lists \(4\)/);
   await t.rejects(index.search(base.subarray(0, dim - 1), { k: 5, nprobe: 1 }), /wrong dimension/);
   await t.rejects(index.search(base.subarray(0, dim), { k: 0, nprobe: 1 }), /k must be/);
+  // finite values whose squares overflow float32 are refused, as InputErrors naming the row (VALUE_LIMITS)
+  const huge = base.slice(0, 3 * dim); huge[2 * dim + 1] = -3.4e38;
+  await t.rejects(index.add(huge), { name: 'InputError', message: /add vectors: row 2 has norm 3\.40e\+38, over the limit 2\^60 \/ dim = 7\.21e\+16/ });
+  await t.rejects(index.search(huge, { k: 5, nprobe: 4 }), { name: 'InputError', message: /queries: row 2 has norm/ });
+  t.equal(index.ntotal, 20, 'the refused add added nothing');
+  const p = index.parameters();
+  const c = p.centroids.values.slice(); c[dim + 3] = 1e30;
+  t.throws(() => index.setParameters({ centroids: c }), { name: 'InputError', message: /setParameters: centroids row 1 has norm 1\.00e\+30, over the limit 4\.61e\+18/ });
+  const rot = new Float32Array(dim * dim); for (let i = 0; i < dim; i++) rot[i * dim + i] = 10;
+  t.throws(() => index.setParameters({ rotation: rot }), { name: 'InputError', message: /rotation has Frobenius norm 40\.0, over the limit 2 sqrt\(dim\) = 8\.00/ });
+  const other = new IvfPqIndex(engine, { dim, nlist: 4, m: 4, bits: 4 });
+  await t.rejects(other.train(base, { rotation: rot }), { name: 'InputError', message: /train: rotation has Frobenius norm 40\.0/ });
+  other.dispose();
+  // at 0.99 of the limit a query is scored, with finite scores
+  const edge = base.slice(0, dim);
+  const norm = Math.hypot(...edge);
+  for (let j = 0; j < dim; j++) edge[j]! *= (0.99 * 2 ** 60 / dim) / norm;
+  const far = await index.search(edge, { k: 5, nprobe: 4 });
+  t.ok(far.scores.every((v) => Number.isFinite(v)), `a query of norm 0.99 x the limit gets finite scores (${far.scores[0]})`);
   const ok = await index.search(base.subarray(0, dim), { k: 5, nprobe: 4 });
   t.equal(ok.ids.length, 5, 'still searchable after refused calls');
   index.dispose();

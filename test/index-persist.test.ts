@@ -5,6 +5,8 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getEngine, rng, randomF32 } from './helpers.js';
 import { IvfPqIndex } from '../src/api/ivfpq-index.js';
 import { saveFaissIndex } from '../src/io/faiss-file.js';
@@ -60,6 +62,29 @@ t.test('save -> load gives identical search results', async (t) => {
     t.same(Array.from(after.ids), Array.from(before.ids), `${what}: same ids`);
     t.same(Array.from(after.scores), Array.from(before.scores), `${what}: same scores`);
     other.dispose();
+  }
+  // over HTTP, as .dvq and as a Faiss file, and a Faiss file's bytes: the same index
+  const { toFaissBytes } = await import('../src/io/faiss-format.js');
+  const bodies: Record<string, Uint8Array> = { '/a.dvq': readFileSync(path), '/a.faiss': toFaissBytes(index.toData()) };
+  const server = createServer((req, res) => { const b = bodies[req.url!]; res.statusCode = b ? 200 : 404; res.end(b); });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const loaded = [
+      ['URL .dvq', await IvfPqIndex.load(engine, `${base}/a.dvq`, { timeoutMs: 60_000 })],
+      ['URL Faiss', await IvfPqIndex.load(engine, new URL(`${base}/a.faiss`))],
+      ['Faiss bytes', await IvfPqIndex.load(engine, bodies['/a.faiss']!)],
+    ] as const;
+    for (const [what, other] of loaded) {
+      const after = await other.search(q, { k: 20, nprobe: 3 });
+      t.same(Array.from(after.ids), Array.from(before.ids), `${what}: same ids`);
+      t.same(Array.from(after.scores), Array.from(before.scores), `${what}: same scores`);
+      other.dispose();
+    }
+    await t.rejects(IvfPqIndex.load(engine, `${base}/none.dvq`), { name: 'FileError', reason: 'EHTTP', message: `${base}/none.dvq: cannot fetch: HTTP 404 Not Found` });
+    await t.rejects(IvfPqIndex.load(engine, `${base}/a.dvq`, { maxBytes: 100 }), { name: 'FileError', reason: 'EFBIG' });
+  } finally {
+    server.close();
   }
   // a failed save leaves the previous file intact (the target folder does not exist -> nothing half-written)
   await t.rejects(index.save(join(dir, 'missing', 'b.dvq')));

@@ -69,6 +69,9 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
     { nq: 6, nprobe: 5, nlist: 12, m: 32, bits: 8, k: 100, avgList: 15 },
     { nq: 2, nprobe: 6, nlist: 12, m: 9, bits: 8, k: 1024, avgList: 220 },
     { nq: 3, nprobe: 2, nlist: 4, m: 1, bits: 8, k: 7, avgList: 300 },
+    // more than 8 queries: with host offsets these take the two-pass scan (8 or fewer take the one-pass scan)
+    { nq: 11, nprobe: 3, nlist: 7, m: 5, bits: 8, k: 10, avgList: 20 },
+    { nq: 9, nprobe: 4, nlist: 9, m: 7, bits: 4, k: 20, avgList: 6 },
   ];
   for (const c of cases) for (const metric of ['ip', 'l2'] as const) for (const integer of [true, false]) for (const twoPass of [false, true]) {
     const a = makeScan(r, c, metric, integer);
@@ -84,7 +87,7 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
     const gs = (await engine.read(bufs.outScores, Float32Array)).subarray(0, c.nq * c.k);
     const gi = (await engine.read(bufs.outIds, Int32Array)).subarray(0, c.nq * c.k);
     const want = adcScanRef(a);
-    const what = `seed ${seed} ${JSON.stringify(c)} ${metric} ${integer ? 'integer (exact ties)' : 'float'} ${twoPass ? 'two-pass' : 'fused'}`;
+    const what = `seed ${seed} ${JSON.stringify(c)} ${metric} ${integer ? 'integer (exact ties)' : 'float'} ${twoPass ? 'with host offsets' : 'fused'}`;
     if (integer) {
       // small integers add exactly in f32: scores, ids and the tie order must match exactly
       let bad = -1;
@@ -127,4 +130,52 @@ t.test('adcScan rejects bad arguments', async (t) => {
   t.throws(() => adcScan(engine, { ...base, nq: 10 }), /lut holds 4096 bytes but 20480 are needed/);
   t.throws(() => adcScan(engine, { ...base, hostListOffsets: [0] }), /hostListOffsets has 1 entries, needs nlist \+ 1 = 2/);
   b.dispose();
+});
+
+t.test('the one-pass and two-pass scans give the same bits (float inputs, both metrics)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const c of [{ nq: 9, nprobe: 5, nlist: 12, m: 32, bits: 8, k: 10, avgList: 40 }, { nq: 12, nprobe: 3, nlist: 7, m: 7, bits: 4, k: 5, avgList: 20 }])
+    for (const metric of ['ip', 'l2'] as const) {
+      const a = makeScan(r, c, metric, false);
+      const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
+      const bufs = {
+        lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
+        codes: up(a.codes), ids: up(a.ids.length ? a.ids : new Int32Array(1)), ...(a.l2Term ? { l2Term: up(a.l2Term as Float32Array) } : {}),
+      };
+      const run = async (twoPass: boolean) => {
+        const outScores = up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds = up(new Uint32Array(c.nq * c.k).fill(POISON_U32));
+        adcScan(engine, { ...bufs, outScores, outIds, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: c.bits, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
+        const s = await engine.read(outScores, Uint32Array), i = await engine.read(outIds, Int32Array);
+        outScores.dispose(); outIds.dispose();
+        return { s: Array.from(s.subarray(0, c.nq * c.k)), i: Array.from(i.subarray(0, c.nq * c.k)) };
+      };
+      const one = await run(false), two = await run(true);
+      t.ok(one.i.some((x) => x >= 0), 'the scan found candidates');
+      t.same(one.s, two.s, `seed ${seed} ${metric} m=${c.m} bits=${c.bits}: score bits`);
+      t.same(one.i, two.i, `seed ${seed} ${metric} m=${c.m} bits=${c.bits}: ids`);
+      for (const b of Object.values(bufs)) b.dispose();
+    }
+});
+
+t.test('adcLut gives the same bits for a few rows (adc_lut_rows) as for many (adc_lut)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [m, ksub, dsub] of [[32, 256, 16], [5, 100, 9]] as const) for (const l2 of [false, true]) {
+    const rows = 20, x = randomF32(r, rows * m * dsub), cb = randomF32(r, m * ksub * dsub);
+    const xb = engine.upload(x), cbb = engine.upload(cb);
+    const many = engine.upload(new Float32Array(rows * m * ksub).fill(POISON_F32));
+    (l2 ? adcL2Term : adcLut)(engine, xb, cbb, many, rows, m, ksub, dsub);
+    const a = Array.from((await engine.read(many, Uint32Array)).subarray(0, rows * m * ksub)), b: number[] = [];
+    for (let r0 = 0; r0 < rows; r0 += 4) { // 4 rows at a time
+      const xs = engine.upload(x.subarray(r0 * m * dsub, (r0 + 4) * m * dsub)), few = engine.upload(new Float32Array(4 * m * ksub).fill(POISON_F32));
+      (l2 ? adcL2Term : adcLut)(engine, xs, cbb, few, 4, m, ksub, dsub);
+      b.push(...(await engine.read(few, Uint32Array)).subarray(0, 4 * m * ksub));
+      xs.dispose(); few.dispose();
+    }
+    t.same(b, a, `seed ${seed} m=${m} ksub=${ksub} dsub=${dsub} l2=${l2}`);
+    for (const buf of [xb, cbb, many]) buf.dispose();
+  }
 });

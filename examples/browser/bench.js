@@ -75,14 +75,18 @@ export function mountBenchmarks(ctx) {
   $('bench-run').disabled = false;
 
   function show(json) {
-    $('bench-head').textContent = `${json.quick ? 'Quick sizes' : 'Full sizes'} on ${json.adapter}, ${new Date(json.timestamp).toLocaleString()}`;
+    const r = json.roofline ?? {}, g = r.gatherGLookups ?? {};
+    const roof = r.streamGBps === undefined ? '' : `. Roofline of this adapter (probes, same run): stream ${r.streamGBps.toFixed(2)} GB/s, `
+      + `gather ${Object.entries(g).map(([t, v]) => `${v.toFixed(3)} (${t})`).join(', ')} Glookup/s, FMA ${r.fmaGflops?.toFixed(1)} GFLOP/s, `
+      + `barrier ${r.nsPerBarrier?.toFixed(0)} ns`;
+    $('bench-head').textContent = `${json.quick ? 'Quick sizes' : 'Full sizes'} on ${json.adapter}, ${new Date(json.timestamp).toLocaleString()}${roof}`;
     const body = $('bench-results');
     body.replaceChildren();
     const f = (x) => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
     for (const c of json.cases) {
       const tr = document.createElement('tr');
       const cells = [[c.kernel, 'strong'], [c.size, 'mono'], [String(c.reps), 'num'], [f(c.gpuMs), 'num'], [f(c.wallMs), 'num'],
-        [`${lib.throughput(c)} (${c.basis})`, ''], [c.work.formula, 'muted small-text']];
+        [`${lib.throughput(c)} (${c.basis})`, ''], [lib.boundShareText(c), ''], [c.work.formula, 'muted small-text']];
       for (const [t, cls] of cells) { const td = document.createElement('td'); td.textContent = t; td.className = cls; tr.append(td); }
       body.append(tr);
     }

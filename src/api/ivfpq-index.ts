@@ -2,7 +2,8 @@
 // so the index layer never imports a trainer. load() and fromData() return this class.
 import type { Engine } from '../pipeline/engine.js';
 import type { IvfPqData } from '../io/ivfpq-data.js';
-import { IvfPqIndexCore, loadIndexData, optionsOf } from '../index/ivfpq.js';
+import { IvfPqIndexCore, loadIndexData, optionsOf, type IndexSource } from '../index/ivfpq.js';
+import type { LoadOptions } from '../io/index-source.js';
 import { distill } from '../training/distill/loop.js';
 import type { DistillOptions, DistillReport } from '../training/distill/options.js';
 
@@ -19,11 +20,11 @@ export class IvfPqIndex extends IvfPqIndexCore {
   }
 
   /**
-   * Loads an index from a .dvq file image (Uint8Array / ArrayBuffer), a URL (fetched; browsers and Node) or a
-   * file path (Node; Faiss IndexIVFPQ files are recognised too).
+   * Loads an index from a .dvq or Faiss IndexIVFPQ file: its bytes (Uint8Array / ArrayBuffer), a URL (fetched;
+   * browsers and Node) or a file path (Node). `opts`: signal, maxBytes, timeoutMs, stallTimeoutMs (LoadOptions).
    */
-  static override async load(engine: Engine, source: Uint8Array | ArrayBuffer | URL | string): Promise<IvfPqIndex> {
-    return IvfPqIndex.fromData(engine, await loadIndexData(source));
+  static override async load(engine: Engine, source: IndexSource, opts: LoadOptions = {}): Promise<IvfPqIndex> {
+    return IvfPqIndex.fromData(engine, await loadIndexData(source, opts));
   }
 
   /** Makes an index from plain data (e.g. a loaded file); the arrays are copied. */

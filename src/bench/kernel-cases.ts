@@ -14,10 +14,20 @@ import { uniformF32, uniformU32, type Rand } from './random.js';
 import { Tape } from '../autograd/tensor.js';
 import { softAssignReconstruct } from '../autograd/ops-fused.js';
 
-/** Minimum work of one run of a case; throughput = flops / time or bytes / time. */
+/** The bound a kernel case is measured against: bytes read -> 'stream' (the streaming-read probe), random
+ *  table lookups -> 'gather' (the gather probe of the nearest table size), flops -> 'fma' (the vec4 FMA probe). */
+export type Bound = 'stream' | 'gather' | 'fma';
+
+/** Minimum work of one run of a case; throughput = flops / time, bytes / time or lookups / time. */
 export interface Work {
   flops?: number;
   bytes?: number;
+  /** random 4-byte table lookups */
+  lookups?: number;
+  /** size of the table the lookups go to, bytes (picks the gather probe a case is compared with) */
+  tableBytes?: number;
+  /** workgroup barriers executed, summed over workgroups (the barrier probe) */
+  barriers?: number;
   /** how the number was computed, e.g. "2*nq*n*d" */
   formula: string;
 }
@@ -41,6 +51,8 @@ export interface KernelCase {
   size: string;
   params: Record<string, number>;
   work: Work;
+  /** the roofline bound this case is limited by: bytes read -> 'stream', lookups -> 'gather', flops -> 'fma' */
+  bound?: Bound;
   /** cases with the same key get the same random inputs (default: kernel and size) */
   seedKey?: string;
   prepare(engine: Engine, r: Rand): PreparedCase;
@@ -72,6 +84,7 @@ export function scoresCase(nq: number, n: number, d: number, metric: 0 | 1): Ker
   return {
     kernel: 'scores', size: `${nq}x${n}x${d} ${metric === 0 ? 'ip' : 'l2'}`, params: { nq, n, d, metric },
     work: { flops: 2 * nq * n * d, formula: '2*nq*n*d flops' },
+    bound: 'fma',
     prepare(engine, r) {
       return prepared(engine, (b) => {
         const q = b.add(engine.upload(uniformF32(r, nq * d), 'bench q'));
@@ -88,6 +101,7 @@ export function assignCase(n: number, groups: number, k: number, dsub: number, m
     kernel: 'assignNearest', size: `n${n} k${k} d${groups * dsub}${groups > 1 ? ` groups${groups}` : ''} ${metric === 0 ? 'ip' : 'l2'}`,
     params: { n, groups, k, dsub, metric },
     work: { flops: 2 * n * groups * k * dsub, formula: '2*n*groups*k*dsub flops' },
+    bound: 'fma',
     prepare(engine, r) {
       return prepared(engine, (b) => {
         const x = b.add(engine.upload(uniformF32(r, n * groups * dsub), 'bench x'));
@@ -110,6 +124,7 @@ export function trainKMeansCase(n: number, groups: number, k: number, dsub: numb
     kernel: 'trainKMeans', size: `n${n} k${k} d${groups * dsub}${groups > 1 ? ` groups${groups}` : ''} iters${iters} ${metric}`,
     params: { n, groups, k, dsub, iters },
     work: { flops: 2 * iters * n * groups * k * dsub, formula: '2*iters*n*groups*k*dsub flops (assignment only; update not counted)' },
+    bound: 'fma',
     prepare(engine, r) {
       return prepared(engine, (b) => {
         const x = b.add(engine.upload(uniformF32(r, n * groups * dsub), 'bench x'));
@@ -128,6 +143,7 @@ export function pqEncodeCase(n: number, m: number, bits: 4 | 8, dsub: number): K
   return {
     kernel: 'pqEncode', size: `n${n} m${m} bits${bits} dsub${dsub}`, params: { n, m, bits, dsub },
     work: { flops: 2 * n * m * ksub * dsub, formula: '2*n*m*ksub*dsub flops (nearest codeword; packing not counted)' },
+    bound: 'fma',
     prepare(engine, r) {
       return prepared(engine, (b) => {
         const x = b.add(engine.upload(uniformF32(r, n * m * dsub), 'bench residuals'));
@@ -143,6 +159,7 @@ export function residualsCase(n: number, d: number, nlist: number): KernelCase {
   return {
     kernel: 'residuals', size: `n${n} d${d} nlist${nlist}`, params: { n, d, nlist },
     work: { bytes: (2 * n * d + n + nlist * d) * 4, formula: '4*(2*n*d + n + nlist*d) bytes (read x, write out, read assign, centroids once)' },
+    bound: 'stream',
     prepare(engine, r) {
       return prepared(engine, (b) => {
         const x = b.add(engine.upload(uniformF32(r, n * d), 'bench x'));
@@ -163,6 +180,7 @@ export function topkCase(rows: number, n: number, k: number): KernelCase {
   return {
     kernel: 'topk', size: `rows${rows} n${n} k${k}`, params: { rows, n, k },
     work: { bytes: rows * n * 4, formula: '4*rows*n bytes (values read once)' },
+    bound: 'stream',
     prepare(engine, r) {
       return prepared(engine, (b) => {
         const groupRows = Math.max(1, Math.min(rows, Math.floor(Math.min(engine.maxBinding, engine.limits.maxBufferSize) / (n * 4))));
@@ -190,6 +208,7 @@ export function adcLutCase(which: 'adcLut' | 'adcL2Term', rows: number, m: numbe
       flops: 2 * rows * m * ksub * dsub, bytes: 4 * rows * m * ksub,
       formula: `2*${rowName}*m*ksub*dsub flops; 4*${rowName}*m*ksub bytes written`,
     },
+    bound: 'fma',
     prepare(engine, r) {
       return prepared(engine, (b) => {
         const x = b.add(engine.upload(uniformF32(r, rows * m * dsub), which === 'adcLut' ? 'bench queries' : 'bench centroids'));
@@ -244,7 +263,11 @@ export function adcScanCase(nq: number, nprobe: number, m: number, bits: 4 | 8, 
     kernel: 'adcScan', size: `nq${nq} nprobe${nprobe} m${m} bits${bits} n${total} nlist${nlist} k${k} ${metric} ${path}`,
     params: { nq, nprobe, m, bits, n: total, nlist, k },
     seedKey: `adcScan nq${nq} nprobe${nprobe} m${m} bits${bits} n${total} nlist${nlist} k${k} ${metric}`,
-    work: { bytes: nq * nprobe * (total / nlist) * (codeBytes + 4 * m * lookups), formula: 'expected; the exact count is set by prepare' },
+    work: {
+      bytes: nq * nprobe * (total / nlist) * (codeBytes + 4 * m * lookups), lookups: nq * nprobe * (total / nlist) * m * lookups,
+      tableBytes: 4 * m * ksub, formula: 'expected; the exact count is set by prepare',
+    },
+    bound: 'gather',
     prepare(engine, r) {
       return prepared(engine, (b) => {
         const sizes = listSizes(r, total, nlist);
@@ -254,8 +277,9 @@ export function adcScanCase(nq: number, nprobe: number, m: number, bits: 4 | 8, 
         let scanned = 0;
         for (const l of probes) scanned += sizes[l]!;
         const work: Work = {
-          bytes: scanned * (codeBytes + 4 * m * lookups),
-          formula: `scanned*(codeBytes + 4*m*${lookups}) bytes: codes read + ${lookups === 2 ? 'LUT and L2-term' : 'LUT'} lookups (4 B each); scanned = sum of probed list sizes`,
+          bytes: scanned * (codeBytes + 4 * m * lookups), lookups: scanned * m * lookups, tableBytes: 4 * m * ksub,
+          formula: `scanned*(codeBytes + 4*m*${lookups}) bytes: codes read + ${lookups === 2 ? 'LUT and L2-term' : 'LUT'} lookups (4 B each), `
+            + `scanned*m*${lookups} lookups into a ${4 * m * ksub}-byte LUT; scanned = sum of probed list sizes`,
         };
         const lut = b.add(engine.upload(uniformF32(r, nq * m * ksub), 'bench lut'));
         const l2Term = metric === 'l2' ? b.add(engine.upload(uniformF32(r, nlist * m * ksub), 'bench l2 term')) : undefined;
@@ -284,6 +308,7 @@ export function softAssignCase(u: number, m: number, ksub: number, dsub: number)
   return {
     kernel: 'softAssignReconstruct', size: `U${u} m${m} ksub${ksub} dsub${dsub} fwd+bwd`, params: { u, m, ksub, dsub },
     work: { flops: 4 * 2 * u * m * ksub * dsub, formula: '4*2*U*m*ksub*dsub flops (distances forward, and in backward: a-gradient, u-gradient, codebook-gradient)' },
+    bound: 'fma',
     prepare(engine, r) {
       const tape = new Tape(engine);
       const x = tape.keep(tape.tensor(uniformF32(r, u * m * dsub), [u, m * dsub], { requiresGrad: true }));

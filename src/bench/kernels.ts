@@ -3,16 +3,21 @@
 // one untimed run compiles the pipelines, then timed runs repeat until a minimum count and a time budget are
 // reached. GPU time comes from timestamp queries when the engine was created with { profile: true } on an
 // adapter with 'timestamp-query'; wall time (record + submit + wait for the GPU) is always measured.
+// Before the cases, the roofline probes (probe-cases.ts) measure the adapter's bounds in the same way, and each
+// case's throughput is then also given as a share of the bound it declares.
 import type { Engine } from '../pipeline/engine.js';
 import { now, type Progress } from '../util/progress.js';
 import { kernelCases, type KernelCase, type Work } from './kernel-cases.js';
 import { mulberry32 } from './random.js';
 import { formatKernelTable } from './kernel-table.js';
 import type { KernelBenchReport, KernelBenchResult, KernelCaseResult } from './kernel-report.js';
+import { boundShare, probeCases, rooflineOf } from './probe-cases.js';
 
 export type { KernelCase, Work } from './kernel-cases.js';
-export type { KernelBenchReport, KernelBenchResult, KernelCaseResult, KernelTimingPart } from './kernel-report.js';
+export type { KernelBenchReport, KernelBenchResult, KernelCaseResult, KernelTimingPart, Roofline } from './kernel-report.js';
+export type { Bound } from './kernel-cases.js';
 export { kernelCases } from './kernel-cases.js';
+export { probeCases } from './probe-cases.js';
 
 export interface BenchKernelsOptions {
   /** small sizes that run in seconds on a software GPU */
@@ -23,6 +28,12 @@ export interface BenchKernelsOptions {
   only?: string[];
   /** override the case list (e.g. custom sizes); `only` still filters it */
   cases?: KernelCase[];
+  /** run the roofline probes first (default true); without them no bound shares are reported */
+  probes?: boolean;
+  /** a description of the machine for the report (e.g. CPU model and cores; Node callers fill it) */
+  machine?: string;
+  /** reads the 1, 5 and 15-minute load averages (Node: os.loadavg), at the start and at the end */
+  loadAverage?: () => number[];
 }
 
 const SEED = 0x5eed_cafe;
@@ -116,6 +127,9 @@ async function measureCase(engine: Engine, c: KernelCase, quick: boolean, signal
     };
     if (work.flops !== undefined) r.gflops = work.flops / (basisMs * 1e6);
     if (work.bytes !== undefined) r.gbps = work.bytes / (basisMs * 1e6);
+    if (work.lookups !== undefined) r.glookups = work.lookups / (basisMs * 1e6);
+    if (work.barriers !== undefined) r.nsPerBarrier = (basisMs * 1e6) / work.barriers;
+    if (c.bound !== undefined) r.bound = c.bound;
     return r;
   } finally {
     prep.dispose();
@@ -130,28 +144,45 @@ async function measureCase(engine: Engine, c: KernelCase, quick: boolean, signal
 export async function benchKernels(engine: Engine, opts: BenchKernelsOptions = {}): Promise<KernelBenchResult> {
   const quick = opts.quick ?? false;
   const cases = selectCases(opts.cases ?? kernelCases(quick), opts.only);
+  const probes = opts.probes === false ? [] : probeCases(engine, quick);
+  const total = probes.length + cases.length;
   checkAbort(opts.signal);
+  const loadAverageStart = opts.loadAverage?.();
   if (engine.profiler) await engine.profiler.results(true); // drop samples of earlier work
+  const probeResults: KernelCaseResult[] = [];
   const results: KernelCaseResult[] = [];
   const t0 = now();
-  const progress = (done: number, phase: string) => {
+  const progress = (phase: string) => {
     if (!opts.onProgress) return;
+    const done = probeResults.length + results.length;
     const elapsed = Math.max(1e-6, (now() - t0) / 1000);
     const rate = done / elapsed;
-    opts.onProgress({ phase, done, total: cases.length, rate, eta: rate > 0 ? (cases.length - done) / rate : Infinity });
+    opts.onProgress({ phase, done, total, rate, eta: rate > 0 ? (total - done) / rate : Infinity });
   };
-  for (const c of cases) {
-    progress(results.length, `bench ${c.kernel} ${c.size}`);
-    results.push(await measureCase(engine, c, quick, opts.signal));
+  for (const c of probes) {
+    progress(`bench ${c.kernel} ${c.size}`);
+    probeResults.push(await measureCase(engine, c, quick, opts.signal));
   }
-  progress(results.length, 'bench kernels done');
+  const roofline = rooflineOf(probeResults);
+  for (const c of cases) {
+    progress(`bench ${c.kernel} ${c.size}`);
+    const r = await measureCase(engine, c, quick, opts.signal);
+    const share = r.bound !== undefined ? boundShare(r, r.bound, roofline) : undefined;
+    if (share !== undefined) r.boundShare = share;
+    results.push(r);
+  }
+  progress('bench kernels done');
   const limits: Record<string, number> = {};
   for (const k of LIMIT_NAMES) limits[k] = Number(engine.limits[k]);
   const json: KernelBenchReport = {
-    benchmark: 'kernels', version: 1, timestamp: new Date().toISOString(), quick,
+    benchmark: 'kernels', version: 2, timestamp: new Date().toISOString(), quick,
     adapter: engine.adapterName,
     timing: engine.profiler ? 'gpu-timestamps+wall' : 'wall',
-    limits, host: hostInfo(), cases: results,
+    limits, host: hostInfo(), probes: probeResults, roofline, cases: results,
   };
+  if (opts.machine !== undefined) json.host.machine = opts.machine;
+  if (loadAverageStart !== undefined) json.host.loadAverageStart = loadAverageStart;
+  const loadAverageEnd = opts.loadAverage?.();
+  if (loadAverageEnd !== undefined) json.host.loadAverageEnd = loadAverageEnd;
   return { json, table: formatKernelTable(json) };
 }

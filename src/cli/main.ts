@@ -4,8 +4,10 @@
 // then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
 import { createEngine } from '../node/create.js';
 import { IvfPqIndex } from '../api/ivfpq-index.js';
-import { DISTILL_DEFAULTS } from '../training/distill/options.js';
+import { DISTILL_DEFAULTS, checkDistillOptions } from '../training/distill/options.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
+import type { VectorSet } from '../io/vectors.js';
+import { checkIndexOptions, checkSearchOptions } from '../index/validate.js';
 import { formatProgress, now, type Progress } from '../util/progress.js';
 import { Args, parseArgs } from './args.js';
 import { recallAtK } from '../index/metrics.js';
@@ -71,9 +73,27 @@ const LOSSES = Object.keys(LOSS_NAMES) as DistillLoss[];
 const DISTILL_FLAGS = ['train-queries', 'loss', 'epochs', 'batch', 'topk', 'no-inbatch', 'temperature',
   'lr-codebooks', 'lr-centroids', 'assign-temperature', 'pseudo-queries'];
 
+/** The flag that sets each library option, so the library's checks name what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  nlist: 'lists', batchSize: 'batch', topK: 'topk', lrCodebooks: 'lr-codebooks', lrCentroids: 'lr-centroids',
+  assignTemperature: 'assign-temperature', pseudoQueries: 'pseudo-queries', inBatch: 'no-inbatch',
+};
+const flagName = (option: string): string => `--${FLAG_OF[option] ?? option}`;
+
+/** Runs a library check of options (the one rule of each option): its InputError is a usage error (exit 2). */
+function checkAsUsage(check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof InputError) throw new UsageError(e.message, { cause: e });
+    throw e;
+  }
+}
+
 /**
- * The Distill-VQ options of `train`, each read and checked. Flags left out take DISTILL_DEFAULTS or, for the tuning
- * ones, the library's defaults. Without --distill every one of them is refused (it would do nothing).
+ * The Distill-VQ options of `train`, each read as its type; checkDistillOptions checks their values. Flags left
+ * out take DISTILL_DEFAULTS or, for the tuning ones, the library's defaults. Without --distill every one of them
+ * is refused (it would do nothing).
  */
 function distillOptions(a: Args, on: boolean): Omit<DistillOptions, 'base' | 'queries'> {
   if (!on) {
@@ -83,26 +103,28 @@ function distillOptions(a: Args, on: boolean): Omit<DistillOptions, 'base' | 'qu
   }
   const opts: Omit<DistillOptions, 'base' | 'queries'> = {
     loss: a.choice('loss', LOSSES, DISTILL_DEFAULTS.loss),
-    epochs: a.int('epochs', { min: 1 }, DISTILL_DEFAULTS.epochs),
-    batchSize: a.int('batch', { min: 1 }, DISTILL_DEFAULTS.batchSize),
-    topK: a.int('topk', { min: 1 }, DISTILL_DEFAULTS.topK),
+    epochs: a.int('epochs', {}, DISTILL_DEFAULTS.epochs),
+    batchSize: a.int('batch', {}, DISTILL_DEFAULTS.batchSize),
+    topK: a.int('topk', {}, DISTILL_DEFAULTS.topK),
     inBatch: !a.flag('no-inbatch'),
   };
   const tuning = {
-    temperature: a.optNum('temperature', { gt: 0 }), // default: the library's, which depends on the metric
-    lrCodebooks: a.optNum('lr-codebooks', { min: 0 }), lrCentroids: a.optNum('lr-centroids', { min: 0 }),
-    assignTemperature: a.optNum('assign-temperature', { gt: 0 }), pseudoQueries: a.optInt('pseudo-queries', { min: 0 }),
+    temperature: a.optNum('temperature'), // default: the library's, which depends on the metric
+    lrCodebooks: a.optNum('lr-codebooks'), lrCentroids: a.optNum('lr-centroids'),
+    assignTemperature: a.optNum('assign-temperature'), pseudoQueries: a.optInt('pseudo-queries'),
   };
   for (const [k, v] of Object.entries(tuning)) if (v !== undefined) Object.assign(opts, { [k]: v });
+  checkAsUsage(() => checkDistillOptions(opts, flagName));
   return opts;
 }
 
 async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const base = a.list('base', true);
-  const nlist = a.int('lists', { min: 1 });
-  const m = a.int('m', { min: 1 });
+  const nlist = a.int('lists');
+  const m = a.int('m');
   const bits = Number(a.choice('bits', ['8', '4'], '8')) as 8 | 4;
   const metric = a.choice('metric', ['ip', 'l2'], 'ip');
+  checkAsUsage(() => checkIndexOptions({ nlist, m, bits, metric }, flagName));
   const dim = a.optInt('dim', { min: 1, max: MAX_DIM });
   const seed = a.int('seed', { min: 0, max: 2 ** 32 - 1 }, 1234);
   const opq = a.flag('opq');
@@ -113,9 +135,11 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const quiet = a.flag('quiet');
   a.done();
   await checkFiles([...files('base', base), ...files('train-queries', trainQueries)], { flag: 'out', path: out });
-  // the headers say the shape; a bad or empty file fails here, before the GPU or a long read
+  // the headers say the shape; a bad or empty file, or an m that does not divide its dim, fails here, before the
+  // GPU or a long read
   const shape = await vectorSetShape(base, dim !== undefined ? { dim } : {});
   if (shape.n === 0) throw new InputError(`--base ${base.join(' ')}: no vectors to train on`);
+  checkIndexOptions({ dim: shape.dim, nlist, m, bits, metric }, flagName);
   if (trainQueries.length) await vectorSetShape(trainQueries, { dim: shape.dim });
   const onProgress = progressPrinter(quiet);
   const t0 = now();
@@ -151,18 +175,29 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   });
 }
 
+/** Loads the index of `search` and `eval` and reads their queries at its dimension. */
+async function indexAndQueries(engine: Engine, indexPath: string, queries: string[], signal: AbortSignal): Promise<{ index: IvfPqIndex; q: VectorSet }> {
+  const index = await IvfPqIndex.load(engine, indexPath, { signal });
+  try {
+    return { index, q: await readVectors(queries, { dim: index.dim }) };
+  } catch (e) {
+    index.dispose();
+    throw e;
+  }
+}
+
 async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
   const indexPath = a.req('index');
   const queries = a.list('queries', true);
-  const k = a.int('k', { min: 1 });
-  const nprobe = a.int('nprobe', { min: 1 });
+  const k = a.int('k');
+  const nprobe = a.int('nprobe');
+  checkAsUsage(() => checkSearchOptions({ k, nprobe }, flagName));
   const out = a.req('out');
   const quiet = a.flag('quiet');
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries)], { flag: 'out', path: out });
   return withEngine({}, async (engine) => {
-    const index = await IvfPqIndex.load(engine, indexPath);
-    const q = await readVectors(queries, { dim: index.dim });
+    const { index, q } = await indexAndQueries(engine, indexPath, queries, signal);
     const t0 = now();
     const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
     const s = (now() - t0) / 1000;
@@ -177,14 +212,14 @@ async function cmdEval(a: Args, signal: AbortSignal): Promise<Result> {
   const indexPath = a.req('index');
   const queries = a.list('queries', true);
   const gtPath = a.list('gt', true);
-  const nprobe = a.int('nprobe', { min: 1 });
-  const kArg = a.int('k', { min: 1 }, 100);
+  const nprobe = a.int('nprobe');
+  const kArg = a.int('k', {}, 100);
+  checkAsUsage(() => checkSearchOptions({ k: kArg, nprobe }, flagName));
   const quiet = a.flag('quiet');
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries), ...files('gt', gtPath)]);
   return withEngine({}, async (engine) => {
-    const index = await IvfPqIndex.load(engine, indexPath);
-    const q = await readVectors(queries, { dim: index.dim });
+    const { index, q } = await indexAndQueries(engine, indexPath, queries, signal);
     const gt = await readIntVectors(gtPath);
     if (gt.n !== q.n) throw new InputError(`--gt has ${gt.n} ground-truth rows for ${q.n} queries`);
     const k = Math.min(kArg, gt.dim, index.ntotal);
@@ -205,8 +240,7 @@ async function cmdInfo(a: Args, signal: AbortSignal): Promise<Result> {
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }]);
   return withEngine({}, async (engine) => {
-    const index = await IvfPqIndex.load(engine, indexPath);
-    throwIfAborted(signal, 'info');
+    const index = await IvfPqIndex.load(engine, indexPath, { signal });
     const sizes = index.listSizes();
     const info = {
       command: 'info', dim: index.dim, lists: index.nlist, m: index.m, bits: index.bits, metric: index.metric,
@@ -224,7 +258,7 @@ async function cmdExportFaiss(a: Args, signal: AbortSignal): Promise<Result> {
   const nprobe = a.int('nprobe', { min: 1 }, 1);
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }], { flag: 'out', path: out });
-  const data = await readIndexData(indexPath);
+  const data = await readIndexData(indexPath, { signal });
   throwIfAborted(signal, 'export-faiss');
   await saveFaissIndex(out, data, { nprobe });
   return { command: 'export-faiss', out, ntotal: data.listOffsets[data.nlist], rotation: data.rotation !== null };
@@ -235,7 +269,7 @@ async function cmdImportFaiss(a: Args, signal: AbortSignal): Promise<Result> {
   const out = a.req('out');
   a.done();
   await checkFiles([{ flag: 'in', path: input }], { flag: 'out', path: out });
-  const data = await loadFaissIndex(input);
+  const data = await loadFaissIndex(input, { signal });
   throwIfAborted(signal, 'import-faiss');
   await writeIndexData(out, data);
   return { command: 'import-faiss', out, ntotal: data.listOffsets[data.nlist], dim: data.dim, lists: data.nlist, m: data.m };
@@ -250,7 +284,9 @@ async function cmdBench(a: Args, signal: AbortSignal): Promise<Result> {
   a.done();
   if (outPath !== undefined) await checkFiles([], { flag: 'out', path: outPath });
   const { benchKernels } = await import('../bench/kernels.js');
-  const result = await withEngine({ profile: true }, (engine) => benchKernels(engine, { quick, signal, onProgress: progressPrinter(quiet) }));
+  const os = await import('node:os');
+  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()} ${os.arch()}`;
+  const result = await withEngine({ profile: true }, (engine) => benchKernels(engine, { quick, signal, onProgress: progressPrinter(quiet), machine, loadAverage: () => os.loadavg() }));
   if (!quiet) process.stderr.write(result.table + '\n');
   if (outPath !== undefined) {
     const { writeFileAtomic } = await import('../io/vectors-node.js');

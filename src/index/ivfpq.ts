@@ -7,13 +7,17 @@ import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { CoarseQuantizer } from '../quantizers/coarse.js';
 import { ProductQuantizer } from '../quantizers/product.js';
-import { checkMetric, type Metric } from '../quantizers/metric.js';
+import type { Metric } from '../quantizers/metric.js';
 import { checkRotation } from '../quantizers/rotation.js';
 import type { IvfPqData } from '../io/ivfpq-data.js';
-import { toBytes, fromBytes, validateIvfPq } from '../io/dvq-format.js';
+import { validateIvfPq, checkTableValues } from '../io/ivfpq-data.js';
+import { toBytes } from '../io/dvq-format.js';
+import { parseIndexBytes, type LoadOptions } from '../io/index-source.js';
+import { fetchIndexData } from '../io/fetch-bytes.js';
+import { throwIfAborted } from '../util/abort.js';
 import type { LongWorkOptions } from '../util/progress.js';
-import { checkInt } from '../util/check.js';
-import { toMatrix, toIds, type VectorInput } from './validate.js';
+import { InputError } from '../util/errors.js';
+import { toMatrix, toIds, checkIndexOptions, checkSearchOptions, type VectorInput } from './validate.js';
 import { GpuTables } from './tables.js';
 import { GpuLists, emptyLists, listSizes, mergeIntoLists, type HostLists } from './inverted-lists.js';
 import { encodeVectors } from './encode.js';
@@ -25,6 +29,9 @@ function importNodeOnly<T>(specifier: string): Promise<T> {
   const url = new URL(specifier, import.meta.url).href;
   return import(/* @vite-ignore */ url) as Promise<T>;
 }
+
+/** Where an index is loaded from: a file's bytes, a URL, or (Node) a file path. */
+export type IndexSource = Uint8Array | ArrayBuffer | URL | string;
 
 export interface IvfPqOptions {
   /** vector dimension; must be divisible by m */
@@ -78,14 +85,12 @@ export class IvfPqIndexCore {
   private disposed = false;
 
   constructor(readonly engine: Engine, opts: IvfPqOptions) {
-    this.dim = checkInt(opts.dim, 'dim', 1, 65536);
-    this.nlist = checkInt(opts.nlist, 'nlist', 1, 1 << 20);
-    this.m = checkInt(opts.m, 'm', 1, this.dim);
-    if (this.dim % this.m !== 0) throw new Error(`dim ${this.dim} is not divisible by m ${this.m}`);
-    const bits = opts.bits ?? 8;
-    if (bits !== 8 && bits !== 4) throw new Error(`bits must be 8 or 4, got ${String(bits)}`);
-    this.bits = bits;
-    this.metric = checkMetric(opts.metric ?? 'ip');
+    checkIndexOptions(opts);
+    this.dim = opts.dim;
+    this.nlist = opts.nlist;
+    this.m = opts.m;
+    this.bits = opts.bits ?? 8;
+    this.metric = opts.metric ?? 'ip';
     this.coarse = new CoarseQuantizer(this.nlist, this.dim, this.metric);
     this.pq = new ProductQuantizer(this.dim, this.m, this.bits);
     this.ksub = this.pq.ksub;
@@ -131,10 +136,10 @@ export class IvfPqIndexCore {
     const { data: q, n: nq } = toMatrix(queries, this.dim, 'queries');
     const total = this.ntotal;
     if (total === 0) throw new Error('search: the index is empty (add vectors first)');
-    const k = checkInt(opts.k, 'k', 1, 1024);
-    if (k > total) throw new Error(`k = ${k} is larger than the ${total} vectors in the index`);
-    const nprobe = checkInt(opts.nprobe, 'nprobe', 1);
-    if (nprobe > this.nlist) throw new Error(`nprobe = ${nprobe} is larger than the number of lists (${this.nlist})`);
+    checkSearchOptions(opts);
+    const { k, nprobe } = opts;
+    if (k > total) throw new InputError(`k = ${k} is larger than the ${total} vectors in the index`);
+    if (nprobe > this.nlist) throw new InputError(`nprobe = ${nprobe} is larger than the number of lists (${this.nlist})`);
     this.lists ??= GpuLists.upload(this.engine, data, total, this.pq);
     return searchLists(this.engine, {
       coarse: this.coarse, pq: this.pq, tables: this.tables!, lists: this.lists, hostListOffsets: data.listOffsets,
@@ -154,11 +159,11 @@ export class IvfPqIndexCore {
   }
 
   /**
-   * Loads an index from a .dvq file image (Uint8Array / ArrayBuffer), a URL (fetched; browsers and Node) or a
-   * file path (Node; Faiss IndexIVFPQ files are recognised too).
+   * Loads an index from a .dvq or Faiss IndexIVFPQ file: its bytes (Uint8Array / ArrayBuffer), a URL (fetched;
+   * browsers and Node) or a file path (Node). `opts`: signal, maxBytes, timeoutMs, stallTimeoutMs (LoadOptions).
    */
-  static async load(engine: Engine, source: Uint8Array | ArrayBuffer | URL | string): Promise<IvfPqIndexCore> {
-    return IvfPqIndexCore.fromData(engine, await loadIndexData(source));
+  static async load(engine: Engine, source: IndexSource, opts: LoadOptions = {}): Promise<IvfPqIndexCore> {
+    return IvfPqIndexCore.fromData(engine, await loadIndexData(source, opts));
   }
 
   /** A copy of the index as plain host data (what the file formats store). */
@@ -187,12 +192,13 @@ export class IvfPqIndexCore {
     this.checkLive();
     const d = this.requireTrained('setParameters');
     const next: IvfPqData = { ...d };
-    if (p.centroids) { if (p.centroids.length !== d.centroids.length) throw new Error('centroids have the wrong size'); next.centroids = p.centroids.slice(); }
-    if (p.codebooks) { if (p.codebooks.length !== d.codebooks.length) throw new Error('codebooks have the wrong size'); next.codebooks = p.codebooks.slice(); }
+    if (p.centroids) { if (p.centroids.length !== d.centroids.length) throw new InputError('centroids have the wrong size'); next.centroids = p.centroids.slice(); }
+    if (p.codebooks) { if (p.codebooks.length !== d.codebooks.length) throw new InputError('codebooks have the wrong size'); next.codebooks = p.codebooks.slice(); }
     if (p.rotation !== undefined) {
       if (p.rotation) checkRotation(p.rotation, this.dim);
       next.rotation = p.rotation ? p.rotation.slice() : null;
     }
+    checkTableValues(next, (msg) => { throw new InputError(`setParameters: ${msg}`); });
     this.setTables(GpuTables.upload(this.engine, next));
     this.data = next;
   }
@@ -255,18 +261,18 @@ export class IvfPqIndexCore {
   }
 }
 
-/** Reads index data from a .dvq image, a URL (fetched; browsers and Node) or a Node file path (.dvq or Faiss). */
-export async function loadIndexData(source: Uint8Array | ArrayBuffer | URL | string): Promise<IvfPqData> {
-  if (source instanceof Uint8Array) return fromBytes(source);
-  if (source instanceof ArrayBuffer) return fromBytes(new Uint8Array(source));
+/**
+ * Reads index data from bytes in memory, a URL (fetched; browsers and Node) or a Node file path; each holds a .dvq
+ * file or a Faiss IndexIVFPQ file (told apart by the first bytes). `opts` bounds and cancels the read (LoadOptions).
+ */
+export async function loadIndexData(source: IndexSource, opts: LoadOptions = {}): Promise<IvfPqData> {
+  throwIfAborted(opts.signal, typeof source === 'string' || source instanceof URL ? `loading ${String(source)}` : 'load');
+  if (source instanceof Uint8Array) return parseIndexBytes(source);
+  if (source instanceof ArrayBuffer) return parseIndexBytes(new Uint8Array(source));
   const s = String(source);
-  if (source instanceof URL || /^(https?|blob|data):/.test(s) || typeof process === 'undefined') {
-    const res = await fetch(s);
-    if (!res.ok) throw new Error(`cannot fetch index ${s}: HTTP ${res.status}`);
-    return fromBytes(new Uint8Array(await res.arrayBuffer()));
-  }
+  if (source instanceof URL || /^(https?|blob|data):/.test(s) || typeof process === 'undefined') return fetchIndexData(s, opts);
   const files = await importNodeOnly<typeof import('../io/index-file.js')>('../io/index-file.js');
-  return files.readIndexData(s);
+  return files.readIndexData(s, opts);
 }
 
 /** The constructor options of an index holding `data`. */

@@ -11,7 +11,9 @@ import { rotateRows, checkRotation } from '../quantizers/rotation.js';
 import { mulberry32, sampleDistinct } from '../util/random.js';
 import type { LongWorkOptions } from '../util/progress.js';
 import { throwIfAborted } from '../util/abort.js';
+import { InputError } from '../util/errors.js';
 import { GpuTables, type HostTables } from './tables.js';
+import { checkRotationValues } from '../io/ivfpq-data.js';
 
 export interface TrainOptions extends LongWorkOptions {
   /** k-means iterations for the IVF centroids (Faiss IndexIVF: 10) */
@@ -34,8 +36,8 @@ export interface Trained {
 export async function trainTables(engine: Engine, coarse: CoarseQuantizer, pq: ProductQuantizer, x0: Float32Array, n: number,
   opts: TrainOptions = {}): Promise<Trained> {
   const { nlist, dim } = coarse;
-  if (n < nlist) throw new Error(`train vectors: ${n} vectors cannot train ${nlist} IVF lists (need at least as many vectors as lists)`);
-  if (n < pq.ksub) throw new Error(`train vectors: ${n} vectors cannot train ${pq.ksub} PQ codewords per sub-space (need at least ${pq.ksub})`);
+  if (n < nlist) throw new InputError(`train vectors: ${n} vectors cannot train ${nlist} IVF lists (need at least as many vectors as lists)`);
+  if (n < pq.ksub) throw new InputError(`train vectors: ${n} vectors cannot train ${pq.ksub} PQ codewords per sub-space (need at least ${pq.ksub})`);
   const seed = opts.seed ?? 1234;
   const e = engine;
   // Faiss trains k-means on at most 256 points per centroid; the PQ sees the same set.
@@ -49,6 +51,7 @@ export async function trainTables(engine: Engine, coarse: CoarseQuantizer, pq: P
     let rotation: Float32Array | null = null;
     if (opts.rotation) {
       checkRotation(opts.rotation, dim);
+      checkRotationValues(opts.rotation, dim, 'train: rotation');
       rotation = opts.rotation;
     } else if (opts.opq) {
       const { trainOpq } = await import('../quantizers/opq.js');

@@ -1,19 +1,21 @@
 // The portable .dvq index file: versioned, little-endian, checksummed (see docs/format.md for the byte layout).
-// Browser-safe: bytes in, bytes out. The loader checks the header and that the section sizes add up exactly to
-// the byte length before it allocates anything, then the CRC32, then the contents; every failure throws an
-// Error whose message names what is wrong.
+// Browser-safe. The reader (readDvq) runs over a ByteQueue, so bytes in memory, a file read in pieces and a fetch
+// body are read the same way: the header is checked first (fields, limits, and the exact length it implies against
+// the length of the source when known), then each section is allocated as it starts and filled piece by piece
+// while the CRC32 is computed, then the checksum and the contents are checked. Failures are DvqFormatErrors whose
+// message starts with "dvq:" (after the source's name when there is one) and names what is wrong.
 import type { IvfPqData } from './ivfpq-data.js';
+import { INDEX_LIMITS, validateIvfPq } from './ivfpq-data.js';
 import type { Metric } from '../quantizers/metric.js';
 import { codeSize } from '../quantizers/product.js';
+import { DvqFormatError, type Fail } from '../util/errors.js';
+import { parseWhole, type ByteQueue, type Parser } from './byte-queue.js';
 
 export const DVQ_MAGIC = 'DVQI';
 export const DVQ_VERSION = 1;
 export const DVQ_HEADER_BYTES = 64;
 /** flags bit 0: a rotation matrix (dim x dim float32) follows the header */
 export const DVQ_FLAG_ROTATION = 1;
-
-/** Limits that reject absurd headers before any size arithmetic is trusted. */
-export const DVQ_LIMITS = { maxDim: 65536, maxNlist: 1 << 24, maxNtotal: 2 ** 31 - 1 } as const;
 
 export interface DvqHeader {
   version: number;
@@ -44,7 +46,7 @@ function crcTable(): Uint32Array {
   return (CRC_TABLE = t);
 }
 
-/** CRC-32 (IEEE 802.3, as zlib's crc32) of bytes. */
+/** CRC-32 (IEEE 802.3, as zlib's crc32) of bytes; pass the previous result as `crc` to continue over pieces. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
   const t = crcTable();
   let c = ~crc >>> 0;
@@ -53,11 +55,13 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
 }
 
 // ---------------------------------------------------------------------------------------------------- header
-function fail(msg: string): never {
-  throw new Error(`dvq: ${msg}`);
+/** The function that throws a DvqFormatError "<name>: dvq: <message>" (no name for bytes in memory). */
+export function dvqFail(name?: string): Fail {
+  const prefix = name ? `${name}: dvq` : 'dvq';
+  return (msg) => { throw new DvqFormatError(`${prefix}: ${msg}`); };
 }
 
-function u32Field(name: string, v: number, min: number, max: number): number {
+function u32Field(fail: Fail, name: string, v: number, min: number, max: number): number {
   if (!(v >= min && v <= max)) fail(`${name} ${v} out of range ${min}..${max}`);
   return v;
 }
@@ -76,12 +80,12 @@ function layout(dim: number, nlist: number, m: number, bits: number, ntotal: num
 }
 
 /**
- * Reads and checks the 64-byte header against the total byte length. Throws on bad magic, unknown version,
- * out-of-range fields, non-zero reserved bytes, unknown flags, or a length that is not exactly what the header
- * implies. Allocates nothing proportional to the header's sizes.
+ * Parses and checks the 64-byte header alone: magic, version, every field in range (INDEX_LIMITS), no unknown
+ * flags, reserved bytes 0, and no section larger than one array may be. `totalBytes` is the length it implies.
+ * Allocates nothing proportional to the header's sizes.
  */
-export function readDvqHeader(head: Uint8Array, totalBytes: number): DvqHeader {
-  if (totalBytes < DVQ_HEADER_BYTES + 4 || head.byteLength < DVQ_HEADER_BYTES) fail(`file too short (${totalBytes} bytes) for the ${DVQ_HEADER_BYTES}-byte header and checksum`);
+export function parseDvqHeader(head: Uint8Array, fail: Fail = dvqFail()): DvqHeader {
+  if (head.byteLength < DVQ_HEADER_BYTES) fail(`file too short (${head.byteLength} bytes) for the ${DVQ_HEADER_BYTES}-byte header and checksum`);
   const magic = String.fromCharCode(head[0]!, head[1]!, head[2]!, head[3]!);
   if (magic !== DVQ_MAGIC) fail(`bad magic ${JSON.stringify(magic)} (expected "${DVQ_MAGIC}"; not a .dvq index file)`);
   const dv = new DataView(head.buffer, head.byteOffset, DVQ_HEADER_BYTES);
@@ -91,65 +95,44 @@ export function readDvqHeader(head: Uint8Array, totalBytes: number): DvqHeader {
   if (g(8) !== DVQ_HEADER_BYTES) fail(`header size ${g(8)} is not ${DVQ_HEADER_BYTES}`);
   const metricCode = g(12);
   if (metricCode !== 0 && metricCode !== 1) fail(`unknown metric code ${metricCode} (0 = inner product, 1 = L2)`);
-  const dim = u32Field('dim', g(16), 1, DVQ_LIMITS.maxDim);
-  const nlist = u32Field('nlist', g(20), 1, DVQ_LIMITS.maxNlist);
-  const m = u32Field('m', g(24), 1, dim);
+  const dim = u32Field(fail, 'dim', g(16), 1, INDEX_LIMITS.maxDim);
+  const nlist = u32Field(fail, 'nlist', g(20), 1, INDEX_LIMITS.maxNlist);
+  const m = u32Field(fail, 'm', g(24), 1, dim);
   if (dim % m !== 0) fail(`dim ${dim} is not a multiple of m ${m}`);
   const bits = g(28);
   if (bits !== 4 && bits !== 8) fail(`bits ${bits} not supported (4 or 8)`);
   const cs = g(32);
   if (cs !== codeSize(m, bits)) fail(`code size ${cs} does not match m ${m} x bits ${bits} (expected ${codeSize(m, bits)})`);
-  const ntotal = u32Field('ntotal', g(36), 0, DVQ_LIMITS.maxNtotal);
+  const ntotal = u32Field(fail, 'ntotal', g(36), 0, INDEX_LIMITS.maxNtotal);
   const flags = g(40);
   if (flags & ~DVQ_FLAG_ROTATION) fail(`unknown flags 0x${flags.toString(16)}`);
   for (let o = 44; o < DVQ_HEADER_BYTES; o++) if (head[o] !== 0) fail(`reserved header byte ${o} is ${head[o]}, must be 0`);
   const hasRotation = (flags & DVQ_FLAG_ROTATION) !== 0;
-  const L = layout(dim, nlist, m, bits, ntotal, hasRotation);
-  if (L.total !== totalBytes) {
-    fail(`size mismatch: header (dim ${dim}, nlist ${nlist}, m ${m}, bits ${bits}, ntotal ${ntotal}${hasRotation ? ', rotation' : ''}) implies ${L.total} bytes but there are ${totalBytes}${totalBytes < L.total ? ' (truncated)' : ' (trailing bytes)'}`);
+  const sections: [string, number][] = [['rotation', hasRotation ? dim * dim * 4 : 0], ['centroids', nlist * dim * 4], ['ids', ntotal * 4], ['codes', ntotal * cs]];
+  for (const [name, bytes] of sections) {
+    if (bytes > INDEX_LIMITS.maxArrayBytes) fail(`the ${name} section would take ${bytes} bytes, over the ${INDEX_LIMITS.maxArrayBytes}-byte limit of one array`);
   }
-  const { total, ...offsets } = L;
+  const { total, ...offsets } = layout(dim, nlist, m, bits, ntotal, hasRotation);
   return { version, metric: metricCode === 0 ? 'ip' : 'l2', dim, nlist, m, bits, codeSize: cs, ntotal, hasRotation, totalBytes: total, offsets };
 }
 
-// ---------------------------------------------------------------------------------------------------- contents
-/**
- * Checks an IvfPqData for consistency: shapes, list offsets (start 0, monotone, end at ntotal), non-negative ids,
- * unused code bits zero, finite floats. Throws an Error naming the first problem.
- */
-export function validateIvfPq(d: IvfPqData, where = 'IvfPqData'): void {
-  const bad = (msg: string): never => { throw new Error(`${where}: ${msg}`); };
-  if (d.metric !== 'ip' && d.metric !== 'l2') bad(`unknown metric ${String(d.metric)}`);
-  for (const k of ['dim', 'nlist', 'm', 'bits'] as const) if (!Number.isInteger(d[k]) || d[k] < 1) bad(`${k} ${d[k]} is not a positive integer`);
-  if (d.dim % d.m !== 0) bad(`dim ${d.dim} is not a multiple of m ${d.m}`);
-  if (d.bits !== 4 && d.bits !== 8) bad(`bits ${d.bits} not supported (4 or 8)`);
-  const ksub = 1 << d.bits, cs = codeSize(d.m, d.bits);
-  if (!(d.listOffsets instanceof Uint32Array) || d.listOffsets.length !== d.nlist + 1) bad(`listOffsets must be a Uint32Array of nlist + 1 = ${d.nlist + 1} entries`);
-  const n = d.listOffsets[d.nlist]!;
-  if (d.rotation !== null && (!(d.rotation instanceof Float32Array) || d.rotation.length !== d.dim * d.dim)) bad(`rotation must be null or a Float32Array of dim x dim = ${d.dim * d.dim}`);
-  if (!(d.centroids instanceof Float32Array) || d.centroids.length !== d.nlist * d.dim) bad(`centroids must be a Float32Array of nlist x dim = ${d.nlist * d.dim}`);
-  if (!(d.codebooks instanceof Float32Array) || d.codebooks.length !== ksub * d.dim) bad(`codebooks must be a Float32Array of m x ksub x dsub = ${ksub * d.dim}`);
-  if (!(d.ids instanceof Int32Array) || d.ids.length !== n) bad(`ids must be an Int32Array of ntotal = ${n} (listOffsets[nlist])`);
-  if (!(d.codes instanceof Uint8Array) || d.codes.length !== n * cs) bad(`codes must be a Uint8Array of ntotal x codeSize = ${n} x ${cs}`);
-  if (d.listOffsets[0] !== 0) bad(`listOffsets[0] is ${d.listOffsets[0]}, must be 0`);
-  for (let l = 0; l < d.nlist; l++) {
-    if (d.listOffsets[l + 1]! < d.listOffsets[l]!) bad(`listOffsets not monotone: list ${l} starts at ${d.listOffsets[l]} but ends at ${d.listOffsets[l + 1]}`);
-  }
-  for (let i = 0; i < n; i++) if (d.ids[i]! < 0) bad(`id at position ${i} is negative (${d.ids[i]})`);
-  if ((d.m * d.bits) % 8 !== 0) {
-    const used = (d.m * d.bits) % 8, mask = 0xff & ~((1 << used) - 1);
-    for (let i = 0; i < n; i++) if (d.codes[i * cs + cs - 1]! & mask) bad(`code of vector ${i} has non-zero unused bits in its last byte`);
-  }
-  const finite = (a: Float32Array | null, what: string, row: number): void => {
-    if (!a) return;
-    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) bad(`${what} has a non-finite value ${a[i]} at row ${Math.floor(i / row)}, column ${i % row}`);
-  };
-  finite(d.rotation, 'rotation', d.dim);
-  finite(d.centroids, 'centroids', d.dim);
-  finite(d.codebooks, 'codebooks', d.dim / d.m);
+function sizeMismatch(h: DvqHeader, actual: number): string {
+  return `size mismatch: header (dim ${h.dim}, nlist ${h.nlist}, m ${h.m}, bits ${h.bits}, ntotal ${h.ntotal}${h.hasRotation ? ', rotation' : ''}) implies ${h.totalBytes} bytes but there are ${actual}${actual < h.totalBytes ? ' (truncated)' : ' (trailing bytes)'}`;
 }
 
-// ---------------------------------------------------------------------------------------------------- encode / decode
+/**
+ * Reads and checks the 64-byte header against the total byte length. Throws a DvqFormatError on bad magic, unknown
+ * version, out-of-range fields, non-zero reserved bytes, unknown flags, or a length that is not exactly what the
+ * header implies. Allocates nothing proportional to the header's sizes.
+ */
+export function readDvqHeader(head: Uint8Array, totalBytes: number, fail: Fail = dvqFail()): DvqHeader {
+  if (totalBytes < DVQ_HEADER_BYTES + 4 || head.byteLength < DVQ_HEADER_BYTES) fail(`file too short (${totalBytes} bytes) for the ${DVQ_HEADER_BYTES}-byte header and checksum`);
+  const h = parseDvqHeader(head, fail);
+  if (h.totalBytes !== totalBytes) fail(sizeMismatch(h, totalBytes));
+  return h;
+}
+
+// ---------------------------------------------------------------------------------------------------- writer
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function putArray(out: Uint8Array, off: number, a: Float32Array | Uint32Array | Int32Array): void {
@@ -161,19 +144,10 @@ function putArray(out: Uint8Array, off: number, a: Float32Array | Uint32Array | 
   }
 }
 
-function getArray<T extends Float32Array | Uint32Array | Int32Array>(bytes: Uint8Array, off: number, count: number, C: { new (n: number): T; new (b: ArrayBuffer): T }): T {
-  if (LITTLE_ENDIAN) return new C(bytes.slice(off, off + count * 4).buffer);
-  const out = new C(count);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < count; i++) out[i] = out instanceof Float32Array ? dv.getFloat32(off + 4 * i, true) : out instanceof Int32Array ? dv.getInt32(off + 4 * i, true) : dv.getUint32(off + 4 * i, true);
-  return out;
-}
-
-/** Serializes an index to .dvq bytes (validates it first). */
+/** Serializes an index to .dvq bytes. Validates it first (InputError): what the reader would refuse is not written. */
 export function toBytes(data: IvfPqData): Uint8Array {
   validateIvfPq(data, 'dvq toBytes');
   const n = data.listOffsets[data.nlist]!;
-  if (data.dim > DVQ_LIMITS.maxDim || data.nlist > DVQ_LIMITS.maxNlist) fail(`dim ${data.dim} / nlist ${data.nlist} exceed the format limits`);
   const L = layout(data.dim, data.nlist, data.m, data.bits, n, data.rotation !== null);
   const out = new Uint8Array(L.total);
   const dv = new DataView(out.buffer);
@@ -190,27 +164,47 @@ export function toBytes(data: IvfPqData): Uint8Array {
   return out;
 }
 
-/** Parses and fully checks .dvq bytes. Throws an Error naming the problem for anything malformed. */
-export function fromBytes(bytes: Uint8Array): IvfPqData {
-  if (!(bytes instanceof Uint8Array)) fail('fromBytes needs a Uint8Array');
-  const h = readDvqHeader(bytes, bytes.byteLength);
-  const O = h.offsets;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const stored = dv.getUint32(O.crc, true);
-  const actual = crc32(bytes.subarray(0, O.crc));
-  if (stored !== actual) fail(`checksum mismatch (stored CRC32 0x${stored.toString(16).padStart(8, '0')}, computed 0x${actual.toString(16).padStart(8, '0')}): the file is corrupt`);
-  for (let o = O.codes + h.ntotal * h.codeSize; o < O.crc; o++) if (bytes[o] !== 0) fail(`padding byte at offset ${o} is not zero`);
+// ---------------------------------------------------------------------------------------------------- reader
+/**
+ * Reads a .dvq file from a ByteQueue whose `fail` throws DvqFormatErrors (see dvqFail). Checks the header against
+ * the queue's length when known (else: exactly the implied bytes are accepted, one more fails), allocates each
+ * section when it starts, checks the list offsets as soon as they are read, then the padding, the CRC32 computed
+ * over the pieces as they were read, and the contents (validateIvfPq).
+ */
+export function* readDvq(q: ByteQueue): Parser<IvfPqData> {
+  const fail = q.fail;
+  if (q.length !== undefined && q.length < DVQ_HEADER_BYTES + 4) fail(`file too short (${q.length} bytes) for the ${DVQ_HEADER_BYTES}-byte header and checksum`);
+  let crc = 0;
+  q.onRead = (b) => { crc = crc32(b, crc); };
+  const h = parseDvqHeader(yield* q.bytes(DVQ_HEADER_BYTES, 'the header'), fail);
+  if (q.length !== undefined && q.length !== h.totalBytes) fail(sizeMismatch(h, q.length));
+  q.expectTotal(h.totalBytes, `more bytes than the ${h.totalBytes} the header implies (dim ${h.dim}, nlist ${h.nlist}, m ${h.m}, bits ${h.bits}, ntotal ${h.ntotal}): trailing bytes`);
   const ksub = 1 << h.bits;
-  const data: IvfPqData = {
-    metric: h.metric, dim: h.dim, nlist: h.nlist, m: h.m, bits: h.bits,
-    rotation: h.hasRotation ? getArray(bytes, O.rotation, h.dim * h.dim, Float32Array) : null,
-    centroids: getArray(bytes, O.centroids, h.nlist * h.dim, Float32Array),
-    codebooks: getArray(bytes, O.codebooks, ksub * h.dim, Float32Array),
-    listOffsets: getArray(bytes, O.listOffsets, h.nlist + 1, Uint32Array),
-    ids: getArray(bytes, O.ids, h.ntotal, Int32Array),
-    codes: bytes.slice(O.codes, O.codes + h.ntotal * h.codeSize),
-  };
-  if (data.listOffsets[h.nlist] !== h.ntotal) fail(`list offsets end at ${data.listOffsets[h.nlist]} but the header says ntotal ${h.ntotal}`);
-  validateIvfPq(data, 'dvq');
+  const rotation = h.hasRotation ? yield* q.fill(new Float32Array(h.dim * h.dim), 'the rotation') : null;
+  const centroids = yield* q.fill(new Float32Array(h.nlist * h.dim), 'the centroids');
+  const codebooks = yield* q.fill(new Float32Array(ksub * h.dim), 'the codebooks');
+  const listOffsets = yield* q.fill(new Uint32Array(h.nlist + 1), 'the list offsets');
+  // checked before the ids and codes (most of a large file) are read
+  if (listOffsets[0] !== 0) fail(`listOffsets[0] is ${listOffsets[0]}, must be 0`);
+  for (let l = 0; l < h.nlist; l++) {
+    if (listOffsets[l + 1]! < listOffsets[l]!) fail(`listOffsets not monotone: list ${l} starts at ${listOffsets[l]} but ends at ${listOffsets[l + 1]}`);
+  }
+  if (listOffsets[h.nlist] !== h.ntotal) fail(`list offsets end at ${listOffsets[h.nlist]} but the header says ntotal ${h.ntotal}`);
+  const ids = yield* q.fill(new Int32Array(h.ntotal), 'the ids');
+  const codes = yield* q.fill(new Uint8Array(h.ntotal * h.codeSize), 'the codes');
+  const pad = yield* q.bytes(h.offsets.crc - h.offsets.codes - h.ntotal * h.codeSize, 'the padding');
+  for (let i = 0; i < pad.length; i++) if (pad[i] !== 0) fail(`padding byte at offset ${h.offsets.crc - pad.length + i} is not zero`);
+  q.onRead = null;
+  const stored = yield* q.u32('the checksum');
+  if (stored !== crc) fail(`checksum mismatch (stored CRC32 0x${stored.toString(16).padStart(8, '0')}, computed 0x${crc.toString(16).padStart(8, '0')}): the file is corrupt`);
+  yield* q.atEnd();
+  const data: IvfPqData = { metric: h.metric, dim: h.dim, nlist: h.nlist, m: h.m, bits: h.bits, rotation, centroids, codebooks, listOffsets, ids, codes };
+  validateIvfPq(data, fail);
   return data;
+}
+
+/** Parses and fully checks .dvq bytes. Throws a DvqFormatError naming the problem for anything malformed. */
+export function fromBytes(bytes: Uint8Array): IvfPqData {
+  if (!(bytes instanceof Uint8Array)) dvqFail()('fromBytes needs a Uint8Array');
+  return parseWhole(readDvq, bytes, { fail: dvqFail() });
 }

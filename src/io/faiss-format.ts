@@ -1,7 +1,9 @@
 // Faiss IndexIVFPQ interop (browser-safe): writes the bytes faiss.write_index writes for an IndexIVFPQ ("IwPQ",
 // with a flat quantizer and ArrayInvertedLists "ilar"), wrapped in an IndexPreTransform ("IxPT") holding one
 // LinearTransform ("LTra") when the index has a rotation; and reads such files back, including files written by
-// Faiss itself (Faiss 1.7.x layout, which current Faiss still writes for these classes).
+// Faiss itself (Faiss 1.7.x layout, which current Faiss still writes for these classes). The reader (readFaiss)
+// runs incrementally over a ByteQueue like the .dvq one: each vector length is checked before it is allocated, and
+// every failure is a FaissFormatError whose message starts with "faiss:" (after the source's name, if any).
 // Layout (all little-endian; size_t / idx_t are 64-bit; bool is 1 byte; int and MetricType are 32-bit):
 //   index header: int d, idx_t ntotal, idx_t dummy, idx_t dummy, bool is_trained, int metric[, float metric_arg if metric > 1]
 //   vector<T>: size_t count, count * T
@@ -12,9 +14,10 @@
 //         "sprs" + vector<size_t> (list, size) pairs; then per non-empty list: codes, then idx_t ids)
 //   IxPT: header, int nt, nt x VectorTransform, inner index
 //   LTra: fourcc, bool have_bias, vector<float> A (d_out x d_in), vector<float> b, int d_in, int d_out, bool is_trained
-import type { IvfPqData } from './ivfpq-data.js';
+import { INDEX_LIMITS, validateIvfPq, type IvfPqData } from './ivfpq-data.js';
 import { codeSize } from '../quantizers/product.js';
-import { validateIvfPq } from './dvq-format.js';
+import { FaissFormatError, type Fail } from '../util/errors.js';
+import { parseWhole, type ByteQueue, type Parser } from './byte-queue.js';
 
 const fourcc = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | ((s.charCodeAt(3) << 24) >>> 0);
 const fourccName = (h: number): string => {
@@ -117,160 +120,182 @@ export function toFaissBytes(data: IvfPqData, opts: FaissWriteOptions = {}): Uin
 }
 
 // ---------------------------------------------------------------------------------------------------- reader
-class Reader {
-  private dv: DataView;
-  pos = 0;
-  constructor(private b: Uint8Array) { this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
-  private need(n: number, what: string): void {
-    if (this.pos + n > this.b.length) throw new Error(`faiss: file truncated reading ${what} at byte ${this.pos} (${this.b.length - this.pos} bytes left, need ${n})`);
+/** The function that throws a FaissFormatError "<name>: faiss: <message>" (no name for bytes in memory). */
+export function faissFail(name?: string): Fail {
+  const prefix = name ? `${name}: faiss` : 'faiss';
+  return (msg) => { throw new FaissFormatError(`${prefix}: ${msg}`); };
+}
+
+/** A 64-bit size field that must be at most `max` (a safe non-negative number). */
+function* size(q: ByteQueue, what: string, max = Number.MAX_SAFE_INTEGER): Parser<number> {
+  const v = yield* q.u64(what);
+  if (v > BigInt(max)) q.fail(`${what} is ${v}, more than the allowed ${max}`);
+  return Number(v);
+}
+
+/** A vector's element count, checked against the bytes the source may still hold before anything is allocated. */
+function* count(q: ByteQueue, what: string, elemBytes: number): Parser<number> {
+  const n = yield* size(q, `${what} length`);
+  const { bytes: left, exact } = q.left;
+  if (n * elemBytes > INDEX_LIMITS.maxArrayBytes) q.fail(`${what} claims ${n} elements (${n * elemBytes} bytes), over the ${INDEX_LIMITS.maxArrayBytes}-byte limit of one array`);
+  if (n * elemBytes > left) {
+    // past the source's known length the file is malformed; past maxBytes (length unknown) it is too big
+    if (!exact) q.tooBig(q.position + n * elemBytes);
+    q.fail(`${what} claims ${n} elements (${n * elemBytes} bytes) but only ${left} bytes are left`);
   }
-  u8(what: string): number { this.need(1, what); return this.b[this.pos++]!; }
-  i32(what: string): number { this.need(4, what); const v = this.dv.getInt32(this.pos, true); this.pos += 4; return v; }
-  u32(what: string): number { this.need(4, what); const v = this.dv.getUint32(this.pos, true); this.pos += 4; return v; }
-  f32(what: string): number { this.need(4, what); const v = this.dv.getFloat32(this.pos, true); this.pos += 4; return v; }
-  /** a 64-bit integer that must be a safe non-negative number (sizes, counts) */
-  size(what: string, max = Number.MAX_SAFE_INTEGER): number {
-    this.need(8, what);
-    const v = this.dv.getBigUint64(this.pos, true);
-    this.pos += 8;
-    if (v > BigInt(max)) throw new Error(`faiss: ${what} is ${v}, more than the allowed ${max}`);
-    return Number(v);
-  }
-  i64(what: string): bigint { this.need(8, what); const v = this.dv.getBigInt64(this.pos, true); this.pos += 8; return v; }
-  /** vector count, checked against the bytes left before anything is allocated */
-  count(what: string, elemBytes: number): number {
-    const n = this.size(`${what} length`);
-    if (n * elemBytes > this.b.length - this.pos) throw new Error(`faiss: ${what} claims ${n} elements (${n * elemBytes} bytes) but only ${this.b.length - this.pos} bytes are left`);
-    return n;
-  }
-  floats(n: number, what: string): Float32Array {
-    this.need(4 * n, what);
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.dv.getFloat32(this.pos + 4 * i, true);
-    this.pos += 4 * n;
-    return out;
-  }
-  fvec(what: string): Float32Array { return this.floats(this.count(what, 4), what); }
-  bytes(n: number, what: string): Uint8Array { this.need(n, what); const v = this.b.subarray(this.pos, this.pos + n); this.pos += n; return v; }
-  get left(): number { return this.b.length - this.pos; }
+  return n;
+}
+
+/** A vector<float> whose length must be `expected` (checked before it is allocated). */
+function* floatsOf(q: ByteQueue, what: string, expected: number, detail: string): Parser<Float32Array> {
+  const n = yield* count(q, what, 4);
+  if (n !== expected) q.fail(`${what} has ${n} floats, expected ${detail}`);
+  return yield* q.fill(new Float32Array(n), what);
 }
 
 interface Header { d: number; ntotal: number; isTrained: boolean; metric: number }
 
-function readHeader(r: Reader, what: string): Header {
-  const d = r.i32(`${what} d`);
-  if (d < 1 || d > 1 << 20) throw new Error(`faiss: ${what} dimension ${d} out of range`);
-  const nt = r.i64(`${what} ntotal`);
-  if (nt < 0n || nt > 2n ** 31n - 1n) throw new Error(`faiss: ${what} ntotal ${nt} out of range (0..2^31-1)`);
-  r.i64('dummy'); r.i64('dummy');
-  const isTrained = r.u8(`${what} is_trained`) !== 0;
-  const metric = r.i32(`${what} metric_type`);
-  if (metric > 1) r.f32('metric_arg');
+function* readHeader(q: ByteQueue, what: string): Parser<Header> {
+  const d = yield* q.i32(`${what} d`);
+  if (d < 1 || d > INDEX_LIMITS.maxDim) q.fail(`${what} dimension ${d} out of range 1..${INDEX_LIMITS.maxDim}`);
+  const nt = yield* q.i64(`${what} ntotal`);
+  if (nt < 0n || nt > BigInt(INDEX_LIMITS.maxNtotal)) q.fail(`${what} ntotal ${nt} out of range (0..2^31-1)`);
+  yield* q.i64('dummy'); yield* q.i64('dummy');
+  const isTrained = (yield* q.u8(`${what} is_trained`)) !== 0;
+  const metric = yield* q.i32(`${what} metric_type`);
+  if (metric > 1) yield* q.f32('metric_arg');
   return { d, ntotal: Number(nt), isTrained, metric };
 }
 
-function readRotation(r: Reader): Float32Array {
-  const h = r.u32('transform fourcc');
+/**
+ * The one transform of an IndexPreTransform over dimension d: a square LinearTransform ('LTra', as OPQ writes it)
+ * or RandomRotationMatrix ('rrot'). Like Faiss at search time, refuses a transform that is not trained and a bias
+ * flag without d bias values; a non-zero bias cannot be held in IvfPqData.
+ */
+function* readRotation(q: ByteQueue, d: number): Parser<Float32Array> {
+  const h = yield* q.u32('transform fourcc');
   if (h !== fourcc('LTra') && h !== fourcc('rrot')) {
-    throw new Error(`faiss: vector transform '${fourccName(h)}' is not supported (only a square LinearTransform 'LTra' / OPQ or RandomRotation 'rrot')`);
+    q.fail(`vector transform '${fourccName(h)}' is not supported (only a square LinearTransform 'LTra' / OPQ or RandomRotation 'rrot')`);
   }
-  const haveBias = r.u8('have_bias') !== 0;
-  const A = r.fvec('LinearTransform A');
-  const b = r.fvec('LinearTransform b');
-  const dIn = r.i32('d_in'), dOut = r.i32('d_out');
-  r.u8('is_trained');
-  if (dIn !== dOut) throw new Error(`faiss: LinearTransform is ${dOut} x ${dIn}, not square; only rotations are supported`);
-  if (A.length !== dIn * dOut) throw new Error(`faiss: LinearTransform A has ${A.length} values, expected ${dIn} x ${dOut}`);
-  if (haveBias && b.some((v) => v !== 0)) throw new Error('faiss: LinearTransform has a non-zero bias, which IvfPqData cannot hold');
+  const haveBias = (yield* q.u8('have_bias')) !== 0;
+  const A = yield* floatsOf(q, 'LinearTransform A', d * d, `${d} x ${d} (a square rotation of the index's dimension)`);
+  const nb = yield* count(q, 'LinearTransform b', 4);
+  if (nb !== 0 && nb !== d) q.fail(`LinearTransform b has ${nb} values, expected 0 or d_out ${d}`);
+  const b = yield* q.fill(new Float32Array(nb), 'LinearTransform b');
+  const dIn = yield* q.i32('d_in'), dOut = yield* q.i32('d_out');
+  const trained = (yield* q.u8('transform is_trained')) !== 0;
+  if (dIn !== dOut) q.fail(`LinearTransform is ${dOut} x ${dIn}, not square; only rotations are supported`);
+  if (dIn !== d) q.fail(`LinearTransform is ${dOut} x ${dIn} but the IndexPreTransform has dimension ${d}`);
+  if (!trained) q.fail('LinearTransform is_trained = 0 (Faiss refuses to apply it: "Transformation not trained")');
+  if (haveBias && nb !== d) q.fail(`LinearTransform has_bias = 1 but ${nb} bias values for d_out ${d} (Faiss refuses to apply it: "Bias not initialized")`);
+  if (haveBias && b.some((v) => v !== 0)) q.fail('LinearTransform has a non-zero bias, which IvfPqData cannot hold');
   return A;
 }
 
-/** Reads a Faiss IndexIVFPQ file (optionally inside an IndexPreTransform with one rotation). */
-export function fromFaissBytes(bytes: Uint8Array): IvfPqData {
-  const r = new Reader(bytes);
-  let h = r.u32('index fourcc');
+/**
+ * Reads a Faiss IndexIVFPQ file (optionally inside an IndexPreTransform with one rotation) from a ByteQueue whose
+ * `fail` throws FaissFormatErrors (see faissFail). Each vector length is checked against what the header fields
+ * imply and against the bytes the source may still hold before it is allocated; once the list sizes are read,
+ * exactly the bytes of the codes and ids must follow.
+ */
+export function* readFaiss(q: ByteQueue): Parser<IvfPqData> {
+  const fail = q.fail;
+  let h = yield* q.u32('index fourcc');
   let rotation: Float32Array | null = null;
-  let outerD = 0;
+  let outer: Header | null = null;
   if (h === fourcc('IxPT')) {
-    const ph = readHeader(r, 'IndexPreTransform');
-    outerD = ph.d;
-    const nt = r.i32('chain length');
-    if (nt !== 1) throw new Error(`faiss: IndexPreTransform has ${nt} transforms; only exactly one rotation is supported`);
-    rotation = readRotation(r);
-    h = r.u32('index fourcc');
+    outer = yield* readHeader(q, 'IndexPreTransform');
+    if (!outer.isTrained) fail('IndexPreTransform is_trained = 0 (Faiss refuses to search it)');
+    const nt = yield* q.i32('chain length');
+    if (nt !== 1) fail(`IndexPreTransform has ${nt} transforms; only exactly one rotation is supported`);
+    rotation = yield* readRotation(q, outer.d);
+    h = yield* q.u32('index fourcc');
   }
-  if (h === fourcc('IvPQ') || h === fourcc('IvQR') || h === fourcc('IwQR')) throw new Error(`faiss: index type '${fourccName(h)}' (legacy or IVFPQR) is not supported; re-save it as a plain IndexIVFPQ`);
-  if (h !== fourcc('IwPQ')) throw new Error(`faiss: index type '${fourccName(h)}' is not an IndexIVFPQ ('IwPQ')`);
-  const ih = readHeader(r, 'IndexIVFPQ');
-  if (ih.metric !== 0 && ih.metric !== 1) throw new Error(`faiss: metric type ${ih.metric} not supported (inner product 0 or L2 1)`);
-  if (!ih.isTrained) throw new Error('faiss: the index is not trained');
+  if (h === fourcc('IvPQ') || h === fourcc('IvQR') || h === fourcc('IwQR')) fail(`index type '${fourccName(h)}' (legacy or IVFPQR) is not supported; re-save it as a plain IndexIVFPQ`);
+  if (h !== fourcc('IwPQ')) fail(`index type '${fourccName(h)}' is not an IndexIVFPQ ('IwPQ')`);
+  const ih = yield* readHeader(q, 'IndexIVFPQ');
+  if (ih.metric !== 0 && ih.metric !== 1) fail(`metric type ${ih.metric} not supported (inner product 0 or L2 1)`);
+  if (!ih.isTrained) fail('the index is not trained');
   const dim = ih.d;
-  if (rotation && (rotation.length !== dim * dim || outerD !== dim)) throw new Error(`faiss: rotation size does not match dimension ${dim}`);
-  const nlist = r.size('nlist', 1 << 24);
-  if (nlist < 1) throw new Error('faiss: nlist is 0');
-  r.size('nprobe');
-  const qh = r.u32('quantizer fourcc');
-  if (qh !== fourcc('IxFI') && qh !== fourcc('IxF2') && qh !== fourcc('IxFl')) throw new Error(`faiss: coarse quantizer '${fourccName(qh)}' is not supported (a flat index IxFI/IxF2/IxFl is needed)`);
-  const qhd = readHeader(r, 'quantizer');
-  if (qhd.metric !== ih.metric) throw new Error(`faiss: quantizer metric ${qhd.metric} differs from the index metric ${ih.metric}`);
-  if (qhd.d !== dim || qhd.ntotal !== nlist) throw new Error(`faiss: quantizer holds ${qhd.ntotal} x ${qhd.d} centroids, expected ${nlist} x ${dim}`);
-  const centroids = r.fvec('quantizer centroids');
-  if (centroids.length !== nlist * dim) throw new Error(`faiss: quantizer has ${centroids.length} floats, expected ${nlist * dim}`);
-  const dmType = r.u8('direct map type');
-  const dmLen = r.count('direct map', 8);
-  r.bytes(dmLen * 8, 'direct map');
-  if (dmType === 2) { const hl = r.count('direct map hashtable', 16); r.bytes(hl * 16, 'direct map hashtable'); }
-  const byResidual = r.u8('by_residual') !== 0;
-  if (!byResidual) throw new Error('faiss: by_residual = false is not supported (IvfPqData codes are residuals)');
-  const cs = r.size('code_size', 1 << 20);
-  const pqD = r.size('pq d', 1 << 20), m = r.size('pq M', 1 << 20), bits = r.size('pq nbits', 64);
-  if (pqD !== dim) throw new Error(`faiss: PQ dimension ${pqD} differs from the index dimension ${dim}`);
-  if (bits !== 4 && bits !== 8) throw new Error(`faiss: PQ nbits ${bits} not supported (4 or 8)`);
-  if (m < 1 || dim % m !== 0) throw new Error(`faiss: PQ M ${m} does not divide dimension ${dim}`);
-  if (cs !== codeSize(m, bits)) throw new Error(`faiss: code_size ${cs} does not match M ${m} x nbits ${bits}`);
-  const codebooks = r.fvec('PQ centroids');
-  if (codebooks.length !== (1 << bits) * dim) throw new Error(`faiss: PQ has ${codebooks.length} centroid floats, expected ${(1 << bits) * dim}`);
-  const il = r.u32('invlists fourcc');
-  if (il !== fourcc('ilar')) throw new Error(`faiss: inverted lists '${fourccName(il)}' not supported (only in-file ArrayInvertedLists 'ilar')`);
-  const ilN = r.size('invlists nlist'), ilCs = r.size('invlists code_size');
-  if (ilN !== nlist || ilCs !== cs) throw new Error(`faiss: inverted lists (nlist ${ilN}, code_size ${ilCs}) do not match the index (${nlist}, ${cs})`);
-  const listType = r.u32('list type');
+  if (outer && outer.d !== dim) fail(`the IndexPreTransform has dimension ${outer.d} but the IndexIVFPQ ${dim}`);
+  if (outer && outer.ntotal !== ih.ntotal) fail(`the IndexPreTransform says ntotal ${outer.ntotal} but the IndexIVFPQ holds ${ih.ntotal}`);
+  const nlist = yield* size(q, 'nlist', INDEX_LIMITS.maxNlist);
+  if (nlist < 1) fail('nlist is 0');
+  yield* size(q, 'nprobe');
+  const qh = yield* q.u32('quantizer fourcc');
+  if (qh !== fourcc('IxFI') && qh !== fourcc('IxF2') && qh !== fourcc('IxFl')) fail(`coarse quantizer '${fourccName(qh)}' is not supported (a flat index IxFI/IxF2/IxFl is needed)`);
+  const qhd = yield* readHeader(q, 'quantizer');
+  if (qhd.metric !== ih.metric) fail(`quantizer metric ${qhd.metric} differs from the index metric ${ih.metric}`);
+  if (qhd.d !== dim || qhd.ntotal !== nlist) fail(`quantizer holds ${qhd.ntotal} x ${qhd.d} centroids, expected ${nlist} x ${dim}`);
+  const centroids = yield* floatsOf(q, 'quantizer centroids', nlist * dim, `nlist x d = ${nlist * dim}`);
+  const dmType = yield* q.u8('direct map type');
+  const dmLen = yield* count(q, 'direct map', 8);
+  yield* q.skip(dmLen * 8, 'direct map');
+  if (dmType === 2) { const hl = yield* count(q, 'direct map hashtable', 16); yield* q.skip(hl * 16, 'direct map hashtable'); }
+  const byResidual = (yield* q.u8('by_residual')) !== 0;
+  if (!byResidual) fail('by_residual = false is not supported (IvfPqData codes are residuals)');
+  const cs = yield* size(q, 'code_size', 1 << 20);
+  const pqD = yield* size(q, 'pq d', 1 << 20), m = yield* size(q, 'pq M', 1 << 20), bits = yield* size(q, 'pq nbits', 64);
+  if (pqD !== dim) fail(`PQ dimension ${pqD} differs from the index dimension ${dim}`);
+  if (bits !== 4 && bits !== 8) fail(`PQ nbits ${bits} not supported (4 or 8)`);
+  if (m < 1 || dim % m !== 0) fail(`PQ M ${m} does not divide dimension ${dim}`);
+  if (cs !== codeSize(m, bits)) fail(`code_size ${cs} does not match M ${m} x nbits ${bits}`);
+  const codebooks = yield* floatsOf(q, 'PQ centroids', (1 << bits) * dim, `2^nbits x d = ${(1 << bits) * dim}`);
+  const il = yield* q.u32('invlists fourcc');
+  if (il !== fourcc('ilar')) fail(`inverted lists '${fourccName(il)}' not supported (only in-file ArrayInvertedLists 'ilar')`);
+  const ilN = yield* size(q, 'invlists nlist'), ilCs = yield* size(q, 'invlists code_size');
+  if (ilN !== nlist || ilCs !== cs) fail(`inverted lists (nlist ${ilN}, code_size ${ilCs}) do not match the index (${nlist}, ${cs})`);
+  const listType = yield* q.u32('list type');
   const sizes = new Array<number>(nlist).fill(0);
   if (listType === fourcc('full')) {
-    const k = r.count('list sizes', 8);
-    if (k !== nlist) throw new Error(`faiss: ${k} list sizes for ${nlist} lists`);
-    for (let l = 0; l < nlist; l++) sizes[l] = r.size('list size', 2 ** 31 - 1);
+    const k = yield* count(q, 'list sizes', 8);
+    if (k !== nlist) fail(`${k} list sizes for ${nlist} lists`);
+    for (let l = 0; l < nlist; l++) sizes[l] = yield* size(q, 'list size', INDEX_LIMITS.maxNtotal);
   } else if (listType === fourcc('sprs')) {
-    const k = r.count('sparse list sizes', 8);
-    if (k % 2 !== 0) throw new Error('faiss: sparse list sizes have odd length');
+    const k = yield* count(q, 'sparse list sizes', 8);
+    if (k % 2 !== 0) fail('sparse list sizes have odd length');
     for (let i = 0; i < k; i += 2) {
-      const l = r.size('list number', nlist - 1);
-      sizes[l] = r.size('list size', 2 ** 31 - 1);
+      const l = yield* size(q, 'list number', nlist - 1);
+      sizes[l] = yield* size(q, 'list size', INDEX_LIMITS.maxNtotal);
     }
-  } else throw new Error(`faiss: unknown list type '${fourccName(listType)}'`);
+  } else fail(`unknown list type '${fourccName(listType)}'`);
   const listOffsets = new Uint32Array(nlist + 1);
   for (let l = 0; l < nlist; l++) {
     const next = listOffsets[l]! + sizes[l]!;
-    if (next > ih.ntotal) throw new Error(`faiss: list sizes add up to more than ntotal ${ih.ntotal}`);
+    if (next > ih.ntotal) fail(`list sizes add up to more than ntotal ${ih.ntotal}`);
     listOffsets[l + 1] = next;
   }
   const n = listOffsets[nlist]!;
-  if (n !== ih.ntotal) throw new Error(`faiss: list sizes add up to ${n}, but ntotal is ${ih.ntotal}`);
-  if (n * (cs + 8) > r.left) throw new Error(`faiss: file truncated: ${n} vectors need ${n * (cs + 8)} bytes of codes and ids, ${r.left} are left`);
+  if (n !== ih.ntotal) fail(`list sizes add up to ${n}, but ntotal is ${ih.ntotal}`);
+  // exactly the codes and ids follow: the source's length (or the stream, at its first extra byte) must agree
+  const total = q.position + n * (cs + 8);
+  if (q.length !== undefined && q.length < total) fail(`file truncated: ${n} vectors need ${n * (cs + 8)} bytes of codes and ids, ${q.length - q.position} are left`);
+  if (q.length !== undefined && q.length > total) fail(`${q.length - total} unexpected bytes after the index (nested or unsupported fields)`);
+  if (n * cs > INDEX_LIMITS.maxArrayBytes || n * 4 > INDEX_LIMITS.maxArrayBytes) fail(`${n} vectors of ${cs}-byte codes are over the ${INDEX_LIMITS.maxArrayBytes}-byte limit of one array`);
+  q.expectTotal(total, `unexpected bytes after the index: ${n} vectors end at byte ${total} (nested or unsupported fields)`);
   const codes = new Uint8Array(n * cs);
   const ids = new Int32Array(n);
   for (let l = 0; l < nlist; l++) {
     const a = listOffsets[l]!, s = sizes[l]!;
     if (s === 0) continue;
-    codes.set(r.bytes(s * cs, `codes of list ${l}`), a * cs);
-    for (let i = 0; i < s; i++) {
-      const id = r.i64(`ids of list ${l}`);
-      if (id < 0n || id > 2n ** 31n - 1n) throw new Error(`faiss: id ${id} in list ${l} is outside 0..2^31-1 (IvfPqData ids are non-negative int32)`);
-      ids[a + i] = Number(id);
-    }
+    yield* q.fill(codes.subarray(a * cs, (a + s) * cs), `codes of list ${l}`);
+    let i = a;
+    yield* q.pieces(s * 8, `ids of list ${l}`, (p) => {
+      const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+      for (let o = 0; o < p.length; o += 8, i++) {
+        const lo = dv.getUint32(o, true), hi = dv.getInt32(o + 4, true);
+        if (hi !== 0 || lo > 0x7fffffff) fail(`id ${dv.getBigInt64(o, true)} in list ${l} is outside 0..2^31-1 (IvfPqData ids are non-negative int32)`);
+        ids[i] = lo;
+      }
+    }, 8);
   }
-  if (r.left !== 0) throw new Error(`faiss: ${r.left} unexpected bytes after the index (nested or unsupported fields)`);
+  yield* q.atEnd();
   const data: IvfPqData = { metric: ih.metric === 0 ? 'ip' : 'l2', dim, nlist, m, bits, rotation, centroids, codebooks, listOffsets, codes, ids };
-  validateIvfPq(data, 'faiss');
+  validateIvfPq(data, fail);
   return data;
+}
+
+/** Reads a Faiss IndexIVFPQ file held in memory (optionally inside an IndexPreTransform with one rotation). */
+export function fromFaissBytes(bytes: Uint8Array): IvfPqData {
+  return parseWhole(readFaiss, bytes, { fail: faissFail() });
 }

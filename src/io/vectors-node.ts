@@ -2,6 +2,7 @@
 // held whole), concatenates part files in order, and validates (dims, element type, truncation, NaN/Infinity).
 // Writes are atomic (writeFileAtomic). File-system failures are FileErrors naming the path; bad contents InputErrors.
 import { open, rename, unlink, lstat, readlink, stat, readdir, constants, type FileHandle } from 'node:fs/promises';
+import { openRegularFile } from './file-source.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   describeLayout, decodeRows, encodeFvecs, encodeIvecs, HEADER_PROBE_BYTES,
@@ -14,28 +15,6 @@ export interface ReadVectorsOptions {
   dim?: number;
   /** read chunk size in bytes (default 4 MiB; rounded down to whole rows, at least one row) */
   chunkBytes?: number;
-}
-
-/**
- * Opens a file for reading and checks that it is a regular file. The open does not block on a FIFO (O_NONBLOCK),
- * so a named pipe or a device is refused at once instead of waiting forever for a writer.
- */
-export async function openRegularFile(path: string): Promise<{ fh: FileHandle; size: number }> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    throw fileError(e, path, 'read');
-  }
-  try {
-    const st = await fh.stat();
-    if (st.isDirectory()) throw new FileError(path, 'EISDIR', `${path}: cannot read: is a directory (EISDIR)`);
-    if (!st.isFile()) throw new FileError(path, 'ENOTREG', `${path}: cannot read: not a regular file (a FIFO, socket or device)`);
-    return { fh, size: st.size };
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw fileError(e, path, 'read');
-  }
 }
 
 async function readFully(fh: FileHandle, path: string, buf: Uint8Array, len: number, pos: number, what: string): Promise<void> {

@@ -3,7 +3,7 @@
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import { adc_ids, adc_lut, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
+import { adc_ids, adc_lut, adc_lut_rows, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
 import { checkK, selectionConstants, selectRows, release } from './topk.js';
 import { need, type Buf } from './row-chunks.js';
 import { wordsPerVector } from './pq.js';
@@ -14,6 +14,10 @@ function checkDims(what: string, dims: Record<string, number>): void {
   }
 }
 
+/** Up to this many rows take adc_lut_rows (one invocation per output; the same sums in the same order, so the
+ *  same bits as adc_lut), which needs far fewer workgroups for one query. */
+const FEW_ROWS = 8;
+
 function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out: Buf,
   nrows: number, m: number, ksub: number, dsub: number, l2: boolean): void {
   checkDims(what, { rows: nrows, m, ksub, dsub });
@@ -23,6 +27,14 @@ function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out
   need(out, nrows * m * ksub * 4, `${what}: out`);
   if (nrows === 0) return;
   const cblocks = Math.ceil(ksub / 64);
+  if (nrows <= FEW_ROWS) {
+    engine.run(adc_lut_rows, {
+      bindings: { x: rowsBuf, codebooks, out },
+      params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks },
+      workgroups: Math.ceil((nrows * m * ksub) / 256),
+    });
+    return;
+  }
   engine.run(adc_lut, {
     bindings: { x: rowsBuf, codebooks, out },
     params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks },
@@ -48,7 +60,8 @@ export interface AdcScanArgs {
   nq: number; nprobe: number; nlist: number; m: number; bits: number; k: number; metric: 'ip' | 'l2';
   /** Optional: the same listOffsets on the host. With it the scan runs in two passes (scores written out by a
    *  barrier-free kernel, then topk), which is several times faster on CPU drivers; it bounds each query's
-   *  candidate count by the sum of the nprobe largest lists. Without it: one fused pass per query. */
+   *  candidate count by the sum of the nprobe largest lists. Without it, or for at most 8 queries: one fused pass
+   *  per query. Both give the same bits. */
   hostListOffsets?: ArrayLike<number>;
 }
 
@@ -62,9 +75,9 @@ export interface AdcScanArgs {
  * Writes the best k per query (ip: largest, l2: smallest), sorted best-first, ties -> lower database
  * position, into outScores (nq x k f32) and outIds (nq x k i32); -1 / -+Infinity pad missing candidates.
  * bits is 8 or 4 (4: ksub = 16, two codes per byte, LSB first).
- * With `hostListOffsets`: two passes (adc_score writes every candidate's score, barrier-free; topk_select picks
+ * With `hostListOffsets` and more than 8 queries: two passes (adc_score writes every candidate's score, barrier-free; topk_select picks
  * the best; adc_ids maps columns to ids), temporaries released before returning (this flushes the engine).
- * Without: one fused pass, one workgroup per query with a streaming top-k (adc_scan, then adc_pos_ids).
+ * Otherwise: one fused pass, one workgroup per query with a streaming top-k (adc_scan, then adc_pos_ids).
  */
 export function adcScan(engine: Engine, a: AdcScanArgs): void {
   const { nq, nprobe, nlist, m, bits, k, metric } = a;
@@ -82,8 +95,11 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   if (a.l2Term) need(a.l2Term, nlist * m * ksub * 4, 'adcScan: l2Term');
   need(a.outScores, nq * k * 4, 'adcScan: outScores');
   need(a.outIds, nq * k * 4, 'adcScan: outIds');
+  const hostLen = a.hostListOffsets?.length ?? nlist + 1;
+  if (hostLen < nlist + 1) throw new Error(`adcScan: hostListOffsets has ${hostLen} entries, needs nlist + 1 = ${nlist + 1}`);
   if (nq === 0) return;
-  if (a.hostListOffsets && nprobe > 0) { scanTwoPass(engine, a, a.hostListOffsets); return; }
+  // a few queries: the one-pass scan (fewer dispatches, no temporaries; the same bits as the two passes)
+  if (a.hostListOffsets && nprobe > 0 && nq > FEW_ROWS) { scanTwoPass(engine, a, a.hostListOffsets); return; }
   engine.run(adc_scan, {
     constants: { ...selectionConstants(engine, k, adc_scan), M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
     bindings: {

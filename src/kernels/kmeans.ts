@@ -1,7 +1,8 @@
 // GPU k-means kernels for G independent problems at once (G = 1 for the IVF coarse quantizer, G = M for the PQ
 // sub-spaces): nearest-centroid assignment, and the steps of one Lloyd iteration (per-chunk cluster sizes,
-// member lists and sums; the centroid update; Faiss's cluster splits; spherical normalization), seeding and
-// training-set subsampling. The Lloyd driver is src/quantizers/clustering.ts.
+// member lists in row order and sums; the centroid update; Faiss's cluster splits; spherical normalization),
+// seeding and training-set subsampling. No float sum depends on thread timing (atomics are integer only), so the
+// same input gives the same bits. The Lloyd driver is src/quantizers/clustering.ts.
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Kernel } from '../pipeline/kernel.js';
@@ -69,12 +70,64 @@ export function assignNearest(engine: Engine, x: Buf, centroids: Buf, assign: Bu
   }
 }
 
+/**
+ * The stable LSD radix sort of memberLists: `passes` passes of `bits` bits each (2^bits buckets) cover the cluster
+ * numbers 0..k-1 (k <= 256: one pass; k <= 65536: two).
+ */
+export function radixPlan(k: number): { passes: number; bits: number } {
+  const nbits = k <= 1 ? 0 : 32 - Math.clz32(k - 1);
+  const passes = Math.max(1, Math.ceil(nbits / 8));
+  return { passes, bits: Math.ceil(nbits / passes) };
+}
+
+/** Scratch of memberLists for chunks of at most R rows (G groups, k clusters). */
+export interface MemberBuffers {
+  /** G x k each: the chunk's cluster sizes, and where each cluster's members start in `members` */
+  count: Buf; offsets: Buf;
+  /** R x G each: the member lists (the result), the other buffer of the radix sort, the ranks of a pass */
+  members: Buf; spare: Buf; rank: Buf;
+  /** G x buckets x ceil(R / 256) each: a radix pass's digit counts per tile of 256 positions, and their offsets */
+  digitCount: Buf; digitOffsets: Buf;
+}
+
+/** Allocates MemberBuffers for chunks of at most R rows with `make` (the caller owns and frees them). */
+export function makeMemberBuffers(R: number, G: number, k: number, make: (bytes: number, label: string) => Buf): MemberBuffers {
+  const digits = G * (1 << radixPlan(k).bits) * Math.ceil(R / 256) * 4;
+  return {
+    count: make(G * k * 4, 'kmeans chunk sizes'), offsets: make(G * k * 4, 'kmeans offsets'),
+    members: make(R * G * 4, 'kmeans members'), spare: make(R * G * 4, 'kmeans members (radix spare)'), rank: make(R * G * 4, 'kmeans radix ranks'),
+    digitCount: make(digits, 'kmeans radix counts'), digitOffsets: make(digits, 'kmeans radix offsets'),
+  };
+}
+
+/**
+ * Records the member lists of a chunk of `rows` rows from its assignments (assign[i*G + g], clamped to k - 1):
+ * count[g*k + c] = the size of cluster c of group g (also added to `total`), offsets[g*k + c] = g*rows + the sizes
+ * of the clusters before c, and members[offsets[g*k + c] ..] = the rows of that cluster in ascending order. The
+ * lists come from a stable LSD radix sort of each group's rows by cluster (kmeans_rank, kmeans_scan, kmeans_place
+ * per pass), with integer atomics only in the counts, so the same assignments always give the same lists.
+ */
+export function memberLists(engine: Engine, assign: Buf, total: Buf, b: MemberBuffers, rows: number, G: number, k: number): void {
+  engine.fill(b.count, 0);
+  engine.run(K.kmeans_count, { bindings: { assign, count: b.count, total }, params: { rows, groups: G, k }, workgroups: Math.ceil((rows * G) / 256) });
+  engine.run(K.kmeans_scan, { bindings: { count: b.count, offsets: b.offsets }, params: { rows, len: k }, workgroups: G });
+  const { passes, bits } = radixPlan(k);
+  const buckets = 1 << bits, tiles = Math.ceil(rows / 256);
+  for (let p = 0; p < passes; p++) {
+    // the last pass writes `members`; the passes alternate between it and `spare`
+    const dst = (passes - 1 - p) % 2 === 0 ? b.members : b.spare;
+    const src = dst === b.members ? b.spare : b.members; // not read in the first pass
+    const params = { rows, groups: G, k, tiles, shift: p * bits, buckets, first: p === 0 ? 1 : 0 };
+    engine.run(K.kmeans_rank, { bindings: { assign, src, rank: b.rank, counts: b.digitCount }, params, workgroups: G * tiles });
+    engine.run(K.kmeans_scan, { bindings: { count: b.digitCount, offsets: b.digitOffsets }, params: { rows, len: buckets * tiles }, workgroups: G });
+    engine.run(K.kmeans_place, { bindings: { assign, src, rank: b.rank, offsets: b.digitOffsets, dst }, params, workgroups: Math.ceil((rows * G) / 256) });
+  }
+}
+
 /** Scratch of a Lloyd iteration over chunks of at most R rows (see lloydChunk). */
-export interface LloydBuffers {
-  /** R x G each: the chunk's assignments, their scores, and its member lists (row numbers grouped by cluster) */
-  assign: Buf; score: Buf; members: Buf;
-  /** G x k each: the chunk's cluster sizes, where each cluster's members start, and the scatter cursor */
-  count: Buf; offsets: Buf; cursor: Buf;
+export interface LloydBuffers extends MemberBuffers {
+  /** R x G each: the chunk's assignments and their scores */
+  assign: Buf; score: Buf;
   /** G x k x dsub sums and G x k sizes over the iteration (cleared by the caller), 64 partial objectives */
   acc: Buf; total: Buf; obj: Buf;
 }
@@ -82,17 +135,14 @@ export interface LloydBuffers {
 /**
  * Records one chunk of a Lloyd iteration over rows xs (rows x (G*dsub)): assigns every row (metric 0: max inner
  * product, 1: min squared L2), adds its best scores to the 64 partial objectives obj, the cluster sizes to
- * total and the member sums to acc (deterministic order within the chunk: no float atomics).
+ * total and the member sums to acc. Every float sum has a fixed order (no float atomics; members are summed in
+ * row order), so the same input gives the same bits.
  */
 export function lloydChunk(engine: Engine, xs: Buf, cent: Buf, b: LloydBuffers, rows: number,
   G: number, k: number, dsub: number, metric: 0 | 1): void {
   assignDispatch(engine, xs, cent, b.assign, b.score, rows, G, k, dsub, metric);
   engine.run(K.kmeans_reduce, { bindings: { score: b.score, obj: b.obj }, params: { n: rows * G }, workgroups: 64 });
-  engine.fill(b.count, 0);
-  const wg = Math.ceil((rows * G) / 256);
-  engine.run(K.kmeans_count, { bindings: { assign: b.assign, count: b.count, total: b.total }, params: { rows, groups: G, k }, workgroups: wg });
-  engine.run(K.kmeans_scan, { bindings: { count: b.count, offsets: b.offsets, cursor: b.cursor }, params: { rows, k }, workgroups: G });
-  engine.run(K.kmeans_scatter, { bindings: { assign: b.assign, cursor: b.cursor, members: b.members }, params: { rows, groups: G, k }, workgroups: wg });
+  memberLists(engine, b.assign, b.total, b, rows, G, k);
   engine.run(K.kmeans_sum, {
     bindings: { x: xs, members: b.members, offsets: b.offsets, count: b.count, acc: b.acc },
     params: { groups: G, k, dsub }, workgroups: Math.ceil((G * k * dsub) / 256),

@@ -11,6 +11,9 @@ import { fill as fillKernel } from '../shaders/kernels.js';
 export { BufferUsage, DeviceLostError, SOFTWARE_GPU_HELP };
 const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment is at most 256
 const UNIFORM_SLOTS = 256;
+/** Readback buffers of at most this many bytes are kept for reuse, at most STAGING_KEEP of them. */
+const STAGING_REUSE_BYTES = 1 << 20;
+const STAGING_KEEP = 8;
 
 export interface EngineOptions {
   /** a device you already have; the engine will not destroy it on dispose unless `ownDevice` is true */
@@ -42,6 +45,8 @@ export class Engine {
   private uniformRing: GPUBuffer;
   private uniformStage = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
   private uniformUsed = 0;
+  /** idle readback buffers (sizes powers of two), reused by read() so small reads make no buffer */
+  private readonly staging: GPUBuffer[] = [];
   private pendingErrors: Promise<GPUError | null>[] = [];
   private lostReason: string | null = null;
   private readonly lostPromise: Promise<never>;
@@ -50,6 +55,8 @@ export class Engine {
   /** dispatches submitted so far (a cheap counter for tests and benchmarks) */
   dispatchCount = 0;
   submitCount = 0;
+  /** readbacks (read() calls that copied data to the host) so far */
+  readCount = 0;
 
   private constructor(device: GPUDevice, adapterName: string, keepAlive: unknown, ownDevice: boolean, profile: boolean) {
     this.device = device;
@@ -238,20 +245,32 @@ export class Engine {
     const s = sliceOf(src);
     const n = byteLength ?? s.size - byteOffset;
     if (byteOffset + n > s.size || n % 4 !== 0 || byteOffset % 4 !== 0) throw new Error(`read of ${n} bytes at ${byteOffset} is outside ${s.buffer.label}`);
-    const staging = this.device.createBuffer({ size: Math.max(16, Math.ceil(n / 16) * 16), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
+    const staging = this.takeStaging(n);
+    let reusable = false;
     try {
       this.endPass();
       this.beginErrorScope();
       if (n > 0) this.enc().copyBufferToBuffer(s.buffer.gpu, s.offset + byteOffset, staging, 0, n);
+      this.readCount++;
       this.flush();
       await Promise.race([staging.mapAsync(MAP_READ_MODE), this.lostPromise]);
       await this.throwErrors();
       const out = staging.getMappedRange(0, Math.max(16, Math.ceil(n / 16) * 16)).slice(0, n);
       staging.unmap();
+      reusable = true;
       return new ctor(out, 0, n / ctor.BYTES_PER_ELEMENT);
     } finally {
-      staging.destroy();
+      if (reusable && staging.size <= STAGING_REUSE_BYTES && this.staging.length < STAGING_KEEP && !this.disposed) this.staging.push(staging);
+      else staging.destroy();
     }
+  }
+
+  /** An unmapped readback buffer of at least `bytes` bytes: an idle one of the right size, or a new one. */
+  private takeStaging(bytes: number): GPUBuffer {
+    const size = bytes <= STAGING_REUSE_BYTES ? Math.max(256, 2 ** Math.ceil(Math.log2(Math.max(1, bytes)))) : Math.ceil(bytes / 16) * 16;
+    const i = this.staging.findIndex((b) => b.size === size);
+    if (i >= 0) return this.staging.splice(i, 1)[0]!;
+    return this.device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
   }
 
   /** Frees every buffer and pipeline and, if the engine made the device, destroys it. Idempotent. */
@@ -259,6 +278,7 @@ export class Engine {
     if (this.disposed) return;
     try { this.flush(); } catch { /* device may be lost */ }
     for (const b of [...this.live]) b.dispose();
+    for (const b of this.staging.splice(0)) b.destroy();
     this.uniformRing.destroy();
     this.profiler?.dispose();
     this.pipelines.clear();

@@ -7,7 +7,7 @@ import type { GpuBuffer } from '../pipeline/buffer.js';
 import { now, type Progress } from '../util/progress.js';
 import { throwIfAborted } from '../util/abort.js';
 import { need, rowsPerChunk, sub, type Buf } from '../kernels/row-chunks.js';
-import { checkKMeansSizes, gatherSampleRows, lloydChunk, lloydUpdate, normalizeRows, seedCentroids, splitClusters, type LloydBuffers } from '../kernels/kmeans.js';
+import { checkKMeansSizes, gatherSampleRows, lloydChunk, lloydUpdate, makeMemberBuffers, normalizeRows, seedCentroids, splitClusters, type LloydBuffers } from '../kernels/kmeans.js';
 
 /** Bytes per chunk of the per-row temporaries (assignments, scores, member lists) of k-means. */
 const TEMP_CAP = 32 << 20;
@@ -29,8 +29,9 @@ const TEMP_CAP = 32 << 20;
 //   from 0 and split cluster cj with probability (size_cj - 1) / (n - k) (fresh RNG per call, as Faiss's
 //   RandomGenerator(1234), but not its stream of numbers), copy it with a symmetric (1 +- 1/1024) perturbation
 //   and halve its size; then normalize when spherical.
-// - Not followed: nredo > 1, weights, frozen/int centroids. Float sums are accumulated in float32 in an
-//   order set by GPU atomics, so runs agree to rounding, not bit for bit.
+// - Not followed: nredo > 1, weights, frozen/int centroids. Float sums are float32, each in a fixed order (a
+//   cluster's members in row order, chunks in order, the objective over a fixed tree), so the same input,
+//   options and adapter give the same centroids bit for bit.
 // NaN/Inf input: not scanned up front (Faiss scans on the host); a non-finite objective in the first iteration
 // throws an error naming it, so callers get a clear message rather than NaN centroids.
 // ---------------------------------------------------------------------------------------------------------------
@@ -116,12 +117,15 @@ export async function trainKMeans(engine: Engine, x: Buf, opts: TrainKMeansOptio
     }
     if (opts.spherical) normalizeRows(engine, cent, G * k, dsub);
 
-    const R = Math.min(rowsPerChunk(engine, [D * 4, G * 4], 'trainKMeans', TEMP_CAP), Math.ceil(nt / 64) * 64);
+    // chunks of whole 256-row tiles (when they hold one), so the radix sort's digit counts fit where R x G does
+    let R = rowsPerChunk(engine, [D * 4, G * 4], 'trainKMeans', TEMP_CAP);
+    if (R >= 256) R -= R % 256;
+    R = Math.min(R, Math.ceil(nt / 64) * 64);
     const totBytes = Math.ceil((G * k * 4) / 256) * 256;
     const stats = make(totBytes + 256, 'kmeans stats'); // the cluster sizes, then the 64 partial objectives
     const bufs: LloydBuffers = {
-      assign: make(R * G * 4, 'kmeans assign'), score: make(R * G * 4, 'kmeans score'), members: make(R * G * 4, 'kmeans members'),
-      count: make(G * k * 4, 'kmeans chunk sizes'), offsets: make(G * k * 4, 'kmeans offsets'), cursor: make(G * k * 4, 'kmeans cursor'),
+      ...makeMemberBuffers(R, G, k, make),
+      assign: make(R * G * 4, 'kmeans assign'), score: make(R * G * 4, 'kmeans score'),
       acc: make(centBytes, 'kmeans sums'), total: sub(stats, 0, G * k * 4), obj: sub(stats, totBytes, 256),
     };
     const t0 = now();

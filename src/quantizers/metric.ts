@@ -7,9 +7,3 @@ export type Metric = 'ip' | 'l2';
 export function metricCode(metric: Metric): MetricCode {
   return metric === 'ip' ? 0 : 1;
 }
-
-/** Throws unless `metric` is 'ip' or 'l2'. */
-export function checkMetric(metric: unknown): Metric {
-  if (metric !== 'ip' && metric !== 'l2') throw new Error(`metric must be 'ip' or 'l2', got '${String(metric)}'`);
-  return metric;
-}

@@ -4,6 +4,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import { scores } from '../kernels/scores.js';
 import { rowsPerChunk, sub, type Buf } from '../kernels/row-chunks.js';
+import { InputError } from '../util/errors.js';
 
 /** out (rows x dim) = x (rows x dim) rotated by A (dim x dim): out_i = A x_i. Rows are chunked to fit a binding. */
 export function rotateRows(engine: Engine, x: Buf, rotation: Buf, out: Buf, rows: number, dim: number): void {
@@ -16,5 +17,5 @@ export function rotateRows(engine: Engine, x: Buf, rotation: Buf, out: Buf, rows
 
 /** Throws unless `rotation` is a dim x dim matrix. */
 export function checkRotation(rotation: Float32Array, dim: number): void {
-  if (rotation.length !== dim * dim) throw new Error(`rotation must be ${dim} x ${dim}`);
+  if (!(rotation instanceof Float32Array) || rotation.length !== dim * dim) throw new InputError(`rotation must be ${dim} x ${dim} (a Float32Array)`);
 }

@@ -5,11 +5,7 @@
 // partial sums for RT rows in registers, reads each codebook element once per RT rows and the rows' elements as
 // workgroup-uniform (broadcast) loads; writes are contiguous along c.
 #include "lib/grid.wgsl"
-struct Params { nrows: u32, m: u32, ksub: u32, dsub: u32, l2: u32, cblocks: u32, _p0: u32, _p1: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> codebooks: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+#include "lib/adc_lut_io.wgsl"
 
 const RT: u32 = 16u;
 

@@ -27,13 +27,15 @@ fn score(q: u32, p: u32, v: u32) -> f32 {
   var s = pcoarse[p];
   for (var w = 0u; w < params.wpv; w++) {
     let word = codes[base + w];
+    var ws = 0.0; // one partial sum per code word, added in adc_score's order: both scans give the same bits
     for (var t = 0u; t < cpw; t++) {
       let j = w * cpw + t;
       if (j < M) {
         let c = (word >> (t * BITS)) & (ksub - 1u);
-        s += adc_term(lutBase, termBase, j * ksub + c);
+        ws += adc_term(lutBase, termBase, j * ksub + c);
       }
     }
+    s += ws;
   }
   return s;
 }

@@ -1,4 +1,4 @@
-// k-means update, step 1 of 4: cluster sizes. For each (row i, group g) of a chunk, with c = assign[i*G+g]:
+// k-means member lists, step 1: cluster sizes. For each (row i, group g) of a chunk, with c = assign[i*G+g]:
 // count[g*k + c] += 1 (this chunk) and total[g*k + c] += 1 (all chunks of the iteration). Integer atomics only.
 #include "lib/grid.wgsl"
 struct Params { rows: u32, groups: u32, k: u32 }

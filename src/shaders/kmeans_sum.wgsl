@@ -1,5 +1,6 @@
-// k-means update, step 4 of 4: per-cluster sums without float atomics. One invocation per (group, centroid, dim)
-// adds up that dim over the cluster's members of this chunk and accumulates into acc (cleared per iteration).
+// k-means update: per-cluster sums without float atomics. One invocation per (group, centroid, dim) adds up that
+// dim over the cluster's members of this chunk, in the order of the member list (row order, kmeans_place), and
+// accumulates into acc (cleared per iteration), so every sum has a fixed order.
 // Neighbouring invocations read neighbouring dims of the same member row. Work is O(rows * D) per chunk.
 #include "lib/grid.wgsl"
 struct Params { groups: u32, k: u32, dsub: u32 }

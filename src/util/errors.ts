@@ -4,6 +4,9 @@
 
 export type DvqErrorCode = 'E_INPUT' | 'E_USAGE' | 'E_FILE' | 'E_DVQ_FORMAT' | 'E_FAISS_FORMAT';
 
+/** A check's way out: throws the caller's error (its class, its prefix) for a message. */
+export type Fail = (message: string) => never;
+
 /** Base class of the typed errors. `code` names the kind; `cause` (when set) is the underlying error. */
 export class DvqError extends Error {
   readonly code: DvqErrorCode;

@@ -80,3 +80,48 @@ export function lloydRef(x: ArrayLike<number>, n: number, groups: number, k: num
   }
   return { centroids: cent, objectives, nsplits };
 }
+
+/** Per-group exclusive prefix sums as kmeans_scan: offsets[g*len + e] = g*rows + count[g*len .. g*len+e). */
+export function scanRef(count: ArrayLike<number>, groups: number, len: number, rows: number): Uint32Array {
+  const out = new Uint32Array(groups * len);
+  for (let g = 0; g < groups; g++) {
+    let run = g * rows;
+    for (let e = 0; e < len; e++) { out[g * len + e] = run; run += count[g * len + e]!; }
+  }
+  return out;
+}
+
+/**
+ * One radix pass's ranks and tile counts as kmeans_rank: position pos of group g holds row src[g*rows + pos]
+ * (row pos when src is null); its digit is (min(assign[row*groups + g], k-1) >> shift) & (buckets-1); rank = how many
+ * earlier positions of its 256-position tile have its digit; counts[(g*buckets + d)*tiles + tile] = d's count in the tile.
+ */
+export function radixRankRef(assign: ArrayLike<number>, src: ArrayLike<number> | null, rows: number, groups: number, k: number, shift: number, buckets: number) {
+  const tiles = Math.ceil(rows / 256);
+  const rank = new Uint32Array(rows * groups), counts = new Uint32Array(groups * buckets * tiles), digit = new Uint32Array(rows * groups);
+  for (let g = 0; g < groups; g++) for (let pos = 0; pos < rows; pos++) {
+    const row = src ? src[g * rows + pos]! : pos;
+    const d = Math.floor(Math.min(assign[row * groups + g]!, k - 1) / 2 ** shift) % buckets;
+    const at = (g * buckets + d) * tiles + Math.floor(pos / 256);
+    digit[g * rows + pos] = d;
+    rank[g * rows + pos] = counts[at]!;
+    counts[at]!++;
+  }
+  return { rank, counts, digit };
+}
+
+/**
+ * The member lists of memberLists (src/kernels/kmeans.ts) by a plain sort: per group, count[g*k + c] = size of
+ * cluster c (assignments clamped to k-1), offsets = g*rows + sizes of the clusters before, and
+ * members[g*rows ..] = the rows ordered by (cluster, row).
+ */
+export function memberListsRef(assign: ArrayLike<number>, rows: number, groups: number, k: number) {
+  const count = new Uint32Array(groups * k), members = new Uint32Array(rows * groups);
+  const cluster = (i: number, g: number) => Math.min(assign[i * groups + g]!, k - 1);
+  for (let g = 0; g < groups; g++) {
+    for (let i = 0; i < rows; i++) count[g * k + cluster(i, g)]!++;
+    const order = Array.from({ length: rows }, (_, i) => i).sort((a, b) => cluster(a, g) - cluster(b, g) || a - b);
+    members.set(order, g * rows);
+  }
+  return { count, offsets: scanRef(count, groups, k, rows), members };
+}

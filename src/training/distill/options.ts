@@ -1,9 +1,11 @@
-// Distill-VQ's options, their defaults and their checks. `resolveOptions` checks every option before any work
-// starts and returns the settings the trainer runs with; each failure names the option.
+// Distill-VQ's options, their defaults and their checks. `checkDistillOptions` is the one rule of each option (the
+// CLI applies it before reading files); `resolveOptions` applies it, then the checks that need the data, before any
+// work starts, and returns the settings the trainer runs with. Each failure is an InputError naming the option.
 import type { Tensor } from '../../autograd/tensor.js';
 import { listNetLoss, klLoss, mseLoss, marginMseLoss, rankNetLoss, type LossOptions } from '../../autograd/losses.js';
-import { toMatrix } from '../../index/validate.js';
-import { checkInt } from '../../util/check.js';
+import { toMatrix, type OptionName } from '../../index/validate.js';
+import { checkInt, checkNumber } from '../../util/check.js';
+import { InputError } from '../../util/errors.js';
 import type { LongWorkOptions } from '../../util/progress.js';
 
 export type DistillLoss = 'listnet' | 'kl' | 'mse' | 'margin-mse' | 'ranknet';
@@ -138,55 +140,64 @@ export interface DistillSettings {
   seed: number;
 }
 
-/** Checks every option against the index (dim, nlist) and fills in the defaults. */
+/** Range of each option that has one, independent of the data (resolveOptions adds the bounds that depend on it). */
+const LIMITS = { epochs: [1, 1000], batchSize: [1, 4096], topK: [1, 1024] } as const;
+
+/**
+ * Checks every option that does not depend on the data: types, ranges and choices. resolveOptions calls it first;
+ * the CLI calls it before reading any file, naming each option by its flag (`name`). Throws an InputError naming
+ * the option and the value.
+ */
+export function checkDistillOptions(opts: Partial<DistillOptions>, name: OptionName = (o) => `distill: ${o}`): void {
+  if (opts.loss !== undefined && !Object.hasOwn(LOSSES, opts.loss)) {
+    throw new InputError(`${name('loss')}: unknown loss '${String(opts.loss)}' (one of ${Object.keys(LOSSES).join(', ')})`);
+  }
+  for (const k of ['epochs', 'batchSize', 'topK'] as const) if (opts[k] !== undefined) checkInt(opts[k], name(k), LIMITS[k][0], LIMITS[k][1]);
+  for (const k of ['pseudoQueries', 'validationQueries'] as const) if (opts[k] !== undefined) checkInt(opts[k], name(k), 0);
+  if (opts.validationNprobe !== undefined) checkInt(opts.validationNprobe, name('validationNprobe'), 1);
+  for (const k of ['assignTemperatureScale', 'temperatureScale'] as const) if (opts[k] !== undefined) checkNumber(opts[k], name(k), { gt: 0 });
+  for (const k of ['temperature', 'assignTemperature', 'lrScale'] as const) {
+    const v = opts[k];
+    if (v !== undefined && v !== 'auto' && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new InputError(`${name(k)} must be > 0 (finite) or 'auto', got ${String(v)}`);
+  }
+  for (const k of ['lrCodebooks', 'lrCentroids'] as const) if (opts[k] !== undefined) checkNumber(opts[k], name(k), { min: 0 });
+  if (opts.ivfWeight !== undefined && opts.ivfWeight !== 'auto') checkNumber(opts.ivfWeight, name('ivfWeight'), { min: 0 });
+  if (opts.warmup !== undefined && !(typeof opts.warmup === 'number' && opts.warmup >= 0 && opts.warmup <= 1)) {
+    throw new InputError(`${name('warmup')} must be a fraction in [0, 1], got ${String(opts.warmup)}`);
+  }
+  if (opts.centroidOptimizer !== undefined && opts.centroidOptimizer !== 'sgd' && opts.centroidOptimizer !== 'adamw') {
+    throw new InputError(`${name('centroidOptimizer')} must be 'sgd' or 'adamw', got '${String(opts.centroidOptimizer)}'`);
+  }
+  for (const k of ['inBatch', 'keepBest'] as const) {
+    if (opts[k] !== undefined && typeof opts[k] !== 'boolean') throw new InputError(`${name(k)} must be true or false, got ${String(opts[k])}`);
+  }
+}
+
+/** Checks every option (checkDistillOptions, then against the data and the index: dim, nlist) and fills in the defaults. */
 export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip' | 'l2' }, opts: DistillOptions): DistillSettings {
   const def = DISTILL_DEFAULTS;
+  checkDistillOptions(opts);
   const { data: base, n } = toMatrix(opts.base, index.dim, 'distill base');
-  if (opts.ids && opts.ids.length !== n) throw new Error(`distill: ${opts.ids.length} ids given for ${n} base vectors`);
-  const loss = opts.loss ?? def.loss;
-  if (!(loss in LOSSES)) throw new Error(`distill: unknown loss '${loss}' (listnet, kl, mse, margin-mse, ranknet)`);
-  const epochs = checkInt(opts.epochs ?? def.epochs, 'epochs', 1, 1000);
-  const batchSize = checkInt(opts.batchSize ?? def.batchSize, 'batchSize', 1, 4096);
-  const topK = checkInt(opts.topK ?? def.topK, 'topK', 1, Math.min(1024, n));
-  const assignTemperature = opts.assignTemperature ?? def.assignTemperature;
-  if (assignTemperature !== 'auto' && !(assignTemperature > 0)) throw new Error(`distill: assignTemperature must be > 0 or 'auto' (got ${assignTemperature})`);
-  const assignTemperatureScale = opts.assignTemperatureScale ?? def.assignTemperatureScale;
-  if (!(assignTemperatureScale > 0)) throw new Error(`distill: assignTemperatureScale must be > 0 (got ${assignTemperatureScale})`);
+  if (opts.ids && opts.ids.length !== n) throw new InputError(`distill: ${opts.ids.length} ids given for ${n} base vectors`);
   const queries = opts.queries ? toMatrix(opts.queries, index.dim, 'distill queries') : null;
-  const pseudoQueries = opts.pseudoQueries !== undefined ? checkInt(opts.pseudoQueries, 'pseudoQueries', 0, n) : queries ? 0 : Math.min(n, 4000);
+  const topK = opts.topK ?? def.topK;
+  if (topK > n) throw new InputError(`distill: topK ${topK} is more than the ${n} base vectors`);
+  if (opts.pseudoQueries !== undefined && opts.pseudoQueries > n) throw new InputError(`distill: pseudoQueries ${opts.pseudoQueries} is more than the ${n} base vectors`);
+  const pseudoQueries = opts.pseudoQueries ?? (queries ? 0 : Math.min(n, 4000));
   const valPool = queries ? queries.n : pseudoQueries;
-  const validationQueries = opts.validationQueries !== undefined ? checkInt(opts.validationQueries, 'validationQueries', 0) : Math.min(200, Math.floor(valPool * 0.1));
-  const temperature = opts.temperature ?? (index.metric === 'l2' ? def.l2Temperature : def.temperature);
-  if (temperature !== 'auto') positive(temperature, 'temperature');
-  const temperatureScale = positive(opts.temperatureScale ?? def.temperatureScale, 'temperatureScale');
-  const lrCodebooks = nonNegative(opts.lrCodebooks ?? def.lrCodebooks, 'lrCodebooks');
-  const lrCentroids = nonNegative(opts.lrCentroids ?? def.lrCentroids, 'lrCentroids');
-  const lrScale = opts.lrScale ?? (index.metric === 'l2' ? def.l2LrScale : 1);
-  if (lrScale !== 'auto') positive(lrScale, 'lrScale');
-  const centroidOptimizer = opts.centroidOptimizer ?? def.centroidOptimizer;
-  if (centroidOptimizer !== 'sgd' && centroidOptimizer !== 'adamw') throw new Error(`distill: centroidOptimizer must be 'sgd' or 'adamw' (got '${String(centroidOptimizer)}')`);
-  const warmup = opts.warmup ?? def.warmup;
-  if (!(warmup >= 0 && warmup <= 1)) throw new Error(`distill: warmup must be a fraction in [0, 1] (got ${warmup})`);
-  const ivfWeight = opts.ivfWeight ?? 'auto';
-  if (ivfWeight !== 'auto') nonNegative(ivfWeight, 'ivfWeight');
-  const validationNprobe = Math.min(index.nlist, checkInt(opts.validationNprobe ?? Math.max(1, Math.round(index.nlist / 8)), 'validationNprobe', 1));
-  for (const [name, v] of [['inBatch', opts.inBatch], ['keepBest', opts.keepBest]] as const) {
-    if (v !== undefined && typeof v !== 'boolean') throw new Error(`distill: ${name} must be true or false (got ${String(v)})`);
-  }
+  const loss = opts.loss ?? def.loss;
+  const l2 = index.metric === 'l2';
   return {
-    base, n, ids: opts.ids ? Int32Array.from(opts.ids) : undefined, queries, pseudoQueries, validationQueries,
-    loss, lossFn: LOSSES[loss], temperature, temperatureScale, assignTemperature, assignTemperatureScale, epochs, batchSize, topK,
-    inBatch: opts.inBatch ?? def.inBatch, lrCodebooks, lrCentroids, lrScale, centroidOptimizer, warmup, ivfWeight, validationNprobe,
+    base, n, ids: opts.ids ? Int32Array.from(opts.ids) : undefined, queries, pseudoQueries,
+    validationQueries: opts.validationQueries ?? Math.min(200, Math.floor(valPool * 0.1)),
+    loss, lossFn: LOSSES[loss], temperature: opts.temperature ?? (l2 ? def.l2Temperature : def.temperature),
+    temperatureScale: opts.temperatureScale ?? def.temperatureScale, lrScale: opts.lrScale ?? (l2 ? def.l2LrScale : 1),
+    assignTemperature: opts.assignTemperature ?? def.assignTemperature, assignTemperatureScale: opts.assignTemperatureScale ?? def.assignTemperatureScale,
+    epochs: opts.epochs ?? def.epochs, batchSize: opts.batchSize ?? def.batchSize, topK, inBatch: opts.inBatch ?? def.inBatch,
+    lrCodebooks: opts.lrCodebooks ?? def.lrCodebooks, lrCentroids: opts.lrCentroids ?? def.lrCentroids,
+    centroidOptimizer: opts.centroidOptimizer ?? def.centroidOptimizer, warmup: opts.warmup ?? def.warmup,
+    ivfWeight: opts.ivfWeight ?? 'auto',
+    validationNprobe: Math.min(index.nlist, opts.validationNprobe ?? Math.max(1, Math.round(index.nlist / 8))),
     keepBest: opts.keepBest ?? true, seed: opts.seed ?? def.seed,
   };
-}
-
-function positive(v: number, name: string): number {
-  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new Error(`distill: ${name} must be a finite number > 0 (got ${String(v)})`);
-  return v;
-}
-
-function nonNegative(v: number, name: string): number {
-  if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new Error(`distill: ${name} must be a finite number >= 0 (got ${String(v)})`);
-  return v;
 }
