@@ -62,7 +62,7 @@ t.test('training queries plus pseudo-queries; validation is held out from the gi
   t.equal(report.trainQueries, 40 + 100, 'the other 40 queries and the 100 pseudo-queries train');
   t.equal(report.steps, Math.ceil(140 / 32), 'one epoch covers them all');
   t.equal(report.validationRecall.length, 2);
-  await t.rejects(index.distill({ base: data, assignTemperature: 0 }), /assignTemperature must be > 0/, 'a zero assignment temperature is refused');
+  await t.rejects(index.distill({ base: data, assignTemperature: 0 }), /assignTemperature must be a finite number > 0/, 'a zero assignment temperature is refused');
   await t.rejects(index.distill({ base: data, pseudoQueries: -1 }), /pseudoQueries must be an integer/, 'a negative pseudo-query count is refused');
   await t.rejects(index.distill({ base: data, pseudoQueries: 0 }), /no training queries/, 'no queries at all is refused');
   await t.rejects(index.distill({ base: data, validationQueries: -5 }), /validationQueries must be an integer/, 'a negative validation count is refused');

@@ -41,9 +41,9 @@ t.test('distill options: one rule each, named as the caller names them', async (
     [{ pseudoQueries: -1 }, /^--pseudoQueries must be an integer >= 0, got -1$/],
     [{ validationQueries: 1.5 }, /^--validationQueries must be an integer >= 0/],
     [{ validationNprobe: 0 }, /^--validationNprobe must be an integer >= 1/],
-    [{ temperature: 0 }, /^--temperature must be a finite number > 0, got 0$/],
-    [{ temperature: Infinity }, /^--temperature must be a finite number > 0, got Infinity$/],
-    [{ assignTemperature: -1 }, /^--assignTemperature must be > 0 \(finite\) or 'auto', got -1$/],
+    [{ temperature: 0 }, /^--temperature must be a finite number > 0 or 'auto', got 0$/],
+    [{ temperature: Infinity }, /^--temperature must be a finite number > 0 or 'auto', got Infinity$/],
+    [{ assignTemperature: -1 }, /^--assignTemperature must be a finite number > 0 or 'auto', got -1$/],
     [{ assignTemperatureScale: 0 }, /^--assignTemperatureScale must be a finite number > 0/],
     [{ lrCodebooks: -1e-3 }, /^--lrCodebooks must be a finite number >= 0, got -0\.001$/],
     [{ lrCentroids: NaN }, /^--lrCentroids must be a finite number >= 0, got NaN$/],
@@ -53,7 +53,7 @@ t.test('distill options: one rule each, named as the caller names them', async (
     [{ inBatch: 'yes' }, /^--inBatch must be true or false, got yes$/],
   ];
   for (const [opts, re] of bad) t.throws(() => checkDistillOptions(opts, flag), { name: 'InputError', message: re }, JSON.stringify(opts));
-  t.doesNotThrow(() => checkDistillOptions({ epochs: 1000, batchSize: 4096, topK: 1024, temperature: 1e-9, assignTemperature: 'auto', warmup: 0, ivfWeight: 'auto' }), 'the bounds are accepted');
+  t.doesNotThrow(() => checkDistillOptions({ epochs: 1000, batchSize: 4096, topK: 1024, temperature: 1e-9, lrScale: 'auto', assignTemperature: 'auto', warmup: 0, ivfWeight: 'auto' }), 'the bounds are accepted');
   t.throws(() => checkDistillOptions({ epochs: 0 }), /^distill: epochs must be an integer/, 'the library names them "distill: <option>"');
   // resolveOptions checks the options before it looks at the vectors (a NaN base would fail later)
   const base = new Float32Array(64).fill(NaN);

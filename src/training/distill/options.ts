@@ -158,7 +158,7 @@ export function checkDistillOptions(opts: Partial<DistillOptions>, name: OptionN
   for (const k of ['assignTemperatureScale', 'temperatureScale'] as const) if (opts[k] !== undefined) checkNumber(opts[k], name(k), { gt: 0 });
   for (const k of ['temperature', 'assignTemperature', 'lrScale'] as const) {
     const v = opts[k];
-    if (v !== undefined && v !== 'auto' && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new InputError(`${name(k)} must be > 0 (finite) or 'auto', got ${String(v)}`);
+    if (v !== undefined && v !== 'auto' && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new InputError(`${name(k)} must be a finite number > 0 or 'auto', got ${String(v)}`);
   }
   for (const k of ['lrCodebooks', 'lrCentroids'] as const) if (opts[k] !== undefined) checkNumber(opts[k], name(k), { min: 0 });
   if (opts.ivfWeight !== undefined && opts.ivfWeight !== 'auto') checkNumber(opts.ivfWeight, name('ivfWeight'), { min: 0 });
