@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { rng, randomF32 } from './helpers.js';
+import { rng, randomF32, fvecs } from './helpers.js';
 import { randomIvfPq } from './fixtures/random-ivfpq.js';
 import { toFaissBytes } from '../src/io/faiss-format.js';
 
@@ -50,16 +50,6 @@ async function pool<T>(jobs: (() => Promise<T>)[], width = 2): Promise<T[]> {
     while (next < jobs.length) { const i = next++; out[i] = await jobs[i]!(); }
   }));
   return out;
-}
-
-function fvecs(data: Float32Array, dim: number): Buffer {
-  const n = data.length / dim;
-  const b = Buffer.alloc(n * (4 + 4 * dim));
-  for (let i = 0; i < n; i++) {
-    b.writeInt32LE(dim, i * (4 + 4 * dim));
-    for (let j = 0; j < dim; j++) b.writeFloatLE(data[i * dim + j]!, i * (4 + 4 * dim) + 4 + 4 * j);
-  }
-  return b;
 }
 
 // inputs: the 300 x 16 base, queries, ids, an empty file, a directory, a FIFO, links to the base

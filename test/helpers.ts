@@ -70,3 +70,14 @@ export function blobs(r: () => number, n: number, centers: number, D: number, sp
   }
   return x;
 }
+
+/** An .fvecs file image (each row: int32 dim, then dim float32 values). */
+export function fvecs(data: Float32Array, dim: number): Buffer {
+  const n = data.length / dim;
+  const b = Buffer.alloc(n * (4 + 4 * dim));
+  for (let i = 0; i < n; i++) {
+    b.writeInt32LE(dim, i * (4 + 4 * dim));
+    for (let j = 0; j < dim; j++) b.writeFloatLE(data[i * dim + j]!, i * (4 + 4 * dim) + 4 + 4 * j);
+  }
+  return b;
+}

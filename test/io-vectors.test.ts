@@ -6,7 +6,7 @@ import {
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rng, randomF32, freshSeed } from './helpers.js';
+import { rng, randomF32, freshSeed, fvecs } from './helpers.js';
 import { readVectors, readIntVectors, writeFvecs, writeIvecs, writeFileAtomic, vectorSetShape } from '../src/io/vectors-node.js';
 import { InputError, FileError } from '../src/util/errors.js';
 import {
@@ -18,16 +18,6 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const seed = freshSeed();
 const r = rng(seed);
 t.comment(`seed ${seed}`);
-
-function fvecs(data: Float32Array, dim: number): Buffer {
-  const n = data.length / dim;
-  const b = Buffer.alloc(n * (4 + 4 * dim));
-  for (let i = 0; i < n; i++) {
-    b.writeInt32LE(dim, i * (4 + 4 * dim));
-    for (let j = 0; j < dim; j++) b.writeFloatLE(data[i * dim + j]!, i * (4 + 4 * dim) + 4 + 4 * j);
-  }
-  return b;
-}
 
 function npy(descr: string, shape: number[], payload: Buffer, fortran = false, version = 1): Buffer {
   let h = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
