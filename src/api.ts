@@ -17,6 +17,7 @@ export { assignNearest } from './kernels/kmeans.js';
 export * from './quantizers/clustering.js';
 export * from './kernels/pq.js';
 export * from './kernels/residuals.js';
+export * from './kernels/probes.js';
 // several kernel modules re-export the same buffer-or-slice type; name it once here
 export type { Buf } from './kernels/row-chunks.js';
 export type { Metric } from './quantizers/metric.js';

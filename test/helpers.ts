@@ -22,6 +22,13 @@ export function randn(r: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
+/** n integers uniform over all 32-bit values. */
+export function randomU32(r: () => number, n: number): Uint32Array {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.floor(r() * 2 ** 32);
+  return a;
+}
+
 export function randomF32(r: () => number, n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = randn(r) * scale;

@@ -4,7 +4,8 @@ import { assignNearest } from '../src/kernels/kmeans.js';
 import { trainKMeans, type TrainKMeansOptions } from '../src/quantizers/clustering.js';
 import { mulberry32, sampleDistinct } from '../src/util/random.js';
 import type { Progress } from '../src/util/progress.js';
-import { demoRows } from './fixtures/demo-rows.js';
+import { readFileSync } from 'node:fs';
+import { float16ToFloat32 } from '../src/io/vectors.js';
 import type { Engine } from '../src/pipeline/engine.js';
 import { assignRef, scoreRef, lloydRef } from './reference/kmeans.js';
 
@@ -226,7 +227,9 @@ t.test('trainKMeans: abort, bad input, n == k', async (t) => {
 t.test('trainKMeans on real embeddings (the shipped demo set, 800 x 512)', async (t) => {
   // The page cannot read data/demo through Node's fs: there this test is reported as skipped, never as passed.
   if (typeof document !== 'undefined') { t.skip('Node only: reads data/demo from the package folder', () => {}); return; }
-  const { base: x, n, dim } = await demoRows(800);
+  const n = 800, dim = 512; // the first rows of data/demo/base.f16 (raw float16, row-major; see its dataset.json)
+  const raw = readFileSync(new URL('../data/demo/base.f16', import.meta.url));
+  const x = float16ToFloat32(new Uint16Array(raw.buffer, raw.byteOffset, n * dim));
   const engine = await getEngine();
   // IVF-style (inner product, spherical) and PQ-style (8 sub-spaces, L2) runs from the same init as the reference
   for (const c of [{ groups: 1, dsub: dim, k: 16, metric: 'ip', spherical: true }, { groups: 8, dsub: dim / 8, k: 16, metric: 'l2', spherical: false }] as const) {

@@ -1,17 +1,16 @@
 // The roofline probe kernels compute what they claim: per-invocation checksums against float64 / exact u32
 // references, on fresh random inputs, awkward sizes, outputs poisoned (including one word past the end).
 import t from 'tap';
-import { getEngine, rng, freshSeed, compare, POISON_F32, POISON_U32 } from './helpers.js';
+import { getEngine, rng, freshSeed, compare, POISON_F32, POISON_U32, randomF32, randomU32 } from './helpers.js';
 import { probeStream, probeGather, probeFma, probeBarrier } from '../src/kernels/probes.js';
 import { probeStreamRef, probeGatherRef, probeFmaRef, probeBarrierRef } from './reference/probes.js';
-import { uniformF32, uniformU32 } from '../src/bench/random.js';
 
 t.test('probeStream vec4 and u32: grid-stride sums per invocation', async (t) => {
   const engine = await getEngine();
   const seed = freshSeed();
   const r = rng(seed);
   for (const [n, threads] of [[1, 1], [5, 300], [1000, 256], [4099, 300], [20000, 1024]] as const) {
-    const xf = uniformF32(r, n * 4);
+    const xf = randomF32(r, n * 4);
     const xb = engine.upload(xf);
     const out = engine.upload(new Float32Array(threads + 1).fill(POISON_F32));
     probeStream(engine, 'vec4', xb, out, n, threads);
@@ -19,7 +18,7 @@ t.test('probeStream vec4 and u32: grid-stride sums per invocation', async (t) =>
     const c = compare(got.subarray(0, threads), probeStreamRef(xf, 4, n, threads), 1e-3, 1e-4);
     t.ok(c.ok, `seed ${seed} vec4 n=${n} threads=${threads}: worst ${c.worst} at ${c.at} (${c.got} vs ${c.want})`);
     t.ok(Number.isNaN(got[threads]!), 'vec4: nothing written past threads');
-    const xu = uniformU32(r, n, 2 ** 32);
+    const xu = randomU32(r, n);
     const ub = engine.upload(xu);
     const outU = engine.upload(new Uint32Array(threads + 1).fill(POISON_U32));
     probeStream(engine, 'u32', ub, outU, n, threads);
@@ -35,7 +34,7 @@ t.test('probeGather: LCG-indexed table sums per invocation (32 KiB and 1 MiB tab
   const seed = freshSeed();
   const r = rng(seed);
   for (const [log2Words, threads, lookups] of [[1, 1, 1], [5, 300, 37], [13, 513, 64], [18, 256, 100]] as const) {
-    const table = uniformU32(r, 2 ** log2Words, 2 ** 32);
+    const table = randomU32(r, 2 ** log2Words);
     const tb = engine.upload(table);
     const out = engine.upload(new Uint32Array(threads + 1).fill(POISON_U32));
     probeGather(engine, tb, out, log2Words, threads, lookups);
@@ -68,7 +67,7 @@ t.test('probeBarrier: exchange rounds through workgroup memory', async (t) => {
   const seed = freshSeed();
   const r = rng(seed);
   for (const [groups, iters] of [[1, 0], [1, 1], [3, 17], [2, 256]] as const) {
-    const s = uniformU32(r, groups * 256, 2 ** 32);
+    const s = randomU32(r, groups * 256);
     const sb = engine.upload(s);
     const out = engine.upload(new Uint32Array(groups * 256 + 1).fill(POISON_U32));
     probeBarrier(engine, sb, out, groups, iters);
