@@ -10,15 +10,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bundle="$root/.devfaiss"
-mode=device out="${OUT:-}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --local) mode=local; shift ;;
-    --out) out=$2; shift 2 ;;
-    *) echo "faiss.sh: unknown argument $1 (usage: faiss.sh [--local] [--out DIR])" >&2; exit 2 ;;
-  esac
-done
-[ -n "$out" ] || { echo "faiss.sh: no output folder: set OUT or pass --out DIR" >&2; exit 2; }
+me=faiss.sh
+. "$root/bench/device/args.sh"   # sets mode (device | local) and out
 data=$(ls -d "$bundle"/data/*/ 2>/dev/null | head -1)
 [ -n "$data" ] || { echo "faiss.sh: no dataset under $bundle/data: run bench/device/prepare.sh --faiss first and carry .devfaiss" >&2; exit 1; }
 mkdir -p "$out"

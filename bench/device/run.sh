@@ -9,15 +9,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bundle="$root/.devbench"
-mode=device out="${OUT:-}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --local) mode=local; shift ;;
-    --out) out=$2; shift 2 ;;
-    *) echo "run.sh: unknown argument $1 (usage: run.sh [--local] [--out DIR])" >&2; exit 2 ;;
-  esac
-done
-[ -n "$out" ] || { echo "run.sh: no output folder: set OUT or pass --out DIR" >&2; exit 2; }
+me=run.sh
+. "$root/bench/device/args.sh"   # sets mode (device | local) and out
 for f in node.xz app/dist/index.js app/node_modules/webgpu/dist/linux-x64/dawn.node.xz MANIFEST; do
   [ -e "$bundle/$f" ] || { echo "run.sh: $bundle/$f is missing: run bench/device/prepare.sh here first and carry .devbench" >&2; exit 1; }
 done

@@ -8,14 +8,13 @@ import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { Kernel } from '../pipeline/kernel.js';
 import * as K from '../shaders/kernels.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
+import { checkInt } from '../util/check.js';
 
 export type { Buf };
 
 /** Throws unless the sizes of a k-means problem are usable: n >= 0 rows, groups, k and dsub >= 1. */
 export function checkKMeansSizes(fn: string, n: number, groups: number, k: number, dsub: number): void {
-  for (const [name, v, min] of [['n', n, 0], ['groups', groups, 1], ['k', k, 1], ['dsub', dsub, 1]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new Error(`${fn}: ${name} must be an integer >= ${min}, got ${v}`);
-  }
+  for (const [name, v, min] of [['n', n, 0], ['groups', groups, 1], ['k', k, 1], ['dsub', dsub, 1]] as const) checkInt(v, `${fn}: ${name}`, min);
   if (groups > 65535) throw new Error(`${fn}: groups (${groups}) is over the per-dimension dispatch limit 65535`);
   if (k >= 1 << 24) throw new Error(`${fn}: k (${k}) must be below 2^24`);
 }

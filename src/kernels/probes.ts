@@ -6,9 +6,10 @@
 import type { Engine } from '../pipeline/engine.js';
 import * as K from '../shaders/kernels.js';
 import { need, type Buf } from './row-chunks.js';
+import { checkInt } from '../util/check.js';
 
 function checkCount(what: string, name: string, v: number, min: number, max = 0xffffffff): void {
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${what}: ${name} must be an integer in [${min}, ${max}], got ${v}`);
+  checkInt(v, `${what}: ${name}`, min, max);
 }
 
 /** Streaming read: out[t] = sum over i = t, t + threads, ... < n of the i-th element of x, for t < threads.
