@@ -3,11 +3,14 @@
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
 // Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128]
 //        [--repeats 3] [--singles 200] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
+//        [--fastscan IVF256,PQ64x4fs|off]
 // Also times one query per call (p50 / p99 latency over --singles calls) at each nprobe.
 // --faiss auto (default) runs the Faiss peer with $FAISS_PYTHON (default /usr/bin/python3) when that Python
 // can import faiss, and otherwise reports the search without it (the report says so). --faiss-json DIR takes
 // the peer's results from DIR/faiss-IVF<nlist>-PQ<m>x<bits>.json instead (bench/peers/faiss_ivfpq.py's output
 // from an earlier run on the same machine and data: bench/device/faiss.sh).
+// --fastscan names a Faiss fast-scan factory (4-bit codes, SIMD-shuffled 16-entry tables) reported beside the
+// peers at the same nprobe values; from --faiss-json it is read from DIR/faiss-<factory, commas as dashes>.json.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -38,6 +41,9 @@ const faissMode = arg('faiss', 'auto');
 if (faissMode !== 'auto' && faissMode !== 'off') throw new Error(`--faiss must be auto or off, got ${faissMode}`);
 const faissJsonDir = arg('faiss-json', '');
 const faissJsonPath = (c) => join(faissJsonDir, `faiss-IVF${c.nlist}-PQ${c.m}x${c.bits}.json`);
+const fastscan = arg('fastscan', 'IVF256,PQ64x4fs');
+if (fastscan !== 'off' && !/^IVF\d+,PQ\d+x4fs$/.test(fastscan)) throw new Error(`--fastscan must be IVF<n>,PQ<m>x4fs or off, got ${fastscan}`);
+const fastscanJsonPath = () => join(faissJsonDir, `faiss-${fastscan.replace(/,/g, '-')}.json`);
 let faissMissing = faissMode === 'off' ? 'turned off (--faiss off)' : null;
 if (faissJsonDir) {
   const missing = configs.filter((c) => !existsSync(faissJsonPath(c)));
@@ -115,6 +121,17 @@ try {
 }
 
 if (faissMissing) results.faissMissing = faissMissing;
+else if (fastscan !== 'off') {
+  if (faissJsonDir) {
+    if (existsSync(fastscanJsonPath())) results.fastscan = JSON.parse(readFileSync(fastscanJsonPath(), 'utf8').trim().split('\n').pop());
+    else log(`no ${fastscanJsonPath()}: no fast-scan figures`);
+  } else {
+    log(`faiss ${fastscan}: running`);
+    const out = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', fastscan, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    results.fastscan = JSON.parse(out.trim().split('\n').pop());
+  }
+  for (const run of results.fastscan?.runs ?? []) log(`faiss ${fastscan} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
+}
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'search.json'), JSON.stringify(results, null, 2) + '\n');
 let md = `# Search benchmark: k-means IVFPQ, ours vs Faiss\n\n`;
@@ -132,6 +149,11 @@ for (const c of results.configs) {
     md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${fx(f, 'recall@10', 4)} | ${r['recall@100'].toFixed(4)} | ${fx(f, 'recall@100', 4)} | ${r.qps.toFixed(0)} | ${fx(f, 'qps', 0)} | ${f ? (r.qps / f.qps).toFixed(3) : '-'} |\n`;
   }
 }
+if (results.fastscan) {
+  const fs = results.fastscan;
+  md += `\nFaiss's own fast-scan, ${fs.factory} (${fs.threads} threads; train ${fs.train_seconds.toFixed(1)} s, add ${fs.add_seconds.toFixed(1)} s):\n\n| nprobe | R@10 | R@100 | q/s |\n|---|---|---|---|\n`;
+  for (const r of fs.runs) md += `| ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${r['recall@100'].toFixed(4)} | ${r.qps.toFixed(0)} |\n`;
+}
 md += `\nLatency of one query per call (ours; ${singles} calls, queries in turn, k = ${k}):\n\n| config | nprobe | p50 ms | p99 ms |\n|---|---|---|---|\n`;
 for (const c of results.configs) for (const r of c.ours.runs) md += `| ${c.config} | ${r.nprobe} | ${r.batch1.p50ms.toFixed(2)} | ${r.batch1.p99ms.toFixed(2)} |\n`;
 md += `\n| config | train s ours | train s Faiss | add s ours | add s Faiss |\n|---|---|---|---|---|\n`;
@@ -143,5 +165,6 @@ for (const c of results.configs) {
   series.push({ name: `ours ${c.config}`, points: c.ours.runs.map((r) => [r.qps, r['recall@10']]) });
   if (c.faiss) series.push({ name: `Faiss ${c.config}`, points: c.faiss.runs.map((r) => [r.qps, r['recall@10']]), dashed: true });
 }
+if (results.fastscan) series.push({ name: `Faiss ${results.fastscan.factory}`, points: results.fastscan.runs.map((r) => [r.qps, r['recall@10']]), dashed: true });
 writeFileSync(join(outDir, 'search.svg'), lineChartSvg({ title: `Recall@10 vs queries/s (nprobe ${nprobes.join(', ')})`, xLabel: 'queries per second (log)', yLabel: 'Recall@10', logX: true, series }));
 process.stdout.write(md);

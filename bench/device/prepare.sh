@@ -5,8 +5,8 @@
 # benchmark's dataset with its own exact ground truth. Run it here (x86-64, network for apt-get download),
 # then carry `.devbench` in the device `run` call (see bench/device/README.md).
 #
-# With --faiss it also builds .devfaiss/ for bench/device/faiss.sh: the faiss-cpu wheel (pip download) and the
-# same dataset subset.
+# With --faiss it also builds .devfaiss/ for bench/device/faiss.sh: this machine's Debian Python with Faiss 1.7.3
+# (python.tar.xz) and the same dataset subset.
 #
 # Usage: bench/device/prepare.sh [--data DIR] [--base N] [--queries N] [--faiss]
 set -euo pipefail
@@ -68,12 +68,25 @@ echo "[prepare] .devbench: $(( bundle_mb / 1048576 )) MiB; with the tracked tree
 
 if [ "$faiss" = 1 ]; then
   f="$root/.devfaiss"
-  mkdir -p "$f/whl"
-  if ! ls "$f"/whl/faiss_cpu-*.whl >/dev/null 2>&1; then
-    echo "[prepare] downloading the faiss-cpu wheel for CPython 3.12 on x86-64"
-    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-      --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
-      --platform manylinux2014_x86_64 -d "$f/whl" faiss-cpu
+  mkdir -p "$f"
+  if [ ! -f "$f/python.tar.xz" ]; then
+    # PyPI is out of reach here, so the peer travels as this machine's Debian Python 3.11 with its Faiss 1.7.3
+    # (the same build as the local reference peer), numpy and the shared libraries they load (OpenBLAS with
+    # OpenMP among them), unpacked on the GPU machine into a folder of its own.
+    echo "[prepare] packing Debian's python3.11 with python3-faiss and python3-numpy"
+    /usr/bin/python3 -c 'import faiss, numpy' || { echo "prepare.sh: /usr/bin/python3 has no faiss (bash .ci/setup-system)" >&2; exit 1; }
+    p=$(mktemp -d)
+    mkdir -p "$p/usr/bin" "$p/usr/lib" "$p/lib" "$p/dist"
+    cp /usr/bin/python3.11 "$p/usr/bin/"
+    tar -C /usr/lib --exclude=test --exclude=tests --exclude=idlelib --exclude=tkinter --exclude=ensurepip \
+      --exclude=lib2to3 --exclude=__pycache__ --exclude='config-3.11*' --exclude=site-packages --exclude=dist-packages \
+      -cf - python3.11 | tar -C "$p/usr/lib" -xf -
+    tar -C /usr/lib/python3/dist-packages --exclude=__pycache__ --exclude=tests -cf - faiss numpy | tar -C "$p/dist" -xf -
+    for l in libblas.so.3 liblapack.so.3 libgomp.so.1 libopenblas.so.0 libgfortran.so.5 libquadmath.so.0 libz.so.1 libexpat.so.1; do
+      cp -L "/lib/x86_64-linux-gnu/$l" "$p/lib/"
+    done
+    tar -C "$p" -cf - . | xz -9 -T2 > "$f/python.tar.xz.tmp" && mv "$f/python.tar.xz.tmp" "$f/python.tar.xz"
+    rm -rf "$p"
   fi
   rm -rf "$f/data" && mkdir -p "$f/data" && cp -r "$sub" "$f/data/"
   echo "[prepare] .devfaiss: $(( $(du -sb "$f" | cut -f1) / 1048576 )) MiB"

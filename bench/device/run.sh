@@ -44,7 +44,7 @@ if [ "$mode" = device ]; then
 else
   kernels_limit=300 search_limit=300
   kernel_args=(--quick)
-  search_args=(--configs 'IVF16,PQ8x4' --nprobe 4 --repeats 1)
+  search_args=(--configs 'IVF16,PQ8x4' --nprobe 4 --repeats 1 --fastscan IVF16,PQ8x4fs)
 fi
 
 say "unpacking Node and the app into $work"
