@@ -17,7 +17,9 @@ function dawnGpu(): Promise<GPU> {
     } catch (e) {
       throw new Error(`could not load the 'webgpu' package (Dawn for Node): ${(e as Error).message}. Run npm install.`);
     }
-    return mod.create([]);
+    // Dawn rounds timestamp queries down to multiples of 65,536 ns by default (a browser's guard against timing
+    // attacks); a Node process has no such need, and a kernel of a few microseconds on a real GPU would read 0.
+    return mod.create(['disable-dawn-features=timestamp_quantization']);
   })();
   const made = processGpu;
   made.catch(() => { if (processGpu === made) processGpu = null; }); // a failed load is not cached
