@@ -14,6 +14,7 @@ import { add, scale } from '../../autograd/ops.js';
 import { AdamW, SGD, linearWarmupDecay } from '../../autograd/optim.js';
 import type { IvfPqIndexCore, IvfPqParameters } from '../../index/ivfpq.js';
 import { recallAtK } from '../../index/metrics.js';
+import { procrustes, orthogonalityError } from '../../quantizers/linalg.js';
 import { throwIfAborted } from '../../util/abort.js';
 import { now } from '../../util/progress.js';
 import { mulberry32, shuffled, type Rand } from '../../util/random.js';
@@ -22,7 +23,8 @@ import { splitQueries, type QuerySplit } from './queries.js';
 import { teacherTopK, type Teacher } from './teacher.js';
 import { makeStudent, forward, type Student } from './student.js';
 
-interface Params { centroids: Float32Array; codebooks: Float32Array }
+/** What an epoch hands the index; rotation only when it is learned (undefined: the index keeps its own). */
+interface Params { centroids: Float32Array; codebooks: Float32Array; rotation?: Float32Array | null }
 type Optimizer = AdamW | SGD;
 
 /** Distills the trained `index` (see DistillOptions); on an error or cancellation the index is put back. */
@@ -58,7 +60,7 @@ interface Setup {
 interface Run extends Setup {
   /** the loss temperature (resolved when 'auto') */
   temperature: number;
-  st: Student; optC: Optimizer; optO: Optimizer; totalSteps: number; report: DistillReport;
+  st: Student; optC: Optimizer; optO: Optimizer; optR: Optimizer | null; totalSteps: number; report: DistillReport;
   /** NaN until the first step resolves 'auto' */
   ivfWeight: number;
   best: Params & { recall: number; epoch: number };
@@ -70,7 +72,7 @@ async function begin(setup: Setup): Promise<Run> {
   const st = await makeStudent(tape, index, start, s.base, s.n, split.queries, split.nTrain, s);
   const totalSteps = Math.ceil(split.nTrain / s.batchSize) * s.epochs;
   const lrScale = learningRateScale(s, st, index.dsub);
-  const [optC, optO] = optimizers(s, st, totalSteps, lrScale);
+  const [optC, optO, optR] = optimizers(s, st, totalSteps, lrScale);
   const temperature = lossTemperature(s, teacher);
   const report: DistillReport = {
     loss: s.loss, epochs: s.epochs, steps: 0, trainQueries: split.nTrain, validationQueries: split.nVal, epochLoss: [],
@@ -78,8 +80,11 @@ async function begin(setup: Setup): Promise<Run> {
     secondsPerEpoch: [], teacherSeconds: teacher.seconds, totalSeconds: 0,
   };
   const run: Run = {
-    ...setup, temperature, st, optC, optO, totalSteps, report, ivfWeight: s.ivfWeight === 'auto' ? NaN : s.ivfWeight,
-    best: { recall: -1, epoch: 0, centroids: start.centroids.values, codebooks: start.codebooks.values },
+    ...setup, temperature, st, optC, optO, optR, totalSteps, report, ivfWeight: s.ivfWeight === 'auto' ? NaN : s.ivfWeight,
+    best: {
+      recall: -1, epoch: 0, centroids: start.centroids.values, codebooks: start.codebooks.values,
+      ...(s.learnRotation ? { rotation: start.rotation?.values ?? null } : {}),
+    },
   };
   if (split.nVal > 0 && s.keepBest) {
     run.best.recall = await rebuild(run, run.best);
@@ -100,6 +105,7 @@ async function trainEpoch(run: Run, epoch: number): Promise<void> {
     const value = await step(run, order.subarray(b0, Math.min(split.nTrain, b0 + s.batchSize)));
     if (!Number.isFinite(value)) throw new Error(`distill: the loss became ${value} at step ${report.steps}; lower the learning rates`);
     lossSum += value; lossCount++; report.steps++;
+    if (st.R && report.steps % s.orthogonalizeEvery === 0) await projectRotation(run, st.R);
     const done = report.steps, elapsed = now() - run.t0, val = report.validationRecall;
     opts.onProgress?.({
       phase: 'distill', done, total: run.totalSteps, rate: done / (elapsed / 1000),
@@ -109,7 +115,10 @@ async function trainEpoch(run: Run, epoch: number): Promise<void> {
   }
   const loss = lossSum / Math.max(1, lossCount);
   report.epochLoss.push(loss);
-  const params = { centroids: (await st.O.read()) as Float32Array, codebooks: (await st.C.read()) as Float32Array };
+  const params: Params = {
+    centroids: (await st.O.read()) as Float32Array, codebooks: (await st.C.read()) as Float32Array,
+    ...(st.R ? { rotation: await projectRotation(run, st.R) } : {}),
+  };
   const r = await rebuild(run, params);
   report.validationRecall.push(r);
   report.secondsPerEpoch.push((now() - tEpoch) / 1000);
@@ -122,7 +131,8 @@ async function keepBest(run: Run): Promise<void> {
   run.report.ivfWeight = run.ivfWeight;
   run.report.bestEpoch = run.best.epoch;
   if (run.best.epoch !== run.s.epochs) await rebuild(run, run.best);
-  run.optC.dispose(); run.optO.dispose();
+  if (run.best.rotation) run.report.rotationOrthogonalityError = orthogonalityError(run.best.rotation, run.index.dim);
+  run.optC.dispose(); run.optO.dispose(); run.optR?.dispose();
 }
 
 /** Forward, loss, backward and optimizer step for the queries qIdx; returns the loss. */
@@ -140,7 +150,8 @@ function step(run: Run, qIdx: Uint32Array): Promise<number> {
     tape.backward(total);
     optC.step();
     optO.step();
-    st.C.zeroGrad(); st.O.zeroGrad();
+    run.optR?.step();
+    st.C.zeroGrad(); st.O.zeroGrad(); st.R?.zeroGrad();
     return total.item();
   });
 }
@@ -183,20 +194,30 @@ function outcome(report: DistillReport, keepBest: boolean): void {
       `the index keeps its starting parameters (try other learning rates, temperature or more training queries)`;
 }
 
-/** AdamW on the codebooks; AdamW or SGD on the centroids; one linear warm-up/decay schedule. */
-function optimizers(s: DistillSettings, st: Student, totalSteps: number, lrScale: number): [Optimizer, Optimizer] {
+/** The learned rotation R projected onto the orthogonal matrices (the polar factor U V^T of R = U S V^T, in
+ *  float64 on the host): written back into R, and returned. */
+async function projectRotation(run: Run, R: NonNullable<Student['R']>): Promise<Float32Array> {
+  const q = Float32Array.from(procrustes((await R.read()) as Float32Array, run.index.dim));
+  run.index.engine.write(R.buffer, q);
+  return q;
+}
+
+/** AdamW on the codebooks; AdamW or SGD on the centroids; AdamW without decay on a learned rotation; one linear
+ *  warm-up/decay schedule. */
+function optimizers(s: DistillSettings, st: Student, totalSteps: number, lrScale: number): [Optimizer, Optimizer, Optimizer | null] {
   const schedule = linearWarmupDecay(Math.floor(s.warmup * totalSteps), totalSteps);
   const optC = new AdamW([{ params: [st.C], lr: s.lrCodebooks * lrScale }], { schedule });
   const optO = s.centroidOptimizer === 'sgd'
     ? new SGD([{ params: [st.O], lr: s.lrCentroids * lrScale }], { schedule })
     : new AdamW([{ params: [st.O], lr: s.lrCentroids * lrScale }], { schedule });
-  return [optC, optO];
+  const optR = st.R ? new AdamW([{ params: [st.R], lr: s.lrRotation, weightDecay: 0 }], { schedule }) : null;
+  return [optC, optO, optR];
 }
 
 /** Gives the index the parameters p, re-encodes the base and returns the validation recall@10 (NaN without validation). */
 async function rebuild(run: Run, p: Params): Promise<number> {
   const { index, s, split, teacher, opts } = run;
-  index.setParameters({ centroids: p.centroids, codebooks: p.codebooks });
+  index.setParameters({ centroids: p.centroids, codebooks: p.codebooks, ...(p.rotation !== undefined ? { rotation: p.rotation } : {}) });
   await index.reencode(s.base, s.ids, opts.signal ? { signal: opts.signal } : {});
   if (split.nVal === 0) return NaN;
   const { valK } = teacher;
@@ -206,6 +227,9 @@ async function rebuild(run: Run, p: Params): Promise<number> {
 
 /** Cancelled or failed: the starting parameters, and the base encoded with them. */
 async function restore(index: IvfPqIndexCore, s: DistillSettings, start: IvfPqParameters): Promise<void> {
-  index.setParameters({ centroids: start.centroids.values, codebooks: start.codebooks.values });
+  index.setParameters({
+    centroids: start.centroids.values, codebooks: start.codebooks.values,
+    ...(s.learnRotation ? { rotation: start.rotation?.values ?? null } : {}),
+  });
   await index.reencode(s.base, s.ids);
 }

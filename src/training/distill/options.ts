@@ -54,6 +54,17 @@ export interface DistillOptions extends LongWorkOptions {
    *  (sqrt of the mean squared residual-to-codeword distance / dsub) over 0.02, that of unit-norm 512-d sentence
    *  embeddings, so pixel-scale data (errors ~10-100) gets rates ~1000 times larger instead of standing still. */
   lrScale?: number | 'auto';
+  /** learn the rotation with the codebooks (default false): an index with a rotation (OPQ) starts from it, one
+   *  without from the identity, and the result has one. The rotation R is updated by AdamW on the loss's gradient
+   *  and kept orthogonal by projecting it onto the nearest orthogonal matrix (the polar factor U V^T of its SVD)
+   *  every `orthogonalizeEvery` steps and at the end of each epoch. Each batch's rows are then rotated on the tape,
+   *  which costs 2 x (rows x dim x dim) multiply-adds forward and as many backward per step. */
+  learnRotation?: boolean;
+  /** AdamW learning rate of the rotation's entries (default 2e-5; not scaled by lrScale: the entries of an
+   *  orthogonal matrix have no unit) */
+  lrRotation?: number;
+  /** steps between projections of the learned rotation onto the orthogonal matrices (default 16) */
+  orthogonalizeEvery?: number;
   /** optimizer of the IVF centroids: 'adamw' (default) or 'sgd' (as the reference code) */
   centroidOptimizer?: 'sgd' | 'adamw';
   /** fraction of the steps spent in linear warm-up (then linear decay) */
@@ -90,6 +101,8 @@ export interface DistillReport {
   /** whether the index ended better than it started on the validation queries (best validation recall@10 above
    *  the starting one); null when that was not measured (no validation queries, or keepBest off) */
   improved: boolean | null;
+  /** with learnRotation: max |R R^T - I| of the rotation the index ended with (0 up to float32 rounding) */
+  rotationOrthogonalityError?: number;
   /** a plain sentence on the outcome: what was gained, or that the index kept its start and why it may have */
   message: string;
   secondsPerEpoch: number[];
@@ -101,6 +114,7 @@ export interface DistillReport {
 export const DISTILL_DEFAULTS = {
   loss: 'listnet', temperature: 0.05, l2Temperature: 'auto', temperatureScale: 0.3, l2LrScale: 'auto', assignTemperature: 'auto', assignTemperatureScale: 0.05, epochs: 3, batchSize: 32,
   topK: 100, inBatch: true, lrCodebooks: 3e-4, lrCentroids: 1e-4, centroidOptimizer: 'adamw', warmup: 0.1, seed: 1234,
+  learnRotation: false, lrRotation: 2e-5, orthogonalizeEvery: 16,
 } as const;
 
 export type LossFn = (teacher: Tensor, student: Tensor, o: LossOptions) => Tensor;
@@ -132,6 +146,9 @@ export interface DistillSettings {
   lrCodebooks: number;
   lrCentroids: number;
   lrScale: number | 'auto';
+  learnRotation: boolean;
+  lrRotation: number;
+  orthogonalizeEvery: number;
   centroidOptimizer: 'sgd' | 'adamw';
   warmup: number;
   ivfWeight: number | 'auto';
@@ -160,7 +177,8 @@ export function checkDistillOptions(opts: Partial<DistillOptions>, name: OptionN
     const v = opts[k];
     if (v !== undefined && v !== 'auto' && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new InputError(`${name(k)} must be a finite number > 0 or 'auto', got ${String(v)}`);
   }
-  for (const k of ['lrCodebooks', 'lrCentroids'] as const) if (opts[k] !== undefined) checkNumber(opts[k], name(k), { min: 0 });
+  if (opts.orthogonalizeEvery !== undefined) checkInt(opts.orthogonalizeEvery, name('orthogonalizeEvery'), 1);
+  for (const k of ['lrCodebooks', 'lrCentroids', 'lrRotation'] as const) if (opts[k] !== undefined) checkNumber(opts[k], name(k), { min: 0 });
   if (opts.ivfWeight !== undefined && opts.ivfWeight !== 'auto') checkNumber(opts.ivfWeight, name('ivfWeight'), { min: 0 });
   if (opts.warmup !== undefined && !(typeof opts.warmup === 'number' && opts.warmup >= 0 && opts.warmup <= 1)) {
     throw new InputError(`${name('warmup')} must be a fraction in [0, 1], got ${String(opts.warmup)}`);
@@ -168,7 +186,7 @@ export function checkDistillOptions(opts: Partial<DistillOptions>, name: OptionN
   if (opts.centroidOptimizer !== undefined && opts.centroidOptimizer !== 'sgd' && opts.centroidOptimizer !== 'adamw') {
     throw new InputError(`${name('centroidOptimizer')} must be 'sgd' or 'adamw', got '${String(opts.centroidOptimizer)}'`);
   }
-  for (const k of ['inBatch', 'keepBest'] as const) {
+  for (const k of ['inBatch', 'keepBest', 'learnRotation'] as const) {
     if (opts[k] !== undefined && typeof opts[k] !== 'boolean') throw new InputError(`${name(k)} must be true or false, got ${String(opts[k])}`);
   }
 }
@@ -195,6 +213,8 @@ export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip
     assignTemperature: opts.assignTemperature ?? def.assignTemperature, assignTemperatureScale: opts.assignTemperatureScale ?? def.assignTemperatureScale,
     epochs: opts.epochs ?? def.epochs, batchSize: opts.batchSize ?? def.batchSize, topK, inBatch: opts.inBatch ?? def.inBatch,
     lrCodebooks: opts.lrCodebooks ?? def.lrCodebooks, lrCentroids: opts.lrCentroids ?? def.lrCentroids,
+    learnRotation: opts.learnRotation ?? def.learnRotation, lrRotation: opts.lrRotation ?? def.lrRotation,
+    orthogonalizeEvery: opts.orthogonalizeEvery ?? def.orthogonalizeEvery,
     centroidOptimizer: opts.centroidOptimizer ?? def.centroidOptimizer, warmup: opts.warmup ?? def.warmup,
     ivfWeight: opts.ivfWeight ?? 'auto',
     validationNprobe: Math.min(index.nlist, opts.validationNprobe ?? Math.max(1, Math.round(index.nlist / 8))),

@@ -7,8 +7,12 @@
 //   teacher t(q, d) = S(q, x_d);  students s_pq(q, d) = S(q, r_d) and s_ivf(q, d) = S(q, o_d)
 // with the index's metric: S(q, y) = <q, y> (ip) or 2 <q, y> - ||y||^2 = ||q||^2 - ||q - y||^2 (l2; the
 // per-query constant ||q||^2 is left out of teacher and student alike, see autograd/ops-l2.ts).
-// Documents and queries are constants, rotated into the index's space when it has a rotation.
-import type { GpuBuffer } from '../../pipeline/buffer.js';
+// Documents and queries stay on the host; each batch uploads only the rows it scores, so the base is never bound
+// whole (its size is limited by host memory, not by a storage binding). With a fixed rotation A the rows are
+// rotated once, up front (y = A x); with a learned rotation R (learnRotation) each batch's rows are rotated on
+// the tape, y = R x, and R receives a gradient from every score. The teacher is rotation-invariant (A, R
+// orthogonal), so with a learned R it scores the unrotated rows.
+import type { Engine } from '../../pipeline/engine.js';
 import type { Tape, Tensor } from '../../autograd/tensor.js';
 import { gatherRows, sub, add, reshape } from '../../autograd/ops.js';
 import { matmulT, scoresBatched } from '../../autograd/ops-vq.js';
@@ -16,14 +20,18 @@ import { softAssignReconstruct } from '../../autograd/ops-fused.js';
 import { l2ScoresAll, l2ScoresBatched } from '../../autograd/ops-l2.js';
 import { CoarseQuantizer } from '../../quantizers/coarse.js';
 import { rotateRows } from '../../quantizers/rotation.js';
+import { identity } from '../../quantizers/linalg.js';
 import type { Metric } from '../../quantizers/metric.js';
 import type { IvfPqIndexCore, IvfPqParameters } from '../../index/ivfpq.js';
 
 export interface Student {
-  /** documents, n x dim (constant) */
-  X: Tensor;
-  /** training queries, nTrain x dim (constant) */
-  Q: Tensor;
+  /** the documents on the host, n x dim: rotated by the fixed rotation when there is one, raw with a learned R */
+  docs: Float32Array;
+  /** the training queries on the host, nTrain x dim, likewise */
+  queries: Float32Array;
+  dim: number;
+  /** the learned rotation [dim, dim] (y = R x), or null when the rotation is fixed or absent */
+  R: Tensor | null;
   /** IVF centroids, learned */
   O: Tensor;
   /** PQ codebooks, learned */
@@ -40,29 +48,78 @@ export interface Student {
 
 export interface ScorePair { teacher: Tensor; student: Tensor }
 
-/** Uploads the constants and the starting parameters (kept tensors) and fixes every document's list. */
+/** The starting parameters as kept tensors (and R with learnRotation), the rows on the host, every document's list. */
 export async function makeStudent(tape: Tape, index: IvfPqIndexCore, start: IvfPqParameters, base: Float32Array, n: number,
-  queries: Float32Array, nTrain: number, tau: { assignTemperature: number | 'auto'; assignTemperatureScale: number; lrScale: number | 'auto' }): Promise<Student> {
+  queries: Float32Array, nTrain: number, tau: { assignTemperature: number | 'auto'; assignTemperatureScale: number; lrScale: number | 'auto'; learnRotation: boolean }): Promise<Student> {
   const e = index.engine, dim = index.dim;
-  const rot = start.rotation?.buffer ?? null;
-  const X = constantRows(tape, base, n, dim, rot, 'distill base');
-  const Q = constantRows(tape, queries.subarray(0, nTrain * dim), nTrain, dim, rot, 'distill queries');
+  const rotation = start.rotation?.values ?? null;
+  const fixed = tau.learnRotation ? null : rotation;
+  const docs = fixed ? await rotateOnHost(e, base.subarray(0, n * dim), n, dim, fixed) : base.subarray(0, n * dim);
+  const qs = queries.subarray(0, nTrain * dim);
+  const Q = fixed ? await rotateOnHost(e, qs, nTrain, dim, fixed) : qs;
+  const R = tau.learnRotation ? tape.keep(tape.tensor(rotation ?? Float32Array.from(identity(dim)), [dim, dim], { requiresGrad: true, label: 'rotation' })) : null;
   const O = tape.keep(tape.tensor(start.centroids.values, [index.nlist, dim], { requiresGrad: true, label: 'ivf centroids' }));
   const C = tape.keep(tape.tensor(start.codebooks.values, [index.m, index.ksub, index.dsub], { requiresGrad: true, label: 'pq codebooks' }));
-  const listBuf = e.buffer(n * 4, 'distill doc lists'), bestScore = e.buffer(n * 4, 'distill assign scores');
-  new CoarseQuantizer(index.nlist, dim, index.metric).assign(e, X.buffer, O.buffer, listBuf, bestScore, n);
-  const listOf = await e.read(listBuf, Int32Array, 0, n * 4);
-  listBuf.dispose(); bestScore.dispose();
+  const listOf = await assignLists(index, docs, n, O, rotation && tau.learnRotation ? rotation : null);
   // 'auto': relative to the start's quantization error. Documents that sit exactly on codewords (a toy index)
   // give 0: then the reference's 1.
   const nearest = tau.assignTemperature === 'auto' || tau.lrScale === 'auto' ? meanNearestSqDist(index, start, base, n, listOf) : NaN;
   const tauAssign = tau.assignTemperature !== 'auto' ? tau.assignTemperature : nearest > 0 ? tau.assignTemperatureScale * nearest : 1;
-  return { X, Q, O, C, listOf, tauAssign, nearestSqDist: nearest, metric: index.metric };
+  return { docs, queries: Q, dim, R, O, C, listOf, tauAssign, nearestSqDist: nearest, metric: index.metric };
+}
+
+/** Rows `idx` of the host matrix src (rows of dim) as a new tensor [idx.length, dim]. */
+function hostRows(tape: Tape, src: Float32Array, dim: number, idx: ArrayLike<number>, label: string): Tensor {
+  const out = new Float32Array(idx.length * dim);
+  for (let i = 0; i < idx.length; i++) out.set(src.subarray(idx[i]! * dim, (idx[i]! + 1) * dim), i * dim);
+  return tape.tensor(out, [idx.length, dim], { label });
+}
+
+/** x (rows x dim on the host) rotated by A (y = A x), on the GPU in chunks that fit a binding. */
+async function rotateOnHost(e: Engine, x: Float32Array, rows: number, dim: number, a: Float32Array): Promise<Float32Array> {
+  const out = new Float32Array(rows * dim);
+  const chunk = Math.max(1, Math.min(rows, Math.floor(e.maxBinding / (dim * 4)), 1 << 15));
+  const A = e.upload(a, 'distill rotation');
+  const xb = e.buffer(chunk * dim * 4, 'distill rows'), yb = e.buffer(chunk * dim * 4, 'distill rows (rotated)');
+  try {
+    for (let r0 = 0; r0 < rows; r0 += chunk) {
+      const n = Math.min(chunk, rows - r0);
+      e.write(xb, x.subarray(r0 * dim, (r0 + n) * dim));
+      rotateRows(e, xb, A, yb, n, dim);
+      out.set(await e.read(yb, Float32Array, 0, n * dim * 4), r0 * dim);
+    }
+  } finally {
+    A.dispose(); xb.dispose(); yb.dispose();
+  }
+  return out;
+}
+
+/** Each document's IVF list under the centroids O (docs already in the index's space, or rotated by `rotation`). */
+async function assignLists(index: IvfPqIndexCore, docs: Float32Array, n: number, O: Tensor, rotation: Float32Array | null): Promise<Int32Array> {
+  const e = index.engine, dim = index.dim;
+  const chunk = Math.max(1, Math.min(n, Math.floor(e.maxBinding / (dim * 4)), 1 << 15));
+  const listOf = new Int32Array(n);
+  const coarse = new CoarseQuantizer(index.nlist, dim, index.metric);
+  const A = rotation ? e.upload(rotation, 'distill rotation') : null;
+  const xb = e.buffer(chunk * dim * 4, 'distill rows'), yb = A ? e.buffer(chunk * dim * 4, 'distill rows (rotated)') : null;
+  const listBuf = e.buffer(chunk * 4, 'distill doc lists'), bestScore = e.buffer(chunk * 4, 'distill assign scores');
+  try {
+    for (let r0 = 0; r0 < n; r0 += chunk) {
+      const rows = Math.min(chunk, n - r0);
+      e.write(xb, docs.subarray(r0 * dim, (r0 + rows) * dim));
+      if (A && yb) rotateRows(e, xb, A, yb, rows, dim);
+      coarse.assign(e, yb ?? xb, O.buffer, listBuf, bestScore, rows);
+      listOf.set(await e.read(listBuf, Int32Array, 0, rows * 4), r0);
+    }
+  } finally {
+    for (const b of [A, xb, yb, listBuf, bestScore]) b?.dispose();
+  }
+  return listOf;
 }
 
 /** Records the forward pass of one batch (queries qIdx); returns teacher/student score pairs for the PQ and IVF terms. */
 export function forward(tape: Tape, st: Student, teacherIds: Int32Array, topK: number, qIdx: Uint32Array, inBatch: boolean): { pq: ScorePair; ivf: ScorePair } {
-  const { X, Q, O, C, listOf } = st;
+  const { O, C, listOf, R, dim } = st;
   const B = qIdx.length;
   // Candidate documents: each query's teacher top-K; with in-batch candidates, their union (deduplicated) is
   // scored against every query of the batch.
@@ -76,32 +133,23 @@ export function forward(tape: Tape, st: Student, teacherIds: Int32Array, topK: n
     qIdx.forEach((q, i) => docs.set(teacherIds.subarray(q * topK, (q + 1) * topK), i * topK));
   }
   const lists = docs.map((d) => listOf[d]!);
-  const qb = gatherRows(Q, tape.tensor(Int32Array.from(qIdx), [B]));
-  const xd = gatherRows(X, tape.tensor(docs, [docs.length]));
+  const q0 = hostRows(tape, st.queries, dim, qIdx, 'distill batch queries');
+  const x0 = hostRows(tape, st.docs, dim, docs, 'distill batch documents');
+  // with a learned R the rows are rotated on the tape (and the teacher scores the raw rows: it is rotation-invariant)
+  const qb = R ? matmulT(q0, R) : q0, xd = R ? matmulT(x0, R) : x0;
   const od = gatherRows(O, tape.tensor(lists, [lists.length]));
   const u = sub(xd, od);
   const r = add(od, softAssignReconstruct(u, C, st.tauAssign));
   const l2 = st.metric === 'l2';
   if (inBatch) {
     const all = l2 ? l2ScoresAll : matmulT;
-    const t = tape.noGrad(() => all(qb, xd));
+    const t = tape.noGrad(() => all(q0, x0));
     return { pq: { teacher: t, student: all(qb, r) }, ivf: { teacher: t, student: all(qb, od) } };
   }
-  const D = X.shape[1]!;
-  const as3 = (m: Tensor) => reshape(m, [B, topK, D]);
+  const as3 = (m: Tensor) => reshape(m, [B, topK, dim]);
   const batched = l2 ? l2ScoresBatched : scoresBatched;
-  const t = tape.noGrad(() => batched(qb, as3(xd)));
+  const t = tape.noGrad(() => batched(q0, as3(x0)));
   return { pq: { teacher: t, student: batched(qb, as3(r)) }, ivf: { teacher: t, student: batched(qb, as3(od)) } };
-}
-
-/** Uploads rows (rows x dim) as a kept constant tensor, rotated into the index's space when there is a rotation. */
-function constantRows(tape: Tape, x: Float32Array, rows: number, dim: number, rotation: GpuBuffer | null, label: string): Tensor {
-  const raw = tape.keep(tape.tensor(x, [rows, dim], { label }));
-  if (!rotation) return raw;
-  const out = tape.keep(tape.zeros([rows, dim], { label: `${label} (rotated)` }));
-  rotateRows(tape.engine, raw.buffer, rotation, out.buffer, rows, dim);
-  raw.dispose();
-  return out;
 }
 
 /** Mean squared distance of a residual sub-vector to its nearest codeword, over up to 256 documents spread
