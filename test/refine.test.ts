@@ -252,3 +252,52 @@ t.test('bad refine options are refused by name', async (t) => {
   const res = await index.search(x.subarray(0, 4), { k: 2, nprobe: 2, refineFactor: 50 });
   t.equal(res.ids[0], 0, 'more candidates than vectors: all are re-ranked, the query itself is nearest');
 });
+
+t.test('CLI: train --refine, eval / search --refine-factor, info, export-faiss; bad values are usage errors', async (t) => {
+  const { main } = await import('../src/cli/main.js');
+  const { encodeFvecs, encodeIvecs } = await import('../src/io/vectors.js');
+  const { mkdtempSync, writeFileSync, rmSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'dvq-refine-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dim = 16, n = 400, nq = 20;
+  const x = clustered(n, dim), q = clustered(nq, dim);
+  const gt = new Int32Array(nq * 10); // exact top-10 by inner product
+  for (let i = 0; i < nq; i++) {
+    const s = Array.from({ length: n }, (_, j) => { let v = 0; for (let c = 0; c < dim; c++) v += q[i * dim + c]! * x[j * dim + c]!; return { j, v }; });
+    s.sort((a, b) => b.v - a.v || a.j - b.j).slice(0, 10).forEach((e, c) => { gt[i * 10 + c] = e.j; });
+  }
+  const f = (name: string): string => join(dir, name);
+  writeFileSync(f('base.fvecs'), encodeFvecs(x, dim)); writeFileSync(f('q.fvecs'), encodeFvecs(q, dim)); writeFileSync(f('gt.ivecs'), encodeIvecs(gt, 10));
+  const run = async (args: string): Promise<{ code: number; json: Record<string, unknown> | null }> => {
+    let out = '';
+    const write = process.stdout.write.bind(process.stdout), ewrite = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      const code = await main(args.split(' ').map((a) => a.replace(/^@/, dir + '/')));
+      return { code, json: out.trim() ? JSON.parse(out) : null };
+    } finally {
+      process.stdout.write = write; process.stderr.write = ewrite;
+    }
+  };
+  const tr = await run('train --base @base.fvecs --lists 4 --m 4 --bits 4 --refine fp16 --quiet --out @r.dvq --json');
+  t.equal(tr.code, 0, 'train --refine fp16');
+  t.equal(tr.json?.bytesPerVector, 2 + 2 * dim + 4, 'bytes per vector: 2 code + 32 refine + 4 id');
+  const ev1 = await run('eval --index @r.dvq --queries @q.fvecs --gt @gt.ivecs --nprobe 4 --k 10 --quiet --json');
+  const ev4 = await run('eval --index @r.dvq --queries @q.fvecs --gt @gt.ivecs --nprobe 4 --k 10 --refine-factor 8 --quiet --json');
+  t.equal(ev4.code, 0, 'eval --refine-factor');
+  t.equal(ev4.json?.refineFactor, 8);
+  t.ok((ev4.json?.['recall@10'] as number) > (ev1.json?.['recall@10'] as number), `recall@10 ${String(ev1.json?.['recall@10'])} -> ${String(ev4.json?.['recall@10'])}`);
+  t.equal((await run('search --index @r.dvq --queries @q.fvecs --k 5 --nprobe 2 --refine-factor 3 --out @ids.ivecs --quiet')).code, 0, 'search --refine-factor');
+  t.equal(readFileSync(f('ids.ivecs')).length, nq * 6 * 4, 'ids written');
+  t.equal((await run('info --index @r.dvq --json')).json?.refine, 'fp16', 'info names the refine kind');
+  t.equal((await run('export-faiss --index @r.dvq --out @r.faissindex --refine-factor 4')).code, 0, 'export-faiss writes an IndexRefine');
+  t.equal(readFileSync(f('r.faissindex')).subarray(0, 4).toString('latin1'), 'IxRF');
+  t.equal((await run('train --base @base.fvecs --lists 4 --m 4 --bits 4 --refine sq4 --out @bad.dvq')).code, 2, '--refine sq4 is a usage error');
+  t.equal((await run('eval --index @r.dvq --queries @q.fvecs --gt @gt.ivecs --nprobe 4 --refine-factor 0')).code, 2, '--refine-factor 0 is a usage error');
+  t.equal((await run('eval --index @r.dvq --queries @q.fvecs --gt @gt.ivecs --nprobe 4 --refine-factor 11')).code, 2, '--k 100 x --refine-factor 11 is over 1024');
+  t.equal((await run('train --base @base.fvecs --lists 4 --m 4 --bits 4 --quiet --out @p.dvq')).code, 0);
+  t.equal((await run('eval --index @p.dvq --queries @q.fvecs --gt @gt.ivecs --nprobe 4 --k 10 --refine-factor 2')).code, 1, 'an index without a refine copy refuses --refine-factor');
+});
