@@ -251,6 +251,29 @@ t.test('bad refine options are refused by name', async (t) => {
   await t.rejects(index.search(x.subarray(0, 4), { k: 2, nprobe: 1, refineFactor: 0 }), /refineFactor must be an integer/);
   const res = await index.search(x.subarray(0, 4), { k: 2, nprobe: 2, refineFactor: 50 });
   t.equal(res.ids[0], 0, 'more candidates than vectors: all are re-ranked, the query itself is nearest');
+  // setRefine: on an emptied index only; null drops the copy
+  const plain = new IvfPqIndex(engine, { dim: 4, nlist: 2, m: 2, bits: 4, metric: 'l2' });
+  t.teardown(() => plain.dispose());
+  t.throws(() => plain.setRefine('fp16'), /setRefine: the index is not trained/);
+  await plain.train(x);
+  t.throws(() => plain.setRefine('sq8'), /setRefine\('sq8'\) needs the training vectors/);
+  t.throws(() => plain.setRefine('sq2' as never), /refine must be 'sq8' or 'fp16'/);
+  await plain.add(x);
+  t.throws(() => plain.setRefine('sq8', x), /setRefine: the index holds 40 vectors without refine codes; call reset\(\) first/);
+  plain.reset();
+  plain.setRefine('sq8', x);
+  t.equal(plain.refine, 'sq8');
+  await plain.add(x);
+  t.equal(plain.bytesPerVector, 1 + 4 + 4, 'code + sq8 refine + id');
+  const rr = await plain.search(x.subarray(4, 8), { k: 1, nprobe: 2, refineFactor: 40 });
+  t.equal(rr.ids[0], 1, 'refined search after setRefine');
+  const copy = IvfPqIndex.fromData(engine, plain.toData());
+  t.equal(copy.refine, 'sq8', 'toData carries it');
+  copy.dispose();
+  plain.setRefine(null);
+  t.equal(plain.refine, null);
+  t.equal(plain.toData().refine, undefined, 'dropped');
+  await t.rejects(plain.search(x.subarray(4, 8), { k: 1, nprobe: 2, refineFactor: 2 }), /refineFactor needs an index with a refine copy/);
 });
 
 t.test('CLI: train --refine, eval / search --refine-factor, info, export-faiss; bad values are usage errors', async (t) => {

@@ -83,8 +83,7 @@ export class IvfPqIndexCore {
   readonly m: number;
   readonly bits: 8 | 4;
   readonly metric: Metric;
-  /** the kind of the refine copy, or null when the index keeps none */
-  readonly refine: RefineKind | null;
+  private refineKind: RefineKind | null;
   readonly ksub: number;
   readonly dsub: number;
   private readonly coarse: CoarseQuantizer;
@@ -101,7 +100,7 @@ export class IvfPqIndexCore {
     this.m = opts.m;
     this.bits = opts.bits ?? 8;
     this.metric = opts.metric ?? 'ip';
-    this.refine = opts.refine ?? null;
+    this.refineKind = opts.refine ?? null;
     this.coarse = new CoarseQuantizer(this.nlist, this.dim, this.metric);
     this.pq = new ProductQuantizer(this.dim, this.m, this.bits);
     this.ksub = this.pq.ksub;
@@ -109,6 +108,8 @@ export class IvfPqIndexCore {
   }
 
   get isTrained(): boolean { return this.data !== null; }
+  /** the kind of the refine copy, or null when the index keeps none */
+  get refine(): RefineKind | null { return this.refineKind; }
   get ntotal(): number { return this.data ? this.data.listOffsets[this.nlist]! : 0; }
   get codeSize(): number { return this.pq.codeSize; }
   /** bytes per stored refine code (0 without a refine copy) */
@@ -126,6 +127,33 @@ export class IvfPqIndexCore {
       metric: this.metric, dim: this.dim, nlist: this.nlist, m: this.m, bits: this.bits, ...host, ...emptyLists(this.nlist),
       ...(this.refine ? { refine: trainRefine(this.refine, x, n, this.dim) } : {}),
     });
+  }
+
+  /**
+   * Gives a trained index that holds no vectors (after train() or reset()) a refine copy of `kind`, whose sq8 ranges
+   * are learned from `vectors` (the training vectors; fp16 needs none); vectors added from then on get refine codes.
+   * `null` drops the refine copy, whatever the index holds.
+   */
+  setRefine(kind: RefineKind | null, vectors?: VectorInput): void {
+    this.checkLive();
+    const data = this.requireTrained('setRefine');
+    checkIndexOptions({ nlist: this.nlist, m: this.m, ...(kind !== null ? { refine: kind } : {}) });
+    if (kind === null) {
+      this.refineKind = null;
+      this.data = { ...data, refine: undefined };
+      return;
+    }
+    if (this.ntotal > 0) throw new InputError(`setRefine: the index holds ${this.ntotal} vectors without refine codes; call reset() first and add them again`);
+    let refine;
+    if (kind === 'sq8') {
+      if (vectors === undefined) throw new InputError(`setRefine('sq8') needs the training vectors to learn the per-dimension ranges`);
+      const { data: x, n } = toMatrix(vectors, this.dim, 'setRefine vectors');
+      refine = trainRefine(kind, x, n, this.dim);
+    } else {
+      refine = trainRefine(kind, new Float32Array(0), 0, this.dim);
+    }
+    this.refineKind = kind;
+    this.data = { ...data, refine };
   }
 
   /** Encodes vectors and appends them to their IVF lists. ids default to 0, 1, 2, ... in order of addition. */
