@@ -204,6 +204,7 @@ t.test('.dvq version 2 round trip; files without a refine copy stay version 1; c
     const cases: [string, Uint8Array, RegExp][] = [
       ['refine flag in version 1', mut((_, dv) => dv.setUint32(4, 1, true)), /unknown flags 0x2 \(a refine copy needs version 2\)/],
       ['refine kind', mut((_, dv) => dv.setUint32(44, 9, true)), /unknown refine kind code 9/],
+      ['version 2 without refine', mut((_, dv) => dv.setUint32(40, 0, true)), /version 2 without a refine copy \(flags bit 1\); such a file is version 1/],
       ['reserved', mut((b) => { b[50] = 1; }), /reserved header byte 50/],
       ['truncated', refix(bytes.slice(0, bytes.length - 8)), /size mismatch: .*refine/],
       ...(kind === 'sq8'

@@ -121,6 +121,8 @@ export function parseDvqHeader(head: Uint8Array, fail: Fail = dvqFail()): DvqHea
   const flags = g(40);
   const known = version === DVQ_VERSION ? DVQ_FLAG_ROTATION : DVQ_FLAG_ROTATION | DVQ_FLAG_REFINE;
   if (flags & ~known) fail(`unknown flags 0x${flags.toString(16)}${flags & DVQ_FLAG_REFINE ? ` (a refine copy needs version ${DVQ_VERSION_REFINE})` : ''}`);
+  // each index has one encoding: version 2 is for a file with a refine copy, and only for one
+  if (version === DVQ_VERSION_REFINE && !(flags & DVQ_FLAG_REFINE)) fail(`version ${DVQ_VERSION_REFINE} without a refine copy (flags bit 1); such a file is version ${DVQ_VERSION}`);
   let refine: RefineKind | null = null;
   if (flags & DVQ_FLAG_REFINE) {
     const code = g(44);

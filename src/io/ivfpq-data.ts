@@ -156,12 +156,17 @@ export function checkRefine(r: RefineData, dim: number, n: number, bad: Fail = i
   if (n * bpv > INDEX_LIMITS.maxArrayBytes) bad(`refine codes would take ${n * bpv} bytes, over the ${INDEX_LIMITS.maxArrayBytes}-byte limit of one array`);
   if (!(r.codes instanceof Uint8Array) || r.codes.length !== n * bpv) bad(`refine codes must be a Uint8Array of ntotal x ${bpv} = ${n * bpv} bytes`);
   if (r.kind === 'sq8') {
+    let corner = 0; // the largest norm a decoded vector can have
     for (let i = 0; i < dim; i++) {
       const vmin = r.ranges[i]!, vdiff = r.ranges[dim + i]!;
       if (!Number.isFinite(vmin) || !Number.isFinite(vdiff) || vdiff < 0 || !Number.isFinite(Math.fround(vmin + vdiff))) {
         bad(`refine sq8 range of dimension ${i} (vmin ${vmin}, vdiff ${vdiff}) must be finite with vdiff >= 0`);
       }
+      corner += Math.max(Math.abs(vmin), Math.abs(vmin + vdiff)) ** 2;
     }
+    // ranges learned from inputs within VALUE_LIMITS.inputNorm give at most 2^60; the centroids' limit keeps scores finite
+    const max = VALUE_LIMITS.centroidNorm();
+    if (Math.sqrt(corner) > max) bad(`refine sq8 ranges allow vectors of norm ${Math.sqrt(corner).toPrecision(3)}, over the limit ${max.toPrecision(3)} that keeps float32 scores finite`);
   } else {
     for (let o = 1; o < r.codes.length; o += 2) {
       if ((r.codes[o]! & 0x7c) === 0x7c) bad(`refine fp16 value of vector ${Math.floor(o / bpv)}, dimension ${(o >> 1) % dim} is Infinity or NaN`);
