@@ -59,7 +59,7 @@ export function refineStage(d: IvfPqData, factor: number | undefined): RefineSta
 export function rerank(stage: RefineStage, metric: Metric, q: Float32Array, rows: number, cand: Int32Array, kk: number, k: number,
   outIds: Int32Array, outScores: Float32Array, at: number): void {
   const { decoder, codes, ids } = stage, dim = decoder.dim;
-  const x = new Float64Array(dim);
+  const l2 = metric === 'l2';
   const pos = new Int32Array(kk), score = new Float64Array(kk), order: number[] = [];
   const sign = metric === 'ip' ? -1 : 1; // sort ascending by sign * score
   for (let r = 0; r < rows; r++) {
@@ -68,14 +68,7 @@ export function rerank(stage: RefineStage, metric: Metric, q: Float32Array, rows
     for (let c = 0; c < kk; c++) {
       const p = cand[r * kk + c]!;
       if (p < 0) continue;
-      decoder.decodeRow(codes, p, x);
-      let s = 0;
-      if (metric === 'ip') {
-        for (let i = 0; i < dim; i++) s += q[qo + i]! * x[i]!;
-      } else {
-        for (let i = 0; i < dim; i++) { const t = q[qo + i]! - x[i]!; s += t * t; }
-      }
-      pos[n] = p; score[n] = s; n++;
+      pos[n] = p; score[n] = decoder.score(codes, p, q, qo, l2); n++;
     }
     order.length = n;
     for (let i = 0; i < n; i++) order[i] = i;

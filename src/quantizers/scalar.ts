@@ -117,6 +117,25 @@ export class RefineDecoder {
     for (let i = 0; i < dim; i++) out[i] = t[codes[o + 2 * i]! | (codes[o + 2 * i + 1]! << 8)]!;
   }
 
+  /**
+   * The exact score of query q (its values q[qo .. qo + dim)) against the decoded vector x^ at position `pos`, in
+   * float64: <q, x^>, or with `l2` ||q - x^||^2. The same sums, in the same order, as decodeRow then a loop.
+   */
+  score(codes: Uint8Array, pos: number, q: Float32Array, qo: number, l2: boolean): number {
+    const dim = this.dim, t = this.table;
+    let s = 0;
+    if (this.kind === 'sq8') {
+      const o = pos * dim;
+      if (l2) for (let i = 0; i < dim; i++) { const d = q[qo + i]! - t[(i << 8) | codes[o + i]!]!; s += d * d; }
+      else for (let i = 0; i < dim; i++) s += q[qo + i]! * t[(i << 8) | codes[o + i]!]!;
+      return s;
+    }
+    const o = 2 * pos * dim;
+    if (l2) for (let i = 0; i < dim; i++) { const d = q[qo + i]! - t[codes[o + 2 * i]! | (codes[o + 2 * i + 1]! << 8)]!; s += d * d; }
+    else for (let i = 0; i < dim; i++) s += q[qo + i]! * t[codes[o + 2 * i]! | (codes[o + 2 * i + 1]! << 8)]!;
+    return s;
+  }
+
   /** Decodes n rows starting at position `pos` (n x dim float32). */
   decode(codes: Uint8Array, pos: number, n: number): Float32Array {
     const out = new Float32Array(n * this.dim);
