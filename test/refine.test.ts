@@ -2,6 +2,10 @@
 // references, re-ranking against a host re-ranking of the same candidates, recall on data/demo, the .dvq version 2
 // section (round trip, old files, corruptions), Faiss export, and the option checks.
 import t from 'tap';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { getEngine, rng, randomF32, freshSeed } from './helpers.js';
 import { IvfPqIndex } from '../src/api/ivfpq-index.js';
 import { trainSq8Ranges, encodeRefine, RefineDecoder, refineBytesPerVector, FP16_MAX } from '../src/quantizers/scalar.js';
@@ -12,6 +16,8 @@ import { loadDemoData } from '../src/io/demo-data-node.js';
 import { recallAtK } from '../src/index/metrics.js';
 import type { IvfPqData } from '../src/io/ivfpq-data.js';
 import { InputError, DvqFormatError } from '../src/util/errors.js';
+import { encodeFvecs, encodeIvecs } from '../src/io/vectors.js';
+import { main } from '../src/cli/main.js';
 
 const seed = freshSeed();
 const r = rng(seed);
@@ -278,11 +284,6 @@ t.test('bad refine options are refused by name', async (t) => {
 });
 
 t.test('CLI: train --refine, eval / search --refine-factor, info, export-faiss; bad values are usage errors', async (t) => {
-  const { main } = await import('../src/cli/main.js');
-  const { encodeFvecs, encodeIvecs } = await import('../src/io/vectors.js');
-  const { mkdtempSync, writeFileSync, rmSync, readFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'dvq-refine-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const dim = 16, n = 400, nq = 20;
@@ -325,3 +326,37 @@ t.test('CLI: train --refine, eval / search --refine-factor, info, export-faiss; 
   t.equal((await run('train --base @base.fvecs --lists 4 --m 4 --bits 4 --quiet --out @p.dvq')).code, 0);
   t.equal((await run('eval --index @p.dvq --queries @q.fvecs --gt @gt.ivecs --nprobe 4 --k 10 --refine-factor 2')).code, 1, 'an index without a refine copy refuses --refine-factor');
 });
+
+const PY = '/usr/bin/python3', pyEnv = { ...process.env, OMP_NUM_THREADS: '1' };
+const haveFaiss = spawnSync(PY, ['-c', 'import faiss'], { env: pyEnv }).status === 0;
+{
+  for (const [metric, kind, rotate] of [['ip', 'sq8', false], ['l2', 'fp16', true]] as const) {
+    t.test(`Faiss 1.7.3 reads our IndexRefine export and re-ranks like us (${metric}, ${kind}${rotate ? ', rotation' : ''})`,
+      { skip: haveFaiss ? false : 'python3-faiss not importable with /usr/bin/python3' }, async (t) => {
+        const engine = await getEngine();
+        const dim = 16, n = 800, nq = 30, k = 5, R = 4, nprobe = 3;
+        const x = clustered(n, dim);
+        const index = new IvfPqIndex(engine, { dim, nlist: 6, m: 4, bits: 8, metric, refine: kind });
+        t.teardown(() => index.dispose());
+        await index.train(x, rotate ? { opq: { iters: 2 } } : {});
+        await index.add(x); // ids 0 .. n-1, as Faiss's IndexRefine needs
+        const q = clustered(nq, dim);
+        const dir = mkdtempSync(join(tmpdir(), 'dvq-refine-faiss-'));
+        t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+        writeFileSync(join(dir, 'index.faiss'), toFaissBytes(index.toData(), { refineFactor: R }));
+        writeFileSync(join(dir, 'q.fvecs'), encodeFvecs(q, dim));
+        execFileSync(PY, [join(import.meta.dirname, 'fixtures', 'faiss_helper.py'), 'search', join(dir, 'index.faiss'), join(dir, 'q.fvecs'), String(k), String(nprobe), join(dir, 'out.bin')], { env: pyEnv });
+        const raw = readFileSync(join(dir, 'out.bin'));
+        const fIds = new BigInt64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + nq * k * 8));
+        const fD = new Float32Array(raw.buffer.slice(raw.byteOffset + nq * k * 8, raw.byteOffset + nq * k * 12));
+        const ours = await index.search(q, { k, nprobe, refineFactor: R });
+        let badScore = 0, differ = 0;
+        for (let i = 0; i < nq * k; i++) {
+          if (Math.abs(fD[i]! - ours.scores[i]!) > 1e-4 * Math.max(1, Math.abs(fD[i]!))) badScore++;
+          if (Number(fIds[i]) !== ours.ids[i]) differ++;
+        }
+        t.equal(badScore, 0, 'the refined score at every rank agrees with Faiss');
+        t.ok(differ <= Math.ceil(0.02 * nq * k), `ids agree except among ties or ADC near-ties (${differ} of ${nq * k} differ)`);
+      });
+  }
+}
