@@ -329,34 +329,32 @@ t.test('CLI: train --refine, eval / search --refine-factor, info, export-faiss; 
 
 const PY = '/usr/bin/python3', pyEnv = { ...process.env, OMP_NUM_THREADS: '1' };
 const haveFaiss = spawnSync(PY, ['-c', 'import faiss'], { env: pyEnv }).status === 0;
-{
-  for (const [metric, kind, rotate] of [['ip', 'sq8', false], ['l2', 'fp16', true]] as const) {
-    t.test(`Faiss 1.7.3 reads our IndexRefine export and re-ranks like us (${metric}, ${kind}${rotate ? ', rotation' : ''})`,
-      { skip: haveFaiss ? false : 'python3-faiss not importable with /usr/bin/python3' }, async (t) => {
-        const engine = await getEngine();
-        const dim = 16, n = 800, nq = 30, k = 5, R = 4, nprobe = 3;
-        const x = clustered(n, dim);
-        const index = new IvfPqIndex(engine, { dim, nlist: 6, m: 4, bits: 8, metric, refine: kind });
-        t.teardown(() => index.dispose());
-        await index.train(x, rotate ? { opq: { iters: 2 } } : {});
-        await index.add(x); // ids 0 .. n-1, as Faiss's IndexRefine needs
-        const q = clustered(nq, dim);
-        const dir = mkdtempSync(join(tmpdir(), 'dvq-refine-faiss-'));
-        t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-        writeFileSync(join(dir, 'index.faiss'), toFaissBytes(index.toData(), { refineFactor: R }));
-        writeFileSync(join(dir, 'q.fvecs'), encodeFvecs(q, dim));
-        execFileSync(PY, [join(import.meta.dirname, 'fixtures', 'faiss_helper.py'), 'search', join(dir, 'index.faiss'), join(dir, 'q.fvecs'), String(k), String(nprobe), join(dir, 'out.bin')], { env: pyEnv });
-        const raw = readFileSync(join(dir, 'out.bin'));
-        const fIds = new BigInt64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + nq * k * 8));
-        const fD = new Float32Array(raw.buffer.slice(raw.byteOffset + nq * k * 8, raw.byteOffset + nq * k * 12));
-        const ours = await index.search(q, { k, nprobe, refineFactor: R });
-        let badScore = 0, differ = 0;
-        for (let i = 0; i < nq * k; i++) {
-          if (Math.abs(fD[i]! - ours.scores[i]!) > 1e-4 * Math.max(1, Math.abs(fD[i]!))) badScore++;
-          if (Number(fIds[i]) !== ours.ids[i]) differ++;
-        }
-        t.equal(badScore, 0, 'the refined score at every rank agrees with Faiss');
-        t.ok(differ <= Math.ceil(0.02 * nq * k), `ids agree except among ties or ADC near-ties (${differ} of ${nq * k} differ)`);
-      });
-  }
+for (const [metric, kind, rotate] of [['ip', 'sq8', false], ['l2', 'fp16', true]] as const) {
+  t.test(`Faiss 1.7.3 reads our IndexRefine export and re-ranks like us (${metric}, ${kind}${rotate ? ', rotation' : ''})`,
+    { skip: haveFaiss ? false : 'python3-faiss not importable with /usr/bin/python3' }, async (t) => {
+      const engine = await getEngine();
+      const dim = 16, n = 800, nq = 30, k = 5, R = 4, nprobe = 3;
+      const x = clustered(n, dim);
+      const index = new IvfPqIndex(engine, { dim, nlist: 6, m: 4, bits: 8, metric, refine: kind });
+      t.teardown(() => index.dispose());
+      await index.train(x, rotate ? { opq: { iters: 2 } } : {});
+      await index.add(x); // ids 0 .. n-1, as Faiss's IndexRefine needs
+      const q = clustered(nq, dim);
+      const dir = mkdtempSync(join(tmpdir(), 'dvq-refine-faiss-'));
+      t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+      writeFileSync(join(dir, 'index.faiss'), toFaissBytes(index.toData(), { refineFactor: R }));
+      writeFileSync(join(dir, 'q.fvecs'), encodeFvecs(q, dim));
+      execFileSync(PY, [join(import.meta.dirname, 'fixtures', 'faiss_helper.py'), 'search', join(dir, 'index.faiss'), join(dir, 'q.fvecs'), String(k), String(nprobe), join(dir, 'out.bin')], { env: pyEnv });
+      const raw = readFileSync(join(dir, 'out.bin'));
+      const fIds = new BigInt64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + nq * k * 8));
+      const fD = new Float32Array(raw.buffer.slice(raw.byteOffset + nq * k * 8, raw.byteOffset + nq * k * 12));
+      const ours = await index.search(q, { k, nprobe, refineFactor: R });
+      let badScore = 0, differ = 0;
+      for (let i = 0; i < nq * k; i++) {
+        if (Math.abs(fD[i]! - ours.scores[i]!) > 1e-4 * Math.max(1, Math.abs(fD[i]!))) badScore++;
+        if (Number(fIds[i]) !== ours.ids[i]) differ++;
+      }
+      t.equal(badScore, 0, 'the refined score at every rank agrees with Faiss');
+      t.ok(differ <= Math.ceil(0.02 * nq * k), `ids agree except among ties or ADC near-ties (${differ} of ${nq * k} differ)`);
+    });
 }

@@ -16,7 +16,7 @@ const own: OptionName = (o) => o;
 export const MAX_K = 1024;
 
 /**
- * Checks index options: nlist, m, bits and metric alone (INDEX_LIMITS); with dim also the dimension and that m
+ * Checks index options: nlist, m, bits, metric and refine alone (INDEX_LIMITS); with dim also the dimension and that m
  * divides it. The CLI checks before reading a file (dim unknown), then again with the dim from the file's header.
  */
 export function checkIndexOptions(o: { dim?: number; nlist: number; m: number; bits?: number; metric?: string; refine?: string | undefined }, name: OptionName = own): void {
