@@ -3,8 +3,8 @@
 // file access.
 export * from './pipeline/index.js';
 // the file data model and formats
-export { ntotal, validateIvfPq, INDEX_LIMITS, VALUE_LIMITS, type IvfPqData } from './io/ivfpq-data.js';
-export { DVQ_MAGIC, DVQ_VERSION, DVQ_HEADER_BYTES, DVQ_FLAG_ROTATION, crc32, readDvqHeader, toBytes, fromBytes, type DvqHeader } from './io/dvq-format.js';
+export { ntotal, validateIvfPq, INDEX_LIMITS, VALUE_LIMITS, type IvfPqData, type RefineData } from './io/ivfpq-data.js';
+export { DVQ_MAGIC, DVQ_VERSION, DVQ_VERSION_REFINE, DVQ_HEADER_BYTES, DVQ_FLAG_ROTATION, DVQ_FLAG_REFINE, crc32, readDvqHeader, toBytes, fromBytes, type DvqHeader } from './io/dvq-format.js';
 export { toFaissBytes, fromFaissBytes, type FaissWriteOptions } from './io/faiss-format.js';
 export { parseIndexBytes, DEFAULT_MAX_BYTES, type LoadOptions, type IndexFormat } from './io/index-source.js';
 export { FETCH_DEFAULTS } from './io/fetch-bytes.js';
@@ -22,6 +22,7 @@ export * from './kernels/probes.js';
 export type { Buf } from './kernels/row-chunks.js';
 export type { Metric } from './quantizers/metric.js';
 export { codeSize } from './quantizers/product.js';
+export { refineBytesPerVector, REFINE_KINDS, type RefineKind } from './quantizers/scalar.js';
 // the index (with Distill-VQ), exact search, metrics, progress lines
 export { IvfPqIndex } from './api/ivfpq-index.js';
 export type { IvfPqOptions, SearchOptions, IvfPqParameters, ParameterView, IndexSource } from './index/ivfpq.js';

@@ -59,7 +59,7 @@ t.test('named errors for specific corruptions', async (t) => {
   const h = readDvqHeader(good, good.length).offsets;
   const cases: [string, Uint8Array, RegExp][] = [
     ['magic', mut((b) => { b[0] = 0x58; }), /bad magic "XVQI"/],
-    ['version', mut((_, dv) => dv.setUint32(4, 2, true)), /unsupported format version 2/],
+    ['version', mut((_, dv) => dv.setUint32(4, 3, true)), /unsupported format version 3 \(this reader knows versions 1 and 2\)/],
     ['metric', mut((_, dv) => dv.setUint32(12, 7, true)), /unknown metric code 7/],
     ['dim huge', mut((_, dv) => dv.setUint32(16, 0xffffffff, true)), /dim 4294967295 out of range/],
     ['dim % m', mut((_, dv) => dv.setUint32(24, 3, true)), /dim 8 is not a multiple of m 3/],

@@ -14,6 +14,7 @@ import { readIndexSource } from '../src/io/index-source.js';
 import { validateIvfPq, VALUE_LIMITS, type IvfPqData } from '../src/io/ivfpq-data.js';
 import { DvqFormatError, FaissFormatError } from '../src/util/errors.js';
 import { IvfPqIndex } from '../src/api/ivfpq-index.js';
+import { encodeRefine, trainSq8Ranges, type RefineKind } from '../src/quantizers/scalar.js';
 
 const seed = process.env.SEED ? Number(process.env.SEED) : 20261127;
 const r = rng(seed);
@@ -48,7 +49,13 @@ function faissBase(d: IvfPqData): Base {
   const start = Buffer.from(bytes).indexOf(d.metric === 'ip' ? 'IxFI' : 'IxF2') + 4 + 33 + 8;
   return { format: 'faiss', bytes, floats: [start, il] };
 }
-const bases: Base[] = [...datas.map(dvqBase), ...datas.map(faissBase)];
+/** d with a refine copy of random vectors (.dvq version 2). */
+function withRefine(d: IvfPqData, kind: RefineKind): IvfPqData {
+  const n = d.ids.length, x = Float32Array.from({ length: (n + 2) * d.dim }, () => (r() - 0.5) * 8);
+  const ranges = kind === 'sq8' ? trainSq8Ranges(x, n + 2, d.dim) : new Float32Array(0);
+  return { ...d, refine: { kind, ranges, codes: encodeRefine(kind, ranges, x, n, d.dim) } };
+}
+const bases: Base[] = [...datas.map(dvqBase), ...datas.map(faissBase), dvqBase(withRefine(datas[0]!, 'sq8')), dvqBase(withRefine(datas[1]!, 'fp16'))];
 
 function fixCrc(b: Uint8Array): void {
   if (b.length < 4) return;
@@ -180,7 +187,8 @@ t.test('every file that loads searches with finite scores and ids from the file'
       const f = (0.9 * VALUE_LIMITS.inputNorm(dim)) / Math.sqrt(s);
       for (let j = 0; j < dim; j++) q[row * dim + j]! *= f;
     }
-    const res = await index.search(q, { k, nprobe });
+    // a refine copy: the refined search too (its scores come from the refine codes)
+    const res = await index.search(q, { k, nprobe, ...(data.refine && k * 3 <= 1024 ? { refineFactor: 3 } : {}) });
     const ids = new Set(data.ids);
     for (let qi = 0; qi < 6; qi++) {
       let ended = false;

@@ -20,17 +20,18 @@ import type { Engine, EngineOptions } from '../pipeline/engine.js';
 import { throwIfAborted } from '../util/abort.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { checkFiles, type FileArg } from './files.js';
+import type { RefineKind } from '../quantizers/scalar.js';
 
 const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or Distill-VQ)
 
-  distill-vq train  --base F... --lists L --m M [--bits 8|4] [--metric ip|l2] [--opq]
+  distill-vq train  --base F... --lists L --m M [--bits 8|4] [--metric ip|l2] [--opq] [--refine sq8|fp16]
                     [--distill [--train-queries F...] [--loss listnet|kl|mse|margin-mse|ranknet]
                      [--epochs N] [--batch B] [--topk K] [--no-inbatch] [--temperature T]
                      [--lr-codebooks R] [--lr-centroids R] [--assign-temperature T] [--pseudo-queries N]]
                     [--seed S] [--dim D] [--quiet] --out INDEX.dvq [--json]
-  distill-vq search --index INDEX --queries F --k K --nprobe P --out IDS.ivecs [--quiet] [--json]
-  distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--quiet] [--json]
-  distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--json]
+  distill-vq search --index INDEX --queries F --k K --nprobe P [--refine-factor R] --out IDS.ivecs [--quiet] [--json]
+  distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--refine-factor R] [--quiet] [--json]
+  distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--refine-factor R] [--json]
   distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq [--json]
   distill-vq bench kernels [--quick] [--out FILE.json] [--quiet] [--json]
   distill-vq info   --index INDEX [--json]
@@ -77,6 +78,7 @@ const DISTILL_FLAGS = ['train-queries', 'loss', 'epochs', 'batch', 'topk', 'no-i
 const FLAG_OF: Record<string, string> = {
   nlist: 'lists', batchSize: 'batch', topK: 'topk', lrCodebooks: 'lr-codebooks', lrCentroids: 'lr-centroids',
   assignTemperature: 'assign-temperature', pseudoQueries: 'pseudo-queries', inBatch: 'no-inbatch',
+  refineFactor: 'refine-factor',
 };
 const flagName = (option: string): string => `--${FLAG_OF[option] ?? option}`;
 
@@ -124,7 +126,8 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const m = a.int('m');
   const bits = Number(a.choice('bits', ['8', '4'], '8')) as 8 | 4;
   const metric = a.choice('metric', ['ip', 'l2'], 'ip');
-  checkAsUsage(() => checkIndexOptions({ nlist, m, bits, metric }, flagName));
+  const refine = a.str('refine') as RefineKind | undefined;
+  checkAsUsage(() => checkIndexOptions({ nlist, m, bits, metric, refine }, flagName));
   const dim = a.optInt('dim', { min: 1, max: MAX_DIM });
   const seed = a.int('seed', { min: 0, max: 2 ** 32 - 1 }, 1234);
   const opq = a.flag('opq');
@@ -144,7 +147,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const onProgress = progressPrinter(quiet);
   const t0 = now();
   return withEngine({}, async (engine) => {
-    const index = new IvfPqIndex(engine, { dim: shape.dim, nlist, m, bits, metric });
+    const index = new IvfPqIndex(engine, { dim: shape.dim, nlist, m, bits, metric, ...(refine ? { refine } : {}) });
     const { data, n, dim: d } = await readVectors(base, { dim: shape.dim });
     const tTrain = now();
     await index.train(data, { seed, opq, onProgress, signal });
@@ -166,7 +169,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     throwIfAborted(signal, 'train');
     await index.save(out);
     const summary = {
-      command: 'train', out, n, dim: d, lists: nlist, m, bits, metric, opq, distill,
+      command: 'train', out, n, dim: d, lists: nlist, m, bits, metric, opq, distill, refine: refine ?? null,
       bytesPerVector: index.bytesPerVector, trainSeconds: trainS, addSeconds: addS, distillSeconds: distillS,
       totalSeconds: (now() - t0) / 1000, adapter: engine.adapterName, ...(distillInfo ? { distillInfo } : {}),
     };
@@ -191,7 +194,8 @@ async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
   const queries = a.list('queries', true);
   const k = a.int('k');
   const nprobe = a.int('nprobe');
-  checkAsUsage(() => checkSearchOptions({ k, nprobe }, flagName));
+  const refineFactor = a.optInt('refine-factor');
+  checkAsUsage(() => checkSearchOptions({ k, nprobe, refineFactor }, flagName));
   const out = a.req('out');
   const quiet = a.flag('quiet');
   a.done();
@@ -199,12 +203,12 @@ async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
   return withEngine({}, async (engine) => {
     const { index, q } = await indexAndQueries(engine, indexPath, queries, signal);
     const t0 = now();
-    const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
+    const r = await index.search(q.data, { k, nprobe, refineFactor, signal, onProgress: progressPrinter(quiet) });
     const s = (now() - t0) / 1000;
     throwIfAborted(signal, 'search');
     await writeIvecs(out, r.ids, k);
     index.dispose();
-    return { command: 'search', out, nq: q.n, k, nprobe, seconds: s, qps: q.n / s, adapter: engine.adapterName };
+    return { command: 'search', out, nq: q.n, k, nprobe, ...(refineFactor ? { refineFactor } : {}), seconds: s, qps: q.n / s, adapter: engine.adapterName };
   });
 }
 
@@ -214,7 +218,8 @@ async function cmdEval(a: Args, signal: AbortSignal): Promise<Result> {
   const gtPath = a.list('gt', true);
   const nprobe = a.int('nprobe');
   const kArg = a.int('k', {}, 100);
-  checkAsUsage(() => checkSearchOptions({ k: kArg, nprobe }, flagName));
+  const refineFactor = a.optInt('refine-factor');
+  checkAsUsage(() => checkSearchOptions({ k: kArg, nprobe, refineFactor }, flagName));
   const quiet = a.flag('quiet');
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries), ...files('gt', gtPath)]);
@@ -223,11 +228,11 @@ async function cmdEval(a: Args, signal: AbortSignal): Promise<Result> {
     const gt = await readIntVectors(gtPath);
     if (gt.n !== q.n) throw new InputError(`--gt has ${gt.n} ground-truth rows for ${q.n} queries`);
     const k = Math.min(kArg, gt.dim, index.ntotal);
-    await index.search(q.data.subarray(0, Math.min(q.n, 16) * index.dim), { k, nprobe, signal }); // warm-up: compile pipelines
+    await index.search(q.data.subarray(0, Math.min(q.n, 16) * index.dim), { k, nprobe, refineFactor, signal }); // warm-up: compile pipelines
     const t0 = now();
-    const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
+    const r = await index.search(q.data, { k, nprobe, refineFactor, signal, onProgress: progressPrinter(quiet) });
     const s = (now() - t0) / 1000;
-    const out: Result = { command: 'eval', nq: q.n, nprobe, k };
+    const out: Result = { command: 'eval', nq: q.n, nprobe, k, ...(refineFactor ? { refineFactor } : {}) };
     for (const kk of [1, 10, 100]) if (kk <= k) out[`recall@${kk}`] = recallAtK(r.ids, k, gt.data, gt.dim, q.n, kk);
     Object.assign(out, { seconds: s, qps: q.n / s, bytesPerVector: index.bytesPerVector, adapter: engine.adapterName });
     index.dispose();
@@ -244,7 +249,7 @@ async function cmdInfo(a: Args, signal: AbortSignal): Promise<Result> {
     const sizes = index.listSizes();
     const info = {
       command: 'info', dim: index.dim, lists: index.nlist, m: index.m, bits: index.bits, metric: index.metric,
-      ntotal: index.ntotal, rotation: index.toData().rotation !== null, bytesPerVector: index.bytesPerVector,
+      ntotal: index.ntotal, rotation: index.toData().rotation !== null, refine: index.refine, bytesPerVector: index.bytesPerVector,
       largestList: Math.max(...sizes), emptyLists: sizes.filter((s) => s === 0).length,
     };
     index.dispose();
@@ -256,12 +261,13 @@ async function cmdExportFaiss(a: Args, signal: AbortSignal): Promise<Result> {
   const indexPath = a.req('index');
   const out = a.req('out');
   const nprobe = a.int('nprobe', { min: 1 }, 1);
+  const refineFactor = a.int('refine-factor', { min: 1 }, 1);
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }], { flag: 'out', path: out });
   const data = await readIndexData(indexPath, { signal });
   throwIfAborted(signal, 'export-faiss');
-  await saveFaissIndex(out, data, { nprobe });
-  return { command: 'export-faiss', out, ntotal: data.listOffsets[data.nlist], rotation: data.rotation !== null };
+  await saveFaissIndex(out, data, { nprobe, refineFactor });
+  return { command: 'export-faiss', out, ntotal: data.listOffsets[data.nlist], rotation: data.rotation !== null, refine: data.refine?.kind ?? null };
 }
 
 async function cmdImportFaiss(a: Args, signal: AbortSignal): Promise<Result> {

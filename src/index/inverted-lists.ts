@@ -52,7 +52,15 @@ export function mergeIntoLists(lists: HostLists, nlist: number, codeSize: number
 
 /** The lists on the GPU, as the ADC scan reads them. */
 export class GpuLists {
-  private constructor(readonly codes: GpuBuffer, readonly ids: GpuBuffer, readonly listOffsets: GpuBuffer) {}
+  private pos: GpuBuffer | null = null;
+
+  private constructor(readonly codes: GpuBuffer, readonly ids: GpuBuffer, readonly listOffsets: GpuBuffer, readonly n: number) {}
+
+  /** i32 positions 0 .. n-1: given to the scan as its ids, it returns database positions (a refined search). Made on
+   *  first use, released with the lists. */
+  positions(engine: Engine): GpuBuffer {
+    return (this.pos ??= engine.upload(Int32Array.from({ length: this.n }, (_, i) => i), 'positions'));
+  }
 
   /** Uploads host lists of n vectors; the codes must fit one storage binding. */
   static upload(engine: Engine, lists: HostLists, n: number, pq: ProductQuantizer): GpuLists {
@@ -60,10 +68,10 @@ export class GpuLists {
     if (bytes > engine.maxBinding) {
       throw new Error(`the index's codes (${bytes} bytes) exceed this device's maxStorageBufferBindingSize (${engine.maxBinding}); split the database over several indexes`);
     }
-    return new GpuLists(engine.upload(pq.pad(lists.codes, n), 'codes'), engine.upload(lists.ids, 'ids'), engine.upload(lists.listOffsets, 'list offsets'));
+    return new GpuLists(engine.upload(pq.pad(lists.codes, n), 'codes'), engine.upload(lists.ids, 'ids'), engine.upload(lists.listOffsets, 'list offsets'), n);
   }
 
   dispose(): void {
-    this.codes.dispose(); this.ids.dispose(); this.listOffsets.dispose();
+    this.codes.dispose(); this.ids.dispose(); this.listOffsets.dispose(); this.pos?.dispose();
   }
 }

@@ -8,6 +8,7 @@ import type { GpuBuffer } from '../pipeline/buffer.js';
 import { CoarseQuantizer } from '../quantizers/coarse.js';
 import { ProductQuantizer } from '../quantizers/product.js';
 import type { Metric } from '../quantizers/metric.js';
+import { refineBytesPerVector, type RefineKind } from '../quantizers/scalar.js';
 import { checkRotation } from '../quantizers/rotation.js';
 import type { IvfPqData } from '../io/ivfpq-data.js';
 import { validateIvfPq, checkTableValues } from '../io/ivfpq-data.js';
@@ -23,6 +24,7 @@ import { GpuLists, emptyLists, listSizes, mergeIntoLists, type HostLists } from 
 import { encodeVectors } from './encode.js';
 import { searchLists, type SearchResult } from './search.js';
 import { trainTables, type TrainOptions } from './train.js';
+import { emptyRefine, encodeForRefine, mergeRefine, refineStage, trainRefine } from './refine.js';
 
 /** Imports a Node-only module by a name bundlers do not follow, so the browser build stays free of node:*. */
 function importNodeOnly<T>(specifier: string): Promise<T> {
@@ -44,11 +46,17 @@ export interface IvfPqOptions {
   bits?: 8 | 4;
   /** 'ip' (inner product, default) or 'l2' (squared Euclidean distance) */
   metric?: Metric;
+  /** keep a refine copy of each vector for re-ranking (search's refineFactor): 'sq8' (a byte per value, ranges
+   *  learned by train()) or 'fp16' (two bytes per value); default none */
+  refine?: RefineKind | undefined;
 }
 
 export interface SearchOptions extends LongWorkOptions {
   k: number;
   nprobe: number;
+  /** re-rank the refineFactor x k best ADC candidates by the exact score against the refine copy (an index built
+   *  with `refine`); an integer >= 1, k x refineFactor <= MAX_K. Default: no re-ranking */
+  refineFactor?: number | undefined;
 }
 
 /** One learned parameter: the index's GPU buffer, its shape and a host copy of its values. */
@@ -75,6 +83,7 @@ export class IvfPqIndexCore {
   readonly m: number;
   readonly bits: 8 | 4;
   readonly metric: Metric;
+  private refineKind: RefineKind | null;
   readonly ksub: number;
   readonly dsub: number;
   private readonly coarse: CoarseQuantizer;
@@ -91,6 +100,7 @@ export class IvfPqIndexCore {
     this.m = opts.m;
     this.bits = opts.bits ?? 8;
     this.metric = opts.metric ?? 'ip';
+    this.refineKind = opts.refine ?? null;
     this.coarse = new CoarseQuantizer(this.nlist, this.dim, this.metric);
     this.pq = new ProductQuantizer(this.dim, this.m, this.bits);
     this.ksub = this.pq.ksub;
@@ -98,10 +108,14 @@ export class IvfPqIndexCore {
   }
 
   get isTrained(): boolean { return this.data !== null; }
+  /** the kind of the refine copy, or null when the index keeps none */
+  get refine(): RefineKind | null { return this.refineKind; }
   get ntotal(): number { return this.data ? this.data.listOffsets[this.nlist]! : 0; }
   get codeSize(): number { return this.pq.codeSize; }
-  /** bytes per stored vector: its code plus its 4-byte id */
-  get bytesPerVector(): number { return this.codeSize + 4; }
+  /** bytes per stored refine code (0 without a refine copy) */
+  get refineBytes(): number { return this.refine ? refineBytesPerVector(this.refine, this.dim) : 0; }
+  /** bytes per stored vector: its code, its refine code (if any) and its 4-byte id */
+  get bytesPerVector(): number { return this.codeSize + this.refineBytes + 4; }
 
   /** Learns the (optional) rotation, the IVF centroids by k-means and the PQ codebooks on the residuals. */
   async train(vectors: VectorInput, opts: TrainOptions = {}): Promise<void> {
@@ -109,7 +123,37 @@ export class IvfPqIndexCore {
     const { data: x, n } = toMatrix(vectors, this.dim, 'train vectors');
     const { gpu, host } = await trainTables(this.engine, this.coarse, this.pq, x, n, opts);
     this.setTables(gpu);
-    this.setLists({ metric: this.metric, dim: this.dim, nlist: this.nlist, m: this.m, bits: this.bits, ...host, ...emptyLists(this.nlist) });
+    this.setLists({
+      metric: this.metric, dim: this.dim, nlist: this.nlist, m: this.m, bits: this.bits, ...host, ...emptyLists(this.nlist),
+      ...(this.refine ? { refine: trainRefine(this.refine, x, n, this.dim) } : {}),
+    });
+  }
+
+  /**
+   * Gives a trained index that holds no vectors (after train() or reset()) a refine copy of `kind`, whose sq8 ranges
+   * are learned from `vectors` (the training vectors; fp16 needs none); vectors added from then on get refine codes.
+   * `null` drops the refine copy, whatever the index holds.
+   */
+  setRefine(kind: RefineKind | null, vectors?: VectorInput): void {
+    this.checkLive();
+    const data = this.requireTrained('setRefine');
+    checkIndexOptions({ nlist: this.nlist, m: this.m, ...(kind !== null ? { refine: kind } : {}) });
+    if (kind === null) {
+      this.refineKind = null;
+      this.data = { ...data, refine: undefined };
+      return;
+    }
+    if (this.ntotal > 0) throw new InputError(`setRefine: the index holds ${this.ntotal} vectors without refine codes; call reset() first and add them again`);
+    let refine;
+    if (kind === 'sq8') {
+      if (vectors === undefined) throw new InputError(`setRefine('sq8') needs the training vectors to learn the per-dimension ranges`);
+      const { data: x, n } = toMatrix(vectors, this.dim, 'setRefine vectors');
+      refine = trainRefine(kind, x, n, this.dim);
+    } else {
+      refine = trainRefine(kind, new Float32Array(0), 0, this.dim);
+    }
+    this.refineKind = kind;
+    this.data = { ...data, refine };
   }
 
   /** Encodes vectors and appends them to their IVF lists. ids default to 0, 1, 2, ... in order of addition. */
@@ -126,23 +170,28 @@ export class IvfPqIndexCore {
   async reencode(vectors: VectorInput, ids?: ArrayLike<number>, opts: LongWorkOptions = {}): Promise<void> {
     this.checkLive();
     const data = this.requireTrained('reencode');
-    await this.encodeInto({ ...data, ...emptyLists(this.nlist) }, vectors, ids, 'reencode', opts);
+    await this.encodeInto({ ...data, ...emptyLists(this.nlist), ...emptyRefine(data) }, vectors, ids, 'reencode', opts);
   }
 
-  /** Searches the k nearest (ip: largest inner product; l2: smallest distance) among the probed lists. */
+  /**
+   * Searches the k nearest (ip: largest inner product; l2: smallest distance) among the probed lists. With
+   * refineFactor R the refineFactor x k best by ADC are re-ranked by the exact score against the refine copy
+   * (src/index/refine.ts), whose scores are returned.
+   */
   async search(queries: VectorInput, opts: SearchOptions): Promise<SearchResult> {
     this.checkLive();
     const data = this.requireTrained('search');
     const { data: q, n: nq } = toMatrix(queries, this.dim, 'queries');
     const total = this.ntotal;
     if (total === 0) throw new Error('search: the index is empty (add vectors first)');
-    checkSearchOptions(opts);
+    checkSearchOptions(opts, undefined, this.refine);
     const { k, nprobe } = opts;
     if (k > total) throw new InputError(`k = ${k} is larger than the ${total} vectors in the index`);
     if (nprobe > this.nlist) throw new InputError(`nprobe = ${nprobe} is larger than the number of lists (${this.nlist})`);
     this.lists ??= GpuLists.upload(this.engine, data, total, this.pq);
     return searchLists(this.engine, {
       coarse: this.coarse, pq: this.pq, tables: this.tables!, lists: this.lists, hostListOffsets: data.listOffsets,
+      refine: refineStage(data, opts.refineFactor),
     }, q, nq, k, nprobe, opts);
   }
 
@@ -206,7 +255,7 @@ export class IvfPqIndexCore {
   /** Removes all vectors, keeping the trained parameters. */
   reset(): void {
     const d = this.requireTrained('reset');
-    this.setLists({ ...d, ...emptyLists(this.nlist) });
+    this.setLists({ ...d, ...emptyLists(this.nlist), ...emptyRefine(d) });
   }
 
   /** Sizes of the inverted lists. */
@@ -225,6 +274,7 @@ export class IvfPqIndexCore {
   /** Takes a copy of `data` (checked) as the index's contents; for fromData() of this class and its subclasses. */
   protected adopt(data: IvfPqData): this {
     validateIvfPq(data, 'index data');
+    if ((data.refine?.kind ?? null) !== this.refine) throw new InputError(`index data: refine copy ${data.refine?.kind ?? 'none'} where the index has ${this.refine ?? 'none'}`);
     const copy = copyData(data);
     this.setTables(GpuTables.upload(this.engine, copy));
     this.setLists(copy);
@@ -244,8 +294,12 @@ export class IvfPqIndexCore {
   private async encodeInto(into: IvfPqData, vectors: VectorInput, ids: ArrayLike<number> | undefined, what: string, opts: LongWorkOptions): Promise<void> {
     const { data: x, n } = toMatrix(vectors, this.dim, `${what} vectors`);
     const newIds = toIds(ids, n, into.listOffsets[this.nlist]!, what);
+    const refineCodes = into.refine ? encodeForRefine(into.refine, x, n, this.dim, what) : null;
     const enc = await encodeVectors(this.engine, this.coarse, this.pq, this.tables!, x, n, opts);
-    this.setLists({ ...into, ...mergeIntoLists(into, this.nlist, this.codeSize, enc.lists, enc.codes, newIds) });
+    this.setLists({
+      ...into, ...mergeIntoLists(into, this.nlist, this.codeSize, enc.lists, enc.codes, newIds),
+      ...(into.refine ? { refine: mergeRefine(into, enc.lists, refineCodes!, newIds) } : {}),
+    });
   }
 
   /** New host data; the GPU lists are uploaded again on the next search. */
@@ -277,12 +331,13 @@ export async function loadIndexData(source: IndexSource, opts: LoadOptions = {})
 
 /** The constructor options of an index holding `data`. */
 export function optionsOf(data: IvfPqData): IvfPqOptions {
-  return { dim: data.dim, nlist: data.nlist, m: data.m, bits: data.bits as 8 | 4, metric: data.metric };
+  return { dim: data.dim, nlist: data.nlist, m: data.m, bits: data.bits as 8 | 4, metric: data.metric, ...(data.refine ? { refine: data.refine.kind } : {}) };
 }
 
 function copyData(d: IvfPqData): IvfPqData {
   return {
     ...d, rotation: d.rotation ? d.rotation.slice() : null, centroids: d.centroids.slice(), codebooks: d.codebooks.slice(),
     listOffsets: d.listOffsets.slice(), codes: d.codes.slice(), ids: d.ids.slice(),
+    ...(d.refine ? { refine: { kind: d.refine.kind, ranges: d.refine.ranges.slice(), codes: d.refine.codes.slice() } } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { GpuTables } from './tables.js';
 import type { GpuLists } from './inverted-lists.js';
+import { rerank, type RefineStage } from './refine.js';
 
 export interface SearchResult {
   /** nq x k ids, row-major; -1 where fewer than k results exist */
@@ -27,15 +28,21 @@ export interface SearchTarget {
   tables: GpuTables;
   lists: GpuLists;
   hostListOffsets: Uint32Array;
+  /** with a refine stage the scan selects min(R x k, ntotal) candidates by position and refine.ts re-ranks them */
+  refine?: RefineStage | null;
 }
 
-/** The k best of the nprobe nearest lists for each of the nq queries (nq x dim); k and nprobe already checked. */
+/** The k best of the nprobe nearest lists for each of the nq queries (nq x dim, before the rotation); k, nprobe and
+ *  the refine factor already checked. */
 export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Array, nq: number, k: number, nprobe: number,
   opts: LongWorkOptions = {}): Promise<SearchResult> {
   const e = engine, { coarse, pq, tables: t, lists } = s;
   const dim = coarse.dim, nlist = coarse.nlist, metric = coarse.metric;
   const l2Term = metric === 'l2' ? t.l2Term(e, pq, nlist) : null;
-  const perQuery = Math.max(pq.m * pq.ksub, nlist, dim, nprobe * Math.max(k, 1)) * 4;
+  const rf = s.refine ?? null;
+  // the scan's k: the candidates of the refine stage (by position), or the k results (by id)
+  const ks = rf ? Math.min(rf.factor * k, s.hostListOffsets[nlist]!) : k;
+  const perQuery = Math.max(pq.m * pq.ksub, nlist, dim, nprobe * Math.max(ks, 1)) * 4;
   const qc = Math.max(1, Math.min(nq, 1024, Math.floor(e.maxBinding / perQuery)));
   const outIds = new Int32Array(nq * k), outScores = new Float32Array(nq * k);
   const qb = e.buffer(qc * dim * 4, 'queries');
@@ -44,9 +51,9 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   const probes = e.buffer(qc * nprobe * 4, 'probes'), probeScores = e.buffer(qc * nprobe * 4, 'probe scores');
   const lut = e.buffer(qc * pq.m * pq.ksub * 4, 'lut');
   // scores and ids share one buffer so each chunk needs a single readback
-  const idsAt = Math.ceil((qc * k * 4) / 256) * 256;
-  const results = e.buffer(idsAt + qc * k * 4, 'results');
-  const resScores = results.slice(0, qc * k * 4), resIds = results.slice(idsAt, qc * k * 4);
+  const idsAt = Math.ceil((qc * ks * 4) / 256) * 256;
+  const results = e.buffer(idsAt + qc * ks * 4, 'results');
+  const resScores = results.slice(0, qc * ks * 4), resIds = results.slice(idsAt, qc * ks * 4);
   const meter = new ProgressMeter('search', nq, opts.onProgress);
   try {
     for (let q0 = 0; q0 < nq; q0 += qc) {
@@ -57,12 +64,17 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       topk(e, coarseScores, probeScores, probes, rows, nlist, nprobe, metric === 'ip');
       pq.lookupTables(e, src, t.codebooks, lut, rows);
       adcScan(e, {
-        lut, probes, coarse: probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: lists.ids,
+        lut, probes, coarse: probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: rf ? lists.positions(e) : lists.ids,
         ...(l2Term ? { l2Term } : {}), outScores: resScores, outIds: resIds,
-        nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k, metric,
+        nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k: ks, metric,
         hostListOffsets: s.hostListOffsets,
       });
-      const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * k * 4);
+      const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * ks * 4);
+      if (rf) {
+        rerank(rf, metric, q.subarray(q0 * dim, (q0 + rows) * dim), rows, new Int32Array(bytes.buffer, idsAt, rows * ks), ks, k, outIds, outScores, q0 * k);
+        meter.report(q0 + rows);
+        continue;
+      }
       outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
       outIds.set(new Int32Array(bytes.buffer, idsAt, rows * k), q0 * k);
       // the selection pads a short row with -Infinity / +Infinity; a missing result's score is NaN (SearchResult)

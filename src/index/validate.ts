@@ -4,6 +4,7 @@
 import { INDEX_LIMITS, VALUE_LIMITS } from '../io/ivfpq-data.js';
 import { InputError } from '../util/errors.js';
 import { checkInt } from '../util/check.js';
+import { isRefineKind } from '../quantizers/scalar.js';
 
 export type VectorInput = Float32Array | Float64Array | number[][];
 
@@ -15,22 +16,36 @@ const own: OptionName = (o) => o;
 export const MAX_K = 1024;
 
 /**
- * Checks index options: nlist, m, bits and metric alone (INDEX_LIMITS); with dim also the dimension and that m
+ * Checks index options: nlist, m, bits, metric and refine alone (INDEX_LIMITS); with dim also the dimension and that m
  * divides it. The CLI checks before reading a file (dim unknown), then again with the dim from the file's header.
  */
-export function checkIndexOptions(o: { dim?: number; nlist: number; m: number; bits?: number; metric?: string }, name: OptionName = own): void {
+export function checkIndexOptions(o: { dim?: number; nlist: number; m: number; bits?: number; metric?: string; refine?: string | undefined }, name: OptionName = own): void {
   checkInt(o.nlist, name('nlist'), 1, INDEX_LIMITS.maxNlist);
   if (o.dim !== undefined) checkInt(o.dim, name('dim'), 1, INDEX_LIMITS.maxDim);
   checkInt(o.m, name('m'), 1, o.dim ?? INDEX_LIMITS.maxDim);
   if (o.dim !== undefined && o.dim % o.m !== 0) throw new InputError(`dim ${o.dim} is not divisible by m ${o.m}`);
   if (o.bits !== undefined && o.bits !== 8 && o.bits !== 4) throw new InputError(`${name('bits')} must be 8 or 4, got ${String(o.bits)}`);
   if (o.metric !== undefined && o.metric !== 'ip' && o.metric !== 'l2') throw new InputError(`${name('metric')} must be 'ip' or 'l2', got '${String(o.metric)}'`);
+  if (o.refine !== undefined && !isRefineKind(o.refine)) throw new InputError(`${name('refine')} must be 'sq8' or 'fp16', got '${String(o.refine)}'`);
 }
 
-/** Checks search options on their own: k in [1, MAX_K], nprobe >= 1 (search() also bounds them by the index). */
-export function checkSearchOptions(o: { k: number; nprobe: number }, name: OptionName = own): void {
+/**
+ * Checks search options on their own: k in [1, MAX_K], nprobe >= 1 (search() also bounds them by the index), and the
+ * optional refineFactor: an integer >= 1 with k x refineFactor <= MAX_K (the candidates one scan selects). `refine`
+ * is the index's refine kind: null (the index has no refine copy) refuses any refineFactor; undefined (not known
+ * yet, e.g. the CLI before it reads the file) checks the value alone.
+ */
+export function checkSearchOptions(o: { k: number; nprobe: number; refineFactor?: number | undefined }, name: OptionName = own, refine?: string | null): void {
   checkInt(o.k, name('k'), 1, MAX_K);
   checkInt(o.nprobe, name('nprobe'), 1);
+  if (o.refineFactor === undefined) return;
+  checkInt(o.refineFactor, name('refineFactor'), 1, MAX_K);
+  if (o.k * o.refineFactor > MAX_K) {
+    throw new InputError(`${name('k')} x ${name('refineFactor')} = ${o.k * o.refineFactor} candidates to re-rank, over the limit ${MAX_K} of one search`);
+  }
+  if (refine === null) {
+    throw new InputError(`${name('refineFactor')} needs an index with a refine copy, and this one has none (build it with the option refine: 'sq8' or 'fp16')`);
+  }
 }
 
 /**

@@ -14,9 +14,13 @@
 //         "sprs" + vector<size_t> (list, size) pairs; then per non-empty list: codes, then idx_t ids)
 //   IxPT: header, int nt, nt x VectorTransform, inner index
 //   LTra: fourcc, bool have_bias, vector<float> A (d_out x d_in), vector<float> b, int d_in, int d_out, bool is_trained
+//   IxRF (IndexRefine; written for an index with a refine copy): header, base index, refine index, float k_factor
+//   IxSQ (IndexScalarQuantizer): header, int qtype, int rangestat, float rangestat_arg, size_t d, size_t code_size,
+//         vector<float> trained, vector<uint8> codes (row i = the vector with id i)
 import { INDEX_LIMITS, validateIvfPq, type IvfPqData } from './ivfpq-data.js';
 import { codeSize } from '../quantizers/product.js';
-import { FaissFormatError, type Fail } from '../util/errors.js';
+import { refineBytesPerVector } from '../quantizers/scalar.js';
+import { FaissFormatError, InputError, type Fail } from '../util/errors.js';
 import { parseWhole, type ByteQueue, type Parser } from './byte-queue.js';
 
 const fourcc = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | ((s.charCodeAt(3) << 24) >>> 0);
@@ -58,11 +62,19 @@ function writeHeader(w: Writer, d: number, ntotal: number, metric: number): void
 export interface FaissWriteOptions {
   /** nprobe stored in the file (Faiss default 1) */
   nprobe?: number;
+  /** an index with a refine copy: the IndexRefine's k_factor stored in the file (Faiss default 1) */
+  refineFactor?: number;
 }
+
+/** Faiss ScalarQuantizer::QuantizerType of each refine kind */
+const FAISS_QTYPE = { sq8: 0, fp16: 4 } as const;
 
 /**
  * Serializes an index as a Faiss IndexIVFPQ file (IndexPreTransform + LinearTransform when it has a rotation),
- * byte for byte what faiss.write_index writes for the same index.
+ * byte for byte what faiss.write_index writes for the same index. An index with a refine copy is written as
+ * Faiss's IndexRefine ('IxRF') of that index and an IndexScalarQuantizer ('IxSQ', QT_8bit or QT_fp16) holding
+ * the refine codes; Faiss finds a candidate's refine code by its id, so this needs the ids to be 0 .. ntotal-1
+ * (in any list order), and refuses other ids with an InputError.
  */
 export function toFaissBytes(data: IvfPqData, opts: FaissWriteOptions = {}): Uint8Array {
   validateIvfPq(data, 'toFaissBytes');
@@ -72,7 +84,14 @@ export function toFaissBytes(data: IvfPqData, opts: FaissWriteOptions = {}): Uin
   const cs = codeSize(m, bits);
   const nprobe = opts.nprobe ?? 1;
   if (!Number.isInteger(nprobe) || nprobe < 1) throw new Error(`toFaissBytes: nprobe ${nprobe} must be a positive integer`);
+  const kFactor = opts.refineFactor ?? 1;
+  if (!Number.isInteger(kFactor) || kFactor < 1) throw new Error(`toFaissBytes: refineFactor ${kFactor} must be a positive integer`);
+  const refineRows = data.refine ? refineRowsById(data) : null;
   const w = new Writer();
+  if (data.refine) {
+    w.u32(fourcc('IxRF'));
+    writeHeader(w, dim, n, metric);
+  }
   if (data.rotation) {
     w.u32(fourcc('IxPT'));
     writeHeader(w, dim, n, metric);
@@ -116,7 +135,33 @@ export function toFaissBytes(data: IvfPqData, opts: FaissWriteOptions = {}): Uin
     w.bytes(data.codes.subarray(a * cs, b * cs));
     for (let i = a; i < b; i++) w.i64(data.ids[i]!);
   }
+  if (data.refine && refineRows) {
+    const r = data.refine;
+    w.u32(fourcc('IxSQ'));
+    writeHeader(w, dim, n, metric);
+    w.i32(FAISS_QTYPE[r.kind]); w.i32(0); w.f32(0); // qtype, rangestat RS_minmax, rangestat_arg
+    w.u64(dim); w.u64(refineBytesPerVector(r.kind, dim));
+    w.fvec(r.ranges);
+    w.u64(refineRows.length);
+    w.bytes(refineRows);
+    w.f32(kFactor);
+  }
   return w.result();
+}
+
+/** The refine codes in id order (row i: the vector with id i); an InputError unless the ids are 0 .. ntotal-1. */
+function refineRowsById(data: IvfPqData): Uint8Array {
+  const r = data.refine!, n = data.ids.length, bpv = refineBytesPerVector(r.kind, data.dim);
+  const out = new Uint8Array(r.codes.length), seen = new Uint8Array(n);
+  for (let p = 0; p < n; p++) {
+    const id = data.ids[p]!;
+    if (id >= n || seen[id]) {
+      throw new InputError(`toFaissBytes: the refine copy can only be written (as a Faiss IndexRefine) when the ids are 0 .. ntotal-1, since Faiss finds a vector's refine code by its id; id ${id} at position ${p} is ${id >= n ? `not below ntotal ${n}` : 'repeated'}. Export without it: { ...data, refine: undefined }`);
+    }
+    seen[id] = 1;
+    out.set(r.codes.subarray(p * bpv, (p + 1) * bpv), id * bpv);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------- reader

@@ -4,6 +4,7 @@
 // toFaissBytes, which refuse to write what the loaders would refuse) and both file readers use them.
 import type { Metric } from '../quantizers/metric.js';
 import { codeSize } from '../quantizers/product.js';
+import { isRefineKind, refineBytesPerVector, refineRangeLength, type RefineKind } from '../quantizers/scalar.js';
 import { InputError, type Fail } from '../util/errors.js';
 
 export interface IvfPqData {
@@ -28,6 +29,18 @@ export interface IvfPqData {
   codes: Uint8Array; // ntotal * codeSize
   /** user ids of the vectors, in list order (non-negative int32) */
   ids: Int32Array; // ntotal
+  /** optional refine copy (src/quantizers/scalar.ts): a finer code of each input vector, before the rotation, that a
+   *  search with refineFactor re-ranks against; absent (or undefined) when the index has none */
+  refine?: RefineData | undefined;
+}
+
+/** The refine copy of an index: one finer code per vector, in list order like `ids` and `codes`. */
+export interface RefineData {
+  kind: RefineKind;
+  /** sq8: 2 x dim floats, the per-dimension minimum then range (vmin, vdiff: Faiss QT_8bit's `trained`); fp16: empty */
+  ranges: Float32Array;
+  /** ntotal x refineBytesPerVector(kind, dim) bytes (sq8: one byte per value; fp16: IEEE half, little-endian) */
+  codes: Uint8Array;
 }
 
 export function ntotal(d: IvfPqData): number {
@@ -131,7 +144,34 @@ export function validateIvfPq(d: IvfPqData, where: string | Fail = 'IvfPqData'):
     const used = (d.m * d.bits) % 8, mask = 0xff & ~((1 << used) - 1);
     for (let i = 0; i < n; i++) if (d.codes[i * cs + cs - 1]! & mask) bad(`code of vector ${i} has non-zero unused bits in its last byte`);
   }
+  if (d.refine !== undefined) checkRefine(d.refine, d.dim, n, bad);
   checkTableValues(d, bad);
+}
+
+/** Checks a refine copy of n vectors of dimension dim: kind, array sizes, finite ranges (vdiff >= 0), fp16 codes finite. */
+export function checkRefine(r: RefineData, dim: number, n: number, bad: Fail = inputFail): void {
+  if (!r || !isRefineKind(r.kind)) bad(`unknown refine kind ${String(r?.kind)} (sq8 or fp16)`);
+  const len = refineRangeLength(r.kind, dim), bpv = refineBytesPerVector(r.kind, dim);
+  if (!(r.ranges instanceof Float32Array) || r.ranges.length !== len) bad(`refine ranges must be a Float32Array of ${len} values for ${r.kind}`);
+  if (n * bpv > INDEX_LIMITS.maxArrayBytes) bad(`refine codes would take ${n * bpv} bytes, over the ${INDEX_LIMITS.maxArrayBytes}-byte limit of one array`);
+  if (!(r.codes instanceof Uint8Array) || r.codes.length !== n * bpv) bad(`refine codes must be a Uint8Array of ntotal x ${bpv} = ${n * bpv} bytes`);
+  if (r.kind === 'sq8') {
+    let corner = 0; // the largest norm a decoded vector can have
+    for (let i = 0; i < dim; i++) {
+      const vmin = r.ranges[i]!, vdiff = r.ranges[dim + i]!;
+      if (!Number.isFinite(vmin) || !Number.isFinite(vdiff) || vdiff < 0 || !Number.isFinite(Math.fround(vmin + vdiff))) {
+        bad(`refine sq8 range of dimension ${i} (vmin ${vmin}, vdiff ${vdiff}) must be finite with vdiff >= 0`);
+      }
+      corner += Math.max(Math.abs(vmin), Math.abs(vmin + vdiff)) ** 2;
+    }
+    // ranges learned from inputs within VALUE_LIMITS.inputNorm give at most 2^60; the centroids' limit keeps scores finite
+    const max = VALUE_LIMITS.centroidNorm();
+    if (Math.sqrt(corner) > max) bad(`refine sq8 ranges allow vectors of norm ${Math.sqrt(corner).toPrecision(3)}, over the limit ${max.toPrecision(3)} that keeps float32 scores finite`);
+  } else {
+    for (let o = 1; o < r.codes.length; o += 2) {
+      if ((r.codes[o]! & 0x7c) === 0x7c) bad(`refine fp16 value of vector ${Math.floor(o / bpv)}, dimension ${(o >> 1) % dim} is Infinity or NaN`);
+    }
+  }
 }
 
 /** Checks the values of an index's tables (rotation, centroids, codebooks; shapes already checked): VALUE_LIMITS. */

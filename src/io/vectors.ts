@@ -4,6 +4,7 @@
 // chunk by chunk (decodeRows) so the Node reader can stream files without holding them whole.
 // Every problem with a file's contents is an InputError whose message names the file (and row, when there is one).
 import { InputError } from '../util/errors.js';
+import { halfToFloat, floatToHalf } from '../util/float16.js';
 
 export type VectorFormat = 'fvecs' | 'ivecs' | 'bvecs' | 'npy' | 'fbin' | 'ibin' | 'f32' | 'i32';
 export type ElementType = 'f32' | 'i32' | 'u8';
@@ -267,47 +268,13 @@ export function encodeIvecs(data: Int32Array, dim: number): Uint8Array {
   return encodeVecs(data, dim, 'ivecs');
 }
 
+export { halfToFloat, floatToHalf };
+
 /** Decodes IEEE half-precision values (as Uint16 bit patterns) to float32. */
 export function float16ToFloat32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
   if (out.length < src.length) throw new InputError(`float16ToFloat32: output has ${out.length} elements, need ${src.length}`);
   for (let i = 0; i < src.length; i++) out[i] = halfToFloat(src[i]!);
   return out;
-}
-
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-const f32buf = new Float32Array(1);
-const u32buf = new Uint32Array(f32buf.buffer);
-/** float -> IEEE half bits, round to nearest even; overflow to Infinity. */
-export function floatToHalf(x: number): number {
-  f32buf[0] = x;
-  const b = u32buf[0]!;
-  const sign = (b >>> 16) & 0x8000;
-  const exp = (b >>> 23) & 0xff;
-  let mant = b & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1), half = 1 << (shift - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
-  return sign | h; // a carry into the exponent rounds up correctly (possibly to Infinity)
 }
 
 /** Encodes float32 values as IEEE half bit patterns. */
