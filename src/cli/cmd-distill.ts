@@ -56,7 +56,10 @@ export async function cmdDistill(a: Args, signal: AbortSignal): Promise<Result> 
     throw new InputError(`--base ${base.join(' ')}: ${shape.n} vectors, but the index ${indexPath} holds ${n}; the base must be the vectors the index holds, the i-th with id i (or the id --ids gives)`);
   }
   checkDistillSizes(dOpts, n, '--base');
-  if (trainQueries.length) await vectorSetShape(trainQueries, { dim: data.dim });
+  if (trainQueries.length) {
+    const qd = (await vectorSetShape(trainQueries, dim !== undefined ? { dim } : {})).dim;
+    if (qd !== data.dim) throw new InputError(`--train-queries ${trainQueries.join(' ')}: dimension ${qd}, but the index ${indexPath} has dimension ${data.dim}`);
+  }
   const ids = idsPath !== undefined ? await readIds(idsPath, n) : undefined;
   checkIdsMatch(data, ids, indexPath, idsPath);
   const onProgress = progressPrinter(quiet);
