@@ -1,4 +1,4 @@
-// The distill-vq command line: train, search, eval, bench, export/import Faiss. Progress goes to stderr,
+// The distill-vq command line: train, distill (cmd-distill.ts), search, eval, bench, export/import Faiss. Progress goes to stderr,
 // results (with --json) to stdout as one JSON object. Each command first reads and checks every option (a bad one
 // is a UsageError, exit 2), then checks its files (inputs are regular files, the output is none of them), and only
 // then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
