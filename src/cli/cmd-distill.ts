@@ -69,7 +69,8 @@ export async function cmdDistill(a: Args, signal: AbortSignal): Promise<Result> 
       const { data: x } = await readVectors(base, { dim: data.dim });
       const tq = trainQueries.length ? (await readVectors(trainQueries, { dim: data.dim })).data : undefined;
       await index.reencode(x, ids, { signal });
-      const matching = matchingCodes(data, index.toData());
+      const rowOf = ids ? new Map(Array.from(ids, (id, i) => [id, i])) : null;
+      const matching = matchingCodes(data, index.toData(), rowOf ? (id) => rowOf.get(id)! : (id) => id);
       if (matching < MIN_MATCHING_CODES) {
         throw new InputError(`--base ${base.join(' ')}: only ${(100 * matching).toFixed(1)}% of its vectors encode as the index ${indexPath} stores them ` +
           `(id by id); the base is not the vectors the index holds${ids ? ' with the ids of --ids' : ', the i-th with id i (give --ids if the ids differ)'}`);
@@ -125,22 +126,23 @@ function checkIdsMatch(data: IvfPqData, ids: Int32Array | undefined, indexPath: 
   }
 }
 
-/** The fraction of vectors whose list and code in `b` are those in `a` (matched by id). */
-function matchingCodes(a: IvfPqData, b: IvfPqData): number {
-  const cs = a.codes.length / Math.max(1, a.ids.length);
-  const where = (d: IvfPqData): Map<number, { list: number; at: number }> => {
-    const m = new Map<number, { list: number; at: number }>();
-    for (let l = 0; l < d.nlist; l++) for (let p = d.listOffsets[l]!; p < d.listOffsets[l + 1]!; p++) m.set(d.ids[p]!, { list: l, at: p * cs });
-    return m;
-  };
-  const wa = where(a);
-  let same = 0;
-  for (const [id, pb] of where(b)) {
-    const pa = wa.get(id);
-    if (!pa || pa.list !== pb.list) continue;
-    let eq = true;
-    for (let j = 0; j < cs && eq; j++) eq = a.codes[pa.at + j] === b.codes[pb.at + j];
-    if (eq) same++;
+/** The fraction of vectors whose list and code in `b` are those in `a`, matched by id (`row` maps an id to its
+ *  base row; both hold the same n distinct ids). */
+function matchingCodes(a: IvfPqData, b: IvfPqData, row: (id: number) => number): number {
+  const n = a.ids.length, cs = a.codes.length / Math.max(1, n);
+  const listA = new Int32Array(n), posA = new Int32Array(n);
+  for (let l = 0; l < a.nlist; l++) {
+    for (let p = a.listOffsets[l]!; p < a.listOffsets[l + 1]!; p++) { const i = row(a.ids[p]!); listA[i] = l; posA[i] = p; }
   }
-  return same / Math.max(1, a.ids.length);
+  let same = 0;
+  for (let l = 0; l < b.nlist; l++) {
+    for (let p = b.listOffsets[l]!; p < b.listOffsets[l + 1]!; p++) {
+      const i = row(b.ids[p]!);
+      if (listA[i] !== l) continue;
+      let eq = true;
+      for (let j = 0, pa = posA[i]! * cs, pb = p * cs; j < cs && eq; j++) eq = a.codes[pa + j] === b.codes[pb + j];
+      if (eq) same++;
+    }
+  }
+  return same / Math.max(1, n);
 }
