@@ -10,7 +10,7 @@ import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { createEngine, recallAtK, top1InTopK, formatProgress, DISTILL_DEFAULTS } from '../dist/index.js';
+import { createEngine, recallAtK, top1InTopK, formatProgress, DISTILL_DEFAULTS, startDefaults } from '../dist/index.js';
 import { loadDistillSplit } from './distill-data.mjs';
 import { barChartSvg } from './plot.mjs';
 import { kmeansStart } from './kmeans-start.mjs';
@@ -126,7 +126,7 @@ if (!reportOnly) writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n')
 const f4 = (x) => (x === undefined ? '-' : x.toFixed(4));
 let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact inner-product top-k.\n`;
 md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}). Faiss 1.7.3 on the same cores, same run.\n`;
-md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement) unless marked, with the library's default options (README) except those listed in its row; the epoch with the best recall on 200 held-out training queries is kept (epoch 0 = the start). τ: the soft-assignment temperature each run used ('auto' resolves it from the start's quantization error). Δ: recall@10 gained over the run's own start.\n`;
+md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement) unless marked, with the library's default options (README; from the OPQ start the IVF centroids are frozen, from plain k-means they are learned at 1e-4) except those listed in its row; the epoch with the best recall on 200 held-out training queries is kept (epoch 0 = the start). τ: the soft-assignment temperature each run used ('auto' resolves it from the start's quantization error). Δ: recall@10 gained over the run's own start.\n`;
 md += `Repeat with \`npm run bench:distill\` (uses the cached k-means starts and Faiss indexes in bench/cache when present; \`--fresh\` retrains them).\n\n`;
 const series = [];
 for (const [key, cfg] of Object.entries(results.configs)) {
@@ -142,7 +142,12 @@ for (const [key, cfg] of Object.entries(results.configs)) {
   row('ours k-means + OPQ (start)', cfg.kmeansOpq, cfg.kmeansOpq?.trainSeconds?.toFixed(0));
   for (const [name, r] of Object.entries(cfg.runs)) {
     const per = r.report.secondsPerEpoch.map((s) => s.toFixed(0)).join(', ') + ` (best epoch ${r.report.bestEpoch})`;
-    const own = Object.entries(r.options).filter(([k, v]) => !['assignTemperature', 'pseudoQueries', 'validationNprobe'].includes(k) && DISTILL_DEFAULTS[k] !== v).map(([k, v]) => `${k} ${v}`).join(', ');
+    // the centroids' rate: the one the run used (runs recorded before the report said it used the option or 1e-4),
+    // listed when it is not the default from the run's start (frozen from OPQ, learned from plain k-means)
+    const lrC = r.options.lrCentroids ?? r.report.lrCentroids ?? 1e-4;
+    const lrCOwn = lrC !== startDefaults(r.plain ? 'plain' : 'rotated').lrCentroids ? [['lrCentroids', lrC]] : [];
+    const own = [...lrCOwn, ...Object.entries(r.options).filter(([k, v]) => !['assignTemperature', 'pseudoQueries', 'validationNprobe', 'lrCentroids'].includes(k) && DISTILL_DEFAULTS[k] !== v)]
+      .map(([k, v]) => `${k} ${v}`).join(', ');
     const train = r.train === 'pseudo' ? `, ${r.options.pseudoQueries} pseudo-queries` : r.train === 'mixed' ? `, queries + ${r.options.pseudoQueries} pseudo-queries` : '';
     row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${train}${r.plain ? ' (from k-means, no OPQ)' : ''}${own ? ` [${own}]` : ''}`, r, r.report.totalSeconds.toFixed(0), per, r.options.assignTemperature.toExponential(1));
   }

@@ -29,7 +29,7 @@ export type { IvfPqOptions, SearchOptions, IvfPqParameters, ParameterView, Index
 export { checkIndexOptions, checkSearchOptions, MAX_K } from './index/validate.js';
 export type { TrainOptions } from './index/train.js';
 export type { SearchResult } from './index/search.js';
-export { DISTILL_DEFAULTS, checkDistillOptions, type DistillOptions, type DistillReport, type DistillLoss } from './training/distill/options.js';
+export { DISTILL_DEFAULTS, checkDistillOptions, startDefaults, type DistillOptions, type DistillReport, type DistillLoss, type DistillStart } from './training/distill/options.js';
 export { exactSearch, type ExactResult } from './index/exact.js';
 export * from './index/metrics.js';
 export { ProgressMeter, formatProgress, type Progress, type LongWorkOptions } from './util/progress.js';

@@ -3,7 +3,7 @@
 // every option before it looks at the data, and toMatrix's norm limit.
 import t from 'tap';
 import { checkIndexOptions, checkSearchOptions, toMatrix } from '../src/index/validate.js';
-import { checkDistillOptions, resolveOptions } from '../src/training/distill/options.js';
+import { DISTILL_DEFAULTS, checkDistillOptions, resolveOptions, startDefaults } from '../src/training/distill/options.js';
 import { INDEX_LIMITS, VALUE_LIMITS } from '../src/io/ivfpq-data.js';
 import { parseDvqHeader, toBytes } from '../src/io/dvq-format.js';
 import { randomIvfPq } from './fixtures/random-ivfpq.js';
@@ -62,6 +62,19 @@ t.test('distill options: one rule each, named as the caller names them', async (
   const ok = new Float32Array(80).fill(0.5);
   t.throws(() => resolveOptions({ dim: 8, nlist: 2 }, { base: ok, topK: 11 }), /distill: topK 11 is more than the 10 base vectors/, 'then the bounds that need the data');
   t.equal(resolveOptions({ dim: 8, nlist: 2 }, { base: ok, topK: 10 }).topK, 10);
+});
+
+t.test('distill defaults that depend on the start: centroids frozen from a rotated (OPQ) start unless set', async (t) => {
+  const base = new Float32Array(20 * 4);
+  const at = (rotated: boolean | undefined, o: { lrCentroids?: number } = {}) => resolveOptions({ dim: 4, nlist: 2, rotated }, { base, topK: 5, ...o });
+  t.same([at(true).start, at(true).lrCentroids], ['rotated', DISTILL_DEFAULTS.lrCentroidsRotated], 'rotated: lrCentroidsRotated');
+  t.equal(DISTILL_DEFAULTS.lrCentroidsRotated, 0, 'which is 0 (frozen)');
+  t.same([at(false).start, at(false).lrCentroids], ['plain', DISTILL_DEFAULTS.lrCentroids], 'plain: lrCentroids');
+  t.same([at(undefined).start, at(undefined).lrCentroids], ['plain', 1e-4], 'no rotation said: plain');
+  t.equal(at(true, { lrCentroids: 3e-5 }).lrCentroids, 3e-5, 'a rate the caller sets is kept from a rotated start');
+  t.equal(at(false, { lrCentroids: 0 }).lrCentroids, 0, 'and from a plain one');
+  t.same(startDefaults('rotated'), { lrCentroids: 0 }, 'startDefaults says the same');
+  t.same(startDefaults('plain'), { lrCentroids: 1e-4 });
 });
 
 t.test('input vectors: finite and within the norm limit 2^60 / dim', async (t) => {

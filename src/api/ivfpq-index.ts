@@ -11,7 +11,9 @@ export class IvfPqIndex extends IvfPqIndexCore {
   /**
    * Distill-VQ: learns the IVF centroids and PQ codebooks so the index reproduces the ranking of the exact
    * inner products of `base` (the teacher) for unlabeled training queries, then re-encodes `base`.
-   * See src/training/distill/ and DistillOptions.
+   * See src/training/distill/ and DistillOptions. The defaults follow the index's start: with a rotation (OPQ) the
+   * IVF centroids stay frozen unless `lrCentroids` is given (DISTILL_DEFAULTS says why); the report's `start`
+   * names it.
    */
   async distill(opts: DistillOptions): Promise<DistillReport> {
     this.checkLive();

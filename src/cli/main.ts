@@ -1,34 +1,33 @@
-// The distill-vq command line: train, search, eval, bench, export/import Faiss. Progress goes to stderr,
+// The distill-vq command line: train, distill (cmd-distill.ts), search, eval, bench, export/import Faiss. Progress goes to stderr,
 // results (with --json) to stdout as one JSON object. Each command first reads and checks every option (a bad one
 // is a UsageError, exit 2), then checks its files (inputs are regular files, the output is none of them), and only
 // then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
-import { createEngine } from '../node/create.js';
 import { IvfPqIndex } from '../api/ivfpq-index.js';
-import { DISTILL_DEFAULTS, checkDistillOptions } from '../training/distill/options.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
 import type { VectorSet } from '../io/vectors.js';
 import { checkIndexOptions, checkSearchOptions } from '../index/validate.js';
-import { formatProgress, now, type Progress } from '../util/progress.js';
+import { now } from '../util/progress.js';
 import { Args, parseArgs } from './args.js';
 import { recallAtK } from '../index/metrics.js';
 import { readIndexData, writeIndexData } from '../io/index-file.js';
 import { saveFaissIndex, loadFaissIndex } from '../io/faiss-file.js';
-import type { DistillLoss, DistillOptions } from '../training/distill/options.js';
 import { vectorSetShape } from '../io/vectors-node.js';
 import { MAX_DIM } from '../io/vectors.js';
-import type { Engine, EngineOptions } from '../pipeline/engine.js';
+import type { Engine } from '../pipeline/engine.js';
 import { throwIfAborted } from '../util/abort.js';
 import { InputError, UsageError } from '../util/errors.js';
-import { checkFiles, type FileArg } from './files.js';
+import { checkFiles } from './files.js';
 import type { RefineKind } from '../quantizers/scalar.js';
+import { checkAsUsage, files, flagName, progressPrinter, withEngine, type Result } from './command.js';
+import { DISTILL_FLAGS_USAGE, checkDistillSizes, distillFlags, printDistillOutcome, refuseDistillFlags } from './distill-flags.js';
+import { DISTILL_USAGE, cmdDistill } from './cmd-distill.js';
 
 const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or Distill-VQ)
 
   distill-vq train  --base F... --lists L --m M [--bits 8|4] [--metric ip|l2] [--opq] [--refine sq8|fp16]
-                    [--distill [--train-queries F...] [--loss listnet|kl|mse|margin-mse|ranknet]
-                     [--epochs N] [--batch B] [--topk K] [--no-inbatch] [--temperature T]
-                     [--lr-codebooks R] [--lr-centroids R] [--assign-temperature T] [--pseudo-queries N]]
+                    [--distill [--no-opq] ${DISTILL_FLAGS_USAGE}]
                     [--seed S] [--dim D] [--quiet] --out INDEX.dvq [--json]
+${DISTILL_USAGE}
   distill-vq search --index INDEX --queries F --k K --nprobe P [--refine-factor R] --out IDS.ivecs [--quiet] [--json]
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--refine-factor R] [--quiet] [--json]
   distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--refine-factor R] [--json]
@@ -43,83 +42,6 @@ Exit codes: 0 success, 1 error (input, file, GPU), 2 usage error, 130 cancelled 
 /** The command line's exit codes (README, "Command line"). */
 export const EXIT = { ok: 0, error: 1, usage: 2, cancelled: 130 } as const;
 
-type Result = Record<string, unknown>;
-
-function progressPrinter(quiet: boolean): (p: Progress) => void {
-  let last = 0;
-  return (p) => {
-    if (quiet) return;
-    const t = now();
-    if (t - last < 500 && p.done < p.total) return;
-    last = t;
-    process.stderr.write(`[distill-vq] ${formatProgress(p)}\n`);
-  };
-}
-
-/** Runs `work` with a new engine that is disposed however `work` ends. */
-async function withEngine<T>(opts: EngineOptions, work: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await createEngine(opts);
-  try {
-    return await work(engine);
-  } finally {
-    engine.dispose();
-  }
-}
-
-const files = (flag: string, paths: string[]): FileArg[] => paths.map((path) => ({ flag, path }));
-
-// Every loss distill() knows; a Record so the compiler flags a loss added to the library but missing here.
-const LOSS_NAMES: Record<DistillLoss, true> = { 'listnet': true, 'kl': true, 'mse': true, 'margin-mse': true, 'ranknet': true };
-const LOSSES = Object.keys(LOSS_NAMES) as DistillLoss[];
-const DISTILL_FLAGS = ['train-queries', 'loss', 'epochs', 'batch', 'topk', 'no-inbatch', 'temperature',
-  'lr-codebooks', 'lr-centroids', 'assign-temperature', 'pseudo-queries'];
-
-/** The flag that sets each library option, so the library's checks name what the user typed. */
-const FLAG_OF: Record<string, string> = {
-  nlist: 'lists', batchSize: 'batch', topK: 'topk', lrCodebooks: 'lr-codebooks', lrCentroids: 'lr-centroids',
-  assignTemperature: 'assign-temperature', pseudoQueries: 'pseudo-queries', inBatch: 'no-inbatch',
-  refineFactor: 'refine-factor',
-};
-const flagName = (option: string): string => `--${FLAG_OF[option] ?? option}`;
-
-/** Runs a library check of options (the one rule of each option): its InputError is a usage error (exit 2). */
-function checkAsUsage(check: () => void): void {
-  try {
-    check();
-  } catch (e) {
-    if (e instanceof InputError) throw new UsageError(e.message, { cause: e });
-    throw e;
-  }
-}
-
-/**
- * The Distill-VQ options of `train`, each read as its type; checkDistillOptions checks their values. Flags left
- * out take DISTILL_DEFAULTS or, for the tuning ones, the library's defaults. Without --distill every one of them
- * is refused (it would do nothing).
- */
-function distillOptions(a: Args, on: boolean): Omit<DistillOptions, 'base' | 'queries'> {
-  if (!on) {
-    const stray = DISTILL_FLAGS.filter((f) => a.given(f));
-    if (stray.length) throw new UsageError(`${stray.map((f) => `--${f}`).join(', ')} only ${stray.length === 1 ? 'applies' : 'apply'} with --distill`);
-    return {};
-  }
-  const opts: Omit<DistillOptions, 'base' | 'queries'> = {
-    loss: a.choice('loss', LOSSES, DISTILL_DEFAULTS.loss),
-    epochs: a.int('epochs', {}, DISTILL_DEFAULTS.epochs),
-    batchSize: a.int('batch', {}, DISTILL_DEFAULTS.batchSize),
-    topK: a.int('topk', {}, DISTILL_DEFAULTS.topK),
-    inBatch: !a.flag('no-inbatch'),
-  };
-  const tuning = {
-    temperature: a.optNum('temperature'), // default: the library's, which depends on the metric
-    lrCodebooks: a.optNum('lr-codebooks'), lrCentroids: a.optNum('lr-centroids'),
-    assignTemperature: a.optNum('assign-temperature'), pseudoQueries: a.optInt('pseudo-queries'),
-  };
-  for (const [k, v] of Object.entries(tuning)) if (v !== undefined) Object.assign(opts, { [k]: v });
-  checkAsUsage(() => checkDistillOptions(opts, flagName));
-  return opts;
-}
-
 async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const base = a.list('base', true);
   const nlist = a.int('lists');
@@ -130,10 +52,14 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   checkAsUsage(() => checkIndexOptions({ nlist, m, bits, metric, refine }, flagName));
   const dim = a.optInt('dim', { min: 1, max: MAX_DIM });
   const seed = a.int('seed', { min: 0, max: 2 ** 32 - 1 }, 1234);
-  const opq = a.flag('opq');
+  const opqFlag = a.flag('opq');
   const distill = a.flag('distill');
-  const trainQueries = a.list('train-queries');
-  const dOpts = distillOptions(a, distill);
+  const noOpq = a.flag('no-opq');
+  if (opqFlag && noOpq) throw new UsageError('--opq and --no-opq contradict each other');
+  if (noOpq && !distill) throw new UsageError('--no-opq only applies with --distill (without it there is no OPQ unless --opq)');
+  // with --distill OPQ is on unless --no-opq: the rotated start distills far better (DISTILL_DEFAULTS)
+  const opq = distill ? !noOpq : opqFlag;
+  const { opts: dOpts, trainQueries } = distill ? distillFlags(a) : (refuseDistillFlags(a), { opts: {}, trainQueries: [] });
   const out = a.req('out');
   const quiet = a.flag('quiet');
   a.done();
@@ -143,6 +69,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const shape = await vectorSetShape(base, dim !== undefined ? { dim } : {});
   if (shape.n === 0) throw new InputError(`--base ${base.join(' ')}: no vectors to train on`);
   checkIndexOptions({ dim: shape.dim, nlist, m, bits, metric }, flagName);
+  if (distill) checkDistillSizes(dOpts, shape.n, '--base');
   if (trainQueries.length) await vectorSetShape(trainQueries, { dim: shape.dim });
   const onProgress = progressPrinter(quiet);
   const t0 = now();
@@ -161,8 +88,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
       const tq = trainQueries.length ? (await readVectors(trainQueries, { dim: d })).data : undefined;
       const tD = now();
       const report = await index.distill({ ...dOpts, base: data, ...(tq ? { queries: tq } : {}), seed, onProgress, signal });
-      // the outcome is printed whatever --quiet says: a run that gained nothing must not pass unnoticed
-      process.stderr.write(`[distill-vq] distill: ${report.message}\n`);
+      printDistillOutcome(report);
       distillInfo = report as unknown as Result;
       distillS = (now() - tD) / 1000;
     }
@@ -304,6 +230,7 @@ async function cmdBench(a: Args, signal: AbortSignal): Promise<Result> {
 const COMMANDS: Record<string, { run: (a: Args, signal: AbortSignal) => Promise<Result>; operands?: number }> = {
   'train': { run: cmdTrain }, 'search': { run: cmdSearch }, 'eval': { run: cmdEval }, 'info': { run: cmdInfo },
   'export-faiss': { run: cmdExportFaiss }, 'import-faiss': { run: cmdImportFaiss }, 'bench': { run: cmdBench, operands: 1 },
+  'distill': { run: cmdDistill },
 };
 
 function summaryLine(result: Result): string {

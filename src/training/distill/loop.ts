@@ -30,11 +30,11 @@ type Optimizer = AdamW | SGD;
 /** Distills the trained `index` (see DistillOptions); on an error or cancellation the index is put back. */
 export async function distill(index: IvfPqIndexCore, opts: DistillOptions): Promise<DistillReport> {
   const t0 = now();
-  const s = resolveOptions(index, opts);
+  const start = index.parameters();
+  const s = resolveOptions({ dim: index.dim, nlist: index.nlist, metric: index.metric, rotated: start.rotation !== null }, opts);
   const rand = mulberry32(s.seed);
   const split = splitQueries(s, index.dim, rand);
   const teacher = await teacherTopK(index.engine, s.base, s.n, index.dim, split, s.topK, index.metric, opts);
-  const start = index.parameters();
   const tape = new Tape(index.engine);
   let run: Run;
   try {
@@ -76,7 +76,8 @@ async function begin(setup: Setup): Promise<Run> {
   const temperature = lossTemperature(s, teacher);
   const report: DistillReport = {
     loss: s.loss, epochs: s.epochs, steps: 0, trainQueries: split.nTrain, validationQueries: split.nVal, epochLoss: [],
-    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: st.tauAssign, lrScale, temperature, improved: null, message: '',
+    validationRecall: [], bestEpoch: 0, ivfWeight: 0, assignTemperature: st.tauAssign, lrScale, temperature, start: s.start,
+    lrCentroids: s.lrCentroids, improved: null, message: '',
     secondsPerEpoch: [], teacherSeconds: teacher.seconds, totalSeconds: 0,
   };
   const run: Run = {

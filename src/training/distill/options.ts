@@ -46,7 +46,8 @@ export interface DistillOptions extends LongWorkOptions {
   inBatch?: boolean;
   /** AdamW learning rate of the PQ codebooks (default 3e-4) */
   lrCodebooks?: number;
-  /** learning rate of the IVF centroids (default 1e-4) */
+  /** learning rate of the IVF centroids. Default: 0 (centroids frozen) when the index has a rotation (OPQ), else
+   *  1e-4 (DISTILL_DEFAULTS: lrCentroidsRotated, lrCentroids; the doc comment there says why). */
   lrCentroids?: number;
   /** factor on both learning rates. AdamW moves a parameter by about its learning rate per step whatever the
    *  gradient's size, so the rates are in units of the data. Default for an inner-product index 1 (the rates
@@ -98,6 +99,10 @@ export interface DistillReport {
   lrScale: number;
   /** temperature of the loss that was used (resolved when 'auto') */
   temperature: number;
+  /** the start: 'rotated' when the index has a rotation (OPQ), else 'plain' (k-means IVF + PQ only) */
+  start: DistillStart;
+  /** learning rate of the IVF centroids that was used (its default depends on the start; 0: frozen) */
+  lrCentroids: number;
   /** whether the index ended better than it started on the validation queries (best validation recall@10 above
    *  the starting one); null when that was not measured (no validation queries, or keepBest off) */
   improved: boolean | null;
@@ -110,12 +115,29 @@ export interface DistillReport {
   totalSeconds: number;
 }
 
-/** The defaults of `distill()` (the CLI and the benchmarks read them from here). */
+/** Where a distillation starts: an index with a rotation (OPQ) or a plain k-means IVF + PQ index. */
+export type DistillStart = 'rotated' | 'plain';
+
+/**
+ * The defaults of `distill()` (the CLI and the benchmarks read them from here). Some depend on the start:
+ * - `lrCentroids` 1e-4 from a plain start, `lrCentroidsRotated` 0 (IVF centroids frozen) from a rotated one. On
+ *   wordnet-use-lite-512-ip (IVF256,PQ32x8, nprobe 32, 8 epochs; bench/results/distill.md) the OPQ start 0.7300
+ *   recall@10 went to 0.7611 with learned centroids and to 0.7737 with frozen ones: on top of OPQ the IVF lists are
+ *   not what limits recall, and moving the centroids costs some of the codebooks' gain. From a plain k-means start
+ *   (0.5292) learning them helps: 0.5986.
+ * The CLI's `train --distill` learns an OPQ rotation first unless told `--no-opq`: the OPQ start and its distillation
+ * (0.7300 -> 0.7737) are far above the plain ones (0.5292 -> 0.5986) at the same bytes per vector.
+ */
 export const DISTILL_DEFAULTS = {
   loss: 'listnet', temperature: 0.05, l2Temperature: 'auto', temperatureScale: 0.3, l2LrScale: 'auto', assignTemperature: 'auto', assignTemperatureScale: 0.05, epochs: 3, batchSize: 32,
-  topK: 100, inBatch: true, lrCodebooks: 3e-4, lrCentroids: 1e-4, centroidOptimizer: 'adamw', warmup: 0.1, seed: 1234,
+  topK: 100, inBatch: true, lrCodebooks: 3e-4, lrCentroids: 1e-4, lrCentroidsRotated: 0, centroidOptimizer: 'adamw', warmup: 0.1, seed: 1234,
   learnRotation: false, lrRotation: 2e-5, orthogonalizeEvery: 16,
 } as const;
+
+/** The options whose default depends on the start (see DISTILL_DEFAULTS), as distill() resolves them. */
+export function startDefaults(start: DistillStart): { lrCentroids: number } {
+  return { lrCentroids: start === 'rotated' ? DISTILL_DEFAULTS.lrCentroidsRotated : DISTILL_DEFAULTS.lrCentroids };
+}
 
 export type LossFn = (teacher: Tensor, student: Tensor, o: LossOptions) => Tensor;
 
@@ -130,6 +152,7 @@ export interface DistillSettings {
   ids: Int32Array | undefined;
   /** the given training queries (nq x dim), if any */
   queries: { data: Float32Array; n: number } | null;
+  start: DistillStart;
   pseudoQueries: number;
   /** validation queries asked for (the split caps it) */
   validationQueries: number;
@@ -191,8 +214,11 @@ export function checkDistillOptions(opts: Partial<DistillOptions>, name: OptionN
   }
 }
 
-/** Checks every option (checkDistillOptions, then against the data and the index: dim, nlist) and fills in the defaults. */
-export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip' | 'l2' }, opts: DistillOptions): DistillSettings {
+/**
+ * Checks every option (checkDistillOptions, then against the data and the index: dim, nlist) and fills in the
+ * defaults, some of which depend on the metric and on the start (`index.rotated`: the index has a rotation).
+ */
+export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip' | 'l2'; rotated?: boolean }, opts: DistillOptions): DistillSettings {
   const def = DISTILL_DEFAULTS;
   checkDistillOptions(opts);
   const { data: base, n } = toMatrix(opts.base, index.dim, 'distill base');
@@ -205,14 +231,15 @@ export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip
   const valPool = queries ? queries.n : pseudoQueries;
   const loss = opts.loss ?? def.loss;
   const l2 = index.metric === 'l2';
+  const start: DistillStart = index.rotated ? 'rotated' : 'plain';
   return {
-    base, n, ids: opts.ids ? Int32Array.from(opts.ids) : undefined, queries, pseudoQueries,
+    base, n, ids: opts.ids ? Int32Array.from(opts.ids) : undefined, queries, start, pseudoQueries,
     validationQueries: opts.validationQueries ?? Math.min(200, Math.floor(valPool * 0.1)),
     loss, lossFn: LOSSES[loss], temperature: opts.temperature ?? (l2 ? def.l2Temperature : def.temperature),
     temperatureScale: opts.temperatureScale ?? def.temperatureScale, lrScale: opts.lrScale ?? (l2 ? def.l2LrScale : 1),
     assignTemperature: opts.assignTemperature ?? def.assignTemperature, assignTemperatureScale: opts.assignTemperatureScale ?? def.assignTemperatureScale,
     epochs: opts.epochs ?? def.epochs, batchSize: opts.batchSize ?? def.batchSize, topK, inBatch: opts.inBatch ?? def.inBatch,
-    lrCodebooks: opts.lrCodebooks ?? def.lrCodebooks, lrCentroids: opts.lrCentroids ?? def.lrCentroids,
+    lrCodebooks: opts.lrCodebooks ?? def.lrCodebooks, lrCentroids: opts.lrCentroids ?? startDefaults(start).lrCentroids,
     learnRotation: opts.learnRotation ?? def.learnRotation, lrRotation: opts.lrRotation ?? def.lrRotation,
     orthogonalizeEvery: opts.orthogonalizeEvery ?? def.orthogonalizeEvery,
     centroidOptimizer: opts.centroidOptimizer ?? def.centroidOptimizer, warmup: opts.warmup ?? def.warmup,
