@@ -2,13 +2,12 @@
 // results (with --json) to stdout as one JSON object. Each command first reads and checks every option (a bad one
 // is a UsageError, exit 2), then checks its files (inputs are regular files, the output is none of them), and only
 // then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
-import { createEngine } from '../node/create.js';
 import { IvfPqIndex } from '../api/ivfpq-index.js';
 import { DISTILL_DEFAULTS, checkDistillOptions } from '../training/distill/options.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
 import type { VectorSet } from '../io/vectors.js';
 import { checkIndexOptions, checkSearchOptions } from '../index/validate.js';
-import { formatProgress, now, type Progress } from '../util/progress.js';
+import { now } from '../util/progress.js';
 import { Args, parseArgs } from './args.js';
 import { recallAtK } from '../index/metrics.js';
 import { readIndexData, writeIndexData } from '../io/index-file.js';
@@ -16,10 +15,14 @@ import { saveFaissIndex, loadFaissIndex } from '../io/faiss-file.js';
 import type { DistillLoss, DistillOptions } from '../training/distill/options.js';
 import { vectorSetShape } from '../io/vectors-node.js';
 import { MAX_DIM } from '../io/vectors.js';
-import type { Engine, EngineOptions } from '../pipeline/engine.js';
+import type { Engine } from '../pipeline/engine.js';
 import { throwIfAborted } from '../util/abort.js';
 import { InputError, UsageError } from '../util/errors.js';
-import { checkFiles, type FileArg } from './files.js';
+import { checkFiles } from './files.js';
+import { checkAsUsage, files, progressPrinter, withEngine, type Result } from './command-kit.js';
+import { cmdAdd } from './cmd-add.js';
+import { cmdMerge } from './cmd-merge.js';
+import { cmdSearchShards } from './cmd-search-shards.js';
 
 const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or Distill-VQ)
 
@@ -27,8 +30,10 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
                     [--distill [--train-queries F...] [--loss listnet|kl|mse|margin-mse|ranknet]
                      [--epochs N] [--batch B] [--topk K] [--no-inbatch] [--temperature T]
                      [--lr-codebooks R] [--lr-centroids R] [--assign-temperature T] [--pseudo-queries N]]
-                    [--seed S] [--dim D] [--quiet] --out INDEX.dvq [--json]
-  distill-vq search --index INDEX --queries F --k K --nprobe P --out IDS.ivecs [--quiet] [--json]
+                    [--seed S] [--dim D] [--no-add] [--quiet] --out INDEX.dvq [--json]
+  distill-vq add    --index TRAINED --base F... [--id-offset N] [--dim D] --out SHARD.dvq [--quiet] [--json]
+  distill-vq merge  --index SHARD... --out INDEX.dvq [--json]
+  distill-vq search --index INDEX... --queries F --k K --nprobe P --out IDS.ivecs [--quiet] [--json]
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--quiet] [--json]
   distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--json]
   distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq [--json]
@@ -37,35 +42,12 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
 
 Vector files: .fvecs, .bvecs, .npy (float32), .fbin, .f32 (raw, needs --dim); ground truth: .ivecs, .ibin, .i32.
 Several files after one flag are concatenated in order. An output may not be one of the inputs.
+Shards (docs/scale.md): train --no-add on a sample, add each shard to a copy with its own --id-offset, then merge,
+or search several --index files at once (the same results as their merge).
 Exit codes: 0 success, 1 error (input, file, GPU), 2 usage error, 130 cancelled by Ctrl-C.`;
 
 /** The command line's exit codes (README, "Command line"). */
 export const EXIT = { ok: 0, error: 1, usage: 2, cancelled: 130 } as const;
-
-type Result = Record<string, unknown>;
-
-function progressPrinter(quiet: boolean): (p: Progress) => void {
-  let last = 0;
-  return (p) => {
-    if (quiet) return;
-    const t = now();
-    if (t - last < 500 && p.done < p.total) return;
-    last = t;
-    process.stderr.write(`[distill-vq] ${formatProgress(p)}\n`);
-  };
-}
-
-/** Runs `work` with a new engine that is disposed however `work` ends. */
-async function withEngine<T>(opts: EngineOptions, work: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await createEngine(opts);
-  try {
-    return await work(engine);
-  } finally {
-    engine.dispose();
-  }
-}
-
-const files = (flag: string, paths: string[]): FileArg[] => paths.map((path) => ({ flag, path }));
 
 // Every loss distill() knows; a Record so the compiler flags a loss added to the library but missing here.
 const LOSS_NAMES: Record<DistillLoss, true> = { 'listnet': true, 'kl': true, 'mse': true, 'margin-mse': true, 'ranknet': true };
@@ -79,16 +61,6 @@ const FLAG_OF: Record<string, string> = {
   assignTemperature: 'assign-temperature', pseudoQueries: 'pseudo-queries', inBatch: 'no-inbatch',
 };
 const flagName = (option: string): string => `--${FLAG_OF[option] ?? option}`;
-
-/** Runs a library check of options (the one rule of each option): its InputError is a usage error (exit 2). */
-function checkAsUsage(check: () => void): void {
-  try {
-    check();
-  } catch (e) {
-    if (e instanceof InputError) throw new UsageError(e.message, { cause: e });
-    throw e;
-  }
-}
 
 /**
  * The Distill-VQ options of `train`, each read as its type; checkDistillOptions checks their values. Flags left
@@ -128,6 +100,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const dim = a.optInt('dim', { min: 1, max: MAX_DIM });
   const seed = a.int('seed', { min: 0, max: 2 ** 32 - 1 }, 1234);
   const opq = a.flag('opq');
+  const noAdd = a.flag('no-add');
   const distill = a.flag('distill');
   const trainQueries = a.list('train-queries');
   const dOpts = distillOptions(a, distill);
@@ -150,7 +123,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     await index.train(data, { seed, opq, onProgress, signal });
     const trainS = (now() - tTrain) / 1000;
     const tAdd = now();
-    await index.add(data, undefined, { onProgress, signal });
+    if (!noAdd) await index.add(data, undefined, { onProgress, signal });
     const addS = (now() - tAdd) / 1000;
     let distillS = 0;
     let distillInfo: Result | undefined;
@@ -164,9 +137,10 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
       distillS = (now() - tD) / 1000;
     }
     throwIfAborted(signal, 'train');
+    if (noAdd) index.reset(); // the quantizers alone: shards are added to copies of it (distill-vq add)
     await index.save(out);
     const summary = {
-      command: 'train', out, n, dim: d, lists: nlist, m, bits, metric, opq, distill,
+      command: 'train', out, n, added: index.ntotal, dim: d, lists: nlist, m, bits, metric, opq, distill,
       bytesPerVector: index.bytesPerVector, trainSeconds: trainS, addSeconds: addS, distillSeconds: distillS,
       totalSeconds: (now() - t0) / 1000, adapter: engine.adapterName, ...(distillInfo ? { distillInfo } : {}),
     };
@@ -187,6 +161,7 @@ async function indexAndQueries(engine: Engine, indexPath: string, queries: strin
 }
 
 async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
+  if (a.list('index').length > 1) return cmdSearchShards(a, signal);
   const indexPath = a.req('index');
   const queries = a.list('queries', true);
   const k = a.int('k');
@@ -297,6 +272,7 @@ async function cmdBench(a: Args, signal: AbortSignal): Promise<Result> {
 
 const COMMANDS: Record<string, { run: (a: Args, signal: AbortSignal) => Promise<Result>; operands?: number }> = {
   'train': { run: cmdTrain }, 'search': { run: cmdSearch }, 'eval': { run: cmdEval }, 'info': { run: cmdInfo },
+  'add': { run: cmdAdd }, 'merge': { run: cmdMerge },
   'export-faiss': { run: cmdExportFaiss }, 'import-faiss': { run: cmdImportFaiss }, 'bench': { run: cmdBench, operands: 1 },
 };
 
