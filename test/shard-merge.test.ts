@@ -315,6 +315,25 @@ first.ntotal = ivf.ntotal
 faiss.write_index(first, out)
 `;
 
+// Faiss's on-disk merge (faiss.contrib.ondisk.merge_ondisk, its recipe for indexes past one machine's RAM) of our
+// exported trained index and shards searches as our merged index exported does
+const ONDISK_PY = `
+import sys, faiss, numpy as np
+from faiss.contrib.ondisk import merge_ondisk
+trained, merged, ivfdata, qpath, k, nprobe, shards = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7:]
+ondisk = faiss.read_index(trained)
+merge_ondisk(ondisk, shards, ivfdata)
+ours = faiss.read_index(merged)
+q = np.fromfile(qpath, dtype='<i4')
+q = q.reshape(-1, q[0] + 1)[:, 1:].copy().view('<f4')
+out = []
+for index in (ondisk, ours):
+    faiss.extract_index_ivf(index).nprobe = nprobe
+    D, I = index.search(q, k)
+    out.append(I)
+sys.stdout.write('%d %d %d\\n' % (ondisk.ntotal, ours.ntotal, int((out[0] == out[1]).all())))
+`;
+
 t.test('Faiss merges our exported shards into the same file as our merged index exported', { skip: noFaiss }, async (t) => {
   for (const rotation of [false, true]) {
     const base = randomIvfPq(r, { metric: rotation ? 'ip' : 'l2', dim: 16, nlist: 6, m: 8, bits: 8, ntotal: 0, rotation });
@@ -328,5 +347,12 @@ t.test('Faiss merges our exported shards into the same file as our merged index 
     t.equal(res.status, 0, `faiss merge_from ran ${res.stderr.slice(-300)}`);
     const ours = toFaissBytes(mergeIvfPq(shards));
     t.ok(readFileSync(outPath).equals(Buffer.from(ours)), `${rotation ? 'with a rotation (IndexPreTransform)' : 'IndexIVFPQ'}: Faiss's merge_from writes our merged export byte for byte`);
+    if (rotation) continue; // merge_ondisk takes a bare IndexIVF
+    const trainedPath = join(dir, 'faiss-trained.faissindex'), qPath = join(dir, 'faiss-q.fvecs');
+    writeFileSync(trainedPath, toFaissBytes(base));
+    writeFileSync(qPath, encodeFvecs(randomF32(r, 15 * 16), 16));
+    const od = spawnSync(PY, ['-c', ONDISK_PY, trainedPath, outPath, join(dir, 'merged.ivfdata'), qPath, '10', '3', ...paths], { env, encoding: 'utf8' });
+    t.equal(od.status, 0, `faiss merge_ondisk ran ${od.stderr.slice(-300)}`);
+    t.equal(od.stdout.trim().split('\n').pop(), '139 139 1', 'merge_ondisk of our trained index and shards: 139 vectors, the same search results as our merge');
   }
 });
