@@ -1,11 +1,12 @@
 // `distill-vq search` over several --index files (shards filled from copies of one trained index): every shard is
 // searched in turn, one on the GPU at a time, and the per-shard top-k lists are merged (mergeShardResults) into
 // what searching the merged index (`distill-vq merge`) gives. The shards are read and checked (same quantizers, k
-// within their total size) before the GPU; their ids are not checked for overlaps (merge does that).
+// within their total size) before the GPU, keeping only their ids and list offsets, then read again one at a time
+// to be searched. Their ids are not checked for overlaps (merge does that).
 import { IvfPqIndex } from '../api/ivfpq-index.js';
 import { readIndexData } from '../io/index-file.js';
-import { ntotal, type IvfPqData } from '../io/ivfpq-data.js';
-import { quantizerDifference } from '../io/merge.js';
+import type { IvfPqData } from '../io/ivfpq-data.js';
+import { quantizerDifference, type Quantizers } from '../io/merge.js';
 import { readVectors, writeIvecs } from '../io/vectors-node.js';
 import { checkSearchOptions } from '../index/validate.js';
 import { listOfData, mergeShardResults } from '../index/shard-search.js';
@@ -17,6 +18,17 @@ import type { Args } from './args.js';
 import { checkAsUsage, files, progressPrinter, withEngine, type Result } from './command-kit.js';
 import { checkFiles } from './files.js';
 
+/** What is kept of a shard between its check and its search. */
+type ShardIds = Pick<IvfPqData, 'nlist' | 'listOffsets' | 'ids'> & { path: string };
+
+function checkSame(first: Quantizers, firstPath: string, d: IvfPqData, path: string): void {
+  const diff = quantizerDifference(first, d);
+  if (diff !== null) throw new InputError(`--index ${path} was trained with other quantizers than ${firstPath}: it has ${diff}`);
+}
+
+const sameInts = (a: Int32Array | Uint32Array, b: Int32Array | Uint32Array): boolean =>
+  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
 export async function cmdSearchShards(a: Args, signal: AbortSignal): Promise<Result> {
   const paths = a.list('index', true);
   const queries = a.list('queries', true);
@@ -27,35 +39,44 @@ export async function cmdSearchShards(a: Args, signal: AbortSignal): Promise<Res
   const quiet = a.flag('quiet');
   a.done();
   await checkFiles([...files('index', paths), ...files('queries', queries)], { flag: 'out', path: out });
-  const shards: IvfPqData[] = [];
+  // first pass: every shard checked against the first one's quantizers; only the first's tables and each shard's
+  // ids and list offsets are kept (what the merge of the results needs), so RAM never holds all the codes
+  let first: Quantizers | null = null;
+  const kept: ShardIds[] = [];
   for (const path of paths) {
     throwIfAborted(signal, 'search');
     const d = await readIndexData(path, { signal });
-    const diff = shards.length ? quantizerDifference(shards[0]!, d) : null;
-    if (diff !== null) throw new InputError(`--index ${path} was trained with other quantizers than ${paths[0]}: it has ${diff}`);
-    shards.push(d);
+    if (!first) {
+      const { metric, dim, nlist, m, bits, rotation, centroids, codebooks } = d;
+      first = { metric, dim, nlist, m, bits, rotation, centroids, codebooks };
+    }
+    checkSame(first, paths[0]!, d, path);
+    kept.push({ path, nlist: d.nlist, listOffsets: d.listOffsets, ids: d.ids });
   }
-  const first = shards[0]!, total = shards.reduce((s, d) => s + ntotal(d), 0);
-  if (total === 0) throw new InputError(`the --index files hold no vectors (add vectors first)`);
+  const total = kept.reduce((s, d) => s + d.ids.length, 0);
+  if (total === 0) throw new InputError('the --index files hold no vectors (add vectors first)');
   if (k > total) throw new InputError(`--k ${k} is larger than the ${total} vectors in the --index files`);
-  if (nprobe > first.nlist) throw new InputError(`--nprobe ${nprobe} is larger than the number of lists (${first.nlist})`);
-  const q = await readVectors(queries, { dim: first.dim });
-  const searched = shards.filter((d) => ntotal(d) > 0);
+  if (nprobe > first!.nlist) throw new InputError(`--nprobe ${nprobe} is larger than the number of lists (${first!.nlist})`);
+  const q = await readVectors(queries, { dim: first!.dim });
+  const searched = kept.filter((d) => d.ids.length > 0);
   const t0 = now();
   const results: SearchResult[] = [];
+  // second pass: one shard at a time on the GPU
   await withEngine({}, async (engine) => {
-    for (let s = 0; s < searched.length; s++) {
+    for (const shard of searched) {
       throwIfAborted(signal, 'search');
-      const index = IvfPqIndex.fromData(engine, searched[s]!);
+      const d = await readIndexData(shard.path, { signal });
+      checkSame(first!, paths[0]!, d, shard.path);
+      if (!sameInts(d.ids, shard.ids) || !sameInts(d.listOffsets, shard.listOffsets)) throw new InputError(`--index ${shard.path} changed while it was being searched`);
+      const index = IvfPqIndex.fromData(engine, d);
       try {
-        results.push(await index.search(q.data, { k: Math.min(k, ntotal(searched[s]!)), nprobe, signal, onProgress: progressPrinter(quiet) }));
+        results.push(await index.search(q.data, { k: Math.min(k, shard.ids.length), nprobe, signal, onProgress: progressPrinter(quiet) }));
       } finally {
         index.dispose();
       }
-      searched[s] = { ...searched[s]!, codes: new Uint8Array(0) }; // only the ids and list offsets are needed now
     }
   });
-  const r = mergeShardResults(results, k, first.metric, listOfData(searched.map((d) => () => d)));
+  const r = mergeShardResults(results, k, first!.metric, listOfData(searched.map((d) => () => d)));
   const seconds = (now() - t0) / 1000;
   throwIfAborted(signal, 'search');
   await writeIvecs(out, r.ids, k);
