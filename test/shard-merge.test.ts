@@ -235,7 +235,7 @@ function cli(args: string[]): Promise<Run> {
   return new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr })));
 }
 async function ok(t: Test, args: string[]): Promise<Record<string, unknown>> {
-  const res = await cli([...args, '--json', ...(args[0] === 'merge' ? [] : ['--quiet'])]); // merge prints no progress
+  const res = await cli([...args, '--json', '--quiet']);
   t.equal(res.code, 0, `${args.slice(0, 1).join(' ')} exits 0 ${res.stderr.split('\n').filter((l) => !l.startsWith('Warning')).join(' ').slice(-300)}`);
   return res.code === 0 ? JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, unknown> : {};
 }

@@ -9,9 +9,9 @@ import { INDEX_LIMITS, ntotal, type IvfPqData } from '../io/ivfpq-data.js';
 import { mergeIvfPq } from '../io/merge.js';
 import { throwIfAborted } from '../util/abort.js';
 import { InputError, fileError } from '../util/errors.js';
-import { now } from '../util/progress.js';
+import { now, ProgressMeter } from '../util/progress.js';
 import type { Args } from './args.js';
-import { files, type Result } from './command-kit.js';
+import { files, progressPrinter, type Result } from './command-kit.js';
 import { checkFiles } from './files.js';
 
 /** The header of a .dvq file, or null for another kind of file (a Faiss index is read whole later). */
@@ -49,14 +49,17 @@ function checkHeaders(paths: readonly string[], heads: readonly (DvqHeader | nul
 export async function cmdMerge(a: Args, signal: AbortSignal): Promise<Result> {
   const inputs = a.list('index', true);
   const out = a.req('out');
+  const quiet = a.flag('quiet');
   a.done();
   await checkFiles(files('index', inputs), { flag: 'out', path: out });
   const t0 = now();
   checkHeaders(inputs, await Promise.all(inputs.map(dvqHeaderOf)));
+  const meter = new ProgressMeter('merge: read shards', inputs.length, progressPrinter(quiet));
   const datas: IvfPqData[] = [];
   for (const path of inputs) {
     throwIfAborted(signal, 'merge');
     datas.push(await readIndexData(path, { signal }));
+    meter.report(datas.length);
   }
   const merged = mergeIvfPq(datas, { names: inputs });
   throwIfAborted(signal, 'merge');

@@ -32,7 +32,7 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
                      [--lr-codebooks R] [--lr-centroids R] [--assign-temperature T] [--pseudo-queries N]]
                     [--seed S] [--dim D] [--no-add] [--quiet] --out INDEX.dvq [--json]
   distill-vq add    --index TRAINED --base F... [--id-offset N] [--dim D] --out SHARD.dvq [--quiet] [--json]
-  distill-vq merge  --index SHARD... --out INDEX.dvq [--json]
+  distill-vq merge  --index SHARD... --out INDEX.dvq [--quiet] [--json]
   distill-vq search --index INDEX... --queries F --k K --nprobe P --out IDS.ivecs [--quiet] [--json]
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--quiet] [--json]
   distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--json]

@@ -90,7 +90,9 @@ function quantizersOf(index: IvfPqIndexCore): Quantizers {
 /**
  * Searches shards (indexes with the same trained quantizers, holding disjoint ids) as one index: the same result
  * as searching the index mergeIvfPq makes of them. k may be up to the shards' total size; empty shards are
- * skipped. InputError when the shards' quantizers differ or k exceeds the vectors they hold together.
+ * skipped. InputError when the shards' quantizers differ or k exceeds the vectors they hold together. As after any
+ * search, each shard keeps its lists on the GPU until it is disposed or changed; each has to fit one binding, not
+ * their sum.
  */
 export async function searchShards(shards: readonly IvfPqIndexCore[], queries: VectorInput, opts: SearchOptions): Promise<SearchResult> {
   if (shards.length === 0) throw new InputError('searchShards: no shards to search');
