@@ -8,6 +8,7 @@ export { DVQ_MAGIC, DVQ_VERSION, DVQ_VERSION_REFINE, DVQ_HEADER_BYTES, DVQ_FLAG_
 export { toFaissBytes, fromFaissBytes, type FaissWriteOptions } from './io/faiss-format.js';
 export { parseIndexBytes, DEFAULT_MAX_BYTES, type LoadOptions, type IndexFormat } from './io/index-source.js';
 export { FETCH_DEFAULTS } from './io/fetch-bytes.js';
+export { mergeIvfPq, quantizerDifference, checkDisjointIds, type MergeOptions, type Quantizers } from './io/merge.js';
 export * from './io/vectors.js';
 export * from './io/demo-data.js';
 export * from './kernels/scores.js';
@@ -31,6 +32,7 @@ export type { TrainOptions } from './index/train.js';
 export type { SearchResult } from './index/search.js';
 export { DISTILL_DEFAULTS, checkDistillOptions, startDefaults, type DistillOptions, type DistillReport, type DistillLoss, type DistillStart } from './training/distill/options.js';
 export { exactSearch, type ExactResult } from './index/exact.js';
+export { searchShards, mergeShardResults, listOfData, type ListOf } from './index/shard-search.js';
 export * from './index/metrics.js';
 export { ProgressMeter, formatProgress, type Progress, type LongWorkOptions } from './util/progress.js';
 // autograd (tensors, tape, ops, losses, optimizers) for training in the page

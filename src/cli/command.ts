@@ -32,7 +32,7 @@ export async function withEngine<T>(opts: EngineOptions, work: (engine: Engine) 
 }
 
 /** The file arguments given after one flag. */
-export const files = (flag: string, paths: string[]): FileArg[] => paths.map((path) => ({ flag, path }));
+export const files = (flag: string, paths: readonly string[]): FileArg[] => paths.map((path) => ({ flag, path }));
 
 /** The flag that sets each library option, so the library's checks name what the user typed. */
 const FLAG_OF: Record<string, string> = {

@@ -21,14 +21,19 @@ import type { RefineKind } from '../quantizers/scalar.js';
 import { checkAsUsage, files, flagName, progressPrinter, withEngine, type Result } from './command.js';
 import { DISTILL_FLAGS_USAGE, checkDistillSizes, distillFlags, printDistillOutcome, refuseDistillFlags } from './distill-flags.js';
 import { DISTILL_USAGE, cmdDistill } from './cmd-distill.js';
+import { cmdAdd } from './cmd-add.js';
+import { cmdMerge } from './cmd-merge.js';
+import { cmdSearchShards } from './cmd-search-shards.js';
 
 const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or Distill-VQ)
 
   distill-vq train  --base F... --lists L --m M [--bits 8|4] [--metric ip|l2] [--opq] [--refine sq8|fp16]
                     [--distill [--no-opq] ${DISTILL_FLAGS_USAGE}]
-                    [--seed S] [--dim D] [--quiet] --out INDEX.dvq [--json]
+                    [--seed S] [--dim D] [--no-add] [--quiet] --out INDEX.dvq [--json]
 ${DISTILL_USAGE}
-  distill-vq search --index INDEX --queries F --k K --nprobe P [--refine-factor R] --out IDS.ivecs [--quiet] [--json]
+  distill-vq add    --index TRAINED --base F... [--id-offset N] [--dim D] --out SHARD.dvq [--quiet] [--json]
+  distill-vq merge  --index SHARD... --out INDEX.dvq [--quiet] [--json]
+  distill-vq search --index INDEX... --queries F --k K --nprobe P [--refine-factor R] --out IDS.ivecs [--quiet] [--json]
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--refine-factor R] [--quiet] [--json]
   distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--refine-factor R] [--json]
   distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq [--json]
@@ -37,6 +42,8 @@ ${DISTILL_USAGE}
 
 Vector files: .fvecs, .bvecs, .npy (float32), .fbin, .f32 (raw, needs --dim); ground truth: .ivecs, .ibin, .i32.
 Several files after one flag are concatenated in order. An output may not be one of the inputs.
+Shards (docs/scale.md): train --no-add on a sample, add each shard to a copy with its own --id-offset, then merge,
+or search several --index files at once (the same results as their merge).
 Exit codes: 0 success, 1 error (input, file, GPU), 2 usage error, 130 cancelled by Ctrl-C.`;
 
 /** The command line's exit codes (README, "Command line"). */
@@ -53,6 +60,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const dim = a.optInt('dim', { min: 1, max: MAX_DIM });
   const seed = a.int('seed', { min: 0, max: 2 ** 32 - 1 }, 1234);
   const opqFlag = a.flag('opq');
+  const noAdd = a.flag('no-add');
   const distill = a.flag('distill');
   const noOpq = a.flag('no-opq');
   if (opqFlag && noOpq) throw new UsageError('--opq and --no-opq contradict each other');
@@ -80,7 +88,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     await index.train(data, { seed, opq, onProgress, signal });
     const trainS = (now() - tTrain) / 1000;
     const tAdd = now();
-    await index.add(data, undefined, { onProgress, signal });
+    if (!noAdd) await index.add(data, undefined, { onProgress, signal });
     const addS = (now() - tAdd) / 1000;
     let distillS = 0;
     let distillInfo: Result | undefined;
@@ -93,9 +101,10 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
       distillS = (now() - tD) / 1000;
     }
     throwIfAborted(signal, 'train');
+    if (noAdd) index.reset(); // the quantizers alone: shards are added to copies of it (distill-vq add)
     await index.save(out);
     const summary = {
-      command: 'train', out, n, dim: d, lists: nlist, m, bits, metric, opq, distill, refine: refine ?? null,
+      command: 'train', out, n, added: index.ntotal, dim: d, lists: nlist, m, bits, metric, opq, distill, refine: refine ?? null,
       bytesPerVector: index.bytesPerVector, trainSeconds: trainS, addSeconds: addS, distillSeconds: distillS,
       totalSeconds: (now() - t0) / 1000, adapter: engine.adapterName, ...(distillInfo ? { distillInfo } : {}),
     };
@@ -116,6 +125,7 @@ async function indexAndQueries(engine: Engine, indexPath: string, queries: strin
 }
 
 async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
+  if (a.list('index').length > 1) return cmdSearchShards(a, signal);
   const indexPath = a.req('index');
   const queries = a.list('queries', true);
   const k = a.int('k');
@@ -229,6 +239,7 @@ async function cmdBench(a: Args, signal: AbortSignal): Promise<Result> {
 
 const COMMANDS: Record<string, { run: (a: Args, signal: AbortSignal) => Promise<Result>; operands?: number }> = {
   'train': { run: cmdTrain }, 'search': { run: cmdSearch }, 'eval': { run: cmdEval }, 'info': { run: cmdInfo },
+  'add': { run: cmdAdd }, 'merge': { run: cmdMerge },
   'export-faiss': { run: cmdExportFaiss }, 'import-faiss': { run: cmdImportFaiss }, 'bench': { run: cmdBench, operands: 1 },
   'distill': { run: cmdDistill },
 };
