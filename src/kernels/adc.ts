@@ -3,7 +3,7 @@
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import { adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
+import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
 import { checkK, selectionConstants, selectRows, release } from './topk.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { wordsPerVector } from './pq.js';
@@ -75,7 +75,8 @@ export interface AdcScanArgs {
  * Writes the best k per query (ip: largest, l2: smallest), sorted best-first, ties -> lower database
  * position, into outScores (nq x k f32) and outIds (nq x k i32); -1 / -+Infinity pad missing candidates.
  * bits is 8 or 4 (4: ksub = 16, two codes per byte, LSB first).
- * With `hostListOffsets` and more than 8 queries: two passes (adc_score writes every candidate's score, barrier-free; topk_select picks
+ * With `hostListOffsets` and more than 8 queries: two passes (adc_cols lays out each query's candidate columns once; adc_score
+ * writes every candidate's score, barrier-free; topk_select picks
  * the best; adc_ids maps columns to ids), temporaries released before returning (this flushes the engine).
  * Otherwise: one fused pass, one workgroup per query with a streaming top-k (adc_scan, then adc_pos_ids).
  *
@@ -194,6 +195,11 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
     temps.push(scores, cols);
     for (let q0 = 0; q0 < nq; q0 += qc) {
       const n = Math.min(qc, nq - q0);
+      engine.run(adc_cols, {
+        bindings: { probes: a.probes, listOffsets: a.listOffsets, cols },
+        params: { nq: n, nprobe, nlist, cap, q0 },
+        workgroups: Math.ceil((n * nprobe) / 64),
+      });
       engine.run(adc_score, {
         constants: { M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
         bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,

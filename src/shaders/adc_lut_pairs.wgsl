@@ -2,7 +2,7 @@
 // nibble) into byte i, so for tables t (rows x m x 16) the pair table
 //   out[r][i][b] = t[r][2i][b & 15] + t[r][2i + 1][b >> 4]     (2i + 1 = m, odd m: out[r][i][b] = t[r][2i][b & 15])
 // (rows x ceil(m / 2) x 256) turns the 4-bit scan into an 8-bit scan of ceil(m / 2) sub-quantizers: one lookup
-// per byte instead of two. One invocation per output, one workgroup per (row, pair).
+// per byte instead of two. One workgroup per row.
 #include "lib/grid.wgsl"
 
 struct Params { rows: u32, m: u32, _p0: u32, _p1: u32 }
@@ -10,16 +10,18 @@ struct Params { rows: u32, m: u32, _p0: u32, _p1: u32 }
 @group(0) @binding(1) var<storage, read> tab: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
-  let g = grid_group(grid); // r * mp + i
+  let r = grid_group(grid);
+  if (r >= params.rows) { return; }
   let mp = (params.m + 1u) / 2u;
-  if (g >= params.rows * mp) { return; }
-  let r = g / mp;
-  let i = g % mp;
-  let j = 2u * i;
-  let base = (r * params.m + j) * 16u;
-  var v = tab[base + (lid & 15u)];
-  if (j + 1u < params.m) { v += tab[base + 16u + (lid >> 4u)]; }
-  out[g * 256u + lid] = v;
+  let tb = r * params.m * 16u;
+  let ob = r * mp * 256u;
+  for (var o = lid; o < mp * 256u; o += 64u) {
+    let j = (o >> 8u) * 2u;
+    let b = o & 255u;
+    var v = tab[tb + j * 16u + (b & 15u)];
+    if (j + 1u < params.m) { v += tab[tb + j * 16u + 16u + (b >> 4u)]; }
+    out[ob + o] = v;
+  }
 }
