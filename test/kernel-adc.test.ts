@@ -177,6 +177,39 @@ t.test('adcScan 4-bit in several query chunks of pair tables (small binding limi
   }
 });
 
+t.test('adcScan 4-bit l2: a precomputed l2Pairs gives the same bits as the scan building it', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  const c: ScanCase = { nq: 11, nprobe: 4, nlist: 9, m: 13, bits: 4, k: 15, avgList: 12 };
+  const a = makeScan(r, c, 'l2', false);
+  const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
+  const bufs = {
+    lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
+    codes: up(a.codes), ids: up(a.ids), l2Term: up(a.l2Term as Float32Array),
+  };
+  const l2Pairs = engine.buffer(c.nlist * Math.ceil(c.m / 2) * 256 * 4);
+  adcPairTables(engine, bufs.l2Term, l2Pairs, c.nlist, c.m);
+  for (const twoPass of [false, true]) {
+    const run = async (pairs: boolean) => {
+      const outScores = up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds = up(new Uint32Array(c.nq * c.k).fill(POISON_U32));
+      adcScan(engine, { ...bufs, outScores, outIds, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric: 'l2',
+        ...(pairs ? { l2Pairs } : {}), ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
+      const s = Array.from((await engine.read(outScores, Uint32Array)).subarray(0, c.nq * c.k));
+      const i = Array.from((await engine.read(outIds, Int32Array)).subarray(0, c.nq * c.k));
+      outScores.dispose(); outIds.dispose();
+      return { s, i };
+    };
+    const built = await run(false), given = await run(true);
+    t.ok(given.i.some((x) => x >= 0), 'the scan found candidates');
+    t.same(given, built, `seed ${seed} ${twoPass ? 'two-pass' : 'fused'}: score bits and ids`);
+  }
+  const tiny = engine.buffer(256);
+  t.throws(() => adcScan(engine, { ...bufs, outScores: l2Pairs, outIds: l2Pairs, nq: 1, nprobe: 1, nlist: c.nlist, m: c.m, bits: 4, k: 1, metric: 'l2', l2Pairs: tiny }),
+    /l2Pairs holds 256 bytes but \d+ are needed/);
+  for (const b of [...Object.values(bufs), l2Pairs, tiny]) b.dispose();
+});
+
 t.test('adcScan rejects bad arguments', async (t) => {
   const engine = await getEngine();
   const b = engine.buffer(4096);

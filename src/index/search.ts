@@ -35,6 +35,7 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   const e = engine, { coarse, pq, tables: t, lists } = s;
   const dim = coarse.dim, nlist = coarse.nlist, metric = coarse.metric;
   const l2Term = metric === 'l2' ? t.l2Term(e, pq, nlist) : null;
+  const l2Pairs = metric === 'l2' && pq.bits === 4 ? t.l2PairTerm(e, pq, nlist) : null; // the 4-bit scan's form of it
   const perQuery = Math.max(pq.m * pq.ksub, nlist, dim, nprobe * Math.max(k, 1)) * 4;
   const qc = Math.max(1, Math.min(nq, 1024, Math.floor(e.maxBinding / perQuery)));
   const outIds = new Int32Array(nq * k), outScores = new Float32Array(nq * k);
@@ -58,7 +59,7 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       pq.lookupTables(e, src, t.codebooks, lut, rows);
       adcScan(e, {
         lut, probes, coarse: probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: lists.ids,
-        ...(l2Term ? { l2Term } : {}), outScores: resScores, outIds: resIds,
+        ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), outScores: resScores, outIds: resIds,
         nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k, metric,
         hostListOffsets: s.hostListOffsets,
       });

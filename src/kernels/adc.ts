@@ -63,6 +63,9 @@ export interface AdcScanArgs {
    *  candidate count by the sum of the nprobe largest lists. Without it, or for at most 8 queries: one fused pass
    *  per query. Both give the same bits. */
   hostListOffsets?: ArrayLike<number>;
+  /** Optional, bits 4 and l2 only: l2Term already in byte-pair form (adcPairTables of l2Term, nlist x ceil(m / 2) x
+   *  256), kept by the caller across scans; without it the scan builds it. */
+  l2Pairs?: Buf;
 }
 
 /**
@@ -127,8 +130,9 @@ function scanFourBit(engine: Engine, a: AdcScanArgs): void {
   const mp = Math.ceil(m / 2), rowBytes = mp * 256 * 4;
   const temps: GpuBuffer[] = [];
   try {
-    let l2Term: Buf | undefined;
-    if (a.l2Term) {
+    let l2Term: Buf | undefined = a.l2Pairs;
+    if (a.l2Pairs) need(a.l2Pairs, nlist * rowBytes, 'adcScan: l2Pairs');
+    else if (a.l2Term) {
       if (nlist * rowBytes > engine.maxBinding) throw new Error(`adcScan: the L2 term's pair table (${nlist} lists x ${rowBytes} bytes) exceeds the binding limit`);
       const t = engine.buffer(Math.max(4, nlist * rowBytes), 'adc l2 pair table');
       temps.push(t);
