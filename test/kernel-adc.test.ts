@@ -1,7 +1,7 @@
 import t from 'tap';
-import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare } from './helpers.js';
-import { adcLut, adcL2Term, adcScan } from '../src/kernels/adc.js';
-import { adcLutRef, adcScanRef, type AdcScanInput } from './reference/adc.js';
+import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding } from './helpers.js';
+import { adcLut, adcL2Term, adcPairTables, adcScan } from '../src/kernels/adc.js';
+import { adcLutRef, adcPairTablesRef, adcScanRef, type AdcScanInput } from './reference/adc.js';
 
 t.test('adcLut and adcL2Term match the float64 reference (awkward sizes, poisoned output)', async (t) => {
   const engine = await getEngine();
@@ -28,6 +28,28 @@ t.test('adcLut rejects bad arguments', async (t) => {
   t.throws(() => adcLut(engine, b, b, b, 1, 0, 16, 2), /m, ksub and dsub must be at least 1/);
   t.throws(() => adcLut(engine, b, b, b, 4, 2, 16, 2), /codebooks holds 64 bytes but 256 are needed/);
   t.throws(() => adcL2Term(engine, b, b, b, 1.5, 2, 16, 2), /rows must be a non-negative integer/);
+  b.dispose();
+});
+
+t.test('adcPairTables matches the float64 reference (odd m, awkward row counts, poisoned output)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [rows, m] of [[1, 1], [1, 2], [3, 5], [17, 7], [67, 64], [2, 33]] as const) {
+    const tab = randomF32(r, rows * m * 16), mp = Math.ceil(m / 2);
+    const tb = engine.upload(tab), out = engine.upload(new Float32Array(rows * mp * 256 + 7).fill(POISON_F32));
+    adcPairTables(engine, tb, out, rows, m);
+    const got = await engine.read(out, Float32Array);
+    const want = adcPairTablesRef(tab, rows, m);
+    // one f32 addition of two f32 values: within half an ulp of the exact sum
+    const c = compare(got.subarray(0, want.length), want, 1e-6, 1e-6);
+    t.ok(c.ok, `seed ${seed} rows=${rows} m=${m}: worst ${c.worst.toFixed(3)} at ${c.at} got ${c.got} want ${c.want}`);
+    t.ok(Array.from(got.subarray(want.length, want.length + 7)).every((x) => Number.isNaN(x)), `rows=${rows} m=${m}: nothing written past the end`);
+    tb.dispose(); out.dispose();
+  }
+  const b = engine.buffer(64);
+  t.throws(() => adcPairTables(engine, b, b, 1, 0), /m must be at least 1/);
+  t.throws(() => adcPairTables(engine, b, b, 1, 2), /tab holds 64 bytes but 128 are needed/);
   b.dispose();
 });
 
@@ -72,6 +94,11 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
     // more than 8 queries: with host offsets these take the two-pass scan (8 or fewer take the one-pass scan)
     { nq: 11, nprobe: 3, nlist: 7, m: 5, bits: 8, k: 10, avgList: 20 },
     { nq: 9, nprobe: 4, nlist: 9, m: 7, bits: 4, k: 20, avgList: 6 },
+    // 4-bit through pair tables: one query, m = 1, a prime query count, nprobe > nlist (-1 probes), k > candidates
+    { nq: 1, nprobe: 3, nlist: 5, m: 1, bits: 4, k: 13, avgList: 4 },
+    { nq: 13, nprobe: 9, nlist: 5, m: 1, bits: 4, k: 50, avgList: 7 },
+    { nq: 13, nprobe: 6, nlist: 11, m: 64, bits: 4, k: 100, avgList: 17 },
+    { nq: 31, nprobe: 2, nlist: 3, m: 33, bits: 4, k: 3, avgList: 1 },
   ];
   for (const c of cases) for (const metric of ['ip', 'l2'] as const) for (const integer of [true, false]) for (const twoPass of [false, true]) {
     const a = makeScan(r, c, metric, integer);
@@ -118,6 +145,69 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
     for (const b of Object.values(bufs)) b.dispose();
     t.equal(engine.liveBuffers, live, `${what}: temporaries released`);
   }
+});
+
+t.test('adcScan 4-bit in several query chunks of pair tables (small binding limit) matches the reference exactly', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  // m = 4: a pair-table row is 2 KiB, so a 128 KiB binding limit gives chunks of 64 queries: 150 queries take 3
+  const c: ScanCase = { nq: 150, nprobe: 3, nlist: 6, m: 4, bits: 4, k: 9, avgList: 8 };
+  const small = withMaxBinding(engine, 128 * 1024);
+  for (const metric of ['ip', 'l2'] as const) for (const twoPass of [false, true]) {
+    const a = makeScan(r, c, metric, true);
+    const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
+    const bufs = {
+      lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
+      codes: up(a.codes), ids: up(a.ids.length ? a.ids : new Int32Array(1)),
+      outScores: up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds: up(new Uint32Array(c.nq * c.k).fill(POISON_U32)),
+      ...(a.l2Term ? { l2Term: up(a.l2Term as Float32Array) } : {}),
+    };
+    const live = engine.liveBuffers;
+    adcScan(small, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: c.bits, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
+    const gs = (await engine.read(bufs.outScores, Float32Array)).subarray(0, c.nq * c.k);
+    const gi = (await engine.read(bufs.outIds, Int32Array)).subarray(0, c.nq * c.k);
+    const want = adcScanRef(a);
+    t.ok(gi.some((x) => x >= 0), 'the scan found candidates');
+    let bad = -1;
+    for (let i = 0; i < gs.length; i++) if (gs[i] !== want.scores[i] || gi[i] !== want.ids[i]) { bad = i; break; }
+    t.equal(bad, -1, `seed ${seed} ${metric} ${twoPass ? 'two-pass' : 'fused'}${bad < 0 ? '' : `: first mismatch at ${bad}: got (${gs[bad]}, ${gi[bad]}) want (${want.scores[bad]}, ${want.ids[bad]})`}`);
+    t.equal(engine.liveBuffers, live, 'temporaries released');
+    for (const b of Object.values(bufs)) b.dispose();
+  }
+});
+
+t.test('adcScan 4-bit l2: a precomputed l2Pairs gives the same bits as the scan building it', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  const c: ScanCase = { nq: 11, nprobe: 4, nlist: 9, m: 13, bits: 4, k: 15, avgList: 12 };
+  const a = makeScan(r, c, 'l2', false);
+  const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
+  const bufs = {
+    lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
+    codes: up(a.codes), ids: up(a.ids), l2Term: up(a.l2Term as Float32Array),
+  };
+  const l2Pairs = engine.buffer(c.nlist * Math.ceil(c.m / 2) * 256 * 4);
+  adcPairTables(engine, bufs.l2Term, l2Pairs, c.nlist, c.m);
+  for (const twoPass of [false, true]) {
+    const run = async (pairs: boolean) => {
+      const outScores = up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds = up(new Uint32Array(c.nq * c.k).fill(POISON_U32));
+      adcScan(engine, { ...bufs, outScores, outIds, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric: 'l2',
+        ...(pairs ? { l2Pairs } : {}), ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
+      const s = Array.from((await engine.read(outScores, Uint32Array)).subarray(0, c.nq * c.k));
+      const i = Array.from((await engine.read(outIds, Int32Array)).subarray(0, c.nq * c.k));
+      outScores.dispose(); outIds.dispose();
+      return { s, i };
+    };
+    const built = await run(false), given = await run(true);
+    t.ok(given.i.some((x) => x >= 0), 'the scan found candidates');
+    t.same(given, built, `seed ${seed} ${twoPass ? 'two-pass' : 'fused'}: score bits and ids`);
+  }
+  const tiny = engine.buffer(256);
+  t.throws(() => adcScan(engine, { ...bufs, outScores: l2Pairs, outIds: l2Pairs, nq: 1, nprobe: 1, nlist: c.nlist, m: c.m, bits: 4, k: 1, metric: 'l2', l2Pairs: tiny }),
+    /l2Pairs holds 256 bytes but \d+ are needed/);
+  for (const b of [...Object.values(bufs), l2Pairs, tiny]) b.dispose();
 });
 
 t.test('adcScan rejects bad arguments', async (t) => {

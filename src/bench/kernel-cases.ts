@@ -352,6 +352,7 @@ export function kernelCases(quick: boolean): KernelCase[] {
     adcLutCase('adcL2Term', 256, 32, 8, 4),
     adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2'),
     adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2', 'two-pass'),
+    adcScanCase(3000, 32, 64, 4, 50000, 256, 100, 'l2', 'two-pass'),
     softAssignCase(3200, 32, 256, 16),
   ];
 }

@@ -39,6 +39,7 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   const e = engine, { coarse, pq, tables: t, lists } = s;
   const dim = coarse.dim, nlist = coarse.nlist, metric = coarse.metric;
   const l2Term = metric === 'l2' ? t.l2Term(e, pq, nlist) : null;
+  const l2Pairs = metric === 'l2' && pq.bits === 4 ? t.l2PairTerm(e, pq, nlist) : null; // the 4-bit scan's form of it
   const rf = s.refine ?? null;
   // the scan's k: the candidates of the refine stage (by position), or the k results (by id)
   const ks = rf ? Math.min(rf.factor * k, s.hostListOffsets[nlist]!) : k;
@@ -65,7 +66,7 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       pq.lookupTables(e, src, t.codebooks, lut, rows);
       adcScan(e, {
         lut, probes, coarse: probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: rf ? lists.positions(e) : lists.ids,
-        ...(l2Term ? { l2Term } : {}), outScores: resScores, outIds: resIds,
+        ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), outScores: resScores, outIds: resIds,
         nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k: ks, metric,
         hostListOffsets: s.hostListOffsets,
       });

@@ -3,9 +3,9 @@
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import { adc_ids, adc_lut, adc_lut_rows, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
+import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
 import { checkK, selectionConstants, selectRows, release } from './topk.js';
-import { need, type Buf } from './row-chunks.js';
+import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { wordsPerVector } from './pq.js';
 
 function checkDims(what: string, dims: Record<string, number>): void {
@@ -63,6 +63,9 @@ export interface AdcScanArgs {
    *  candidate count by the sum of the nprobe largest lists. Without it, or for at most 8 queries: one fused pass
    *  per query. Both give the same bits. */
   hostListOffsets?: ArrayLike<number>;
+  /** Optional, bits 4 and l2 only: l2Term already in byte-pair form (adcPairTables of l2Term, nlist x ceil(m / 2) x
+   *  256), kept by the caller across scans; without it the scan builds it. */
+  l2Pairs?: Buf;
 }
 
 /**
@@ -75,9 +78,15 @@ export interface AdcScanArgs {
  * Writes the best k per query (ip: largest, l2: smallest), sorted best-first, ties -> lower database
  * position, into outScores (nq x k f32) and outIds (nq x k i32); -1 / -+Infinity pad missing candidates.
  * bits is 8 or 4 (4: ksub = 16, two codes per byte, LSB first).
- * With `hostListOffsets` and more than 8 queries: two passes (adc_score writes every candidate's score, barrier-free; topk_select picks
+ * With `hostListOffsets` and more than 8 queries: two passes (adc_cols lays out each query's candidate columns once; adc_score
+ * writes every candidate's score, barrier-free; topk_select picks
  * the best; adc_ids maps columns to ids), temporaries released before returning (this flushes the engine).
  * Otherwise: one fused pass, one workgroup per query with a streaming top-k (adc_scan, then adc_pos_ids).
+ *
+ * bits 4: the tables (and the L2 term) are first combined into byte-pair tables (adcPairTables), and the codes
+ * are scanned as 8-bit codes of ceil(m / 2) sub-quantizers: one lookup per byte. A score is then summed as
+ * coarse + sum over words of (sum over the word's bytes i of pair_i), pair_i = t[2i][lo] + t[2i+1][hi] (l2:
+ * l2pair_i - 2 lutpair_i), so it can differ from a code-by-code sum in the last bits (float rounding only).
  */
 export function adcScan(engine: Engine, a: AdcScanArgs): void {
   const { nq, nprobe, nlist, m, bits, k, metric } = a;
@@ -98,6 +107,57 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   const hostLen = a.hostListOffsets?.length ?? nlist + 1;
   if (hostLen < nlist + 1) throw new Error(`adcScan: hostListOffsets has ${hostLen} entries, needs nlist + 1 = ${nlist + 1}`);
   if (nq === 0) return;
+  if (bits === 4) { scanFourBit(engine, a); return; }
+  scanEightBit(engine, a);
+}
+
+/** Byte-pair tables of 4-bit tables: out[r][i][b] = tab[r][2i][b & 15] + tab[r][2i+1][b >> 4] (the second term
+ *  absent for 2i + 1 = m). tab is rows x m x 16 f32, out rows x ceil(m / 2) x 256 f32. */
+export function adcPairTables(engine: Engine, tab: Buf, out: Buf, rows: number, m: number): void {
+  checkDims('adcPairTables', { rows, m });
+  if (m < 1) throw new Error('adcPairTables: m must be at least 1');
+  const mp = Math.ceil(m / 2);
+  need(tab, rows * m * 16 * 4, 'adcPairTables: tab');
+  need(out, rows * mp * 256 * 4, 'adcPairTables: out');
+  if (rows === 0) return;
+  engine.run(adc_lut_pairs, { bindings: { tab, out }, params: { rows, m }, workgroups: rows * mp });
+}
+
+/** Pair tables per query chunk (at most 64 MiB each), each chunk scanned as 8-bit codes of ceil(m / 2)
+ *  sub-quantizers; the L2 term's pair table is made once. Temporaries released before returning. */
+function scanFourBit(engine: Engine, a: AdcScanArgs): void {
+  const { nq, nprobe, nlist, m, k } = a;
+  const mp = Math.ceil(m / 2), rowBytes = mp * 256 * 4;
+  const temps: GpuBuffer[] = [];
+  try {
+    let l2Term: Buf | undefined = a.l2Pairs;
+    if (a.l2Pairs) need(a.l2Pairs, nlist * rowBytes, 'adcScan: l2Pairs');
+    else if (a.l2Term) {
+      if (nlist * rowBytes > engine.maxBinding) throw new Error(`adcScan: the L2 term's pair table (${nlist} lists x ${rowBytes} bytes) exceeds the binding limit`);
+      const t = engine.buffer(Math.max(4, nlist * rowBytes), 'adc l2 pair table');
+      temps.push(t);
+      adcPairTables(engine, a.l2Term, t, nlist, m);
+      l2Term = t;
+    }
+    const qc = Math.min(nq, rowsPerChunk(engine, [rowBytes, m * 64, nprobe * 4, k * 4], 'adcScan (4-bit pair tables)', SCRATCH_BYTES));
+    const pairs = engine.buffer(qc * rowBytes, 'adc pair tables');
+    temps.push(pairs);
+    for (let q0 = 0; q0 < nq; q0 += qc) {
+      const n = Math.min(qc, nq - q0);
+      adcPairTables(engine, sub(a.lut, q0 * m * 64, n * m * 64), pairs, n, m);
+      scanEightBit(engine, {
+        ...a, lut: pairs, m: mp, bits: 8, nq: n, ...(l2Term ? { l2Term } : {}),
+        probes: sub(a.probes, q0 * nprobe * 4, n * nprobe * 4), coarse: sub(a.coarse, q0 * nprobe * 4, n * nprobe * 4),
+        outScores: sub(a.outScores, q0 * k * 4, n * k * 4), outIds: sub(a.outIds, q0 * k * 4, n * k * 4),
+      });
+    }
+  } finally {
+    release(engine, temps);
+  }
+}
+
+function scanEightBit(engine: Engine, a: AdcScanArgs): void {
+  const { nq, nprobe, nlist, m, bits, k, metric } = a;
   // a few queries: the one-pass scan (fewer dispatches, no temporaries; the same bits as the two passes)
   if (a.hostListOffsets && nprobe > 0 && nq > FEW_ROWS) { scanTwoPass(engine, a, a.hostListOffsets); return; }
   engine.run(adc_scan, {
@@ -139,6 +199,11 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
     temps.push(scores, cols);
     for (let q0 = 0; q0 < nq; q0 += qc) {
       const n = Math.min(qc, nq - q0);
+      engine.run(adc_cols, {
+        bindings: { probes: a.probes, listOffsets: a.listOffsets, cols },
+        params: { nq: n, nprobe, nlist, cap, q0 },
+        workgroups: Math.ceil((n * nprobe) / 64),
+      });
       engine.run(adc_score, {
         constants: { M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
         bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,

@@ -17,6 +17,17 @@ export function adcLutRef(x: ArrayLike<number>, codebooks: ArrayLike<number>, nr
   return out;
 }
 
+/** Byte-pair tables of 4-bit tables (rows x m x 16): out[r][i][b] = t[r][2i][b & 15] + t[r][2i+1][b >> 4], the
+ *  second term absent when 2i + 1 = m; rows x ceil(m / 2) x 256. */
+export function adcPairTablesRef(tab: ArrayLike<number>, rows: number, m: number): Float64Array {
+  const mp = Math.ceil(m / 2), out = new Float64Array(rows * mp * 256);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < mp; i++) for (let b = 0; b < 256; b++) {
+    const j = 2 * i;
+    out[(r * mp + i) * 256 + b] = tab[(r * m + j) * 16 + (b & 15)]! + (j + 1 < m ? tab[(r * m + j + 1) * 16 + (b >> 4)]! : 0);
+  }
+  return out;
+}
+
 /** The j-th code of vector v from packed Faiss-style bytes in u32 words (bits 8 or 4, LSB first). */
 export function codeAt(codes: Uint32Array, wordsPerVector: number, v: number, j: number, bits: number): number {
   const bit = j * bits;
