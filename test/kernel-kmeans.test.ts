@@ -13,8 +13,10 @@ t.test('assignNearest matches float64 reference (both metrics, groups, awkward s
   const engine = await getEngine();
   const seed = freshSeed();
   const r = rng(seed);
-  // dsub <= 16 with few centroids runs kmeans_assign_small, the others the tiled kmeans_assign
-  const cases: Array<[number, number, number, number]> = [[1, 1, 1, 1], [70, 1, 3, 17], [129, 3, 65, 5], [200, 2, 130, 40], [67, 5, 256, 4], [100, 1, 33, 384]];
+  // dsub % 4 == 0 runs kmeans_assign_vec4 (register tiles); other dsub <= 16 with few centroids kmeans_assign_small,
+  // the others the tiled kmeans_assign
+  const cases: Array<[number, number, number, number]> = [[1, 1, 1, 1], [70, 1, 3, 17], [129, 3, 65, 5], [200, 2, 130, 40], [67, 5, 256, 4], [100, 1, 33, 384],
+    [1, 1, 1, 4], [131, 3, 7, 8], [257, 2, 61, 12]];
   for (const [n, groups, k, dsub] of cases) {
     for (const metric of [0, 1] as const) {
       for (const chunked of [false, true]) {
