@@ -33,11 +33,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   var bv = array<f32, 4>(worst, worst, worst, worst);
   var bi = array<u32, 4>();
+  // dsub = 4 (PQ sub-spaces): the 4 points stay in registers and only centroids are loaded
+  var xa: array<vec4<f32>, 4>;
+  if (d4 == 1u) { for (var t = 0u; t < 4u; t++) { xa[t] = x[ia[t]]; } }
   for (var c0 = 0u; c0 < k; c0 += 4u) {
     var jb: array<u32, 4>;
     for (var j = 0u; j < 4u; j++) { jb[j] = (g * k + min(c0 + j, k - 1u)) * d4; }
     var tile = RegTile();
-    if (ip) { rg_product(ia, jb, d4, &tile, false, false); } else { rg_product(ia, jb, d4, &tile, false, true); }
+    if (d4 == 1u) {
+      for (var j = 0u; j < 4u; j++) {
+        let b = cent[jb[j]];
+        tile.bn[j] = rg_dot4(b, b, 0.0);
+        for (var t = 0u; t < 4u; t++) { tile.acc[t][j] = rg_dot4(xa[t], b, 0.0); }
+      }
+    } else if (ip) { rg_product(ia, jb, d4, &tile, false, false); } else { rg_product(ia, jb, d4, &tile, false, true); }
     // centroids in increasing order and strict comparisons: ties keep the lowest index
     for (var j = 0u; j < 4u; j++) {
       let valid = c0 + j < k;
