@@ -54,7 +54,7 @@ t.test('assignNearest breaks exact ties towards the lowest centroid index', asyn
   const r = rng(seed);
   // small integers: every dot product and distance is exact in float32, so ties are exact ties
   const ints = (len: number) => Float32Array.from({ length: len }, () => Math.floor(r() * 5) - 2);
-  for (const [n, groups, k, dsub] of [[150, 2, 70, 3], [65, 1, 200, 2], [90, 4, 16, 1], [80, 2, 100, 24]] as const) {
+  for (const [n, groups, k, dsub] of [[150, 2, 70, 3], [65, 1, 200, 2], [90, 4, 16, 1], [80, 2, 100, 24], [100, 2, 50, 8], [70, 3, 30, 4]] as const) {
     for (const metric of [0, 1] as const) {
       const x = ints(n * groups * dsub);
       const cent = ints(groups * k * dsub);

@@ -5,6 +5,7 @@
 // (4 (64 wid.x + lid) + t) and walks all centroids in blocks of 4, a 4 x 4 register tile per block
 // (lib/reg_tile.wgsl: A = its points, B = the block's centroids), keeping its own running bests.
 #include "lib/reg_tile.wgsl"
+const XR: u32 = 4u; // vec4 per point held in registers: dsub <= 16
 struct Params { n: u32, groups: u32, k: u32, dsub: u32, metric: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -33,18 +34,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   var bv = array<f32, 4>(worst, worst, worst, worst);
   var bi = array<u32, 4>();
-  // dsub = 4 (PQ sub-spaces): the 4 points stay in registers and only centroids are loaded
-  var xa: array<vec4<f32>, 4>;
-  if (d4 == 1u) { for (var t = 0u; t < 4u; t++) { xa[t] = x[ia[t]]; } }
+  // dsub <= 16 (PQ sub-spaces): the 4 points stay in registers (XR vec4 each) and only centroids are loaded
+  let held = d4 <= XR;
+  var xa: array<array<vec4<f32>, XR>, 4>;
+  if (held) {
+    for (var t = 0u; t < 4u; t++) {
+      for (var k4 = 0u; k4 < XR; k4++) { if (k4 < d4) { xa[t][k4] = x[ia[t] + k4]; } }
+    }
+  }
   for (var c0 = 0u; c0 < k; c0 += 4u) {
     var jb: array<u32, 4>;
     for (var j = 0u; j < 4u; j++) { jb[j] = (g * k + min(c0 + j, k - 1u)) * d4; }
     var tile = RegTile();
-    if (d4 == 1u) {
+    if (d4 == 1u) { // dsub 4: no depth loop
       for (var j = 0u; j < 4u; j++) {
         let b = cent[jb[j]];
         tile.bn[j] = rg_dot4(b, b, 0.0);
-        for (var t = 0u; t < 4u; t++) { tile.acc[t][j] = rg_dot4(xa[t], b, 0.0); }
+        for (var t = 0u; t < 4u; t++) { tile.acc[t][j] = rg_dot4(xa[t][0], b, 0.0); }
+      }
+    } else if (held) {
+      for (var k4 = 0u; k4 < XR; k4++) {
+        if (k4 < d4) {
+          for (var j = 0u; j < 4u; j++) {
+            let b = cent[jb[j] + k4];
+            tile.bn[j] = rg_dot4(b, b, tile.bn[j]);
+            for (var t = 0u; t < 4u; t++) { tile.acc[t][j] = rg_dot4(xa[t][k4], b, tile.acc[t][j]); }
+          }
+        }
       }
     } else if (ip) { rg_product(ia, jb, d4, &tile, false, false); } else { rg_product(ia, jb, d4, &tile, false, true); }
     // centroids in increasing order and strict comparisons: ties keep the lowest index
