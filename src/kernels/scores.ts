@@ -21,7 +21,7 @@ const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
  * memory or barriers; on a SIMD software GPU such as lavapipe, where every load is paid per invocation, it
  * needs about a quarter of the tiled kernel's loads per flop). Other d take the tiled kernel (scores, 64 x 64
  * workgroup tiles) or, for a few query rows, scores_rows. Every path sums each output as one chain in increasing
- * k, so all give the same bits for the same rows.
+ * k, so a row's scores do not depend on how many query rows are passed with it (same bits).
  */
 export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   nq: number, n: number, d: number, metric: MetricCode): void {
