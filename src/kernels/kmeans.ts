@@ -41,7 +41,10 @@ function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: B
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {
   const params = { n, groups, k, dsub, metric };
   if (dsub % 4 === 0) {
-    engine.run(K.kmeans_assign_vec4, { bindings: { x, cent, assign, score }, params, workgroups: [Math.ceil(n / 256), groups] });
+    // dsub <= 16: the points are held in registers (a pipeline of its own, HELD = 1)
+    engine.run(K.kmeans_assign_vec4, {
+      bindings: { x, cent, assign, score }, params, constants: { HELD: dsub <= 16 ? 1 : 0 }, workgroups: [Math.ceil(n / 256), groups],
+    });
     return;
   }
   // small problems (PQ sub-spaces): all centroids of a group in workgroup memory, no barriers in the loop

@@ -6,6 +6,8 @@
 // (lib/reg_tile.wgsl: A = its points, B = the block's centroids), keeping its own running bests.
 #include "lib/reg_tile.wgsl"
 const XR: u32 = 4u; // vec4 per point held in registers: dsub <= 16
+/** 1: dsub <= 4 XR, the points are held in registers (set per pipeline, so the other path is compiled out). */
+override HELD: u32 = 0u;
 struct Params { n: u32, groups: u32, k: u32, dsub: u32, metric: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -35,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var bv = array<f32, 4>(worst, worst, worst, worst);
   var bi = array<u32, 4>();
   // dsub <= 16 (PQ sub-spaces): the 4 points stay in registers (XR vec4 each) and only centroids are loaded
-  let held = d4 <= XR;
+  let held = HELD == 1u && d4 <= XR;
   var xa: array<array<vec4<f32>, XR>, 4>;
   if (held) {
     for (var t = 0u; t < 4u; t++) {
@@ -46,7 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var jb: array<u32, 4>;
     for (var j = 0u; j < 4u; j++) { jb[j] = (g * k + min(c0 + j, k - 1u)) * d4; }
     var tile = RegTile();
-    if (d4 == 1u) { // dsub 4: no depth loop
+    if (held && d4 == 1u) { // dsub 4: no depth loop
       for (var j = 0u; j < 4u; j++) {
         let b = cent[jb[j]];
         tile.bn[j] = rg_dot4(b, b, 0.0);
