@@ -3,7 +3,8 @@
 // score = that inner product or max(||x||^2 + ||c||^2 - 2 <x, c>, 0); NaN scores never win, a point with no
 // winner gets index 0 and score NaN) without workgroup memory: each invocation takes 4 points of group wid.y
 // (4 (64 wid.x + lid) + t) and walks all centroids in blocks of 4, a 4 x 4 register tile per block
-// (lib/reg_tile.wgsl: A = its points, B = the block's centroids), keeping its own running bests.
+// (lib/reg_tile.wgsl: A = its points, B = the block's centroids), keeping its own running bests. With HELD = 1
+// (dsub <= 16, PQ sub-spaces) it loads its points once into registers and then loads only centroids.
 #include "lib/reg_tile.wgsl"
 const XR: u32 = 4u; // vec4 per point held in registers: dsub <= 16
 /** 1: dsub <= 4 XR, the points are held in registers (set per pipeline, so the other path is compiled out). */
