@@ -13,8 +13,10 @@ t.test('assignNearest matches float64 reference (both metrics, groups, awkward s
   const engine = await getEngine();
   const seed = freshSeed();
   const r = rng(seed);
-  // dsub <= 16 with few centroids runs kmeans_assign_small, the others the tiled kmeans_assign
-  const cases: Array<[number, number, number, number]> = [[1, 1, 1, 1], [70, 1, 3, 17], [129, 3, 65, 5], [200, 2, 130, 40], [67, 5, 256, 4], [100, 1, 33, 384]];
+  // dsub % 4 == 0 runs kmeans_assign_vec4 (register tiles); other dsub <= 16 with few centroids kmeans_assign_small,
+  // the others the tiled kmeans_assign
+  const cases: Array<[number, number, number, number]> = [[1, 1, 1, 1], [70, 1, 3, 17], [129, 3, 65, 5], [200, 2, 130, 40], [67, 5, 256, 4], [100, 1, 33, 384],
+    [1, 1, 1, 4], [131, 3, 7, 8], [257, 2, 61, 12]];
   for (const [n, groups, k, dsub] of cases) {
     for (const metric of [0, 1] as const) {
       for (const chunked of [false, true]) {
@@ -52,7 +54,7 @@ t.test('assignNearest breaks exact ties towards the lowest centroid index', asyn
   const r = rng(seed);
   // small integers: every dot product and distance is exact in float32, so ties are exact ties
   const ints = (len: number) => Float32Array.from({ length: len }, () => Math.floor(r() * 5) - 2);
-  for (const [n, groups, k, dsub] of [[150, 2, 70, 3], [65, 1, 200, 2], [90, 4, 16, 1], [80, 2, 100, 24]] as const) {
+  for (const [n, groups, k, dsub] of [[150, 2, 70, 3], [65, 1, 200, 2], [90, 4, 16, 1], [80, 2, 100, 24], [100, 2, 50, 8], [70, 3, 30, 4]] as const) {
     for (const metric of [0, 1] as const) {
       const x = ints(n * groups * dsub);
       const cent = ints(groups * k * dsub);

@@ -7,7 +7,8 @@ t.test('scores kernel matches float64 reference (ip and l2, awkward sizes, poiso
   const engine = await getEngine();
   const seed = freshSeed();
   const r = rng(seed);
-  for (const [nq, n, d] of [[1, 1, 1], [3, 70, 17], [65, 129, 33], [64, 64, 16], [100, 257, 384]] as const) {
+  // d % 4 == 0 runs scores_vec4 (4 x 4 register tiles), other d the tiled kernel or scores_rows
+  for (const [nq, n, d] of [[1, 1, 1], [3, 70, 17], [65, 129, 33], [64, 64, 16], [100, 257, 384], [1, 1, 4], [1, 131, 8], [5, 3, 12], [7, 257, 36], [67, 61, 128]] as const) {
     for (const metric of [0, 1] as const) {
       const q = randomF32(r, nq * d), x = randomF32(r, n * d);
       const qb = engine.upload(q), xb = engine.upload(x);
@@ -26,7 +27,7 @@ t.test('scores gives the same bits for a few query rows (scores_rows) as for man
   const engine = await getEngine();
   const seed = freshSeed();
   const r = rng(seed);
-  for (const [n, d] of [[64, 512], [70, 17]] as const) for (const metric of [0, 1] as const) {
+  for (const [n, d] of [[64, 512], [70, 17], [131, 20]] as const) for (const metric of [0, 1] as const) {
     const nq = 24, q = randomF32(r, nq * d), x = randomF32(r, n * d);
     const qb = engine.upload(q), xb = engine.upload(x);
     const many = engine.upload(new Float32Array(nq * n).fill(POISON_F32));
@@ -41,4 +42,22 @@ t.test('scores gives the same bits for a few query rows (scores_rows) as for man
     t.same(b, a, `seed ${seed} n=${n} d=${d} metric=${metric}`);
     for (const buf of [qb, xb, many]) buf.dispose();
   }
+});
+
+t.test('scores splits more query rows than one dispatch takes (scores_vec4 row chunks)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  const nq = 4 * 65535 + 77, n = 3, d = 4; // over VEC4_ROWS query rows: two dispatches
+  const q = randomF32(r, nq * d), x = randomF32(r, n * d);
+  const qb = engine.upload(q), xb = engine.upload(x);
+  for (const metric of [0, 1] as const) {
+    const out = engine.upload(new Float32Array(nq * n).fill(POISON_F32));
+    scores(engine, qb, xb, out, nq, n, d, metric);
+    const got = await engine.read(out, Float32Array);
+    const c = compare(got.subarray(0, nq * n), scoresRef(q, x, nq, n, d, metric), 1e-4 * d, 1e-4);
+    t.ok(c.ok, `seed ${seed} nq=${nq} metric=${metric}: worst ${c.worst.toFixed(3)} at ${c.at} got ${c.got} want ${c.want}`);
+    out.dispose();
+  }
+  qb.dispose(); xb.dispose();
 });

@@ -347,6 +347,7 @@ export function kernelCases(quick: boolean): KernelCase[] {
     trainKMeansCase(50000, 1, 256, 128, 5, 'l2'),
     residualsCase(50000, 128, 256),
     pqEncodeCase(50000, 32, 8, 4),
+    pqEncodeCase(50000, 32, 8, 16),
     topkCase(3000, 50000, 100),
     adcLutCase('adcLut', 3000, 32, 8, 4),
     adcLutCase('adcL2Term', 256, 32, 8, 4),

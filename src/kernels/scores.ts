@@ -1,6 +1,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { Buf } from '../pipeline/buffer.js';
-import { scores as scoresKernel, scores_rows } from '../shaders/kernels.js';
+import { scores as scoresKernel, scores_rows, scores_vec4 } from '../shaders/kernels.js';
+import { sub } from './row-chunks.js';
 
 export type MetricCode = 0 | 1; // 0 = inner product, 1 = squared L2
 
@@ -8,12 +9,36 @@ export type MetricCode = 0 | 1; // 0 = inner product, 1 = squared L2
  *  order as the tiled kernel (same bits) without computing a mostly empty 64-row tile. */
 const FEW_ROWS = 8;
 
+/** Query rows per scores_vec4 dispatch: 4 per workgroup row under the 65535 limit, a multiple of 64 so that
+ *  every chunk's byte offsets (r0 * d * 4, r0 * n * 4) stay 256-byte aligned. */
+const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
+
 /**
  * out[i * n + j] = score(Q[i], X[j]) for Q (nq x d) and X (n x d). `out` must hold nq * n floats.
  * The caller chunks Q and X so that no binding exceeds the device's maxStorageBufferBindingSize.
+ *
+ * Kernel choice: d a multiple of 4 takes scores_vec4 (4 x 4 register tiles with vec4 loads, no workgroup
+ * memory or barriers; on a SIMD software GPU such as lavapipe, where every load is paid per invocation, it
+ * needs about a quarter of the tiled kernel's loads per flop). Other d take the tiled kernel (scores, 64 x 64
+ * workgroup tiles) or, for a few query rows, scores_rows. Every path sums each output as one chain in increasing
+ * k, so a row's scores do not depend on how many query rows are passed with it (same bits).
  */
 export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   nq: number, n: number, d: number, metric: MetricCode): void {
+  if (nq === 0 || n === 0) return;
+  if (d % 4 === 0) {
+    for (let r0 = 0; r0 < nq; r0 += VEC4_ROWS) {
+      const rows = Math.min(VEC4_ROWS, nq - r0);
+      const qs = nq <= VEC4_ROWS ? q : sub(q, r0 * d * 4, rows * d * 4);
+      const os = nq <= VEC4_ROWS ? out : sub(out, r0 * n * 4, rows * n * 4);
+      engine.run(scores_vec4, {
+        bindings: { q: qs, x, out: os },
+        params: { nq: rows, n, d, metric },
+        workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)],
+      });
+    }
+    return;
+  }
   if (nq <= FEW_ROWS) {
     engine.run(scores_rows, { bindings: { q, x, out }, params: { nq, n, d, metric }, workgroups: Math.ceil((nq * n) / 64) });
     return;
