@@ -1,5 +1,6 @@
-// Top-k selection per row on the GPU (kernel topk_select, built on the streaming selection in
-// src/shaders/lib/select.wgsl). Large rows are split into chunks whose partial top-k are merged in further passes.
+// Top-k selection per row on the GPU (kernel topk_select, built on the selection in src/shaders/lib/select.wgsl):
+// short chunks in rounds, longer ones in barrier-free scans, with a prefilter threshold for k <= 128 (see
+// docs/architecture.md, "topk"). Large rows are split into chunks whose partial top-k are merged in further passes.
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { workgroupBytes } from '../pipeline/kernel.js';

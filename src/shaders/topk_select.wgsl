@@ -4,9 +4,10 @@
 // (rows x nchunks x K, the chunk's best K sorted best-first, padded) for a later merge pass, or the final
 // result: values (f32 bits) and indices (i32: the column, indexMap[column] when hasMap, -1 for padding).
 // With hasRowLen, row r holds only its first rowLen[r] values.
-// Each invocation scans its own columns without barriers (lib/select.wgsl: tk_offer4, tk_stalled): with vec4
-// (rows start on 16-byte boundaries: n % 4 == 0) it reads four neighbouring columns at a time through the
-// vec4 views of the inputs, else four columns WG apart.
+// A chunk is selected in rounds (rounds != 0: tk_round, tk_offer, tk_finish) or in barrier-free scans
+// (tk_prefilter when pre > 0, then tk_hold4 / tk_rescan), where each invocation reads four columns per step:
+// with vec4 (rows start on 16-byte boundaries: n % 4 == 0) four neighbours through the vec4 views of the
+// inputs, else four columns WG apart.
 #include "lib/grid.wgsl"
 #include "lib/select.wgsl"
 struct Params {
