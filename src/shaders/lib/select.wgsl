@@ -14,7 +14,7 @@ override K: u32 = 16u;     // how many to keep
 override PER: u32 = 4u;    // candidates offered per invocation per round
 override CAP: u32 = 320u;  // candidate buffer size, >= K + WG * PER, a multiple of 4
 override CAP4: u32 = 80u;  // CAP / 4
-override TK_PADDED: bool = false; // the buffer holds much padding (slotted scans): tk_reduce ranks only real candidates
+override TK_PADDED: bool = false; // much padding in the buffer (topk_select): tk_reduce skips it when ranking
 
 var<workgroup> ckey4: array<vec4<u32>, CAP4>; // keys, four to a word so the ranking loop loads 4 at a time
 var<workgroup> cpos: array<u32, CAP>;
