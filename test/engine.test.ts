@@ -52,7 +52,7 @@ t.test('kernel handles: bindings, params and workgroup memory come from the WGSL
   t.throws(() => run(K.scores, { ...args, params: { ...args.params, extra: 1 } }), /no field 'extra'/);
   t.throws(() => run(K.scores, { ...args, params: { ...args.params, n: -1 } }), /does not fit u32/);
   t.throws(() => run(K.scores, { ...args, constants: { WG: 3 } }), /no override constant 'WG'/);
-  t.throws(() => run(K.topk_select, { bindings: { inKeys: buf, inPos: buf, indexMap: buf, outA: buf, outB: e.buffer(64), rowLen: buf }, params: {}, workgroups: 1, constants: { K: 1024, CAP: 1 << 20, CAP4: 1 << 18 } }),
+  t.throws(() => run(K.topk_select, { bindings: { inKeys: buf, inPos: buf, indexMap: buf, outA: buf, outB: e.buffer(64), rowLen: buf, inKeys4: buf, inPos4: buf }, params: {}, workgroups: 1, constants: { K: 1024, CAP: 1 << 20, CAP4: 1 << 18 } }),
     /'topk_select' needs \d+ bytes of workgroup memory/);
   const gone = e.buffer(64); gone.dispose();
   t.throws(() => e.run(K.scores, { ...args, bindings: { q: gone, x: buf, out: buf } }), /was disposed/);
@@ -66,7 +66,7 @@ t.test('kernel handles: bindings, params and workgroup memory come from the WGSL
   e.dispose();
 });
 
-t.test('the top-k buffer capacity is the largest whose reflected workgroup memory fits the device', async (t) => {
+t.test('the top-k buffer capacity: the largest whose reflected workgroup memory fits the device (adc_scan), the least needed (topk_select)', async (t) => {
   const at = (limit: number) => ({ limits: { maxComputeWorkgroupStorageSize: limit } }) as unknown as Engine;
   for (const kernel of [K.topk_select, K.adc_scan]) {
     for (const [k, limit] of [[10, 16384], [100, 16384], [300, 16384], [500, 32768], [1024, 32768], [1024, 65536]] as const) {
@@ -75,7 +75,8 @@ t.test('the top-k buffer capacity is the largest whose reflected workgroup memor
       t.ok(c.CAP % 4 === 0 && c.CAP4 * 4 === c.CAP && c.CAP >= k + 256 && c.CAP <= 2 * k + 256 + 3, `${kernel.name} k=${k}: CAP ${c.CAP} in range`);
       t.ok(bytes <= limit, `${kernel.name} k=${k}: ${bytes} bytes fit ${limit}`);
       const bigger = { ...c, CAP: c.CAP + 4, CAP4: c.CAP4 + 1 };
-      t.ok(c.CAP >= 2 * k + 256 || workgroupBytes(kernel, bigger) > limit, `${kernel.name} k=${k}: a larger CAP would not fit or is not needed`);
+      if (kernel === K.topk_select) t.equal(c.CAP, Math.ceil((k + 256) / 4) * 4, `${kernel.name} k=${k}: its scans need only K4 + 256`);
+      else t.ok(c.CAP >= 2 * k + 256 || workgroupBytes(kernel, bigger) > limit, `${kernel.name} k=${k}: a larger CAP would not fit or is not needed`);
     }
   }
   t.throws(() => selectionConstants(at(16384), 1024, K.adc_scan), /top-k with k = 1024 needs \d+ bytes of workgroup memory in 'adc_scan'; this device has 16384/);

@@ -3,12 +3,13 @@ import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './help
 import { topk } from '../src/kernels/topk.js';
 import { topkRef } from './reference/topk.js';
 
-type Kind = 'normal' | 'ties' | 'special';
+type Kind = 'normal' | 'ties' | 'special' | 'ascending';
 
-function makeValues(r: () => number, count: number, kind: Kind): Float32Array {
+function makeValues(r: () => number, count: number, kind: Kind, n = count): Float32Array {
   const a = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     if (kind === 'normal') a[i] = randn(r);
+    else if (kind === 'ascending') a[i] = (i % n) * 0.5; // every candidate beats the best seen so far
     else if (kind === 'ties') a[i] = Math.floor(r() * 5) - 2;
     else {
       const u = r();
@@ -25,7 +26,7 @@ function sameF(a: number, b: number): boolean {
 async function check(t: Test, seed: number, rows: number, n: number, k: number, largest: boolean, kind: Kind, withMap: boolean) {
   const engine = await getEngine();
   const r = rng(seed + rows * 7919 + n * 31 + k * 3 + (largest ? 1 : 0));
-  const vals = makeValues(r, rows * n, kind);
+  const vals = makeValues(r, rows * n, kind, n);
   const map = withMap ? Int32Array.from({ length: n }, () => Math.floor(r() * 1e6) - 1000) : undefined;
   const live = engine.liveBuffers;
   const vb = engine.upload(vals.length ? vals : new Float32Array(1));
@@ -73,6 +74,20 @@ t.test('topk with many short rows', async (t) => {
   const seed = freshSeed();
   await check(t, seed, 300, 50, 7, true, 'ties', false);
   await check(t, seed, 257, 256, 32, false, 'normal', true);
+});
+
+// 256+ rows: one workgroup per row; rows of 2048+ columns and k <= 128 take the prefilter (a threshold from
+// per-invocation maxima), longer rows scan without barriers, n % 4 != 0 reads scalars instead of vec4.
+t.test('topk over many long rows: prefilter, barrier-free scans, vec4 and scalar reads', async (t) => {
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  const cases: [number, number, number, boolean, Kind, boolean][] = [
+    [256, 5000, 100, true, 'normal', false], [257, 5003, 100, false, 'normal', true], [256, 2048, 1, true, 'special', false],
+    [300, 4099, 7, false, 'special', false], [256, 4096, 128, true, 'ties', false], [256, 4096, 129, false, 'normal', false],
+    [256, 3001, 300, true, 'ties', true], [256, 5000, 64, true, 'ascending', false], [256, 5000, 300, true, 'ascending', false],
+    [256, 5000, 100, false, 'ascending', false], [256, 1031, 1024, true, 'normal', false], [256, 1025, 13, false, 'special', false],
+  ];
+  for (const [rows, n, k, largest, kind, map] of cases) await check(t, seed, rows, n, k, largest, kind, map);
 });
 
 t.test('topk rejects bad arguments with clear errors', async (t) => {

@@ -1,9 +1,11 @@
-// Top-k selection per row on the GPU (kernel topk_select, built on the streaming selection in
-// src/shaders/lib/select.wgsl). Large rows are split into chunks whose partial top-k are merged in further passes.
+// Top-k selection per row on the GPU (kernel topk_select, built on the selection in src/shaders/lib/select.wgsl):
+// short chunks in rounds, longer ones in barrier-free scans, with a prefilter threshold for k <= 128 (see
+// docs/architecture.md, "topk"). Large rows are split into chunks whose partial top-k are merged in further passes.
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { workgroupBytes } from '../pipeline/kernel.js';
 import { topk_select, type adc_scan } from '../shaders/kernels.js';
+import { sliceOf } from '../pipeline/buffer.js';
 import { need, type Buf } from './row-chunks.js';
 
 export type { Buf };
@@ -25,7 +27,8 @@ export function selectionConstants(engine: Engine, k: number, kernel: typeof top
   const limit = engine.limits.maxComputeWorkgroupStorageSize;
   const at = (cap4: number) => ({ WG, K: k, PER, CAP: cap4 * 4, CAP4: cap4 });
   const fits = (cap4: number) => workgroupBytes(kernel, at(cap4)) <= limit;
-  let lo = Math.ceil((k + ROUND) / 4), hi = Math.ceil((2 * k + ROUND) / 4);
+  // topk_select's scans need only CAP = K4 + 4 * WG (lib/select.wgsl: tk_rescan)
+  let lo = Math.ceil((k + ROUND) / 4), hi = kernel === topk_select ? lo : Math.ceil((2 * k + ROUND) / 4);
   if (!fits(lo)) {
     throw new Error(`top-k with k = ${k} needs ${workgroupBytes(kernel, at(lo))} bytes of workgroup memory in '${kernel.name}'; this device has ${limit}`);
   }
@@ -71,6 +74,20 @@ export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Bu
   }
 }
 
+/**
+ * Columns of a chunk scanned first for a threshold (tk_prefilter: the k-th best of the WG * 4 per-invocation
+ * column maxima over the whole chunk), or 0 for none: used when k is small next to WG * 4 (so the threshold is
+ * tight) and the chunk is long enough to pay for reading it twice.
+ */
+function prefilter(len: number, chunk: number, k: number): number {
+  const cols = Math.min(len, chunk);
+  return k <= PREFILTER_MAX_K && cols >= PREFILTER_MIN_COLS ? cols : 0;
+}
+const PREFILTER_MAX_K = WG * 2;
+const PREFILTER_MIN_COLS = 2048;
+/** Chunks up to this long select in rounds (tk_round), longer ones in scans. */
+const ROUNDS_UP_TO = 1024;
+
 /** Flushes recorded work (which still uses the temporaries) and frees them. */
 export function release(engine: Engine, temps: GpuBuffer[]): void {
   if (!temps.length) return;
@@ -105,12 +122,21 @@ export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: 
         outB = engine.buffer(rg * nchunks * k * 4, 'topk partial positions');
         temps.push(outA, outB);
       }
+      // rows of a multiple of 4 columns start on 16-byte boundaries: read them as vec4
+      const vec4 = len % 4 === 0 && sliceOf(inKeys).size >= 16;
+      const view = (b: Buf): Buf => {
+        if (vec4 || sliceOf(b).size >= 16) return b;
+        const d = engine.buffer(16, 'topk unused vec4 view');
+        temps.push(d);
+        return d;
+      };
       engine.run(topk_select, {
-        constants,
-        bindings: { inKeys, inPos, indexMap: indexMap ?? inKeys, outA, outB, rowLen: rowLen ?? inKeys },
+        constants: { ...constants, TK_PADDED: 1 },
+        bindings: { inKeys, inPos, indexMap: indexMap ?? inKeys, outA, outB, rowLen: rowLen ?? inKeys, inKeys4: view(inKeys), inPos4: view(inPos) },
         params: {
           n: len, rows: rg, inRow0, outRow0: outRow0 + r0, chunk, nchunks, largest: largest ? 1 : 0,
-          inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0, hasRowLen: rowLen ? 1 : 0, rowLenStride: input.rowLenStride ?? 1,
+          inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0, hasRowLen: rowLen ? 1 : 0, rowLenStride: input.rowLenStride ?? 1, vec4: vec4 ? 1 : 0, pre: prefilter(len, chunk, k),
+          rounds: Math.min(len, chunk) <= ROUNDS_UP_TO ? 1 : 0,
         },
         workgroups: rg * nchunks,
       });

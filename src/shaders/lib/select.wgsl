@@ -14,6 +14,7 @@ override K: u32 = 16u;     // how many to keep
 override PER: u32 = 4u;    // candidates offered per invocation per round
 override CAP: u32 = 320u;  // candidate buffer size, >= K + WG * PER, a multiple of 4
 override CAP4: u32 = 80u;  // CAP / 4
+override TK_PADDED: bool = false; // much padding in the buffer (topk_select): tk_reduce skips it when ranking
 
 var<workgroup> ckey4: array<vec4<u32>, CAP4>; // keys, four to a word so the ranking loop loads 4 at a time
 var<workgroup> cpos: array<u32, CAP>;
@@ -80,9 +81,14 @@ fn tk_offer(key: u32, pos: u32, tk: u32, tp: u32) {
 fn tk_reduce(lid: u32, n: u32) {
   let kept = tkKept;
   let nn = min(n - kept, K);
+  if (TK_PADDED) { // padding ranks after every real candidate: fill the new run's best K with it, rank the rest
+    for (var r = lid; r < nn; r += WG) { skey[r] = 0u; spos[r] = TK_NONE; }
+    workgroupBarrier();
+  }
   for (var i = kept + lid; i < n; i += WG) {
     let a = ckey_get(i);
     let ap = cpos[i];
+    if (TK_PADDED && ap == TK_NONE) { continue; }
     // rank among the new run: keys strictly better, four per load; equal keys (rare) then by position
     var rank = 0u;
     var eq = 0u;
@@ -153,4 +159,100 @@ fn tk_finish(lid: u32) -> u32 {
   let n = workgroupUniformLoad(&ccount);
   tk_reduce(lid, n);
   return min(n, K);
+}
+
+// Barrier-free scans (topk_select). Atomics and barriers are slow on CPU drivers, so the scan uses neither:
+// every invocation scans its own candidates against its copy of the threshold and keeps those that beat it in
+// registers (TkHeld, four at most); when it holds four and finds more, it stops and raises a flag (tk_stall).
+// At the end of a scan (tk_rescan) the held candidates are packed after the kept best K (and their padding up
+// to K4 = K rounded up to 4) and reduced with them to the best K, raising the threshold; then every invocation
+// goes on from where it stopped, until no one stopped. Needs CAP >= K4 + 4 * WG and TK_PADDED.
+
+fn tk_k4() -> u32 { return (K + 3u) & ~3u; }
+
+/** An invocation's held candidates: keys[0..n), pos[0..n) */
+struct TkHeld { keys: vec4<u32>, pos: vec4<u32>, n: u32 }
+
+/** tk_key of four scores. */
+fn tk_key4(v: vec4<f32>, largest: bool) -> vec4<u32> {
+  var u = bitcast<vec4<u32>>(v);
+  u = select(u, vec4<u32>(0u), u == vec4<u32>(0x80000000u));
+  var o = select(u | vec4<u32>(0x80000000u), ~u, (u & vec4<u32>(0x80000000u)) != vec4<u32>(0u));
+  if (!largest) { o = ~o; }
+  return select(o, vec4<u32>(0u), (u & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u));
+}
+
+/** Which of four candidates (padding where not `live`) beat the threshold (tk, tp). */
+fn tk_beats4(keys: vec4<u32>, pos: vec4<u32>, live: vec4<bool>, tk: u32, tp: u32) -> vec4<bool> {
+  return live & ((keys > vec4<u32>(tk)) | ((keys == vec4<u32>(tk)) & (pos < vec4<u32>(tp))));
+}
+
+/** Holds the candidates where `take`; false (holding none of them) when they do not all fit. */
+fn tk_hold4(h: ptr<function, TkHeld>, keys: vec4<u32>, pos: vec4<u32>, take: vec4<bool>) -> bool {
+  let c = dot(select(vec4<u32>(0u), vec4<u32>(1u), take), vec4<u32>(1u));
+  if ((*h).n + c > 4u) { return false; }
+  for (var j = 0u; j < 4u; j++) {
+    if (take[j]) { (*h).keys[(*h).n] = keys[j]; (*h).pos[(*h).n] = pos[j]; (*h).n++; }
+  }
+  return true;
+}
+
+/** This invocation cannot hold more: it stops its scan (and calls tk_rescan with the workgroup). */
+fn tk_stall() { atomicStore(&ccount, 1u); }
+
+/** Starts the scans (after tk_init or tk_prefilter): nothing kept, the padding below K4 in place. */
+fn tk_scan_init(lid: u32) {
+  for (var i = lid; i < tk_k4(); i += WG) { ckey_set(i, 0u); cpos[i] = TK_NONE; }
+  if (lid == 0u) {
+    atomicStore(&ccount, 0u);
+    tkKept = 0u;
+  }
+  workgroupBarrier();
+}
+
+/** Ends a scan (in uniform control flow): reduces the kept and all held candidates to the best K, empties
+ *  `h`, and returns whether some invocation stopped early (then the scans go on). */
+fn tk_rescan(lid: u32, h: ptr<function, TkHeld>) -> bool {
+  skey[lid] = (*h).n;
+  let stalled = workgroupUniformLoad(&ccount) != 0u;
+  var at = tk_k4();
+  var total = tk_k4();
+  for (var i = 0u; i < WG; i++) {
+    let c = skey[i];
+    if (i < lid) { at += c; }
+    total += c;
+  }
+  for (var j = 0u; j < (*h).n; j++) { ckey_set(at + j, (*h).keys[j]); cpos[at + j] = (*h).pos[j]; }
+  (*h).n = 0u;
+  workgroupBarrier();
+  // tk_reduce takes [tkKept, n) as the new run: with nothing kept yet, the padding below K4 is part of it
+  tk_reduce(lid, total);
+  if (lid == 0u) {
+    for (var s = K; s < tk_k4(); s++) { ckey_set(s, 0u); cpos[s] = TK_NONE; }
+    atomicStore(&ccount, 0u);
+  }
+  workgroupBarrier();
+  return stalled;
+}
+
+/** Starts a selection (after tk_init, K <= WG * 4) with a threshold: the K-th best of the WG * 4 keys `best`,
+ *  each the best key of its own disjoint set of candidates, so at least K candidates have a key at least as
+ *  good (the threshold takes every candidate with such a key). Call tk_scan_init after it. */
+fn tk_prefilter(lid: u32, best: vec4<u32>) {
+  ckey4[lid] = best;
+  workgroupBarrier();
+  // the K-th best key v has #(keys > v) < K <= #(keys >= v)
+  var gt = vec4<u32>(0u);
+  var ge = vec4<u32>(0u);
+  for (var j = 0u; j < WG; j++) {
+    let b = ckey4[j];
+    for (var i = 0u; i < 4u; i++) {
+      gt[i] += dot(select(vec4<u32>(0u), vec4<u32>(1u), b > vec4<u32>(best[i])), vec4<u32>(1u));
+      ge[i] += dot(select(vec4<u32>(0u), vec4<u32>(1u), b >= vec4<u32>(best[i])), vec4<u32>(1u));
+    }
+  }
+  let hit = (gt < vec4<u32>(K)) & (ge >= vec4<u32>(K));
+  for (var i = 0u; i < 4u; i++) { if (hit[i]) { atomicStore(&ccount, best[i]); } } // all write the same key
+  workgroupBarrier();
+  if (lid == 0u) { thrKey = atomicLoad(&ccount); thrPos = TK_NONE; } // published by tk_scan_init's barrier
 }
