@@ -26,7 +26,7 @@ export { codeSize } from './quantizers/product.js';
 export { IvfPqIndex } from './api/ivfpq-index.js';
 export type { IvfPqOptions, SearchOptions, IvfPqParameters, ParameterView, IndexSource } from './index/ivfpq.js';
 export { checkIndexOptions, checkSearchOptions, MAX_K } from './index/validate.js';
-export type { TrainOptions } from './index/train.js';
+export { trainSampleSize, type TrainOptions } from './index/train.js';
 export type { SearchResult } from './index/search.js';
 export { DISTILL_DEFAULTS, checkDistillOptions, type DistillOptions, type DistillReport, type DistillLoss } from './training/distill/options.js';
 export { exactSearch, type ExactResult } from './index/exact.js';

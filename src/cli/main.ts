@@ -8,13 +8,15 @@ import { DISTILL_DEFAULTS, checkDistillOptions } from '../training/distill/optio
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
 import type { VectorSet } from '../io/vectors.js';
 import { checkIndexOptions, checkSearchOptions } from '../index/validate.js';
-import { formatProgress, now, type Progress } from '../util/progress.js';
+import { formatProgress, now, ProgressMeter, type Progress } from '../util/progress.js';
 import { Args, parseArgs } from './args.js';
 import { recallAtK } from '../index/metrics.js';
 import { readIndexData, writeIndexData } from '../io/index-file.js';
 import { saveFaissIndex, loadFaissIndex } from '../io/faiss-file.js';
 import type { DistillLoss, DistillOptions } from '../training/distill/options.js';
 import { vectorSetShape } from '../io/vectors-node.js';
+import { vectorChunks, sampleVectors } from '../io/vector-stream.js';
+import { trainSampleSize } from '../index/train.js';
 import { MAX_DIM } from '../io/vectors.js';
 import type { Engine, EngineOptions } from '../pipeline/engine.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -37,6 +39,8 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
 
 Vector files: .fvecs, .bvecs, .npy (float32), .fbin, .f32 (raw, needs --dim); ground truth: .ivecs, .ibin, .i32.
 Several files after one flag are concatenated in order. An output may not be one of the inputs.
+train holds only its training sample of --base (at most 256 x max(lists, 2^bits) rows, those train() samples)
+and adds the base in chunks; with --distill the whole base is held in memory.
 Exit codes: 0 success, 1 error (input, file, GPU), 2 usage error, 130 cancelled by Ctrl-C.`;
 
 /** The command line's exit codes (README, "Command line"). */
@@ -145,19 +149,25 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const t0 = now();
   return withEngine({}, async (engine) => {
     const index = new IvfPqIndex(engine, { dim: shape.dim, nlist, m, bits, metric });
-    const { data, n, dim: d } = await readVectors(base, { dim: shape.dim });
+    const { n, dim: d } = shape;
+    // Without --distill only train()'s own sample is held (the same rows, so the same index) and the base is
+    // added chunk by chunk; Distill-VQ needs the whole base on the host.
+    const trainRows = trainSampleSize(n, nlist, 2 ** bits, d, engine.maxBinding);
+    const whole = distill || trainRows === n ? (await readVectors(base, { dim: d })).data : null;
+    const sample = whole ?? (await sampleVectors(base, trainRows, seed, { dim: d, signal })).data;
     const tTrain = now();
-    await index.train(data, { seed, opq, onProgress, signal });
+    await index.train(sample, { seed, opq, onProgress, signal });
     const trainS = (now() - tTrain) / 1000;
     const tAdd = now();
-    await index.add(data, undefined, { onProgress, signal });
+    if (whole) await index.add(whole, undefined, { onProgress, signal });
+    else await addInChunks(index, base, d, n, onProgress, signal);
     const addS = (now() - tAdd) / 1000;
     let distillS = 0;
     let distillInfo: Result | undefined;
     if (distill) {
       const tq = trainQueries.length ? (await readVectors(trainQueries, { dim: d })).data : undefined;
       const tD = now();
-      const report = await index.distill({ ...dOpts, base: data, ...(tq ? { queries: tq } : {}), seed, onProgress, signal });
+      const report = await index.distill({ ...dOpts, base: whole!, ...(tq ? { queries: tq } : {}), seed, onProgress, signal });
       // the outcome is printed whatever --quiet says: a run that gained nothing must not pass unnoticed
       process.stderr.write(`[distill-vq] distill: ${report.message}\n`);
       distillInfo = report as unknown as Result;
@@ -166,13 +176,24 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     throwIfAborted(signal, 'train');
     await index.save(out);
     const summary = {
-      command: 'train', out, n, dim: d, lists: nlist, m, bits, metric, opq, distill,
+      command: 'train', out, n, dim: d, lists: nlist, m, bits, metric, opq, distill, trainRows, streamed: whole === null,
       bytesPerVector: index.bytesPerVector, trainSeconds: trainS, addSeconds: addS, distillSeconds: distillS,
       totalSeconds: (now() - t0) / 1000, adapter: engine.adapterName, ...(distillInfo ? { distillInfo } : {}),
     };
     index.dispose();
     return summary;
   });
+}
+
+/** Adds the n vectors of `paths` to a trained index one chunk at a time, with ids 0..n-1 in file order. */
+async function addInChunks(index: IvfPqIndex, paths: string[], dim: number, n: number, onProgress: (p: Progress) => void, signal: AbortSignal): Promise<void> {
+  const meter = new ProgressMeter('add', n, onProgress);
+  for await (const c of vectorChunks(paths, { dim, signal })) {
+    const ids = new Int32Array(c.n);
+    for (let i = 0; i < c.n; i++) ids[i] = c.firstRow + i;
+    await index.add(c.data, ids, { signal });
+    meter.report(c.firstRow + c.n);
+  }
 }
 
 /** Loads the index of `search` and `eval` and reads their queries at its dimension. */
