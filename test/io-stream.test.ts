@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync, readFileSync, truncateSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng, randomF32, freshSeed, fvecs, getEngine } from './helpers.js';
-import { readVectors } from '../src/io/vectors-node.js';
+import { readVectors, readIntVectors } from '../src/io/vectors-node.js';
 import { vectorChunks, sampleVectors, countVectors, CHUNK_BYTES, type VectorChunk } from '../src/io/vector-stream.js';
 import { mulberry32, sampleDistinct } from '../src/util/random.js';
 import { InputError } from '../src/util/errors.js';
@@ -228,9 +228,14 @@ t.test('CLI train: the sample and the chunks give the index that training and ad
     t.ok(Buffer.compare(got, want) === 0, `n ${n}: the CLI's file is byte for byte the index trained and filled in memory`);
     const loaded = await IvfPqIndex.load(engine, out);
     t.equal(loaded.ntotal, n);
-    const res = await loaded.search(x.subarray(0, 5 * dim), { k: 3, nprobe: nlist });
+    const res = await loaded.search(x.subarray(0, 40 * dim), { k: 3, nprobe: nlist });
     t.ok(res.ids.every((id) => id >= 0 && id < n), 'the index searches');
     loaded.dispose();
+    // search reads its queries in chunks (here two part files): the ids are the library's
+    const qp = [writeAs(`q${n}.0`, 'fvecs', x.subarray(0, 13 * dim), dim), writeAs(`q${n}.1`, 'npy', x.subarray(13 * dim, 40 * dim), dim)];
+    const idsOut = join(dir, `ids${n}.ivecs`);
+    t.equal(await main(['search', '--index', out, '--queries', ...qp, '--k', '3', '--nprobe', String(nlist), '--out', idsOut, '--quiet']), 0);
+    t.same(Array.from((await readIntVectors(idsOut)).data), Array.from(res.ids), 'CLI search gives the library\'s ids');
   }
 });
 

@@ -6,7 +6,6 @@ import { createEngine } from '../node/create.js';
 import { IvfPqIndex } from '../api/ivfpq-index.js';
 import { DISTILL_DEFAULTS, checkDistillOptions } from '../training/distill/options.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
-import type { VectorSet } from '../io/vectors.js';
 import { checkIndexOptions, checkSearchOptions } from '../index/validate.js';
 import { formatProgress, now, ProgressMeter, type Progress } from '../util/progress.js';
 import { Args, parseArgs } from './args.js';
@@ -196,15 +195,27 @@ async function addInChunks(index: IvfPqIndex, paths: string[], dim: number, n: n
   }
 }
 
-/** Loads the index of `search` and `eval` and reads their queries at its dimension. */
-async function indexAndQueries(engine: Engine, indexPath: string, queries: string[], signal: AbortSignal): Promise<{ index: IvfPqIndex; q: VectorSet }> {
-  const index = await IvfPqIndex.load(engine, indexPath, { signal });
-  try {
-    return { index, q: await readVectors(queries, { dim: index.dim }) };
-  } catch (e) {
-    index.dispose();
-    throw e;
+/**
+ * Searches the queries of `paths` one chunk at a time (only a chunk of queries and the result ids are held), after
+ * a warm-up search of the first queries (pipelines compiled, lists uploaded) that is not timed.
+ */
+async function searchInChunks(
+  index: IvfPqIndex, paths: string[], k: number, nprobe: number, signal: AbortSignal, onProgress: (p: Progress) => void,
+): Promise<{ ids: Int32Array; nq: number; seconds: number }> {
+  const { n: nq } = await vectorSetShape(paths, { dim: index.dim });
+  if (nq === 0) throw new InputError(`--queries ${paths.join(' ')}: no queries`);
+  const ids = new Int32Array(nq * k);
+  const meter = new ProgressMeter('search', nq, onProgress);
+  let seconds = 0;
+  for await (const c of vectorChunks(paths, { dim: index.dim, signal })) {
+    if (c.firstRow === 0) await index.search(c.data.subarray(0, Math.min(c.n, 16) * index.dim), { k, nprobe, signal });
+    const t0 = now();
+    const r = await index.search(c.data, { k, nprobe, signal });
+    seconds += (now() - t0) / 1000;
+    ids.set(r.ids, c.firstRow * k);
+    meter.report(c.firstRow + c.n);
   }
+  return { ids, nq, seconds };
 }
 
 async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
@@ -218,14 +229,15 @@ async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries)], { flag: 'out', path: out });
   return withEngine({}, async (engine) => {
-    const { index, q } = await indexAndQueries(engine, indexPath, queries, signal);
-    const t0 = now();
-    const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
-    const s = (now() - t0) / 1000;
-    throwIfAborted(signal, 'search');
-    await writeIvecs(out, r.ids, k);
-    index.dispose();
-    return { command: 'search', out, nq: q.n, k, nprobe, seconds: s, qps: q.n / s, adapter: engine.adapterName };
+    const index = await IvfPqIndex.load(engine, indexPath, { signal });
+    try {
+      const r = await searchInChunks(index, queries, k, nprobe, signal, progressPrinter(quiet));
+      throwIfAborted(signal, 'search');
+      await writeIvecs(out, r.ids, k);
+      return { command: 'search', out, nq: r.nq, k, nprobe, seconds: r.seconds, qps: r.nq / r.seconds, adapter: engine.adapterName };
+    } finally {
+      index.dispose();
+    }
   });
 }
 
@@ -240,19 +252,20 @@ async function cmdEval(a: Args, signal: AbortSignal): Promise<Result> {
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries), ...files('gt', gtPath)]);
   return withEngine({}, async (engine) => {
-    const { index, q } = await indexAndQueries(engine, indexPath, queries, signal);
-    const gt = await readIntVectors(gtPath);
-    if (gt.n !== q.n) throw new InputError(`--gt has ${gt.n} ground-truth rows for ${q.n} queries`);
-    const k = Math.min(kArg, gt.dim, index.ntotal);
-    await index.search(q.data.subarray(0, Math.min(q.n, 16) * index.dim), { k, nprobe, signal }); // warm-up: compile pipelines
-    const t0 = now();
-    const r = await index.search(q.data, { k, nprobe, signal, onProgress: progressPrinter(quiet) });
-    const s = (now() - t0) / 1000;
-    const out: Result = { command: 'eval', nq: q.n, nprobe, k };
-    for (const kk of [1, 10, 100]) if (kk <= k) out[`recall@${kk}`] = recallAtK(r.ids, k, gt.data, gt.dim, q.n, kk);
-    Object.assign(out, { seconds: s, qps: q.n / s, bytesPerVector: index.bytesPerVector, adapter: engine.adapterName });
-    index.dispose();
-    return out;
+    const index = await IvfPqIndex.load(engine, indexPath, { signal });
+    try {
+      const { n: nq } = await vectorSetShape(queries, { dim: index.dim });
+      const gt = await readIntVectors(gtPath);
+      if (gt.n !== nq) throw new InputError(`--gt has ${gt.n} ground-truth rows for ${nq} queries`);
+      const k = Math.min(kArg, gt.dim, index.ntotal);
+      const r = await searchInChunks(index, queries, k, nprobe, signal, progressPrinter(quiet));
+      const out: Result = { command: 'eval', nq, nprobe, k };
+      for (const kk of [1, 10, 100]) if (kk <= k) out[`recall@${kk}`] = recallAtK(r.ids, k, gt.data, gt.dim, nq, kk);
+      Object.assign(out, { seconds: r.seconds, qps: nq / r.seconds, bytesPerVector: index.bytesPerVector, adapter: engine.adapterName });
+      return out;
+    } finally {
+      index.dispose();
+    }
   });
 }
 
