@@ -195,10 +195,11 @@ async function worker(cfg) {
     out.trainRows = trainSampleSize(nb, cfg.nlist, 256, dim, engine.maxBinding);
     enter('train');
     let t0 = performance.now();
-    const xt = await sampleVectors(base, out.trainRows, cfg.seed);
+    let xt = await sampleVectors(base, out.trainRows, cfg.seed);
     out.sampleSeconds = sec(t0);
     t0 = performance.now();
     await index.train(xt.data, { seed: cfg.seed, onProgress });
+    xt = null; // as the CLI: the sample is dropped before the base is added
     out.trainSeconds = sec(t0);
     enter('add');
     t0 = performance.now();

@@ -153,9 +153,10 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     // added chunk by chunk; Distill-VQ needs the whole base on the host.
     const trainRows = trainSampleSize(n, nlist, 2 ** bits, d, engine.maxBinding);
     const whole = distill || trainRows === n ? (await readVectors(base, { dim: d })).data : null;
-    const sample = whole ?? (await sampleVectors(base, trainRows, seed, { dim: d, signal })).data;
+    let sample: Float32Array | null = whole ?? (await sampleVectors(base, trainRows, seed, { dim: d, signal })).data;
     const tTrain = now();
     await index.train(sample, { seed, opq, onProgress, signal });
+    sample = null; // the chunks below need no sample
     const trainS = (now() - tTrain) / 1000;
     const tAdd = now();
     if (whole) await index.add(whole, undefined, { onProgress, signal });
