@@ -4,7 +4,7 @@
 //
 // Usage: npm run bench:scale [-- --n 1000000] [--dims 128,384] [--nlist 1024,4096] [--nq 1000] [--nprobe 16,64]
 //        [--repeats 3] [--faiss auto|off] [--threads T] [--out DIR (bench/results)] [--cache DIR (bench/cache/scale)]
-//        [--data DIR (the wordnet set)] [--seed 1]
+//        [--data DIR (the wordnet set)] [--seed 1] [--gt-rows R (base rows per ground-truth chunk, 262144)]
 // Writes DIR/scale.json and DIR/scale.md (machine, load average, adapter, every figure below).
 //
 // Data (generated once per --n, --nq and --seed into the cache folder, which git ignores; a folder is complete
@@ -73,6 +73,7 @@ const outDir = arg('out', join(root, 'bench/results'));
 const cacheDir = arg('cache', join(root, 'bench/cache/scale'));
 const wordnetDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
 const faissMode = arg('faiss', 'auto');
+const gtRows = ints(arg('gt-rows', String(1 << 18)), 'gt-rows')[0];
 const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
 for (const d of dims) if (d !== 128 && d !== 384) throw new Error(`--dims: ${d} is not a dataset (128: synthetic-128, 384: wordnet-384)`);
 if (faissMode !== 'auto' && faissMode !== 'off') throw new Error(`--faiss must be auto or off, got ${faissMode}`);
@@ -403,7 +404,7 @@ async function groundTruth(ds) {
     const q = await readVectors(join(ds.dir, 'queries.fbin'));
     const ip = ds.metric === 'ip';
     let bestI = new Int32Array(0), bestS = new Float32Array(0), have = 0;
-    for await (const c of vectorChunks(join(ds.dir, 'base.fbin'), { rowsPerChunk: 1 << 18 })) {
+    for await (const c of vectorChunks(join(ds.dir, 'base.fbin'), { rowsPerChunk: gtRows })) {
       const k = Math.min(K, c.n);
       const r = await exactSearch(engine, c.data, c.n, q.data, q.n, ds.dim, k, ds.metric);
       const keep = Math.min(K, have + k);
