@@ -28,7 +28,7 @@ export { refineBytesPerVector, REFINE_KINDS, type RefineKind } from './quantizer
 export { IvfPqIndex } from './api/ivfpq-index.js';
 export type { IvfPqOptions, SearchOptions, IvfPqParameters, ParameterView, IndexSource } from './index/ivfpq.js';
 export { checkIndexOptions, checkSearchOptions, MAX_K } from './index/validate.js';
-export type { TrainOptions } from './index/train.js';
+export { trainSampleSize, type TrainOptions } from './index/train.js';
 export type { SearchResult } from './index/search.js';
 export { DISTILL_DEFAULTS, checkDistillOptions, startDefaults, type DistillOptions, type DistillReport, type DistillLoss, type DistillStart } from './training/distill/options.js';
 export { exactSearch, type ExactResult } from './index/exact.js';

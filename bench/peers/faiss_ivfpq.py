@@ -2,9 +2,14 @@
 """Faiss peer for the search benchmark: trains, fills and searches an index_factory index on the same data.
 
 Usage: faiss_ivfpq.py --data DIR --factory "IVF256,PQ32np" --nprobe 8,32,128 [--threads 2] [--cache DIR]
+       faiss_ivfpq.py --base B.fbin --queries Q.fbin --gt GT.ivecs --metric ip|l2 --factory "IVF1024,PQ32x8"
+                      [--train-rows N --train-seed S] [--add-chunk ROWS] [--save FILE] ...   (bench/scale.mjs)
 Prints one JSON object on stdout: train/add seconds, per nprobe: search seconds for all queries, recall@1/10/100.
+With --base the base is memory-mapped (not read whole), trained on --train-rows rows drawn uniformly without
+replacement (numpy default_rng(--train-seed)), added --add-chunk rows at a time; with --save the index is written,
+timed, and read back (timed); peak RSS (getrusage) is reported after each phase.
 """
-import argparse, json, os, sys, time
+import argparse, json, os, resource, sys, time
 import numpy as np
 import faiss
 
@@ -24,6 +29,16 @@ def load(data_dir):
     return base, q, gt
 
 
+def read_fbin(path):
+    """A .fbin file (int32 n, int32 dim, then n x dim float32) as a read-only memory map."""
+    n, d = np.fromfile(path, dtype=np.int32, count=2)
+    return np.memmap(path, dtype=np.float32, mode='r', offset=8, shape=(int(n), int(d)))
+
+
+def peak_rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
 def recall(I, gt, k):
     hits = 0
     for row, t in zip(I[:, :k], gt[:, :k]):
@@ -33,16 +48,27 @@ def recall(I, gt, k):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--data', required=True)
+    ap.add_argument('--data', default='')  # a dataset folder (dataset.json), or --base/--queries/--gt files
     ap.add_argument('--factory', required=True)
     ap.add_argument('--nprobe', default='8,32,128')
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--train-rows', default='')  # e.g. "0:50000"
+    ap.add_argument('--train-rows', default='')  # with --base: the training sample's size (all rows if empty)
     ap.add_argument('--query-rows', default='')  # e.g. "2000:3000"
     ap.add_argument('--cache', default='')
     ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--base', default='')
+    ap.add_argument('--queries', default='')
+    ap.add_argument('--gt', default='')
+    ap.add_argument('--metric', default='ip', choices=['ip', 'l2'])
+    ap.add_argument('--train-seed', type=int, default=1234)
+    ap.add_argument('--add-chunk', type=int, default=0)
+    ap.add_argument('--save', default='')
     a = ap.parse_args()
     faiss.omp_set_num_threads(a.threads)
+    if a.base:
+        return run_files(a)
+    if not a.data:
+        ap.error('give --data DIR, or --base, --queries and --gt')
     base, q, gt = load(a.data)
     if a.query_rows:
         s, e = map(int, a.query_rows.split(':'))
@@ -83,6 +109,68 @@ def main():
                             'recall@1': recall(I, gt, 1), 'recall@10': recall(I, gt, 10), 'recall@100': recall(I, gt, 100)})
     json.dump(out, sys.stdout)
     print()
+
+
+def run_files(a):
+    """The scale benchmark's run: files on disk, a training sample, chunked add, save and load."""
+    base = read_fbin(a.base)
+    q = np.ascontiguousarray(read_fbin(a.queries))
+    gt = read_vecs(a.gt, np.int32)
+    n, d = base.shape
+    metric = faiss.METRIC_INNER_PRODUCT if a.metric == 'ip' else faiss.METRIC_L2
+    out = {'factory': a.factory, 'threads': a.threads, 'faiss': faiss.__version__, 'n': int(n), 'dim': int(d),
+           'metric': a.metric, 'nq': int(len(q)), 'runs': [], 'peakRssBytes': {}}
+    t0 = time.perf_counter()
+    if a.train_rows and int(a.train_rows) < n:
+        rows = np.sort(np.random.default_rng(a.train_seed).choice(n, size=int(a.train_rows), replace=False))
+        xt = np.ascontiguousarray(base[rows])
+    else:
+        xt = np.ascontiguousarray(base)
+    out['sample_seconds'] = time.perf_counter() - t0
+    out['train_rows'] = int(len(xt))
+    index = faiss.index_factory(int(d), a.factory, metric)
+    t0 = time.perf_counter()
+    index.train(xt)
+    out['train_seconds'] = time.perf_counter() - t0
+    del xt
+    out['peakRssBytes']['train'] = peak_rss()
+    chunk = a.add_chunk or n
+    t0 = time.perf_counter()
+    for s in range(0, n, chunk):
+        index.add(np.ascontiguousarray(base[s:s + chunk]))
+    out['add_seconds'] = time.perf_counter() - t0
+    out['peakRssBytes']['add'] = peak_rss()
+    search_runs(index, q, gt, a, out)
+    out['peakRssBytes']['search'] = peak_rss()
+    if a.save:
+        t0 = time.perf_counter()
+        faiss.write_index(index, a.save)
+        out['save_seconds'] = time.perf_counter() - t0
+        out['file_bytes'] = os.path.getsize(a.save)
+        del index
+        t0 = time.perf_counter()
+        index = faiss.read_index(a.save)
+        out['load_seconds'] = time.perf_counter() - t0
+        os.unlink(a.save)
+    out['peakRssBytes']['end'] = peak_rss()
+    json.dump(out, sys.stdout)
+    print()
+
+
+def search_runs(index, q, gt, a, out):
+    ivf = faiss.extract_index_ivf(index)
+    index.search(q[:16], 100)  # warm-up
+    for p in [int(x) for x in a.nprobe.split(',')]:
+        ivf.nprobe = p
+        times = []
+        for _ in range(a.repeats):
+            t0 = time.perf_counter()
+            D, I = index.search(q, 100)
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        med = times[len(times) // 2]
+        out['runs'].append({'nprobe': p, 'search_seconds': med, 'qps': len(q) / med,
+                            'recall@1': recall(I, gt, 1), 'recall@10': recall(I, gt, 10), 'recall@100': recall(I, gt, 100)})
 
 
 if __name__ == '__main__':

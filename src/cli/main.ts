@@ -4,14 +4,15 @@
 // then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
 import { IvfPqIndex } from '../api/ivfpq-index.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
-import type { VectorSet } from '../io/vectors.js';
 import { checkIndexOptions, checkSearchOptions } from '../index/validate.js';
-import { now } from '../util/progress.js';
+import { formatProgress, now, ProgressMeter, type Progress } from '../util/progress.js';
 import { Args, parseArgs } from './args.js';
 import { recallAtK } from '../index/metrics.js';
 import { readIndexData, writeIndexData } from '../io/index-file.js';
 import { saveFaissIndex, loadFaissIndex } from '../io/faiss-file.js';
 import { vectorSetShape } from '../io/vectors-node.js';
+import { vectorChunks, sampleVectors } from '../io/vector-stream.js';
+import { trainSampleSize } from '../index/train.js';
 import { MAX_DIM } from '../io/vectors.js';
 import type { Engine } from '../pipeline/engine.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -44,6 +45,8 @@ Vector files: .fvecs, .bvecs, .npy (float32), .fbin, .f32 (raw, needs --dim); gr
 Several files after one flag are concatenated in order. An output may not be one of the inputs.
 Shards (docs/scale.md): train --no-add on a sample, add each shard to a copy with its own --id-offset, then merge,
 or search several --index files at once (the same results as their merge).
+train holds only its training sample of --base (at most 256 x max(lists, 2^bits) rows, those train() samples)
+and adds the base in chunks; with --distill the whole base is held in memory.
 Exit codes: 0 success, 1 error (input, file, GPU), 2 usage error, 130 cancelled by Ctrl-C.`;
 
 /** The command line's exit codes (README, "Command line"). */
@@ -83,19 +86,28 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   const t0 = now();
   return withEngine({}, async (engine) => {
     const index = new IvfPqIndex(engine, { dim: shape.dim, nlist, m, bits, metric, ...(refine ? { refine } : {}) });
-    const { data, n, dim: d } = await readVectors(base, { dim: shape.dim });
+    const { n, dim: d } = shape;
+    // Without --distill only train()'s own sample is held (the same rows, so the same index) and the base is
+    // added chunk by chunk; Distill-VQ needs the whole base on the host.
+    const trainRows = trainSampleSize(n, nlist, 2 ** bits, d, engine.maxBinding);
+    const whole = distill || trainRows === n ? (await readVectors(base, { dim: d })).data : null;
+    let sample: Float32Array | null = whole ?? (await sampleVectors(base, trainRows, seed, { dim: d, signal })).data;
     const tTrain = now();
-    await index.train(data, { seed, opq, onProgress, signal });
+    await index.train(sample, { seed, opq, onProgress, signal });
+    sample = null; // the chunks below need no sample
     const trainS = (now() - tTrain) / 1000;
     const tAdd = now();
-    if (!noAdd) await index.add(data, undefined, { onProgress, signal });
+    if (!noAdd) {
+      if (whole) await index.add(whole, undefined, { onProgress, signal });
+      else await addInChunks(index, base, d, n, onProgress, signal);
+    }
     const addS = (now() - tAdd) / 1000;
     let distillS = 0;
     let distillInfo: Result | undefined;
     if (distill) {
       const tq = trainQueries.length ? (await readVectors(trainQueries, { dim: d })).data : undefined;
       const tD = now();
-      const report = await index.distill({ ...dOpts, base: data, ...(tq ? { queries: tq } : {}), seed, onProgress, signal });
+      const report = await index.distill({ ...dOpts, base: whole!, ...(tq ? { queries: tq } : {}), seed, onProgress, signal });
       printDistillOutcome(report);
       distillInfo = report as unknown as Result;
       distillS = (now() - tD) / 1000;
@@ -105,6 +117,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     await index.save(out);
     const summary = {
       command: 'train', out, n, added: index.ntotal, dim: d, lists: nlist, m, bits, metric, opq, distill, refine: refine ?? null,
+      trainRows, streamed: whole === null,
       bytesPerVector: index.bytesPerVector, trainSeconds: trainS, addSeconds: addS, distillSeconds: distillS,
       totalSeconds: (now() - t0) / 1000, adapter: engine.adapterName, ...(distillInfo ? { distillInfo } : {}),
     };
@@ -113,15 +126,39 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
   });
 }
 
-/** Loads the index of `search` and `eval` and reads their queries at its dimension. */
-async function indexAndQueries(engine: Engine, indexPath: string, queries: string[], signal: AbortSignal): Promise<{ index: IvfPqIndex; q: VectorSet }> {
-  const index = await IvfPqIndex.load(engine, indexPath, { signal });
-  try {
-    return { index, q: await readVectors(queries, { dim: index.dim }) };
-  } catch (e) {
-    index.dispose();
-    throw e;
+/** Adds the n vectors of `paths` to a trained index one chunk at a time, with ids 0..n-1 in file order. */
+async function addInChunks(index: IvfPqIndex, paths: string[], dim: number, n: number, onProgress: (p: Progress) => void, signal: AbortSignal): Promise<void> {
+  const meter = new ProgressMeter('add', n, onProgress);
+  for await (const c of vectorChunks(paths, { dim, signal })) {
+    const ids = new Int32Array(c.n);
+    for (let i = 0; i < c.n; i++) ids[i] = c.firstRow + i;
+    await index.add(c.data, ids, { signal });
+    meter.report(c.firstRow + c.n);
   }
+}
+
+/**
+ * Searches the queries of `paths` one chunk at a time (only a chunk of queries and the result ids are held), after
+ * a warm-up search of the first queries (pipelines compiled, lists uploaded) that is not timed.
+ */
+async function searchInChunks(
+  index: IvfPqIndex, paths: string[], k: number, nprobe: number, refineFactor: number | undefined, signal: AbortSignal,
+  onProgress: (p: Progress) => void,
+): Promise<{ ids: Int32Array; nq: number; seconds: number }> {
+  const { n: nq } = await vectorSetShape(paths, { dim: index.dim });
+  if (nq === 0) throw new InputError(`--queries ${paths.join(' ')}: no queries`);
+  const ids = new Int32Array(nq * k);
+  const meter = new ProgressMeter('search', nq, onProgress);
+  let seconds = 0;
+  for await (const c of vectorChunks(paths, { dim: index.dim, signal })) {
+    if (c.firstRow === 0) await index.search(c.data.subarray(0, Math.min(c.n, 16) * index.dim), { k, nprobe, refineFactor, signal });
+    const t0 = now();
+    const r = await index.search(c.data, { k, nprobe, refineFactor, signal });
+    seconds += (now() - t0) / 1000;
+    ids.set(r.ids, c.firstRow * k);
+    meter.report(c.firstRow + c.n);
+  }
+  return { ids, nq, seconds };
 }
 
 async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
@@ -137,14 +174,15 @@ async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries)], { flag: 'out', path: out });
   return withEngine({}, async (engine) => {
-    const { index, q } = await indexAndQueries(engine, indexPath, queries, signal);
-    const t0 = now();
-    const r = await index.search(q.data, { k, nprobe, refineFactor, signal, onProgress: progressPrinter(quiet) });
-    const s = (now() - t0) / 1000;
-    throwIfAborted(signal, 'search');
-    await writeIvecs(out, r.ids, k);
-    index.dispose();
-    return { command: 'search', out, nq: q.n, k, nprobe, ...(refineFactor ? { refineFactor } : {}), seconds: s, qps: q.n / s, adapter: engine.adapterName };
+    const index = await IvfPqIndex.load(engine, indexPath, { signal });
+    try {
+      const r = await searchInChunks(index, queries, k, nprobe, refineFactor, signal, progressPrinter(quiet));
+      throwIfAborted(signal, 'search');
+      await writeIvecs(out, r.ids, k);
+      return { command: 'search', out, nq: r.nq, k, nprobe, ...(refineFactor ? { refineFactor } : {}), seconds: r.seconds, qps: r.nq / r.seconds, adapter: engine.adapterName };
+    } finally {
+      index.dispose();
+    }
   });
 }
 
@@ -160,19 +198,20 @@ async function cmdEval(a: Args, signal: AbortSignal): Promise<Result> {
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries), ...files('gt', gtPath)]);
   return withEngine({}, async (engine) => {
-    const { index, q } = await indexAndQueries(engine, indexPath, queries, signal);
-    const gt = await readIntVectors(gtPath);
-    if (gt.n !== q.n) throw new InputError(`--gt has ${gt.n} ground-truth rows for ${q.n} queries`);
-    const k = Math.min(kArg, gt.dim, index.ntotal);
-    await index.search(q.data.subarray(0, Math.min(q.n, 16) * index.dim), { k, nprobe, refineFactor, signal }); // warm-up: compile pipelines
-    const t0 = now();
-    const r = await index.search(q.data, { k, nprobe, refineFactor, signal, onProgress: progressPrinter(quiet) });
-    const s = (now() - t0) / 1000;
-    const out: Result = { command: 'eval', nq: q.n, nprobe, k, ...(refineFactor ? { refineFactor } : {}) };
-    for (const kk of [1, 10, 100]) if (kk <= k) out[`recall@${kk}`] = recallAtK(r.ids, k, gt.data, gt.dim, q.n, kk);
-    Object.assign(out, { seconds: s, qps: q.n / s, bytesPerVector: index.bytesPerVector, adapter: engine.adapterName });
-    index.dispose();
-    return out;
+    const index = await IvfPqIndex.load(engine, indexPath, { signal });
+    try {
+      const { n: nq } = await vectorSetShape(queries, { dim: index.dim });
+      const gt = await readIntVectors(gtPath);
+      if (gt.n !== nq) throw new InputError(`--gt has ${gt.n} ground-truth rows for ${nq} queries`);
+      const k = Math.min(kArg, gt.dim, index.ntotal);
+      const r = await searchInChunks(index, queries, k, nprobe, refineFactor, signal, progressPrinter(quiet));
+      const out: Result = { command: 'eval', nq, nprobe, k, ...(refineFactor ? { refineFactor } : {}) };
+      for (const kk of [1, 10, 100]) if (kk <= k) out[`recall@${kk}`] = recallAtK(r.ids, k, gt.data, gt.dim, nq, kk);
+      Object.assign(out, { seconds: r.seconds, qps: nq / r.seconds, bytesPerVector: index.bytesPerVector, adapter: engine.adapterName });
+      return out;
+    } finally {
+      index.dispose();
+    }
   });
 }
 

@@ -32,6 +32,15 @@ export interface Trained {
   host: HostTables;
 }
 
+/**
+ * The rows train() uses out of n: Faiss trains k-means on at most 256 points per centroid (the PQ sees the same
+ * set), and the sample is at most one binding (`maxBinding` bytes) of float32 rows. With fewer rows it uses them
+ * all, in order; else the rows sampleDistinct(n, size, mulberry32(seed)) draws, in the order drawn.
+ */
+export function trainSampleSize(n: number, nlist: number, ksub: number, dim: number, maxBinding: number): number {
+  return Math.min(n, 256 * Math.max(nlist, ksub), Math.floor(maxBinding / (dim * 4)));
+}
+
 /** Trains the tables on the n rows of x (n x dim); the caller owns the returned GPU tables. */
 export async function trainTables(engine: Engine, coarse: CoarseQuantizer, pq: ProductQuantizer, x0: Float32Array, n: number,
   opts: TrainOptions = {}): Promise<Trained> {
@@ -40,8 +49,7 @@ export async function trainTables(engine: Engine, coarse: CoarseQuantizer, pq: P
   if (n < pq.ksub) throw new InputError(`train vectors: ${n} vectors cannot train ${pq.ksub} PQ codewords per sub-space (need at least ${pq.ksub})`);
   const seed = opts.seed ?? 1234;
   const e = engine;
-  // Faiss trains k-means on at most 256 points per centroid; the PQ sees the same set.
-  const maxRows = Math.min(n, 256 * Math.max(nlist, pq.ksub), Math.floor(e.maxBinding / (dim * 4)));
+  const maxRows = trainSampleSize(n, nlist, pq.ksub, dim, e.maxBinding);
   const x = n > maxRows ? sampleRows(x0, n, dim, maxRows, seed) : x0;
   const nt = Math.min(n, maxRows);
   const long = { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };

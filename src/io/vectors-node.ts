@@ -17,7 +17,8 @@ export interface ReadVectorsOptions {
   chunkBytes?: number;
 }
 
-async function readFully(fh: FileHandle, path: string, buf: Uint8Array, len: number, pos: number, what: string): Promise<void> {
+/** Reads exactly `len` bytes at file position `pos` into `buf` (a short file is an InputError naming `what`). */
+export async function readFully(fh: FileHandle, path: string, buf: Uint8Array, len: number, pos: number, what: string): Promise<void> {
   let got = 0;
   while (got < len) {
     let bytesRead: number;
@@ -42,8 +43,11 @@ async function layoutOf(path: string, dim: number | undefined, want: 'float' | '
   }
 }
 
-/** The layouts of part files read as one set: the same dim throughout and the element type that is wanted. */
-async function describeParts(
+/**
+ * The layouts of part files read as one set: the same dim throughout and the element type that is wanted. Nothing
+ * but the headers is read; the set may be larger than one typed array (streaming readers take it in chunks).
+ */
+export async function describeParts(
   paths: string[], opts: ReadVectorsOptions, want: 'float' | 'int',
 ): Promise<{ layouts: VectorLayout[]; n: number; dim: number }> {
   if (!Array.isArray(paths) || paths.length === 0) throw new InputError('readVectors: no files given');
@@ -57,7 +61,6 @@ async function describeParts(
     layouts.push(l);
     n += l.n;
   }
-  if (n * dim! > 2 ** 31 - 1) throw new InputError(`readVectors: ${n} x ${dim} values is too many for one typed array`);
   return { layouts, n, dim: dim! };
 }
 
@@ -70,10 +73,30 @@ export async function vectorSetShape(paths: string | string[], opts: ReadVectors
   return { n, dim };
 }
 
+/**
+ * Reads rows [first, first + rows) of one vector file (open as `fh`, laid out as `layout`) through `buf` (at least
+ * rows x rowBytes bytes) and decodes them into `out` from row `outRow`, checking dims and values (decodeRows).
+ */
+export async function readRowRange(
+  fh: FileHandle, path: string, layout: VectorLayout, first: number, rows: number, buf: Uint8Array,
+  out: Float32Array | Int32Array, outRow: number,
+): Promise<void> {
+  await readFully(fh, path, buf, rows * layout.rowBytes, layout.dataOffset + first * layout.rowBytes, `at row ${first}`);
+  decodeRows(path, layout, buf, rows, first, out, outRow);
+}
+
+/** Refuses a part file whose size differs from the one its layout was worked out from. */
+export function checkUnchanged(path: string, layout: VectorLayout, size: number): void {
+  if (size !== layout.dataOffset + layout.n * layout.rowBytes) throw new InputError(`${path}: file changed size while being read`);
+}
+
 async function readInto<T extends Float32Array | Int32Array>(
   paths: string[], opts: ReadVectorsOptions, make: (len: number) => T, want: 'float' | 'int',
 ): Promise<VectorSet<T>> {
   const { layouts, n, dim } = await describeParts(paths, opts, want);
+  if (n * dim > 2 ** 31 - 1) {
+    throw new InputError(`readVectors: ${n} x ${dim} values is too many for one typed array; read it in chunks with vectorChunks, or a training sample with sampleVectors`);
+  }
   const out = make(n * dim);
   let row = 0;
   for (let f = 0; f < paths.length; f++) {
@@ -82,11 +105,9 @@ async function readInto<T extends Float32Array | Int32Array>(
     const buf = new Uint8Array(Math.min(rowsPerChunk, Math.max(l.n, 1)) * l.rowBytes);
     const { fh, size } = await openRegularFile(p);
     try {
-      if (size !== l.dataOffset + l.n * l.rowBytes) throw new InputError(`${p}: file changed size while being read`);
+      checkUnchanged(p, l, size);
       for (let r = 0; r < l.n; r += rowsPerChunk) {
-        const rows = Math.min(rowsPerChunk, l.n - r);
-        await readFully(fh, p, buf, rows * l.rowBytes, l.dataOffset + r * l.rowBytes, `at row ${r}`);
-        decodeRows(p, l, buf, rows, r, out, row + r);
+        await readRowRange(fh, p, l, r, Math.min(rowsPerChunk, l.n - r), buf, out, row + r);
       }
     } finally {
       await fh.close();

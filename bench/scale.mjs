@@ -1,0 +1,453 @@
+#!/usr/bin/env node
+// Scale benchmark: IVFPQ on a million vectors, ours (streamed from files: a training sample, then the base in
+// chunks) beside Faiss 1.7.3 IndexIVFPQ on the same files, in the same run.
+//
+// Usage: npm run bench:scale [-- --n 1000000] [--dims 128,384] [--nlist 1024,4096] [--nq 1000] [--nprobe 16,64]
+//        [--repeats 3] [--faiss auto|off] [--threads T] [--out DIR (bench/results)] [--cache DIR (bench/cache/scale)]
+//        [--data DIR (the wordnet set)] [--seed 1] [--gt-rows R (base rows per ground-truth chunk, 262144)]
+// Writes DIR/scale.json and DIR/scale.md (machine, load average, adapter, every figure below).
+//
+// Data (generated once per --n, --nq and --seed into the cache folder, which git ignores; a folder is complete
+// when its meta.json exists):
+//   synthetic-128 (metric l2): 1,000 Gaussian centres c_k ~ N(0, I_128); centre k has weight ∝ exp(0.5 h_k),
+//     h_k ~ N(0, 1) (mildly unequal cluster sizes). A point is x = R (c_k + s_k ⊙ z), z ~ N(0, I), with the
+//     anisotropic noise scales s_kj = (j + 1)^(-1/4) · exp(0.5 g_kj), g_kj ~ N(0, 1) (a decaying spectrum with a
+//     per-centre shape), and R one fixed random orthogonal 128 x 128 map (so the noise is not axis-aligned).
+//     Queries are further draws of the same mixture.
+//   wordnet-384 (metric ip): the 50,000 real 512-d USE embeddings of wordnet-use-lite-512-ip, projected to 384-d
+//     by P (384 x 512 with orthonormal rows: a seeded Gaussian matrix, Gram-Schmidt) and normalised; then
+//     `copies` noisy copies of each of the first S = min(50,000, ceil(n / 20)) sources, copies = ceil(n / S)
+//     (20 for n <= 1M): copy c of source s is row c·S + s, normalise(y_s + 0.35 · z / √384), z ~ N(0, I), so a
+//     copy has cosine ≈ 0.94 to its source. Queries are the set's real queries (first --nq), projected, normalised.
+//   Ground truth: the exact top-100 of every query by our GPU exact search (exactSearch), the base streamed in
+//   chunks and the chunks' top-100 merged on the host (ties to the lower id).
+// Index: IVF{nlist},PQ{dim/4}x8 (sub-vectors of 4 dims: PQ32x8 at 128-d, PQ96x8 at 384-d), metric as the data,
+// k-means training on train()'s own sample of 256 x max(nlist, 256) rows (read with sampleVectors; at most one
+// binding of rows), the base added in chunks (vectorChunks). Faiss: the factory IVF{nlist},PQ{m}x8np (no
+// polysemous training) with the same metric, trained on a sample of the same size (drawn by numpy), the base
+// memory-mapped and added in chunks of 65,536.
+// Each configuration runs in a fresh child process, so its peak RSS is its own: sampled every 20 ms per phase
+// (process.memoryUsage().rss) and the kernel's peak (resourceUsage().maxRSS); peak GPU bytes are engine.liveBytes
+// sampled the same way. Search: all queries in one batch, k = 100, the median of --repeats runs after a warm-up.
+// A size that cannot run is refused before any work, naming the limit (the codes of n vectors must fit one storage
+// binding, maxStorageBufferBindingSize, and one buffer, maxBufferSize; the data must fit the cache folder's disk).
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  writeFileSync, mkdirSync, existsSync, readFileSync, openSync, writeSync, closeSync, fsyncSync, renameSync, rmSync,
+  statfsSync, statSync,
+} from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import {
+  createEngine, readVectors, recallAtK, exactSearch, vectorChunks, sampleVectors, countVectors, trainSampleSize,
+  wordsPerVector, IvfPqIndex, mulberry32, formatProgress, writeIvecs, readIntVectors,
+} from '../dist/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const arg = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
+const log = (s) => process.stderr.write(`[bench:scale] ${s}\n`);
+const ints = (s, what) => s.split(',').map((x) => {
+  const v = Number(x);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${what}: '${x}' is not a positive integer`);
+  return v;
+});
+const K = 100;
+const ADD_CHUNK = 65536;
+
+if (argv[0] === '--worker') {
+  await worker(JSON.parse(argv[1]));
+  process.exit(0);
+}
+
+const n = ints(arg('n', '1000000'), 'n')[0];
+const dims = ints(arg('dims', '128,384'), 'dims');
+const nlists = ints(arg('nlist', '1024,4096'), 'nlist');
+const nq = ints(arg('nq', '1000'), 'nq')[0];
+const nprobes = ints(arg('nprobe', '16,64'), 'nprobe');
+const repeats = ints(arg('repeats', '3'), 'repeats')[0];
+const seed = Number(arg('seed', '1'));
+const threads = ints(arg('threads', String(os.cpus().length)), 'threads')[0];
+const outDir = arg('out', join(root, 'bench/results'));
+const cacheDir = arg('cache', join(root, 'bench/cache/scale'));
+const wordnetDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
+const faissMode = arg('faiss', 'auto');
+const gtRows = ints(arg('gt-rows', String(1 << 18)), 'gt-rows')[0];
+const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
+for (const d of dims) if (d !== 128 && d !== 384) throw new Error(`--dims: ${d} is not a dataset (128: synthetic-128, 384: wordnet-384)`);
+if (faissMode !== 'auto' && faissMode !== 'off') throw new Error(`--faiss must be auto or off, got ${faissMode}`);
+if (n >= 2 ** 31) throw new Error(`--n ${n}: ids are int32, so an index holds fewer than 2^31 vectors`);
+
+const datasets = dims.map((dim) => (dim === 128
+  ? { name: 'synthetic-128', dim, metric: 'l2', m: 32 }
+  : { name: 'wordnet-384', dim, metric: 'ip', m: 96 }));
+for (const ds of datasets) ds.dir = join(cacheDir, `${ds.name}-n${n}-nq${nq}-s${seed}`);
+
+// ---- refuse what cannot run, before any work ----
+{
+  const engine = await createEngine();
+  const { maxStorageBufferBindingSize: maxBinding, maxBufferSize } = engine.limits;
+  const adapter = engine.adapterName;
+  engine.dispose();
+  const problems = [];
+  for (const ds of datasets) {
+    for (const nlist of nlists) {
+      const codeBytes = n * wordsPerVector(ds.m, 8) * 4;
+      if (codeBytes > maxBinding) problems.push(`${ds.name} IVF${nlist},PQ${ds.m}x8: the codes of ${n} vectors are ${codeBytes} bytes, over this device's maxStorageBufferBindingSize (${maxBinding} bytes, ${adapter}); at most ${Math.floor(maxBinding / (wordsPerVector(ds.m, 8) * 4))} vectors`);
+      if (codeBytes > maxBufferSize) problems.push(`${ds.name}: the codes of ${n} vectors are ${codeBytes} bytes, over this device's maxBufferSize (${maxBufferSize} bytes)`);
+      if (n < Math.max(nlist, 256)) problems.push(`${ds.name} IVF${nlist}: ${n} vectors cannot train ${nlist} lists and 256 codewords (need n >= ${Math.max(nlist, 256)})`);
+    }
+    if (ds.dim === 384) {
+      if (!existsSync(join(wordnetDir, 'dataset.json'))) problems.push(`wordnet-384 needs the wordnet set at ${wordnetDir} (--data)`);
+      else if (nq > 3000) problems.push(`wordnet-384 has 3,000 real queries; --nq ${nq} is more`);
+    }
+    if (n < K) problems.push(`--n ${n}: the ground truth is the top ${K}; need n >= ${K}`);
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const need = datasets.filter((ds) => !existsSync(join(ds.dir, 'meta.json'))).reduce((s, ds) => s + 8 + n * ds.dim * 4 + nq * ds.dim * 4 + nq * (K + 1) * 4, 0)
+    + Math.max(...datasets.map((ds) => n * (ds.m + 4) * 2 + (64 << 20))); // plus the saved index files (ours, then Faiss's)
+  const fsInfo = statfsSync(cacheDir);
+  const free = fsInfo.bavail * fsInfo.bsize;
+  if (need > free) problems.push(`the cache folder ${cacheDir} has ${free} bytes free; the data and index files need ${need}`);
+  if (problems.length) {
+    log(`refused before any work:\n  ${problems.join('\n  ')}`);
+    process.exit(2);
+  }
+}
+
+// ---- data ----
+for (const ds of datasets) {
+  if (existsSync(join(ds.dir, 'meta.json'))) { log(`${ds.name}: cached in ${ds.dir}`); continue; }
+  rmSync(ds.dir, { recursive: true, force: true });
+  mkdirSync(ds.dir, { recursive: true });
+  const t0 = performance.now();
+  if (ds.name === 'synthetic-128') await makeSynthetic(ds);
+  else await makeWordnet(ds);
+  log(`${ds.name}: base and queries written in ${((performance.now() - t0) / 1000).toFixed(1)} s; exact top-${K} on the GPU`);
+  await groundTruth(ds);
+  writeFileSync(join(ds.dir, 'meta.json'), JSON.stringify({ name: ds.name, n, nq, dim: ds.dim, metric: ds.metric, seed, ...(ds.copies ? { copies: ds.copies } : {}), seconds: (performance.now() - t0) / 1000 }, null, 2) + '\n');
+}
+
+// ---- runs ----
+let faissMissing = faissMode === 'off' ? 'turned off (--faiss off)' : null;
+if (!faissMissing) {
+  try { execFileSync(python, ['-c', 'import faiss, numpy'], { stdio: 'ignore' }); } catch { faissMissing = `not available (${python} cannot import faiss)`; }
+}
+if (faissMissing) log(`Faiss ${faissMissing}: reporting ours alone`);
+const loadStart = os.loadavg();
+const results = {
+  n, nq, k: K, nprobes, repeats, seed,
+  machine: {
+    cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`,
+    node: process.version, loadavgAtStart: loadStart,
+  },
+  faissMissing, runs: [],
+};
+for (const ds of datasets) {
+  for (const nlist of nlists) {
+    const cfg = { dataset: ds.name, dir: ds.dir, dim: ds.dim, metric: ds.metric, nlist, m: ds.m, nprobes, repeats, seed };
+    log(`ours ${ds.name} IVF${nlist},PQ${ds.m}x8: a fresh process`);
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (child.status !== 0) throw new Error(`the worker of ${ds.name} IVF${nlist} failed (exit ${child.status ?? child.signal})`);
+    const ours = JSON.parse(child.stdout.trim().split('\n').pop());
+    let faiss = null;
+    if (!faissMissing) {
+      log(`faiss ${ds.name} IVF${nlist},PQ${ds.m}x8: running (${threads} threads)`);
+      const out = execFileSync(python, [
+        join(root, 'bench/peers/faiss_ivfpq.py'), '--base', join(ds.dir, 'base.fbin'), '--queries', join(ds.dir, 'queries.fbin'),
+        '--gt', join(ds.dir, 'gt.ivecs'), '--metric', ds.metric, '--factory', `IVF${nlist},PQ${ds.m}x8np`,
+        '--nprobe', nprobes.join(','), '--repeats', String(repeats), '--threads', String(threads),
+        '--train-rows', String(ours.trainRows), '--train-seed', String(seed), '--add-chunk', String(ADD_CHUNK),
+        '--save', join(ds.dir, `faiss-IVF${nlist}.faissindex`),
+      ], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+      faiss = JSON.parse(out.trim().split('\n').pop());
+    }
+    results.runs.push({ dataset: ds.name, dim: ds.dim, metric: ds.metric, config: `IVF${nlist},PQ${ds.m}x8`, nlist, m: ds.m, ours, faiss });
+  }
+}
+results.machine.loadavgAtEnd = os.loadavg();
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'scale.json'), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(join(outDir, 'scale.md'), markdown(results));
+log(`wrote ${join(outDir, 'scale.json')} and scale.md`);
+
+// ---- the measured run of one configuration (a child process) ----
+async function worker(cfg) {
+  const engine = await createEngine();
+  const base = join(cfg.dir, 'base.fbin');
+  const phases = {};
+  let phase = 'start';
+  const peak = (p) => (phases[p] ??= { rssBytes: 0, gpuBytes: 0 });
+  const sample = () => {
+    const e = peak(phase);
+    e.rssBytes = Math.max(e.rssBytes, process.memoryUsage().rss);
+    e.gpuBytes = Math.max(e.gpuBytes, engine.liveBytes);
+  };
+  const timer = setInterval(sample, 20);
+  const enter = (p) => { sample(); phase = p; sample(); };
+  let last = 0;
+  const onProgress = (p) => { if (performance.now() - last > 5000) { last = performance.now(); log(`  ${formatProgress(p)}`); } };
+  const sec = (t0) => (performance.now() - t0) / 1000;
+  const out = { adapter: engine.adapterName, maxBinding: engine.maxBinding };
+  try {
+    const { n: nb, dim } = await countVectors(base);
+    const index = new IvfPqIndex(engine, { dim, nlist: cfg.nlist, m: cfg.m, bits: 8, metric: cfg.metric });
+    out.trainRows = trainSampleSize(nb, cfg.nlist, 256, dim, engine.maxBinding);
+    enter('train');
+    let t0 = performance.now();
+    let xt = await sampleVectors(base, out.trainRows, cfg.seed);
+    out.sampleSeconds = sec(t0);
+    t0 = performance.now();
+    await index.train(xt.data, { seed: cfg.seed, onProgress });
+    xt = null; // as the CLI: the sample is dropped before the base is added
+    out.trainSeconds = sec(t0);
+    enter('add');
+    t0 = performance.now();
+    for await (const c of vectorChunks(base, { rowsPerChunk: ADD_CHUNK })) {
+      await index.add(c.data, Int32Array.from({ length: c.n }, (_, i) => c.firstRow + i));
+      onProgress({ phase: 'add', done: c.firstRow + c.n, total: nb, rate: (c.firstRow + c.n) / sec(t0), eta: (nb - c.firstRow - c.n) / ((c.firstRow + c.n) / sec(t0)) });
+    }
+    out.addSeconds = sec(t0);
+    enter('search');
+    const q = await readVectors(join(cfg.dir, 'queries.fbin'));
+    const truth = await readIntVectors(join(cfg.dir, 'gt.ivecs'));
+    await index.search(q.data.subarray(0, Math.min(16, q.n) * dim), { k: K, nprobe: cfg.nprobes[0] }); // uploads the lists, compiles
+    out.runs = [];
+    const idsAt = {};
+    for (const nprobe of cfg.nprobes) {
+      const times = [];
+      let r;
+      for (let i = 0; i < cfg.repeats; i++) {
+        t0 = performance.now();
+        r = await index.search(q.data, { k: K, nprobe });
+        times.push(sec(t0));
+      }
+      times.sort((a, b) => a - b);
+      const s = times[times.length >> 1];
+      idsAt[nprobe] = r.ids;
+      const run = { nprobe, searchSeconds: s, qps: q.n / s };
+      for (const kk of [1, 10, 100]) run[`recall@${kk}`] = recallAtK(r.ids, K, truth.data, truth.dim, q.n, kk);
+      out.runs.push(run);
+      log(`  nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
+    }
+    enter('save');
+    const file = join(cfg.dir, `ours-IVF${cfg.nlist}.dvq`);
+    t0 = performance.now();
+    await index.save(file);
+    out.saveSeconds = sec(t0);
+    out.fileBytes = statSync(file).size;
+    out.bytesPerVector = index.bytesPerVector;
+    index.dispose();
+    enter('load');
+    t0 = performance.now();
+    const loaded = await IvfPqIndex.load(engine, file);
+    out.loadSeconds = sec(t0);
+    const again = await loaded.search(q.data, { k: K, nprobe: cfg.nprobes[0] });
+    out.sameAfterLoad = again.ids.every((id, i) => id === idsAt[cfg.nprobes[0]][i]);
+    loaded.dispose();
+    rmSync(file, { force: true });
+    enter('end');
+  } finally {
+    clearInterval(timer);
+    engine.dispose();
+  }
+  out.peak = phases;
+  out.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+// ---- data generation ----
+function gaussian(rand) {
+  let spare = null;
+  return () => {
+    if (spare !== null) { const s = spare; spare = null; return s; }
+    const u = Math.max(rand(), 1e-12), v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** `rows` x `cols` (rows <= cols) with orthonormal rows: Gram-Schmidt (twice) of a seeded Gaussian matrix. */
+function orthonormalRows(rows, cols, g) {
+  const a = Array.from({ length: rows }, () => Float64Array.from({ length: cols }, g));
+  for (let i = 0; i < rows; i++) {
+    for (let pass = 0; pass < 2; pass++) {
+      for (let j = 0; j < i; j++) {
+        let dot = 0;
+        for (let c = 0; c < cols; c++) dot += a[i][c] * a[j][c];
+        for (let c = 0; c < cols; c++) a[i][c] -= dot * a[j][c];
+      }
+    }
+    let nrm = 0;
+    for (let c = 0; c < cols; c++) nrm += a[i][c] * a[i][c];
+    nrm = Math.sqrt(nrm);
+    for (let c = 0; c < cols; c++) a[i][c] /= nrm;
+  }
+  return a;
+}
+
+/** y = P x for every row of x (n x cols), P rows x cols; float32 out. */
+function project(P, x, nRows, cols, out) {
+  const rows = P.length;
+  for (let i = 0; i < nRows; i++) {
+    const xo = i * cols;
+    for (let r = 0; r < rows; r++) {
+      const p = P[r];
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += p[c] * x[xo + c];
+      out[i * rows + r] = s;
+    }
+  }
+  return out;
+}
+
+function normalizeRows(x, nRows, d) {
+  for (let i = 0; i < nRows; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x[i * d + j] ** 2;
+    const inv = 1 / Math.sqrt(s);
+    for (let j = 0; j < d; j++) x[i * d + j] *= inv;
+  }
+}
+
+/** Writes a .fbin file from `chunks` (a generator of Float32Array rows), to a temp name then renamed. */
+async function writeFbin(path, rows, dim, chunks) {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const head = new Int32Array([rows, dim]);
+    writeSync(fd, new Uint8Array(head.buffer));
+    let written = 0;
+    for await (const c of chunks) {
+      const b = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+      for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+      written += c.length / dim;
+    }
+    if (written !== rows) throw new Error(`${path}: wrote ${written} rows, expected ${rows}`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+async function makeSynthetic(ds) {
+  const d = ds.dim, centres = 1000;
+  const g = gaussian(mulberry32(seed * 7919 + 1));
+  const c = Float32Array.from({ length: centres * d }, g);
+  const scale = Float32Array.from({ length: centres * d }, (_, i) => (i % d + 1) ** -0.25 * Math.exp(0.5 * g()));
+  const w = Float64Array.from({ length: centres }, () => Math.exp(0.5 * g()));
+  const cum = new Float64Array(centres);
+  w.reduce((s, v, i) => (cum[i] = s + v), 0);
+  const R = orthonormalRows(d, d, g);
+  const draw = (count, rand, gg) => {
+    const x = new Float32Array(count * d);
+    for (let i = 0; i < count; i++) {
+      const u = rand() * cum[centres - 1];
+      let lo = 0, hi = centres - 1;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (cum[mid] > u) hi = mid; else lo = mid + 1; }
+      for (let j = 0; j < d; j++) x[i * d + j] = c[lo * d + j] + scale[lo * d + j] * gg();
+    }
+    return project(R, x, count, d, new Float32Array(count * d));
+  };
+  const rand = mulberry32(seed * 7919 + 2), gg = gaussian(mulberry32(seed * 7919 + 3));
+  async function* chunks() {
+    for (let i = 0; i < n; i += ADD_CHUNK) {
+      yield draw(Math.min(ADD_CHUNK, n - i), rand, gg);
+      if ((i / ADD_CHUNK) % 4 === 0) log(`  synthetic-128: ${i}/${n} rows`);
+    }
+  }
+  await writeFbin(join(ds.dir, 'base.fbin'), n, d, chunks());
+  const qr = mulberry32(seed * 7919 + 4), qg = gaussian(mulberry32(seed * 7919 + 5));
+  await writeFbin(join(ds.dir, 'queries.fbin'), nq, d, [draw(nq, qr, qg)]);
+}
+
+async function makeWordnet(ds) {
+  const meta = JSON.parse(readFileSync(join(wordnetDir, 'dataset.json'), 'utf8'));
+  const src = await readVectors(meta.base_files.map((f) => join(wordnetDir, f.file)));
+  const S = Math.min(src.n, Math.ceil(n / 20));
+  const copies = Math.ceil(n / S);
+  const d = ds.dim;
+  const g = gaussian(mulberry32(seed * 7919 + 11));
+  const P = orthonormalRows(d, src.dim, g);
+  const y = project(P, src.data, S, src.dim, new Float32Array(S * d));
+  normalizeRows(y, S, d);
+  const ng = gaussian(mulberry32(seed * 7919 + 12));
+  const sigma = 0.35 / Math.sqrt(d);
+  log(`  wordnet-384: ${S} sources x ${copies} copies`);
+  async function* chunks() {
+    for (let i = 0; i < n; i += ADD_CHUNK) {
+      const rows = Math.min(ADD_CHUNK, n - i);
+      const x = new Float32Array(rows * d);
+      for (let r = 0; r < rows; r++) {
+        const s = (i + r) % S;
+        for (let j = 0; j < d; j++) x[r * d + j] = y[s * d + j] + sigma * ng();
+      }
+      normalizeRows(x, rows, d);
+      yield x;
+    }
+  }
+  await writeFbin(join(ds.dir, 'base.fbin'), n, d, chunks());
+  const qs = await readVectors(join(wordnetDir, meta.query_file));
+  const q = project(P, qs.data, nq, qs.dim, new Float32Array(nq * d));
+  normalizeRows(q, nq, d);
+  await writeFbin(join(ds.dir, 'queries.fbin'), nq, d, [q]);
+  ds.copies = copies;
+}
+
+/** The exact top-K of every query: exactSearch per base chunk, merged on the host (better score, then lower id). */
+async function groundTruth(ds) {
+  const engine = await createEngine();
+  try {
+    const q = await readVectors(join(ds.dir, 'queries.fbin'));
+    const ip = ds.metric === 'ip';
+    let bestI = new Int32Array(0), bestS = new Float32Array(0), have = 0;
+    for await (const c of vectorChunks(join(ds.dir, 'base.fbin'), { rowsPerChunk: gtRows })) {
+      const k = Math.min(K, c.n);
+      const r = await exactSearch(engine, c.data, c.n, q.data, q.n, ds.dim, k, ds.metric);
+      const keep = Math.min(K, have + k);
+      const nI = new Int32Array(q.n * keep), nS = new Float32Array(q.n * keep);
+      for (let i = 0; i < q.n; i++) {
+        const cand = [];
+        for (let j = 0; j < have; j++) cand.push([bestS[i * have + j], bestI[i * have + j]]);
+        for (let j = 0; j < k; j++) cand.push([r.scores[i * k + j], r.ids[i * k + j] + c.firstRow]);
+        cand.sort((a, b) => (ip ? b[0] - a[0] : a[0] - b[0]) || a[1] - b[1]);
+        for (let j = 0; j < keep; j++) { nS[i * keep + j] = cand[j][0]; nI[i * keep + j] = cand[j][1]; }
+      }
+      bestI = nI; bestS = nS; have = keep;
+      log(`  ground truth: ${c.firstRow + c.n}/${n} rows`);
+    }
+    await writeIvecs(join(ds.dir, 'gt.ivecs'), bestI, K);
+  } finally {
+    engine.dispose();
+  }
+}
+
+// ---- report ----
+function markdown(res) {
+  const gib = (b) => (b === undefined ? '-' : (b / 2 ** 30).toFixed(2));
+  const f = (x, digits) => (x === undefined || x === null ? '-' : x.toFixed(digits));
+  const m = res.machine;
+  let md = `# Scale benchmark: ${res.n.toLocaleString('en')} vectors, ours (streamed) vs Faiss\n\n`;
+  md += `Machine: ${m.cpus} x ${m.cpu}, ${gib(m.memBytes)} GiB, ${m.platform}, Node ${m.node}. Our adapter: ${res.runs[0]?.ours.adapter ?? '-'}. `;
+  md += res.faissMissing ? `Faiss: ${res.faissMissing}.\n` : `Faiss ${res.runs[0]?.faiss?.faiss} on the same machine (${res.runs[0]?.faiss?.threads} threads), run in the same benchmark.\n`;
+  md += `Load average at the start ${m.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')}, at the end ${m.loadavgAtEnd.map((x) => x.toFixed(1)).join(', ')}.\n`;
+  md += `Data and method: bench/scale.mjs (its header states the recipes). ${res.nq} queries, k = ${res.k}; search time is the median of ${res.repeats} runs over all queries in one batch; recall of the exact top-k.\n\n`;
+  md += `## Build, save, load\n\n| dataset | config | train rows | sample s | train s | add s | save s | load s | file MiB | peak RSS GiB (train / add / search / all) | peak GPU GiB | Faiss train s | Faiss add s | Faiss save s | Faiss load s | Faiss file MiB | Faiss peak RSS GiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
+  for (const r of res.runs) {
+    const o = r.ours, F = r.faiss;
+    const gpu = Math.max(...Object.values(o.peak).map((p) => p.gpuBytes));
+    md += `| ${r.dataset} | ${r.config} | ${o.trainRows} | ${f(o.sampleSeconds, 2)} | ${f(o.trainSeconds, 1)} | ${f(o.addSeconds, 1)} | ${f(o.saveSeconds, 2)} | ${f(o.loadSeconds, 2)} | ${(o.fileBytes / 2 ** 20).toFixed(1)} | ${gib(o.peak.train?.rssBytes)} / ${gib(o.peak.add?.rssBytes)} / ${gib(o.peak.search?.rssBytes)} / ${gib(o.peakRssBytes)} | ${gib(gpu)} | ${f(F?.train_seconds, 1)} | ${f(F?.add_seconds, 1)} | ${f(F?.save_seconds, 2)} | ${f(F?.load_seconds, 2)} | ${F ? (F.file_bytes / 2 ** 20).toFixed(1) : '-'} | ${gib(F?.peakRssBytes?.end)} |\n`;
+  }
+  md += `\n## Search\n\n| dataset | config | nprobe | R@10 ours | R@10 Faiss | R@100 ours | R@100 Faiss | q/s ours | q/s Faiss | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n`;
+  for (const r of res.runs) {
+    for (const o of r.ours.runs) {
+      const F = r.faiss?.runs.find((x) => x.nprobe === o.nprobe);
+      md += `| ${r.dataset} | ${r.config} | ${o.nprobe} | ${o['recall@10'].toFixed(4)} | ${f(F?.['recall@10'], 4)} | ${o['recall@100'].toFixed(4)} | ${f(F?.['recall@100'], 4)} | ${o.qps.toFixed(0)} | ${f(F?.qps, 0)} | ${F ? (o.qps / F.qps).toFixed(3) : '-'} |\n`;
+    }
+  }
+  md += `\nOur index after save and load gives the same ids: ${res.runs.every((r) => r.ours.sameAfterLoad) ? 'yes, in every configuration' : 'NO (see scale.json)'}.\n`;
+  return md;
+}
