@@ -5,13 +5,13 @@
 import { IvfPqIndex } from '../api/ivfpq-index.js';
 import { readIndexData } from '../io/index-file.js';
 import { INDEX_LIMITS, ntotal } from '../io/ivfpq-data.js';
-import { readVectors, vectorSetShape } from '../io/vectors-node.js';
+import { vectorSetShape } from '../io/vectors-node.js';
 import { MAX_DIM } from '../io/vectors.js';
 import { throwIfAborted } from '../util/abort.js';
 import { InputError } from '../util/errors.js';
 import { now } from '../util/progress.js';
 import type { Args } from './args.js';
-import { files, progressPrinter, withEngine, type Result } from './command.js';
+import { addInChunks, files, progressPrinter, withEngine, type Result } from './command.js';
 import { checkFiles } from './files.js';
 
 const MAX_ID = INDEX_LIMITS.maxNtotal; // 2^31 - 1, the largest id (ids are non-negative int32)
@@ -43,10 +43,8 @@ export async function cmdAdd(a: Args, signal: AbortSignal): Promise<Result> {
   return withEngine({}, async (engine) => {
     const index = IvfPqIndex.fromData(engine, data);
     try {
-      const { data: x } = await readVectors(base, { dim: data.dim });
-      const ids = Int32Array.from({ length: n }, (_, i) => offset + i);
       const tAdd = now();
-      await index.add(x, ids, { onProgress: progressPrinter(quiet), signal });
+      await addInChunks(index, base, data.dim, n, offset, progressPrinter(quiet), signal); // one chunk held at a time
       const addS = (now() - tAdd) / 1000;
       throwIfAborted(signal, 'add');
       await index.save(out);

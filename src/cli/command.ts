@@ -2,9 +2,11 @@
 // arguments, and the names of the flags that set library options (so a library check names what the user typed).
 import { createEngine } from '../node/create.js';
 import type { Engine, EngineOptions } from '../pipeline/engine.js';
-import { formatProgress, now, type Progress } from '../util/progress.js';
+import { formatProgress, now, ProgressMeter, type Progress } from '../util/progress.js';
 import { InputError, UsageError } from '../util/errors.js';
 import type { FileArg } from './files.js';
+import type { IvfPqIndex } from '../api/ivfpq-index.js';
+import { vectorChunks } from '../io/vector-stream.js';
 
 /** What a command returns: printed as one JSON object with --json, else as a `key=value` summary line. */
 export type Result = Record<string, unknown>;
@@ -49,5 +51,18 @@ export function checkAsUsage(check: () => void): void {
   } catch (e) {
     if (e instanceof InputError) throw new UsageError(e.message, { cause: e });
     throw e;
+  }
+}
+
+/** Adds the n vectors of `paths` to a trained index one chunk at a time (only a chunk is held), with ids
+ *  idOffset, idOffset + 1, ... in file order. */
+export async function addInChunks(index: IvfPqIndex, paths: string[], dim: number, n: number, idOffset: number,
+  onProgress: (p: Progress) => void, signal: AbortSignal): Promise<void> {
+  const meter = new ProgressMeter('add', n, onProgress);
+  for await (const c of vectorChunks(paths, { dim, signal })) {
+    const ids = new Int32Array(c.n);
+    for (let i = 0; i < c.n; i++) ids[i] = idOffset + c.firstRow + i;
+    await index.add(c.data, ids, { signal });
+    meter.report(c.firstRow + c.n);
   }
 }

@@ -19,7 +19,7 @@ import { throwIfAborted } from '../util/abort.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { checkFiles } from './files.js';
 import type { RefineKind } from '../quantizers/scalar.js';
-import { checkAsUsage, files, flagName, progressPrinter, withEngine, type Result } from './command.js';
+import { addInChunks, checkAsUsage, files, flagName, progressPrinter, withEngine, type Result } from './command.js';
 import { DISTILL_FLAGS_USAGE, checkDistillSizes, distillFlags, printDistillOutcome, refuseDistillFlags } from './distill-flags.js';
 import { DISTILL_USAGE, cmdDistill } from './cmd-distill.js';
 import { cmdAdd } from './cmd-add.js';
@@ -99,7 +99,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     const tAdd = now();
     if (!noAdd) {
       if (whole) await index.add(whole, undefined, { onProgress, signal });
-      else await addInChunks(index, base, d, n, onProgress, signal);
+      else await addInChunks(index, base, d, n, 0, onProgress, signal);
     }
     const addS = (now() - tAdd) / 1000;
     let distillS = 0;
@@ -124,17 +124,6 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
     index.dispose();
     return summary;
   });
-}
-
-/** Adds the n vectors of `paths` to a trained index one chunk at a time, with ids 0..n-1 in file order. */
-async function addInChunks(index: IvfPqIndex, paths: string[], dim: number, n: number, onProgress: (p: Progress) => void, signal: AbortSignal): Promise<void> {
-  const meter = new ProgressMeter('add', n, onProgress);
-  for await (const c of vectorChunks(paths, { dim, signal })) {
-    const ids = new Int32Array(c.n);
-    for (let i = 0; i < c.n; i++) ids[i] = c.firstRow + i;
-    await index.add(c.data, ids, { signal });
-    meter.report(c.firstRow + c.n);
-  }
 }
 
 /**

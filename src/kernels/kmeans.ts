@@ -32,7 +32,9 @@ const SMALL_FLOATS = workgroupFloats(K.kmeans_assign_small, 'cs');
 const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 
 /** Records one assignment dispatch over at most 64 * 65535 rows whose bindings fit maxBinding. Kernel choice:
- *  dsub a multiple of 4 takes kmeans_assign_vec4 (4 points x 4 centroids register tiles with vec4 loads, no
+ *  dsub a multiple of 4 takes kmeans_assign_vec4 on a software adapter, and on any adapter for dsub <= 16 (PQ
+ *  sub-spaces: faster on a hardware GPU too; for larger dsub the tiled kernel is faster there,
+ *  bench/results/gpu-kernels.md) (4 points x 4 centroids register tiles with vec4 loads, no
  *  workgroup memory; on a SIMD software GPU every load is paid per invocation, and it needs the fewest per flop:
  *  measured 2.3-3.4x kmeans_assign and kmeans_assign_small on lavapipe for dsub 4, 16 and 128); other dsub take
  *  kmeans_assign_small when a group's centroids fit workgroup memory, else the tiled kmeans_assign. All give the
@@ -40,7 +42,7 @@ const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: Buf,
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {
   const params = { n, groups, k, dsub, metric };
-  if (dsub % 4 === 0) {
+  if (dsub % 4 === 0 && (dsub <= 16 || engine.isSoftwareAdapter)) {
     // dsub <= 16: the points are held in registers (a pipeline of its own, HELD = 1)
     engine.run(K.kmeans_assign_vec4, {
       bindings: { x, cent, assign, score }, params, constants: { HELD: dsub <= 16 ? 1 : 0 }, workgroups: [Math.ceil(n / 256), groups],

@@ -17,16 +17,17 @@ const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
  * out[i * n + j] = score(Q[i], X[j]) for Q (nq x d) and X (n x d). `out` must hold nq * n floats.
  * The caller chunks Q and X so that no binding exceeds the device's maxStorageBufferBindingSize.
  *
- * Kernel choice: d a multiple of 4 takes scores_vec4 (4 x 4 register tiles with vec4 loads, no workgroup
- * memory or barriers; on a SIMD software GPU such as lavapipe, where every load is paid per invocation, it
- * needs about a quarter of the tiled kernel's loads per flop). Other d take the tiled kernel (scores, 64 x 64
+ * Kernel choice: on a software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
+ * register tiles with vec4 loads, no workgroup memory or barriers; on a SIMD software GPU such as lavapipe, where
+ * every load is paid per invocation, it needs about a quarter of the tiled kernel's loads per flop; on a hardware
+ * GPU the shared-memory tiles are faster: bench/results/gpu-kernels.md). Otherwise the tiled kernel (scores, 64 x 64
  * workgroup tiles) or, for a few query rows, scores_rows. Every path sums each output as one chain in increasing
  * k, so a row's scores do not depend on how many query rows are passed with it (same bits).
  */
 export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   nq: number, n: number, d: number, metric: MetricCode): void {
   if (nq === 0 || n === 0) return;
-  if (d % 4 === 0) {
+  if (d % 4 === 0 && engine.isSoftwareAdapter) {
     for (let r0 = 0; r0 < nq; r0 += VEC4_ROWS) {
       const rows = Math.min(VEC4_ROWS, nq - r0);
       const qs = nq <= VEC4_ROWS ? q : sub(q, r0 * d * 4, rows * d * 4);

@@ -91,6 +91,9 @@ export class Engine {
   }
 
   get isDisposed(): boolean { return this.disposed; }
+  /** whether the adapter is a software GPU on the CPU (Mesa lavapipe/llvmpipe, SwiftShader), where some kernels
+   *  take other code paths (every storage load is paid per invocation there; see kernels/scores.ts) */
+  get isSoftwareAdapter(): boolean { return /llvmpipe|lavapipe|swiftshader|\bsoftware\b/i.test(this.adapterName); }
   get hasTimestamps(): boolean { return this.features.has('timestamp-query'); }
   /** bytes of GPU memory in buffers the engine made and that are not yet disposed */
   get liveBytes(): number { let s = 0; for (const b of this.live) s += b.size; return s; }
