@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { Engine } from '../src/pipeline/engine.js';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding } from './helpers.js';
 import { adcLut, adcL2Term, adcPairTables, adcScan } from '../src/kernels/adc.js';
 import { adcLutRef, adcPairTablesRef, adcScanRef, type AdcScanInput } from './reference/adc.js';
@@ -55,6 +56,17 @@ t.test('adcPairTables matches the float64 reference (odd m, awkward row counts, 
 
 interface ScanCase { nq: number; nprobe: number; nlist: number; m: number; bits: number; k: number; avgList: number }
 
+/** The scan's inputs uploaded, with poisoned outputs (nq x k scores and ids). */
+function uploadScan(engine: Engine, a: AdcScanInput, c: ScanCase) {
+  const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
+  return {
+    lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
+    codes: up(a.codes), ids: up(a.ids.length ? a.ids : new Int32Array(1)),
+    outScores: up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds: up(new Uint32Array(c.nq * c.k).fill(POISON_U32)),
+    ...(a.l2Term ? { l2Term: up(a.l2Term as Float32Array) } : {}),
+  };
+}
+
 /** A random index: uneven lists (some empty), random code words, distinct shuffled ids, probes with -1. */
 function makeScan(r: () => number, c: ScanCase, metric: 'ip' | 'l2', integer: boolean): AdcScanInput {
   const ksub = 1 << c.bits, wpv = Math.ceil(Math.ceil((c.m * c.bits) / 8) / 4);
@@ -103,13 +115,7 @@ t.test('adcScan matches a CPU reference scan (both metrics, bits 8 and 4, odd m,
   for (const c of cases) for (const metric of ['ip', 'l2'] as const) for (const integer of [true, false]) for (const twoPass of [false, true]) {
     const a = makeScan(r, c, metric, integer);
     const live = engine.liveBuffers;
-    const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
-    const bufs = {
-      lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
-      codes: up(a.codes), ids: up(a.ids.length ? a.ids : new Int32Array(1)),
-      outScores: up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds: up(new Uint32Array(c.nq * c.k).fill(POISON_U32)),
-      ...(a.l2Term ? { l2Term: up(a.l2Term as Float32Array) } : {}),
-    };
+    const bufs = uploadScan(engine, a, c);
     adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: c.bits, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
     const gs = (await engine.read(bufs.outScores, Float32Array)).subarray(0, c.nq * c.k);
     const gi = (await engine.read(bufs.outIds, Int32Array)).subarray(0, c.nq * c.k);
@@ -156,13 +162,7 @@ t.test('adcScan 4-bit in several query chunks of pair tables (small binding limi
   const small = withMaxBinding(engine, 128 * 1024);
   for (const metric of ['ip', 'l2'] as const) for (const twoPass of [false, true]) {
     const a = makeScan(r, c, metric, true);
-    const up = <T extends ArrayBufferView>(x: T) => engine.upload(x);
-    const bufs = {
-      lut: up(a.lut as Float32Array), probes: up(a.probes), coarse: up(a.coarse as Float32Array), listOffsets: up(a.listOffsets),
-      codes: up(a.codes), ids: up(a.ids.length ? a.ids : new Int32Array(1)),
-      outScores: up(new Float32Array(c.nq * c.k).fill(POISON_F32)), outIds: up(new Uint32Array(c.nq * c.k).fill(POISON_U32)),
-      ...(a.l2Term ? { l2Term: up(a.l2Term as Float32Array) } : {}),
-    };
+    const bufs = uploadScan(engine, a, c);
     const live = engine.liveBuffers;
     adcScan(small, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: c.bits, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
     const gs = (await engine.read(bufs.outScores, Float32Array)).subarray(0, c.nq * c.k);

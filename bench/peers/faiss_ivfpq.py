@@ -95,18 +95,7 @@ def main():
         faiss.write_index(index, cache_path)
     out = {'factory': a.factory, 'threads': a.threads, 'faiss': faiss.__version__, 'train_seconds': train_s,
            'add_seconds': add_s, 'cached_training': cached, 'nq': int(len(q)), 'runs': []}
-    ivf = faiss.extract_index_ivf(index)
-    for p in [int(x) for x in a.nprobe.split(',')]:
-        ivf.nprobe = p
-        times = []
-        for _ in range(a.repeats):
-            t0 = time.perf_counter()
-            D, I = index.search(q, 100)
-            times.append(time.perf_counter() - t0)
-        times.sort()
-        med = times[len(times) // 2]
-        out['runs'].append({'nprobe': p, 'search_seconds': med, 'qps': len(q) / med,
-                            'recall@1': recall(I, gt, 1), 'recall@10': recall(I, gt, 10), 'recall@100': recall(I, gt, 100)})
+    search_runs(index, q, gt, a, out)
     json.dump(out, sys.stdout)
     print()
 
