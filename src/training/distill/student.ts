@@ -20,6 +20,7 @@ import { softAssignReconstruct } from '../../autograd/ops-fused.js';
 import { l2ScoresAll, l2ScoresBatched } from '../../autograd/ops-l2.js';
 import { CoarseQuantizer } from '../../quantizers/coarse.js';
 import { rotateRows } from '../../quantizers/rotation.js';
+import { rowsPerChunk } from '../../kernels/row-chunks.js';
 import { identity } from '../../quantizers/linalg.js';
 import type { Metric } from '../../quantizers/metric.js';
 import type { IvfPqIndexCore, IvfPqParameters } from '../../index/ivfpq.js';
@@ -53,14 +54,17 @@ export async function makeStudent(tape: Tape, index: IvfPqIndexCore, start: IvfP
   queries: Float32Array, nTrain: number, tau: { assignTemperature: number | 'auto'; assignTemperatureScale: number; lrScale: number | 'auto'; learnRotation: boolean }): Promise<Student> {
   const e = index.engine, dim = index.dim;
   const rotation = start.rotation?.values ?? null;
-  const fixed = tau.learnRotation ? null : rotation;
-  const docs = fixed ? await rotateOnHost(e, base.subarray(0, n * dim), n, dim, fixed) : base.subarray(0, n * dim);
-  const qs = queries.subarray(0, nTrain * dim);
-  const Q = fixed ? await rotateOnHost(e, qs, nTrain, dim, fixed) : qs;
+  const coarse = new CoarseQuantizer(index.nlist, dim, index.metric);
   const R = tau.learnRotation ? tape.keep(tape.tensor(rotation ?? Float32Array.from(identity(dim)), [dim, dim], { requiresGrad: true, label: 'rotation' })) : null;
   const O = tape.keep(tape.tensor(start.centroids.values, [index.nlist, dim], { requiresGrad: true, label: 'ivf centroids' }));
   const C = tape.keep(tape.tensor(start.codebooks.values, [index.m, index.ksub, index.dsub], { requiresGrad: true, label: 'pq codebooks' }));
-  const listOf = await assignLists(index, docs, n, O, rotation && tau.learnRotation ? rotation : null);
+  // a fixed rotation is applied once, up front; a learned one starts from it and is applied per batch
+  const keepRotated = !tau.learnRotation;
+  const pass = await passRows(e, coarse, base.subarray(0, n * dim), n, rotation, O, keepRotated);
+  const docs = pass.rotated ?? base.subarray(0, n * dim);
+  const qs = queries.subarray(0, nTrain * dim);
+  const Q = rotation && keepRotated ? (await passRows(e, coarse, qs, nTrain, rotation, null, true)).rotated! : qs;
+  const listOf = pass.lists!;
   // 'auto': relative to the start's quantization error. Documents that sit exactly on codewords (a toy index)
   // give 0: then the reference's 1.
   const nearest = tau.assignTemperature === 'auto' || tau.lrScale === 'auto' ? meanNearestSqDist(index, start, base, n, listOf) : NaN;
@@ -75,46 +79,34 @@ function hostRows(tape: Tape, src: Float32Array, dim: number, idx: ArrayLike<num
   return tape.tensor(out, [idx.length, dim], { label });
 }
 
-/** x (rows x dim on the host) rotated by A (y = A x), on the GPU in chunks that fit a binding. */
-async function rotateOnHost(e: Engine, x: Float32Array, rows: number, dim: number, a: Float32Array): Promise<Float32Array> {
-  const out = new Float32Array(rows * dim);
-  const chunk = Math.max(1, Math.min(rows, Math.floor(e.maxBinding / (dim * 4)), 1 << 15));
-  const A = e.upload(a, 'distill rotation');
-  const xb = e.buffer(chunk * dim * 4, 'distill rows'), yb = e.buffer(chunk * dim * 4, 'distill rows (rotated)');
+/**
+ * One pass over rows x dim host rows in chunks that fit a binding: each chunk is uploaded once, rotated by A
+ * (y = A x) when A is given, and, with centroids O, assigned to its IVF list. Returns the lists (with O) and, with
+ * keepRotated, the rotated rows read back (the host copy the batches read).
+ */
+async function passRows(e: Engine, coarse: CoarseQuantizer, x: Float32Array, rows: number, a: Float32Array | null,
+  O: Tensor | null, keepRotated: boolean): Promise<{ lists: Int32Array | null; rotated: Float32Array | null }> {
+  const dim = coarse.dim;
+  const chunk = Math.min(Math.max(rows, 1), rowsPerChunk(e, [dim * 4], 'distill rows', (1 << 15) * dim * 4));
+  const lists = O ? new Int32Array(rows) : null, rotated = a && keepRotated ? new Float32Array(rows * dim) : null;
+  const A = a ? e.upload(a, 'distill rotation') : null;
+  const xb = e.buffer(chunk * dim * 4, 'distill rows'), yb = A ? e.buffer(chunk * dim * 4, 'distill rows (rotated)') : null;
+  const listBuf = O ? e.buffer(chunk * 4, 'distill doc lists') : null, bestScore = O ? e.buffer(chunk * 4, 'distill assign scores') : null;
   try {
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const n = Math.min(chunk, rows - r0);
       e.write(xb, x.subarray(r0 * dim, (r0 + n) * dim));
-      rotateRows(e, xb, A, yb, n, dim);
-      out.set(await e.read(yb, Float32Array, 0, n * dim * 4), r0 * dim);
-    }
-  } finally {
-    A.dispose(); xb.dispose(); yb.dispose();
-  }
-  return out;
-}
-
-/** Each document's IVF list under the centroids O (docs already in the index's space, or rotated by `rotation`). */
-async function assignLists(index: IvfPqIndexCore, docs: Float32Array, n: number, O: Tensor, rotation: Float32Array | null): Promise<Int32Array> {
-  const e = index.engine, dim = index.dim;
-  const chunk = Math.max(1, Math.min(n, Math.floor(e.maxBinding / (dim * 4)), 1 << 15));
-  const listOf = new Int32Array(n);
-  const coarse = new CoarseQuantizer(index.nlist, dim, index.metric);
-  const A = rotation ? e.upload(rotation, 'distill rotation') : null;
-  const xb = e.buffer(chunk * dim * 4, 'distill rows'), yb = A ? e.buffer(chunk * dim * 4, 'distill rows (rotated)') : null;
-  const listBuf = e.buffer(chunk * 4, 'distill doc lists'), bestScore = e.buffer(chunk * 4, 'distill assign scores');
-  try {
-    for (let r0 = 0; r0 < n; r0 += chunk) {
-      const rows = Math.min(chunk, n - r0);
-      e.write(xb, docs.subarray(r0 * dim, (r0 + rows) * dim));
-      if (A && yb) rotateRows(e, xb, A, yb, rows, dim);
-      coarse.assign(e, yb ?? xb, O.buffer, listBuf, bestScore, rows);
-      listOf.set(await e.read(listBuf, Int32Array, 0, rows * 4), r0);
+      if (A && yb) rotateRows(e, xb, A, yb, n, dim);
+      if (rotated && yb) rotated.set(await e.read(yb, Float32Array, 0, n * dim * 4), r0 * dim);
+      if (O && lists && listBuf && bestScore) {
+        coarse.assign(e, yb ?? xb, O.buffer, listBuf, bestScore, n);
+        lists.set(await e.read(listBuf, Int32Array, 0, n * 4), r0);
+      }
     }
   } finally {
     for (const b of [A, xb, yb, listBuf, bestScore]) b?.dispose();
   }
-  return listOf;
+  return { lists, rotated };
 }
 
 /** Records the forward pass of one batch (queries qIdx); returns teacher/student score pairs for the PQ and IVF terms. */
