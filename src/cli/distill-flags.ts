@@ -1,7 +1,7 @@
 // The Distill-VQ flags that `train --distill` and `distill` share: each is read as its type, then the library's
 // checkDistillOptions checks the values (naming the flag), before any file is read. Flags left out take
 // DISTILL_DEFAULTS or, for the tuning ones, the library's defaults (which may depend on the metric and the start).
-import { DISTILL_DEFAULTS, checkDistillOptions, type DistillLoss, type DistillOptions, type DistillReport } from '../training/distill/options.js';
+import { DISTILL_DEFAULTS, checkDistillOptions, checkDistillSizes as checkSizes, type DistillLoss, type DistillOptions, type DistillReport } from '../training/distill/options.js';
 import { InputError, UsageError } from '../util/errors.js';
 import type { Args } from './args.js';
 import { checkAsUsage, flagName } from './command.js';
@@ -53,11 +53,9 @@ export function refuseDistillFlags(a: Args): void {
   for (const f of DISTILL_FLAGS) a.list(f); // read, so done() does not call them unknown
 }
 
-/** Checks the options that depend on the base's size before any work: topK and pseudoQueries <= n (InputError). */
+/** The options that depend on the base's size, checked from its header before any work (InputError naming the flag). */
 export function checkDistillSizes(opts: DistillFlagOptions, n: number, what: string): void {
-  const topK = opts.topK ?? DISTILL_DEFAULTS.topK;
-  if (topK > n) throw new InputError(`--topk ${topK} is more than the ${n} vectors of ${what} (the teacher ranks that many per query; lower --topk)`);
-  if (opts.pseudoQueries !== undefined && opts.pseudoQueries > n) throw new InputError(`--pseudo-queries ${opts.pseudoQueries} is more than the ${n} vectors of ${what}`);
+  checkSizes(opts, n, flagName, `vectors of ${what}`);
 }
 
 /** The outcome of a distillation on stderr, whatever --quiet says: a run that gained nothing must not pass unnoticed. */

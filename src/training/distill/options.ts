@@ -214,6 +214,15 @@ export function checkDistillOptions(opts: Partial<DistillOptions>, name: OptionN
   }
 }
 
+/** The bounds that depend on the base's size n: topK and pseudoQueries at most n (an InputError naming the option
+ *  by `name`; `what` names the base). The CLI applies it from the files' headers, before reading them. */
+export function checkDistillSizes(opts: Pick<DistillOptions, 'topK' | 'pseudoQueries'>, n: number,
+  name: OptionName = (o) => `distill: ${o}`, what = 'base vectors'): void {
+  const topK = opts.topK ?? DISTILL_DEFAULTS.topK;
+  if (topK > n) throw new InputError(`${name('topK')} ${topK} is more than the ${n} ${what} (the teacher ranks that many per query)`);
+  if (opts.pseudoQueries !== undefined && opts.pseudoQueries > n) throw new InputError(`${name('pseudoQueries')} ${opts.pseudoQueries} is more than the ${n} ${what}`);
+}
+
 /**
  * Checks every option (checkDistillOptions, then against the data and the index: dim, nlist) and fills in the
  * defaults, some of which depend on the metric and on the start (`index.rotated`: the index has a rotation).
@@ -224,9 +233,8 @@ export function resolveOptions(index: { dim: number; nlist: number; metric?: 'ip
   const { data: base, n } = toMatrix(opts.base, index.dim, 'distill base');
   if (opts.ids && opts.ids.length !== n) throw new InputError(`distill: ${opts.ids.length} ids given for ${n} base vectors`);
   const queries = opts.queries ? toMatrix(opts.queries, index.dim, 'distill queries') : null;
+  checkDistillSizes(opts, n);
   const topK = opts.topK ?? def.topK;
-  if (topK > n) throw new InputError(`distill: topK ${topK} is more than the ${n} base vectors`);
-  if (opts.pseudoQueries !== undefined && opts.pseudoQueries > n) throw new InputError(`distill: pseudoQueries ${opts.pseudoQueries} is more than the ${n} base vectors`);
   const pseudoQueries = opts.pseudoQueries ?? (queries ? 0 : Math.min(n, 4000));
   const valPool = queries ? queries.n : pseudoQueries;
   const loss = opts.loss ?? def.loss;
