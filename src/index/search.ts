@@ -73,13 +73,12 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * ks * 4);
       if (rf) {
         rerank(rf, metric, q.subarray(q0 * dim, (q0 + rows) * dim), rows, new Int32Array(bytes.buffer, idsAt, rows * ks), ks, k, outIds, outScores, q0 * k);
-        meter.report(q0 + rows);
-        continue;
+      } else {
+        outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
+        outIds.set(new Int32Array(bytes.buffer, idsAt, rows * k), q0 * k);
+        // the selection pads a short row with -Infinity / +Infinity; a missing result's score is NaN (SearchResult)
+        for (let i = q0 * k; i < (q0 + rows) * k; i++) if (outIds[i] === -1) outScores[i] = NaN;
       }
-      outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
-      outIds.set(new Int32Array(bytes.buffer, idsAt, rows * k), q0 * k);
-      // the selection pads a short row with -Infinity / +Infinity; a missing result's score is NaN (SearchResult)
-      for (let i = q0 * k; i < (q0 + rows) * k; i++) if (outIds[i] === -1) outScores[i] = NaN;
       meter.report(q0 + rows);
     }
   } finally {
