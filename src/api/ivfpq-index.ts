@@ -4,6 +4,7 @@ import type { Engine } from '../pipeline/engine.js';
 import type { IvfPqData } from '../io/ivfpq-data.js';
 import { IvfPqIndexCore, loadIndexData, optionsOf, type IndexSource } from '../index/ivfpq.js';
 import type { LoadOptions } from '../io/index-source.js';
+import { OpenedIvfPqIndex, type OpenOptions } from '../index/lazy-index.js';
 import { distill } from '../training/distill/loop.js';
 import type { DistillOptions, DistillReport } from '../training/distill/options.js';
 
@@ -27,6 +28,16 @@ export class IvfPqIndex extends IvfPqIndexCore {
    */
   static override async load(engine: Engine, source: IndexSource, opts: LoadOptions = {}): Promise<IvfPqIndex> {
     return IvfPqIndex.fromData(engine, await loadIndexData(source, opts));
+  }
+
+  /**
+   * Opens a .dvq file for search without reading it whole: a file path (Node, positioned reads) or a URL (HTTP
+   * Range requests). The header, rotation, centroids, codebooks and list offsets are read at once; each search
+   * reads only the lists its queries probe that the cache (`cacheBytes`) lacks, and returns what the loaded index
+   * returns. The opened index is read-only; `stats` counts the bytes and requests. See OpenedIvfPqIndex.
+   */
+  static open(engine: Engine, source: string | URL, opts: OpenOptions = {}): Promise<OpenedIvfPqIndex> {
+    return OpenedIvfPqIndex.open(engine, source, opts);
   }
 
   /** Makes an index from plain data (e.g. a loaded file); the arrays are copied. */

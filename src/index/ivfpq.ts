@@ -27,7 +27,7 @@ import { trainTables, type TrainOptions } from './train.js';
 import { emptyRefine, encodeForRefine, mergeRefine, refineStage, trainRefine } from './refine.js';
 
 /** Imports a Node-only module by a name bundlers do not follow, so the browser build stays free of node:*. */
-function importNodeOnly<T>(specifier: string): Promise<T> {
+export function importNodeOnly<T>(specifier: string): Promise<T> {
   const url = new URL(specifier, import.meta.url).href;
   return import(/* @vite-ignore */ url) as Promise<T>;
 }

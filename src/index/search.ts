@@ -26,10 +26,22 @@ export interface SearchTarget {
   coarse: CoarseQuantizer;
   pq: ProductQuantizer;
   tables: GpuTables;
-  lists: GpuLists;
+  /** the lists, or null when `listsForProbes` supplies each chunk's */
+  lists: GpuLists | null;
   hostListOffsets: Uint32Array;
   /** with a refine stage the scan selects min(R x k, ntotal) candidates by position and refine.ts re-ranks them */
   refine?: RefineStage | null;
+  /** a lazily opened index (lazy-lists.ts): the lists of one chunk, given its probes (rows x nprobe list numbers) */
+  listsForProbes?: ((probes: Uint32Array, rows: number, nprobe: number) => Promise<ChunkLists>) | undefined;
+}
+
+/** The lists one chunk scans in place of the target's: the same nlist, the unprobed lists empty. The refine stage
+ *  (when the search has one) reads its codes and ids by position in these lists. Released by dispose(). */
+export interface ChunkLists {
+  lists: GpuLists;
+  hostListOffsets: Uint32Array;
+  refine: RefineStage | null;
+  dispose(): void;
 }
 
 /** The k best of the nprobe nearest lists for each of the nq queries (nq x dim, before the rotation); k, nprobe and
@@ -64,15 +76,22 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       coarse.scores(e, src, t.centroids, coarseScores, rows);
       topk(e, coarseScores, probeScores, probes, rows, nlist, nprobe, metric === 'ip');
       pq.lookupTables(e, src, t.codebooks, lut, rows);
-      adcScan(e, {
-        lut, probes, coarse: probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: rf ? lists.positions(e) : lists.ids,
-        ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), outScores: resScores, outIds: resIds,
-        nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k: ks, metric,
-        hostListOffsets: s.hostListOffsets,
-      });
-      const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * ks * 4);
+      const chunk = s.listsForProbes ? await s.listsForProbes(await e.read(probes, Uint32Array, 0, rows * nprobe * 4), rows, nprobe) : null;
+      let bytes: Uint8Array;
+      try {
+        const L = chunk?.lists ?? lists!;
+        adcScan(e, {
+          lut, probes, coarse: probeScores, listOffsets: L.listOffsets, codes: L.codes, ids: rf ? L.positions(e) : L.ids,
+          ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), outScores: resScores, outIds: resIds,
+          nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k: ks, metric,
+          hostListOffsets: chunk?.hostListOffsets ?? s.hostListOffsets,
+        });
+        bytes = await e.read(results, Uint8Array, 0, idsAt + rows * ks * 4);
+      } finally {
+        chunk?.dispose();
+      }
       if (rf) {
-        rerank(rf, metric, q.subarray(q0 * dim, (q0 + rows) * dim), rows, new Int32Array(bytes.buffer, idsAt, rows * ks), ks, k, outIds, outScores, q0 * k);
+        rerank(chunk?.refine ?? rf, metric, q.subarray(q0 * dim, (q0 + rows) * dim), rows, new Int32Array(bytes.buffer, idsAt, rows * ks), ks, k, outIds, outScores, q0 * k);
       } else {
         outScores.set(new Float32Array(bytes.buffer, 0, rows * k), q0 * k);
         outIds.set(new Int32Array(bytes.buffer, idsAt, rows * k), q0 * k);

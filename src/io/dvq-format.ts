@@ -215,12 +215,7 @@ export function* readDvq(q: ByteQueue): Parser<IvfPqData> {
   const centroids = yield* q.fill(new Float32Array(h.nlist * h.dim), 'the centroids');
   const codebooks = yield* q.fill(new Float32Array(ksub * h.dim), 'the codebooks');
   const listOffsets = yield* q.fill(new Uint32Array(h.nlist + 1), 'the list offsets');
-  // checked before the ids and codes (most of a large file) are read
-  if (listOffsets[0] !== 0) fail(`listOffsets[0] is ${listOffsets[0]}, must be 0`);
-  for (let l = 0; l < h.nlist; l++) {
-    if (listOffsets[l + 1]! < listOffsets[l]!) fail(`listOffsets not monotone: list ${l} starts at ${listOffsets[l]} but ends at ${listOffsets[l + 1]}`);
-  }
-  if (listOffsets[h.nlist] !== h.ntotal) fail(`list offsets end at ${listOffsets[h.nlist]} but the header says ntotal ${h.ntotal}`);
+  checkListOffsets(listOffsets, h, fail); // before the ids and codes (most of a large file) are read
   const ids = yield* q.fill(new Int32Array(h.ntotal), 'the ids');
   const codes = yield* q.fill(new Uint8Array(h.ntotal * h.codeSize), 'the codes');
   let refine: RefineData | undefined;
@@ -239,6 +234,15 @@ export function* readDvq(q: ByteQueue): Parser<IvfPqData> {
   const data: IvfPqData = { metric: h.metric, dim: h.dim, nlist: h.nlist, m: h.m, bits: h.bits, rotation, centroids, codebooks, listOffsets, ids, codes, ...(refine ? { refine } : {}) };
   validateIvfPq(data, fail);
   return data;
+}
+
+/** Checks a file's list offsets against its header: start 0, non-decreasing, end at ntotal. */
+export function checkListOffsets(listOffsets: Uint32Array, h: Pick<DvqHeader, 'nlist' | 'ntotal'>, fail: Fail): void {
+  if (listOffsets[0] !== 0) fail(`listOffsets[0] is ${listOffsets[0]}, must be 0`);
+  for (let l = 0; l < h.nlist; l++) {
+    if (listOffsets[l + 1]! < listOffsets[l]!) fail(`listOffsets not monotone: list ${l} starts at ${listOffsets[l]} but ends at ${listOffsets[l + 1]}`);
+  }
+  if (listOffsets[h.nlist] !== h.ntotal) fail(`list offsets end at ${listOffsets[h.nlist]} but the header says ntotal ${h.ntotal}`);
 }
 
 /** Reads the padding bytes from offset `from` up to `to`; each must be zero. */
