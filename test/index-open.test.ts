@@ -61,14 +61,14 @@ async function same(t: Tappable, a: OpenedIvfPqIndex, b: IvfPqIndex, q: Float32A
 }
 type Tappable = { same(a: unknown, b: unknown, m: string): void; ok(v: unknown, m: string): void };
 
-const cases = [
+const cases: { name: string; metric: 'ip' | 'l2'; bits: 8 | 4; rotate: boolean; refine?: 'sq8' | 'fp16' }[] = [
   { name: 'ip', metric: 'ip', bits: 8, rotate: false },
   { name: 'l2-rot', metric: 'l2', bits: 8, rotate: true },
   { name: 'ip-4bit-rot', metric: 'ip', bits: 4, rotate: true },
   { name: 'l2-4bit', metric: 'l2', bits: 4, rotate: false },
   { name: 'ip-sq8', metric: 'ip', bits: 8, rotate: false, refine: 'sq8' },
   { name: 'l2-fp16-rot', metric: 'l2', bits: 8, rotate: true, refine: 'fp16' },
-] as const;
+];
 
 for (const c of cases) {
   t.test(`open vs load: ${c.name}`, async (t) => {
@@ -233,4 +233,26 @@ t.test('open by URL: HTTP Range requests', async (t) => {
     }
   }
   b.loaded.dispose();
+});
+
+t.test('CLI: search --lazy [--cache-mib N] writes what search writes', { timeout: 600000 }, async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { encodeFvecs } = await import('../src/io/vectors.js');
+  const b = await build('cli', { metric: 'ip', bits: 8, rotate: false });
+  b.loaded.dispose();
+  const q = join(dir, 'q.fvecs');
+  writeFileSync(q, encodeFvecs(b.q, b.dim));
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(import.meta.dirname, '..', 'bin/distill-vq.js'), ...args], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const common = ['search', '--index', b.path, '--queries', q, '--k', '6', '--nprobe', '3', '--json'];
+  const full = cli([...common, '--out', join(dir, 'full.ivecs')]);
+  t.equal(full.status, 0, `search exits 0: ${full.stderr.slice(-300)}`);
+  const lazy = cli([...common, '--lazy', '--cache-mib', '1', '--out', join(dir, 'lazy.ivecs')]);
+  t.equal(lazy.status, 0, `search --lazy exits 0: ${lazy.stderr.slice(-300)}`);
+  t.same(readFileSync(join(dir, 'lazy.ivecs')), readFileSync(join(dir, 'full.ivecs')), 'the same ids');
+  const s = JSON.parse(lazy.stdout);
+  t.ok(s.lazy.bytesFetched > 0 && s.lazy.bytesFetched < statSync(b.path).size, `reports the bytes read: ${s.lazy.bytesFetched}`);
+  t.equal(s.lazy.cacheMib, 1, 'and the cache size');
+  const bad = cli([...common, '--cache-mib', '4', '--out', join(dir, 'x.ivecs')]);
+  t.equal(bad.status, 2, '--cache-mib without --lazy is a usage error');
+  t.match(bad.stderr, /--cache-mib needs --lazy/, 'naming the problem');
 });

@@ -3,6 +3,7 @@
 // is a UsageError, exit 2), then checks its files (inputs are regular files, the output is none of them), and only
 // then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
 import { IvfPqIndex } from '../api/ivfpq-index.js';
+import { DEFAULT_CACHE_BYTES } from '../index/lazy-index.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
 import { checkIndexOptions, checkSearchOptions } from '../index/validate.js';
 import { formatProgress, now, ProgressMeter, type Progress } from '../util/progress.js';
@@ -34,7 +35,8 @@ const USAGE = `distill-vq: IVF+PQ vector indexes trained on WebGPU (k-means or D
 ${DISTILL_USAGE}
   distill-vq add    --index TRAINED --base F... [--id-offset N] [--dim D] --out SHARD.dvq [--quiet] [--json]
   distill-vq merge  --index SHARD... --out INDEX.dvq [--quiet] [--json]
-  distill-vq search --index INDEX... --queries F --k K --nprobe P [--refine-factor R] --out IDS.ivecs [--quiet] [--json]
+  distill-vq search --index INDEX... --queries F --k K --nprobe P [--refine-factor R] [--lazy [--cache-mib N]]
+                    --out IDS.ivecs [--quiet] [--json]
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--refine-factor R] [--quiet] [--json]
   distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--refine-factor R] [--json]
   distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq [--json]
@@ -131,7 +133,7 @@ async function cmdTrain(a: Args, signal: AbortSignal): Promise<Result> {
  * a warm-up search of the first queries (pipelines compiled, lists uploaded) that is not timed.
  */
 async function searchInChunks(
-  index: IvfPqIndex, paths: string[], k: number, nprobe: number, refineFactor: number | undefined, signal: AbortSignal,
+  index: Pick<IvfPqIndex, 'dim' | 'search'>, paths: string[], k: number, nprobe: number, refineFactor: number | undefined, signal: AbortSignal,
   onProgress: (p: Progress) => void,
 ): Promise<{ ids: Int32Array; nq: number; seconds: number }> {
   const { n: nq } = await vectorSetShape(paths, { dim: index.dim });
@@ -160,17 +162,24 @@ async function cmdSearch(a: Args, signal: AbortSignal): Promise<Result> {
   checkAsUsage(() => checkSearchOptions({ k, nprobe, refineFactor }, flagName));
   const out = a.req('out');
   const quiet = a.flag('quiet');
+  // --lazy: IvfPqIndex.open, the probed lists read from the file per chunk of queries through a cache of --cache-mib
+  const lazy = a.flag('lazy');
+  const cacheMib = a.int('cache-mib', { min: 0, max: 2 ** 30 }, DEFAULT_CACHE_BYTES / 2 ** 20);
+  if (a.given('cache-mib') && !lazy) throw new UsageError('--cache-mib needs --lazy');
   a.done();
   await checkFiles([{ flag: 'index', path: indexPath }, ...files('queries', queries)], { flag: 'out', path: out });
   return withEngine({}, async (engine) => {
-    const index = await IvfPqIndex.load(engine, indexPath, { signal });
+    const index = lazy ? await IvfPqIndex.open(engine, indexPath, { signal, cacheBytes: cacheMib * 2 ** 20 }) : await IvfPqIndex.load(engine, indexPath, { signal });
     try {
       const r = await searchInChunks(index, queries, k, nprobe, refineFactor, signal, progressPrinter(quiet));
       throwIfAborted(signal, 'search');
       await writeIvecs(out, r.ids, k);
-      return { command: 'search', out, nq: r.nq, k, nprobe, ...(refineFactor ? { refineFactor } : {}), seconds: r.seconds, qps: r.nq / r.seconds, adapter: engine.adapterName };
+      return {
+        command: 'search', out, nq: r.nq, k, nprobe, ...(refineFactor ? { refineFactor } : {}), seconds: r.seconds, qps: r.nq / r.seconds, adapter: engine.adapterName,
+        ...('stats' in index ? { lazy: { ...index.stats, cacheMib } } : {}),
+      };
     } finally {
-      index.dispose();
+      await index.dispose();
     }
   });
 }
