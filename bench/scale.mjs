@@ -29,6 +29,8 @@
 // Each configuration runs in a fresh child process, so its peak RSS is its own: sampled every 20 ms per phase
 // (process.memoryUsage().rss) and the kernel's peak (resourceUsage().maxRSS); peak GPU bytes are engine.liveBytes
 // sampled the same way. Search: all queries in one batch, k = 100, the median of --repeats runs after a warm-up.
+// Open: the saved file opened with IvfPqIndex.open (ranged reads) and every query searched in batches of 100 at the
+// first nprobe through a 64 MiB cache: time to open, bytes read per batch, ids equal to the in-memory index's.
 // A size that cannot run is refused before any work, naming the limit (the codes of n vectors must fit one storage
 // binding, maxStorageBufferBindingSize, and one buffer, maxBufferSize; the data must fit the cache folder's disk).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -55,6 +57,9 @@ const ints = (s, what) => s.split(',').map((x) => {
 });
 const K = 100;
 const ADD_CHUNK = 65536;
+/** the open phase: queries per search, and the opened index's cache */
+const OPEN_BATCH = 100;
+const OPEN_CACHE = 64 * 2 ** 20;
 
 if (argv[0] === '--worker') {
   await worker(JSON.parse(argv[1]));
@@ -246,6 +251,27 @@ async function worker(cfg) {
     const again = await loaded.search(q.data, { k: K, nprobe: cfg.nprobes[0] });
     out.sameAfterLoad = again.ids.every((id, i) => id === idsAt[cfg.nprobes[0]][i]);
     loaded.dispose();
+    // open: the file searched by positioned reads, the probed lists of each batch of OPEN_BATCH queries read through
+    // a cache of OPEN_CACHE bytes; the ids must equal the in-memory index's
+    enter('open');
+    t0 = performance.now();
+    const opened = await IvfPqIndex.open(engine, file, { cacheBytes: OPEN_CACHE });
+    out.openSeconds = sec(t0);
+    out.openHeadBytes = opened.stats.bytesFetched;
+    const openIds = new Int32Array(q.n * K), batchBytes = [];
+    t0 = performance.now();
+    for (let b0 = 0; b0 < q.n; b0 += OPEN_BATCH) {
+      const rows = Math.min(OPEN_BATCH, q.n - b0), before = opened.stats.bytesFetched;
+      const r = await opened.search(q.data.subarray(b0 * dim, (b0 + rows) * dim), { k: K, nprobe: cfg.nprobes[0] });
+      openIds.set(r.ids, b0 * K);
+      batchBytes.push(opened.stats.bytesFetched - before);
+    }
+    out.openSearchSeconds = sec(t0);
+    batchBytes.sort((a, b) => a - b);
+    out.open = { ...opened.stats, batch: OPEN_BATCH, cacheBytes: OPEN_CACHE, batchBytesMedian: batchBytes[batchBytes.length >> 1], batchBytesMax: batchBytes[batchBytes.length - 1] };
+    out.sameAfterOpen = openIds.every((id, i) => id === idsAt[cfg.nprobes[0]][i]);
+    await opened.dispose();
+    log(`  open ${out.openSeconds.toFixed(2)} s (${out.openHeadBytes} bytes), ${q.n} queries in batches of ${OPEN_BATCH}: median ${out.open.batchBytesMedian} bytes a batch, same ids: ${out.sameAfterOpen}`);
     rmSync(file, { force: true });
     enter('end');
   } finally {
@@ -449,5 +475,12 @@ function markdown(res) {
     }
   }
   md += `\nOur index after save and load gives the same ids: ${res.runs.every((r) => r.ours.sameAfterLoad) ? 'yes, in every configuration' : 'NO (see scale.json)'}.\n`;
+  md += `\n## Open (ranged reads, IvfPqIndex.open)\n\nThe saved file opened (header, tables, list offsets), then every query searched in batches of ${OPEN_BATCH} at the first nprobe through a ${OPEN_CACHE / 2 ** 20} MiB cache.\n\n| dataset | config | open s | head MiB | search s | MiB a batch (median / max) | MiB read in all | file MiB | requests | cache hits | peak RSS GiB (open) | same ids |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
+  for (const r of res.runs) {
+    const o = r.ours, op = o.open;
+    if (!op) continue;
+    const mib = (b) => (b / 2 ** 20).toFixed(2);
+    md += `| ${r.dataset} | ${r.config} | ${f(o.openSeconds, 2)} | ${mib(o.openHeadBytes)} | ${f(o.openSearchSeconds, 2)} | ${mib(op.batchBytesMedian)} / ${mib(op.batchBytesMax)} | ${mib(op.bytesFetched)} | ${mib(o.fileBytes)} | ${op.requests} | ${op.cacheHits} | ${gib(o.peak.open?.rssBytes)} | ${o.sameAfterOpen ? 'yes' : 'NO'} |\n`;
+  }
   return md;
 }

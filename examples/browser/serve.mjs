@@ -17,7 +17,8 @@ const TYPES = {
 
 /**
  * Starts serving `root` on 127.0.0.1:`port` (0 picks a free port). Resolves to { server, port, url, close() }.
- * Paths outside the root are refused; a folder serves its index.html.
+ * Paths outside the root are refused; a folder serves its index.html; a request with one byte range (Range:
+ * bytes=a-b) gets that range (206, Content-Range), as IvfPqIndex.open needs.
  */
 export function serve({ root = repoRoot, port = 0, log = false } = {}) {
   const server = createServer((req, res) => {
@@ -34,11 +35,23 @@ export function serve({ root = repoRoot, port = 0, log = false } = {}) {
         path = join(path, 'index.html'); st = statSync(path);
       }
     } catch { res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`); if (log) console.log(`404 ${rel}`); return; }
-    res.writeHead(200, {
-      'content-type': TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
-      'content-length': st.size,
-      'cache-control': 'no-store',
-    });
+    const type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+    // one byte range (Range: bytes=a-b, a-, -n), as IvfPqIndex.open asks for; several ranges get the whole file
+    const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    if (m && (m[1] || m[2])) {
+      const start = m[1] ? Number(m[1]) : Math.max(0, st.size - Number(m[2]));
+      const end = m[1] && m[2] ? Math.min(Number(m[2]), st.size - 1) : st.size - 1;
+      if (start >= st.size || start > end) {
+        res.writeHead(416, { 'content-range': `bytes */${st.size}`, 'cache-control': 'no-store' }).end();
+        return;
+      }
+      res.writeHead(206, { 'content-type': type, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${st.size}`, 'accept-ranges': 'bytes', 'cache-control': 'no-store' });
+      if (req.method === 'HEAD') { res.end(); return; }
+      createReadStream(path, { start, end }).pipe(res);
+      if (log) console.log(`206 ${rel} ${start}-${end}`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': type, 'content-length': st.size, 'accept-ranges': 'bytes', 'cache-control': 'no-store' });
     if (req.method === 'HEAD') { res.end(); return; }
     createReadStream(path).pipe(res);
     if (log) console.log(`200 ${rel}`);
