@@ -26,7 +26,7 @@ export { codeSize } from './quantizers/product.js';
 export { refineBytesPerVector, REFINE_KINDS, type RefineKind } from './quantizers/scalar.js';
 // the index (with Distill-VQ), exact search, metrics, progress lines
 export { IvfPqIndex } from './api/ivfpq-index.js';
-export { OpenedIvfPqIndex, DEFAULT_CACHE_BYTES, type OpenOptions, type LazyStats } from './index/lazy-index.js';
+export { OpenedIvfPqIndex, DEFAULT_CACHE_BYTES, DEFAULT_GAP_BYTES, type OpenOptions, type LazyStats } from './index/lazy-index.js';
 export { openUrlRange, type RangeReader, type RangeStats, type UrlRangeOptions } from './io/range-reader.js';
 export type { IvfPqOptions, SearchOptions, IvfPqParameters, ParameterView, IndexSource } from './index/ivfpq.js';
 export { checkIndexOptions, checkSearchOptions, MAX_K } from './index/validate.js';

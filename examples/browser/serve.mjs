@@ -37,8 +37,9 @@ export function serve({ root = repoRoot, port = 0, log = false } = {}) {
     } catch { res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`); if (log) console.log(`404 ${rel}`); return; }
     const type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
     // one byte range (Range: bytes=a-b, a-, -n), as IvfPqIndex.open asks for; several ranges get the whole file.
-    // 'no-cache' (revalidate) rather than 'no-store': Chromium ends a no-store response read to its end as
-    // net::ERR_ABORTED in its network events (a false failure the browser tests would report)
+    // 'no-cache' (always revalidated; with no validators, fetched again) rather than 'no-store': Chromium ends some
+    // no-store responses read to their end as net::ERR_ABORTED in its network events, a false failure that the
+    // browser tests' "no page errors" check would report
     const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
     if (m && (m[1] || m[2])) {
       const start = m[1] ? Number(m[1]) : Math.max(0, st.size - Number(m[2]));
@@ -53,7 +54,7 @@ export function serve({ root = repoRoot, port = 0, log = false } = {}) {
       if (log) console.log(`206 ${rel} ${start}-${end}`);
       return;
     }
-    res.writeHead(200, { 'content-type': type, 'content-length': st.size, 'accept-ranges': 'bytes', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': type, 'content-length': st.size, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' });
     if (req.method === 'HEAD') { res.end(); return; }
     createReadStream(path).pipe(res);
     if (log) console.log(`200 ${rel}`);

@@ -24,6 +24,9 @@ export type { LazyStats } from './lazy-lists.js';
 export interface OpenOptions {
   /** bytes of list data kept in the host cache between searches (default 256 MiB; 0 keeps none) */
   cacheBytes?: number | undefined;
+  /** probed lists separated by at most this many bytes of other lists are read in one request per section, the
+   *  lists between them dropped (default 16 KiB; 0 reads only adjacent lists together) */
+  gapBytes?: number | undefined;
   /** cancels the open */
   signal?: AbortSignal | undefined;
   /** URLs: the limit of one range request in ms (default FETCH_DEFAULTS.stallTimeoutMs) */
@@ -31,6 +34,7 @@ export interface OpenOptions {
 }
 
 export const DEFAULT_CACHE_BYTES = 256 * 2 ** 20;
+export const DEFAULT_GAP_BYTES = 16 * 1024;
 
 /** A file path (Node) or a URL (http, https, blob; browsers and Node) opened for ranged reads. */
 async function openRange(source: string | URL, opts: OpenOptions): Promise<{ reader: RangeReader; first?: Uint8Array }> {
@@ -74,12 +78,14 @@ export class OpenedIvfPqIndex {
    */
   static async open(engine: Engine, source: string | URL, opts: OpenOptions = {}): Promise<OpenedIvfPqIndex> {
     const cacheBytes = opts.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    const gapBytes = opts.gapBytes ?? DEFAULT_GAP_BYTES;
     checkInt(cacheBytes, 'cacheBytes', 0, Number.MAX_SAFE_INTEGER);
+    checkInt(gapBytes, 'gapBytes', 0, Number.MAX_SAFE_INTEGER);
     throwIfAborted(opts.signal, `opening ${String(source)}`);
     const { reader, first } = await openRange(source, opts);
     try {
       const head = await readDvqHead(reader, opts.signal, first);
-      return new OpenedIvfPqIndex(engine, new LazyLists(reader, head, cacheBytes));
+      return new OpenedIvfPqIndex(engine, new LazyLists(reader, head, cacheBytes, gapBytes));
     } catch (e) {
       await reader.close().catch(() => undefined);
       throw e;

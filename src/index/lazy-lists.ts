@@ -1,5 +1,5 @@
 // The inverted lists of an opened index (IvfPqIndex.open), read from the file on demand: for each query chunk the
-// probed lists that the host cache does not hold are read (lists separated by at most GAP_BYTES of other lists are
+// probed lists that the host cache does not hold are read (lists separated by at most `gapBytes` of other lists are
 // one run, read with one request per section), and the chunk's lists are uploaded as compact GPU lists with the same nlist in
 // which every unprobed list is empty, so the ADC scan runs unchanged. The cache keeps the most recently used lists
 // up to `cacheBytes` (least recently used evicted first); the lists of the chunk being searched are held besides it
@@ -20,14 +20,12 @@ export interface LazyStats {
   requests: number;
   /** probed non-empty lists found in the cache */
   cacheHits: number;
-  /** non-empty lists read from the file */
+  /** non-empty lists read from the file (those in a gap between wanted lists included) */
   listsFetched: number;
   /** bytes of list data the cache holds now */
   cachedBytes: number;
 }
 
-/** Unwanted bytes between two wanted lists below which they are read as one run. */
-const GAP_BYTES = 16 * 1024;
 /** Reads at most this many runs at once. */
 const PARALLEL_READS = 6;
 
@@ -38,7 +36,8 @@ export class LazyLists {
   private fetched = 0;
   private readonly nlist: number;
 
-  constructor(private readonly reader: RangeReader, readonly head: DvqHead, readonly cacheBytes: number) {
+  /** `gapBytes`: wanted lists separated by at most this many bytes of other lists are read as one run */
+  constructor(private readonly reader: RangeReader, readonly head: DvqHead, readonly cacheBytes: number, readonly gapBytes: number) {
     this.nlist = head.header.nlist;
   }
 
@@ -91,45 +90,50 @@ export class LazyLists {
         missing.push(l);
       }
     }
-    // runs [a, b) of missing lists, one read per section each: a gap of at most GAP_BYTES (unwanted lists read and
+    // runs [a, b) of missing lists, one read per section each: a gap of at most gapBytes (unwanted lists read and
     // dropped) costs less than another request
     const h = this.head.header, perVector = 4 + h.codeSize + (h.refine ? refineBytesPerVector(h.refine, h.dim) : 0);
     const runs: [number, number][] = [];
     for (const l of missing) {
       const last = runs[runs.length - 1];
-      if (last && (off[l]! - off[last[1]]!) * perVector <= GAP_BYTES) last[1] = l + 1;
+      if (last && (off[l]! - off[last[1]]!) * perVector <= this.gapBytes) last[1] = l + 1;
       else runs.push([l, l + 1]);
     }
     const read: Map<number, ListRun>[] = [];
     for (let i = 0; i < runs.length; i += PARALLEL_READS) {
       const batch = runs.slice(i, i + PARALLEL_READS);
-      read.push(...await Promise.all(batch.map(async ([a, b]) => this.split(a, b, want, await readListRun(this.reader, this.head, a, b, signal)))));
+      read.push(...await Promise.all(batch.map(async ([a, b]) => this.split(a, b, await readListRun(this.reader, this.head, a, b, signal)))));
     }
-    for (const m of read) {
-      for (const [l, run] of m) {
-        out.set(l, run);
-        this.fetched++;
-        this.remember(l, run);
+    // every list read enters the cache, those of a gap first (evicted before the wanted ones)
+    for (const wanted of [false, true]) {
+      for (const m of read) {
+        for (const [l, run] of m) {
+          if (!!want[l] !== wanted) continue;
+          if (wanted) out.set(l, run);
+          this.fetched++;
+          this.remember(l, run);
+        }
       }
     }
     return out;
   }
 
-  /** The wanted non-empty lists of a run of lists a..b-1, each with its own copies. */
-  private split(a: number, b: number, want: Uint8Array, run: ListRun): Map<number, ListRun> {
+  /** The non-empty lists of a run of lists a..b-1, each with its own copies. */
+  private split(a: number, b: number, run: ListRun): Map<number, ListRun> {
     const off = this.head.listOffsets, cs = this.head.header.codeSize, lo = off[a]!;
     const bpv = run.refine && run.ids.length ? run.refine.length / run.ids.length : 0;
     const m = new Map<number, ListRun>();
     for (let l = a; l < b; l++) {
       const s = off[l]! - lo, e = off[l + 1]! - lo;
-      if (e === s || !want[l]) continue;
+      if (e === s) continue;
       m.set(l, { ids: run.ids.slice(s, e), codes: run.codes.slice(s * cs, e * cs), refine: run.refine ? run.refine.slice(s * bpv, e * bpv) : null });
     }
     return m;
   }
 
   private remember(l: number, run: ListRun): void {
-    const bytes = runBytes(run);
+    const bytes = runBytes(run), had = this.cache.get(l);
+    if (had) { this.cache.delete(l); this.cached -= runBytes(had); } // read again (a gap, or a concurrent search)
     if (bytes > this.cacheBytes) return;
     this.cache.set(l, run);
     this.cached += bytes;
