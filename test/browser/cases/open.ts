@@ -26,7 +26,7 @@ export const cases: BrowserCase[] = [{
     try {
       const head = opened.stats.bytesFetched;
       c.check(head < size, `open read the head: ${head} of ${size} bytes in ${opened.stats.requests} requests`);
-      for (const [nq, k, nprobe] of [[1, 10, 4], [7, 10, 3], [37, 13, 8], [3, 5, 64]] as const) {
+      for (const [nq, k, nprobe] of [[1, 10, 4], [11, 13, 6], [2, 5, 64]] as const) {
         const q = queries(r, nq, loaded.dim);
         const before = opened.stats.bytesFetched;
         const got = await opened.search(q, { k, nprobe }), want = await loaded.search(q, { k, nprobe });
