@@ -93,7 +93,10 @@ for (const c of cases) {
       t.equal(opened.stats.bytesFetched, all.bytesFetched, 'the cached lists are not read again');
       t.ok(opened.stats.cacheHits > all.cacheHits, 'cache hits counted');
       if (c.refine) {
+        const plain = opened.stats.bytesFetched;
         await same(t, opened, b.loaded, b.q, { k: 5, nprobe: 4, refineFactor: 3 }, 'refineFactor 3');
+        t.ok(plain < size - 2003 * (c.refine === 'sq8' ? 24 : 48), `without refineFactor no refine codes were read (${plain} of ${size} bytes)`);
+        t.ok(opened.stats.bytesFetched > plain, 'a refined search reads them');
         await same(t, opened, b.loaded, b.q, { k: 5, nprobe: 37, refineFactor: 200 }, 'refine candidates beyond ntotal');
       }
     } finally {

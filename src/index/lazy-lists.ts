@@ -1,9 +1,9 @@
 // The inverted lists of an opened index (IvfPqIndex.open), read from the file on demand: for each query chunk the
 // probed lists that the host cache does not hold are read (lists separated by at most `gapBytes` of other lists are
-// one run, read with one request per section), and the chunk's lists are uploaded as compact GPU lists with the same nlist in
-// which every unprobed list is empty, so the ADC scan runs unchanged. The cache keeps the most recently used lists
-// up to `cacheBytes` (least recently used evicted first); the lists of the chunk being searched are held besides it
-// until the chunk's lists are uploaded.
+// one run, read with one request per section), and the chunk's lists are uploaded as compact GPU lists with the same
+// nlist in which every unprobed list is empty, so the ADC scan runs unchanged. Refine codes are read only for a
+// search with a refineFactor. The cache keeps the most recently used lists up to `cacheBytes` (least recently used
+// evicted first); the lists of the chunk being searched are held besides it until the chunk's lists are uploaded.
 import type { Engine } from '../pipeline/engine.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
 import { RefineDecoder, refineBytesPerVector } from '../quantizers/scalar.js';
@@ -54,7 +54,7 @@ export class LazyLists {
       if (l >= nlist) throw new Error(`lazy lists: probe ${l} is not a list (nlist ${nlist})`);
       probed[l] = 1;
     }
-    const runs = await this.lists(probed, signal);
+    const runs = await this.lists(probed, refineFactor !== null && h.refine !== null, signal);
     const compact = new Uint32Array(nlist + 1);
     for (let l = 0; l < nlist; l++) compact[l + 1] = compact[l]! + (probed[l] ? off[l + 1]! - off[l]! : 0);
     const n = compact[nlist]!, cs = h.codeSize;
@@ -74,14 +74,15 @@ export class LazyLists {
     return { lists, hostListOffsets: compact, refine, dispose: () => lists.dispose() };
   }
 
-  /** The lists marked in `want` that hold vectors, from the cache or read from the file; the new ones enter the cache. */
-  private async lists(want: Uint8Array, signal?: AbortSignal): Promise<Map<number, ListRun>> {
+  /** The lists marked in `want` that hold vectors, from the cache or read from the file (with their refine codes when
+   *  `withRefine`: a cached list without them is read again); the new ones enter the cache. */
+  private async lists(want: Uint8Array, withRefine: boolean, signal?: AbortSignal): Promise<Map<number, ListRun>> {
     const off = this.head.listOffsets, out = new Map<number, ListRun>();
     const missing: number[] = [];
     for (let l = 0; l < this.nlist; l++) {
       if (!want[l] || off[l + 1] === off[l]) continue;
       const hit = this.cache.get(l);
-      if (hit) {
+      if (hit && (!withRefine || hit.refine)) {
         this.hits++;
         this.cache.delete(l); // most recently used last
         this.cache.set(l, hit);
@@ -92,7 +93,7 @@ export class LazyLists {
     }
     // runs [a, b) of missing lists, one read per section each: a gap of at most gapBytes (unwanted lists read and
     // dropped) costs less than another request
-    const h = this.head.header, perVector = 4 + h.codeSize + (h.refine ? refineBytesPerVector(h.refine, h.dim) : 0);
+    const h = this.head.header, perVector = 4 + h.codeSize + (withRefine && h.refine ? refineBytesPerVector(h.refine, h.dim) : 0);
     const runs: [number, number][] = [];
     for (const l of missing) {
       const last = runs[runs.length - 1];
@@ -102,7 +103,7 @@ export class LazyLists {
     const read: Map<number, ListRun>[] = [];
     for (let i = 0; i < runs.length; i += PARALLEL_READS) {
       const batch = runs.slice(i, i + PARALLEL_READS);
-      read.push(...await Promise.all(batch.map(async ([a, b]) => this.split(a, b, await readListRun(this.reader, this.head, a, b, signal)))));
+      read.push(...await Promise.all(batch.map(async ([a, b]) => this.split(a, b, await readListRun(this.reader, this.head, a, b, withRefine, signal)))));
     }
     // every list read enters the cache, those of a gap first (evicted before the wanted ones)
     for (const wanted of [false, true]) {
@@ -133,6 +134,7 @@ export class LazyLists {
 
   private remember(l: number, run: ListRun): void {
     const bytes = runBytes(run), had = this.cache.get(l);
+    if (had?.refine && !run.refine) return; // the cached copy has the refine codes too
     if (had) { this.cache.delete(l); this.cached -= runBytes(had); } // read again (a gap, or a concurrent search)
     if (bytes > this.cacheBytes) return;
     this.cache.set(l, run);

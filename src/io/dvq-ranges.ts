@@ -24,7 +24,7 @@ export interface DvqHead {
   refine: RefineData | null;
 }
 
-/** The ids, codes and refine codes (null without a refine copy) of a run of lists, in list order. */
+/** The ids, codes and refine codes (null without a refine copy, or when not read) of a run of lists, in list order. */
 export interface ListRun {
   ids: Int32Array;
   codes: Uint8Array;
@@ -88,9 +88,10 @@ export function listRunRanges(head: DvqHead, a: number, b: number): { ids: [numb
   };
 }
 
-/** Reads and checks lists a..b-1 (one read per section). */
-export async function readListRun(r: RangeReader, head: DvqHead, a: number, b: number, signal?: AbortSignal): Promise<ListRun> {
+/** Reads and checks lists a..b-1 (one read per section; the refine codes only when `withRefine`, else null). */
+export async function readListRun(r: RangeReader, head: DvqHead, a: number, b: number, withRefine: boolean, signal?: AbortSignal): Promise<ListRun> {
   const g = listRunRanges(head, a, b);
+  if (!withRefine) g.refine = null;
   const [idb, codes, refine] = await Promise.all([
     r.read(g.ids[0], g.ids[1], signal), r.read(g.codes[0], g.codes[1], signal), g.refine ? r.read(g.refine[0], g.refine[1], signal) : null,
   ]);
