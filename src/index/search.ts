@@ -1,15 +1,20 @@
 // IVFPQ search (Faiss IndexIVFPQ::search), in chunks of queries that fit the binding limit: rotate, score the
 // lists (coarse quantizer), keep the nprobe best, build the PQ lookup tables and scan the probed lists with the
-// ADC kernels, which also select the k best. One readback per chunk.
+// ADC kernels, which also select the k best. Lists held in several segments (inverted-lists.ts) are scanned one
+// segment at a time and the segments' k best merged on the GPU (kernels/lists-merge.ts). One readback per chunk.
 import type { Engine } from '../pipeline/engine.js';
 import { topk } from '../kernels/topk.js';
 import { adcScan } from '../kernels/adc.js';
+import { mergeTopk, positionsToIds } from '../kernels/lists-merge.js';
+import { sub } from '../kernels/row-chunks.js';
+import { InputError } from '../util/errors.js';
 import type { CoarseQuantizer } from '../quantizers/coarse.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
 import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { GpuTables } from './tables.js';
-import type { GpuLists } from './inverted-lists.js';
+import type { GpuLists, ListSegment } from './inverted-lists.js';
+import type { GpuBuffer, Buf } from '../pipeline/buffer.js';
 import { rerank, type RefineStage } from './refine.js';
 
 export interface SearchResult {
@@ -43,8 +48,10 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   const rf = s.refine ?? null;
   // the scan's k: the candidates of the refine stage (by position), or the k results (by id)
   const ks = rf ? Math.min(rf.factor * k, s.hostListOffsets[nlist]!) : k;
-  const perQuery = Math.max(pq.m * pq.ksub, nlist, dim, nprobe * Math.max(ks, 1)) * 4;
-  const qc = Math.max(1, Math.min(nq, 1024, Math.floor(e.maxBinding / perQuery)));
+  const segs = lists.segments, S = segs.length;
+  // per query, in the widest binding: a table, the coarse scores, the rows, the candidates (of every segment)
+  const perQuery = Math.max(pq.m * pq.ksub, nlist, dim, nprobe * Math.max(ks, 1), S > 1 ? S * ks : 0) * 4;
+  const qc = queriesPerChunk(e, nq, perQuery, S, ks);
   const outIds = new Int32Array(nq * k), outScores = new Float32Array(nq * k);
   const qb = e.buffer(qc * dim * 4, 'queries');
   const qr = t.rotation ? e.buffer(qc * dim * 4, 'rotated queries') : null;
@@ -55,6 +62,10 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   const idsAt = Math.ceil((qc * ks * 4) / 256) * 256;
   const results = e.buffer(idsAt + qc * ks * 4, 'results');
   const resScores = results.slice(0, qc * ks * 4), resIds = results.slice(idsAt, qc * ks * 4);
+  // several segments: each one's k best per query (by global position), merged into the results
+  const stride = segmentStride(qc, ks);
+  const cand = S > 1 ? [e.buffer(S * stride * 4, 'segment scores'), e.buffer(S * stride * 4, 'segment positions')] as const : null;
+  const merged = S > 1 && !rf ? e.buffer(qc * ks * 4, 'merged positions') : null;
   const meter = new ProgressMeter('search', nq, opts.onProgress);
   try {
     for (let q0 = 0; q0 < nq; q0 += qc) {
@@ -64,12 +75,19 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       coarse.scores(e, src, t.centroids, coarseScores, rows);
       topk(e, coarseScores, probeScores, probes, rows, nlist, nprobe, metric === 'ip');
       pq.lookupTables(e, src, t.codebooks, lut, rows);
-      adcScan(e, {
-        lut, probes, coarse: probeScores, listOffsets: lists.listOffsets, codes: lists.codes, ids: rf ? lists.positions(e) : lists.ids,
-        ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), outScores: resScores, outIds: resIds,
+      const scan = (g: ListSegment, ids: GpuBuffer, outScores: Buf, outIds: Buf) => adcScan(e, {
+        lut, probes, coarse: probeScores, listOffsets: g.listOffsets, codes: g.codes, ids,
+        ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), outScores, outIds,
         nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k: ks, metric,
-        hostListOffsets: s.hostListOffsets,
+        hostListOffsets: g.hostListOffsets,
       });
+      if (!cand) {
+        scan(segs[0]!, rf ? lists.positions(e) : segs[0]!.ids, resScores, resIds);
+      } else {
+        segs.forEach((g, i) => scan(g, lists.positions(e, i), sub(cand[0], i * stride * 4, rows * ks * 4), sub(cand[1], i * stride * 4, rows * ks * 4)));
+        mergeTopk(e, { inScores: cand[0], inPos: cand[1], outScores: resScores, outPos: merged ?? resIds, rows, k: ks, segs: S, stride, largest: metric === 'ip' });
+        if (merged) for (const g of segs) positionsToIds(e, merged, g.ids, resIds, rows * ks, g.start, g.end);
+      }
       const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * ks * 4);
       if (rf) {
         rerank(rf, metric, q.subarray(q0 * dim, (q0 + rows) * dim), rows, new Int32Array(bytes.buffer, idsAt, rows * ks), ks, k, outIds, outScores, q0 * k);
@@ -82,7 +100,26 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       meter.report(q0 + rows);
     }
   } finally {
-    for (const b of [qb, qr, coarseScores, probes, probeScores, lut, results]) b?.dispose();
+    for (const b of [qb, qr, coarseScores, probes, probeScores, lut, results, ...(cand ?? []), merged]) b?.dispose();
   }
   return { ids: outIds, scores: outScores, k, nq };
+}
+
+/** Elements between segments' candidate rows in a chunk of qc queries: qc x ks rounded up to 256 bytes. */
+function segmentStride(qc: number, ks: number): number {
+  return Math.ceil((qc * ks) / 64) * 64;
+}
+
+/**
+ * Queries per chunk: at most 1024 and nq, each binding of at most perQuery bytes a query within the binding limit,
+ * and the S segments' candidate rows (S x stride) within one binding. Refused (InputError) before any work when
+ * one query's do not fit.
+ */
+function queriesPerChunk(e: Engine, nq: number, perQuery: number, S: number, ks: number): number {
+  let qc = Math.max(1, Math.min(nq, 1024, Math.floor(e.maxBinding / perQuery)));
+  while (S > 1 && qc > 1 && S * segmentStride(qc, ks) * 4 > e.maxBinding) qc--;
+  if (S > 1 && S * segmentStride(qc, ks) * 4 > e.maxBinding) {
+    throw new InputError(`search: the lists are held in ${S} segments whose ${ks} candidates per query do not fit this device's maxStorageBufferBindingSize (${e.maxBinding} bytes); ask for fewer results (k, refineFactor)`);
+  }
+  return qc;
 }
