@@ -205,3 +205,36 @@ t.test('lowered limits: the engine keeps to them, and bad values are refused', a
   await t.rejects(createEngine({ limits: { maxStorageBufferBindingSize: 10 } }), InputError);
   await t.rejects(createEngine({ limits: { maxBufferSize: 2 ** 60 } }), /limits.maxBufferSize must be a positive multiple of 4 no larger than the device's/);
 });
+
+t.test('sizes a device cannot run are refused before any work, naming the limit', async (t) => {
+  const engine = await getEngine(t);
+  const small = await lowered(4096);
+  try {
+    t.throws(() => new IvfPqIndex(small, { dim: 64, nlist: 32, m: 8 }), /the IVF centroids \(nlist 32 x dim 64 floats\) take 8192 bytes, more than this device binds at once \(maxStorageBufferBindingSize 4096/);
+    t.throws(() => new IvfPqIndex(small, { dim: 8, nlist: 4, m: 8, metric: 'l2' }), InputError, 'the L2 term');
+    t.throws(() => new IvfPqIndex(small, { dim: 8, nlist: 4, m: 8, bits: 4, metric: 'l2' }), /byte-pair form/);
+    new IvfPqIndex(small, { dim: 8, nlist: 4, m: 8, metric: 'ip' }).dispose();
+    // 5000 vectors in segments of at most 1024: 1024 candidates a query from each do not fit one 4096-byte binding
+    const dim = 4, n = 5000;
+    const index = new IvfPqIndex(engine, { dim, nlist: 2, m: 1 });
+    try {
+      const x = randomF32(r, n * dim);
+      await index.train(x);
+      await index.add(x);
+      const seg = IvfPqIndex.fromData(small, index.toData());
+      try {
+        const before = small.dispatchCount;
+        await t.rejects(seg.search(x.subarray(0, 2 * dim), { k: 1024, nprobe: 2 }), /the lists are held in [5-6] segments whose 1024 candidates per query do not fit this device's maxStorageBufferBindingSize \(4096 bytes\)/);
+        t.equal(small.dispatchCount, before, 'nothing ran');
+        const got = await seg.search(x.subarray(0, 2 * dim), { k: 10, nprobe: 2 }), want = await index.search(x.subarray(0, 2 * dim), { k: 10, nprobe: 2 });
+        t.same(Array.from(got.ids), Array.from(want.ids), 'a k that fits runs');
+      } finally {
+        seg.dispose();
+      }
+    } finally {
+      index.dispose();
+    }
+  } finally {
+    small.dispose();
+  }
+});
