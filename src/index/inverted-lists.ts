@@ -110,11 +110,12 @@ export class GpuLists {
     return Math.floor(Math.min(engine.maxBinding, Number(engine.limits.maxBufferSize)) / 16) * 16;
   }
 
-  /** Uploads host lists of n vectors, in as many segments as the device's limits need. */
-  static upload(engine: Engine, lists: HostLists, n: number, pq: ProductQuantizer): GpuLists {
+  /** Uploads host lists of n vectors, in as many segments as the device's limits (and `maxSegmentBytes`, when
+   *  smaller) need. */
+  static upload(engine: Engine, lists: HostLists, n: number, pq: ProductQuantizer, maxSegmentBytes = Infinity): GpuLists {
     const nlist = lists.listOffsets.length - 1, cs = pq.codeSize;
     if (lists.listOffsets[nlist] !== n) throw new Error(`GpuLists.upload: the lists hold ${lists.listOffsets[nlist]} vectors, not ${n}`);
-    const ranges = planSegments(lists.listOffsets, nlist, pq.words * 4, GpuLists.segmentLimit(engine));
+    const ranges = planSegments(lists.listOffsets, nlist, pq.words * 4, Math.min(GpuLists.segmentLimit(engine), maxSegmentBytes));
     const segments: ListSegment[] = [], made: GpuBuffer[] = [];
     const upload = (data: ArrayBufferView, label: string) => { const b = engine.upload(data, label); made.push(b); return b; };
     try {
