@@ -91,21 +91,29 @@ t.test('mergeTopk: the merged k best of sorted segment rows, as a float64 refere
           }
         }
       }
-      const inS = engine.upload(scores), inP = engine.upload(pos);
+      // the kernel reads positions in the segment plus the segment's start
+      const starts = new Uint32Array(segs), local = pos.slice();
+      for (let s = 0; s < segs; s++) {
+        let min = Infinity;
+        for (let i = s * stride; i < s * stride + rows * k; i++) if (pos[i] !== 0xffffffff) min = Math.min(min, pos[i]!);
+        starts[s] = Number.isFinite(min) ? Math.floor(r() * (min + 1)) : 7;
+        for (let i = s * stride; i < s * stride + rows * k; i++) if (pos[i] !== 0xffffffff) local[i] = pos[i]! - starts[s]!;
+      }
+      const inS = engine.upload(scores), inP = engine.upload(local), st = engine.upload(starts);
       const outS = engine.upload(new Float32Array(rows * k).fill(POISON_F32)), outP = engine.upload(new Uint32Array(rows * k).fill(POISON_U32));
       try {
-        mergeTopk(engine, { inScores: inS, inPos: inP, outScores: outS, outPos: outP, rows, k, segs, stride, largest });
+        mergeTopk(engine, { inScores: inS, inPos: inP, starts: st, outScores: outS, outPos: outP, rows, k, segs, stride, largest });
         const gotS = await engine.read(outS, Float32Array, 0, rows * k * 4), gotP = await engine.read(outP, Uint32Array, 0, rows * k * 4);
         const ref = refMerge(scores, pos, rows, k, segs, stride, largest);
         const name = `segs ${segs} rows ${rows} k ${k} ${largest ? 'largest' : 'smallest'}`;
         t.same(Array.from(gotP), Array.from(ref.outP), `${name}: positions`);
         t.same(Array.from(new Uint32Array(gotS.buffer)), Array.from(new Uint32Array(ref.outS.buffer)), `${name}: score bits`);
       } finally {
-        for (const b of [inS, inP, outS, outP]) b.dispose();
+        for (const b of [inS, inP, st, outS, outP]) b.dispose();
       }
     }
   }
-  t.throws(() => mergeTopk(engine, { inScores: engine.buffer(16), inPos: engine.buffer(16), outScores: engine.buffer(16), outPos: engine.buffer(16), rows: 2, k: 2, segs: 2, stride: 3, largest: true }),
+  t.throws(() => mergeTopk(engine, { inScores: engine.buffer(16), inPos: engine.buffer(16), starts: engine.buffer(16), outScores: engine.buffer(16), outPos: engine.buffer(16), rows: 2, k: 2, segs: 2, stride: 3, largest: true }),
     /stride must be an integer >= rows \* k = 4, got 3/);
 });
 

@@ -92,17 +92,16 @@ export function planSegments(listOffsets: ArrayLike<number>, nlist: number, rowB
  * binding (engine.maxBinding) and one buffer (maxBufferSize); search scans each and merges the results.
  */
 export class GpuLists {
-  private readonly pos: (GpuBuffer | null)[];
+  private pos: GpuBuffer | null = null;
 
-  private constructor(readonly segments: readonly ListSegment[], readonly n: number) {
-    this.pos = segments.map(() => null);
-  }
+  private constructor(readonly segments: readonly ListSegment[], readonly n: number, readonly starts: GpuBuffer) {}
 
-  /** i32 global positions start .. end - 1 of segment s: given to the scan as its ids, it returns database
-   *  positions (a refined search, a merge of segments). Made on first use, released with the lists. */
-  positions(engine: Engine, s = 0): GpuBuffer {
-    const g = this.segments[s]!;
-    return (this.pos[s] ??= engine.upload(Int32Array.from({ length: g.end - g.start }, (_, i) => g.start + i), 'positions'));
+  /** i32 positions 0 .. r - 1, r the rows of the largest segment: given to the scan of a segment as its ids, it
+   *  returns positions in the segment (with one segment, database positions: a refined search). Made on first use,
+   *  released with the lists. */
+  positions(engine: Engine): GpuBuffer {
+    const rows = Math.max(...this.segments.map((g) => g.end - g.start));
+    return (this.pos ??= engine.upload(Int32Array.from({ length: rows }, (_, i) => i), 'positions'));
   }
 
   /** The bytes of one segment at most on this engine: one binding, one buffer (a multiple of 16). */
@@ -128,15 +127,16 @@ export class GpuLists {
           ids: upload(lists.ids.subarray(start, end), 'ids'),
         });
       }
+      return new GpuLists(segments, n, upload(Uint32Array.from(ranges, ([start]) => start), 'segment starts'));
     } catch (e) {
       for (const b of made) b.dispose();
       throw e;
     }
-    return new GpuLists(segments, n);
   }
 
   dispose(): void {
     for (const g of this.segments) { g.codes.dispose(); g.ids.dispose(); g.listOffsets.dispose(); }
-    for (const p of this.pos) p?.dispose();
+    this.starts.dispose();
+    this.pos?.dispose();
   }
 }

@@ -43,8 +43,6 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   opts: LongWorkOptions = {}): Promise<SearchResult> {
   const e = engine, { coarse, pq, tables: t, lists } = s;
   const dim = coarse.dim, nlist = coarse.nlist, metric = coarse.metric;
-  const l2Term = metric === 'l2' ? t.l2Term(e, pq, nlist) : null;
-  const l2Pairs = metric === 'l2' && pq.bits === 4 ? t.l2PairTerm(e, pq, nlist) : null; // the 4-bit scan's form of it
   const rf = s.refine ?? null;
   // the scan's k: the candidates of the refine stage (by position), or the k results (by id)
   const ks = rf ? Math.min(rf.factor * k, s.hostListOffsets[nlist]!) : k;
@@ -52,6 +50,8 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   // per query, in the widest binding: a table, the coarse scores, the rows, the candidates (of every segment)
   const perQuery = Math.max(pq.m * pq.ksub, nlist, dim, nprobe * Math.max(ks, 1), S > 1 ? S * ks : 0) * 4;
   const qc = queriesPerChunk(e, nq, perQuery, S, ks);
+  const l2Term = metric === 'l2' ? t.l2Term(e, pq, nlist) : null;
+  const l2Pairs = metric === 'l2' && pq.bits === 4 ? t.l2PairTerm(e, pq, nlist) : null; // the 4-bit scan's form of it
   const outIds = new Int32Array(nq * k), outScores = new Float32Array(nq * k);
   const qb = e.buffer(qc * dim * 4, 'queries');
   const qr = t.rotation ? e.buffer(qc * dim * 4, 'rotated queries') : null;
@@ -62,7 +62,7 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   const idsAt = Math.ceil((qc * ks * 4) / 256) * 256;
   const results = e.buffer(idsAt + qc * ks * 4, 'results');
   const resScores = results.slice(0, qc * ks * 4), resIds = results.slice(idsAt, qc * ks * 4);
-  // several segments: each one's k best per query (by global position), merged into the results
+  // several segments: each one's k best per query (by position in the segment), merged into the results
   const stride = segmentStride(qc, ks);
   const cand = S > 1 ? [e.buffer(S * stride * 4, 'segment scores'), e.buffer(S * stride * 4, 'segment positions')] as const : null;
   const merged = S > 1 && !rf ? e.buffer(qc * ks * 4, 'merged positions') : null;
@@ -84,8 +84,8 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       if (!cand) {
         scan(segs[0]!, rf ? lists.positions(e) : segs[0]!.ids, resScores, resIds);
       } else {
-        segs.forEach((g, i) => scan(g, lists.positions(e, i), sub(cand[0], i * stride * 4, rows * ks * 4), sub(cand[1], i * stride * 4, rows * ks * 4)));
-        mergeTopk(e, { inScores: cand[0], inPos: cand[1], outScores: resScores, outPos: merged ?? resIds, rows, k: ks, segs: S, stride, largest: metric === 'ip' });
+        segs.forEach((g, i) => scan(g, lists.positions(e), sub(cand[0], i * stride * 4, rows * ks * 4), sub(cand[1], i * stride * 4, rows * ks * 4)));
+        mergeTopk(e, { inScores: cand[0], inPos: cand[1], starts: lists.starts, outScores: resScores, outPos: merged ?? resIds, rows, k: ks, segs: S, stride, largest: metric === 'ip' });
         if (merged) for (const g of segs) positionsToIds(e, merged, g.ids, resIds, rows * ks, g.start, g.end);
       }
       const bytes = await e.read(results, Uint8Array, 0, idsAt + rows * ks * 4);

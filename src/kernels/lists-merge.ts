@@ -12,9 +12,12 @@ function checkCount(what: string, name: string, v: number): void {
 export interface MergeTopkArgs {
   /** segs rows of rows x k candidates: segment s's row q at element s * stride + q * k, best-first (f32 scores) */
   inScores: Buf;
-  /** their global positions (u32; 0xffffffff = padding), distinct across segments */
+  /** their positions in their segment (u32; 0xffffffff = padding) */
   inPos: Buf;
-  /** rows x k: the merged k best, best-first (ip: largest, l2: smallest; ties to the lower position; NaN last) */
+  /** segs u32: the global position of each segment's position 0; global positions must be distinct */
+  starts: Buf;
+  /** rows x k: the merged k best, best-first (ip: largest, l2: smallest; ties to the lower global position; NaN
+   *  last), and their global positions */
   outScores: Buf;
   outPos: Buf;
   rows: number; k: number; segs: number;
@@ -37,6 +40,7 @@ export function mergeTopk(engine: Engine, a: MergeTopkArgs): void {
   const inBytes = ((segs - 1) * stride + rows * k) * 4;
   need(a.inScores, inBytes, 'mergeTopk: inScores');
   need(a.inPos, inBytes, 'mergeTopk: inPos');
+  need(a.starts, segs * 4, 'mergeTopk: starts');
   need(a.outScores, rows * k * 4, 'mergeTopk: outScores');
   need(a.outPos, rows * k * 4, 'mergeTopk: outPos');
   if (rows === 0) return;
@@ -44,7 +48,7 @@ export function mergeTopk(engine: Engine, a: MergeTopkArgs): void {
   engine.fill(sub(a.outPos, 0, rows * k * 4), 0xffffffff, true);
   if (segs === 0) return;
   engine.run(lists_merge, {
-    bindings: { inScores: a.inScores, inPos: a.inPos, outScores: a.outScores, outPos: a.outPos },
+    bindings: { inScores: a.inScores, inPos: a.inPos, starts: a.starts, outScores: a.outScores, outPos: a.outPos },
     params: { rows, k, segs, stride, largest: a.largest ? 1 : 0 },
     workgroups: Math.ceil((segs * rows * k) / 64),
   });
