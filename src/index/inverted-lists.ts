@@ -100,7 +100,7 @@ export class GpuLists {
    *  returns positions in the segment (with one segment, database positions: a refined search). Made on first use,
    *  released with the lists. */
   positions(engine: Engine): GpuBuffer {
-    const rows = Math.max(...this.segments.map((g) => g.end - g.start));
+    const rows = this.segments.reduce((r, g) => Math.max(r, g.end - g.start), 0);
     return (this.pos ??= engine.upload(Int32Array.from({ length: rows }, (_, i) => i), 'positions'));
   }
 
