@@ -2,6 +2,7 @@
 // navigator.gpu. Nothing here may import Node-only modules (scripts/build-browser.mjs bundles it with
 // esbuild's browser platform, which fails on any node:* import).
 import { Engine, type EngineOptions, SOFTWARE_GPU_HELP } from './pipeline/engine.js';
+import { InputError } from './util/errors.js';
 
 /** Thrown when the page runs in a browser without WebGPU (navigator.gpu missing or no adapter). */
 export class NoWebGpuError extends Error {
@@ -30,6 +31,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     return await Engine.fromGpu(gpu, { ...opts, adapter });
   } catch (e) {
     if ((e as Error).message === SOFTWARE_GPU_HELP) throw new NoWebGpuError('no adapter');
+    if (e instanceof InputError) throw e; // bad options (EngineOptions.limits)
     throw new Error(`could not create a WebGPU device: ${(e as Error).message}`);
   }
 }

@@ -1,6 +1,7 @@
 // Inverted lists (Faiss ArrayInvertedLists), concatenated in list order: the vectors of list l are rows
 // listOffsets[l] .. listOffsets[l+1]-1 of `codes` (codeSize bytes each) and `ids`. The host lists are what files
-// hold; the GPU mirror (codes padded to u32 words, ids, offsets) is uploaded for search.
+// hold; the GPU mirror (codes padded to u32 words, ids, offsets) is uploaded for search, in segments of consecutive
+// rows that each fit the device's binding and buffer limits.
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
@@ -50,28 +51,92 @@ export function mergeIntoLists(lists: HostLists, nlist: number, codeSize: number
   return { listOffsets: offsets, codes: outCodes, ids: outIds };
 }
 
-/** The lists on the GPU, as the ADC scan reads them. */
+/** Rows [start, end) of the concatenated lists, held in one GPU buffer each of codes and ids. */
+export interface ListSegment {
+  readonly start: number;
+  readonly end: number;
+  /** (end - start) x words u32: the codes of the segment's rows */
+  readonly codes: GpuBuffer;
+  /** end - start i32 ids */
+  readonly ids: GpuBuffer;
+  /** nlist + 1 u32 offsets relative to start: each list's rows inside the segment (lists outside it are empty) */
+  readonly listOffsets: GpuBuffer;
+  /** the same offsets on the host */
+  readonly hostListOffsets: Uint32Array;
+}
+
+/**
+ * The row ranges [start, end) of the segments that hold n rows of `rowBytes` bytes each in lists `listOffsets`,
+ * at most `limitBytes` bytes a segment: consecutive whole lists, and a list larger than one segment split into
+ * parts (a segment then ends inside it). One empty range for n = 0. Throws when one row exceeds the limit.
+ */
+export function planSegments(listOffsets: ArrayLike<number>, nlist: number, rowBytes: number, limitBytes: number): [number, number][] {
+  const n = listOffsets[nlist]!, rows = Math.floor(limitBytes / rowBytes);
+  if (rows < 1) throw new Error(`inverted lists: a row of ${rowBytes} bytes exceeds the ${limitBytes}-byte segment limit`);
+  if (n === 0) return [[0, 0]];
+  const out: [number, number][] = [];
+  for (let start = 0, l = 0; start < n;) {
+    const cap = Math.min(n, start + rows);
+    // the last list boundary in (start, cap], or cap itself when a list crosses it
+    while (l < nlist && listOffsets[l + 1]! <= cap) l++;
+    const boundary = listOffsets[l]!;
+    const end = boundary > start ? boundary : cap;
+    out.push([start, end]);
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * The lists on the GPU, as the ADC scan reads them: one or more segments (ListSegment), each within one storage
+ * binding (engine.maxBinding) and one buffer (maxBufferSize); search scans each and merges the results.
+ */
 export class GpuLists {
   private pos: GpuBuffer | null = null;
 
-  private constructor(readonly codes: GpuBuffer, readonly ids: GpuBuffer, readonly listOffsets: GpuBuffer, readonly n: number) {}
+  private constructor(readonly segments: readonly ListSegment[], readonly n: number, readonly starts: GpuBuffer) {}
 
-  /** i32 positions 0 .. n-1: given to the scan as its ids, it returns database positions (a refined search). Made on
-   *  first use, released with the lists. */
+  /** i32 positions 0 .. r - 1, r the rows of the largest segment: given to the scan of a segment as its ids, it
+   *  returns positions in the segment (with one segment, database positions: a refined search). Made on first use,
+   *  released with the lists. */
   positions(engine: Engine): GpuBuffer {
-    return (this.pos ??= engine.upload(Int32Array.from({ length: this.n }, (_, i) => i), 'positions'));
+    const rows = this.segments.reduce((r, g) => Math.max(r, g.end - g.start), 0);
+    return (this.pos ??= engine.upload(Int32Array.from({ length: rows }, (_, i) => i), 'positions'));
   }
 
-  /** Uploads host lists of n vectors; the codes must fit one storage binding. */
-  static upload(engine: Engine, lists: HostLists, n: number, pq: ProductQuantizer): GpuLists {
-    const bytes = n * pq.words * 4;
-    if (bytes > engine.maxBinding) {
-      throw new Error(`the index's codes (${bytes} bytes) exceed this device's maxStorageBufferBindingSize (${engine.maxBinding}); split the database over several indexes`);
+  /** The bytes of one segment at most on this engine: one binding, one buffer (a multiple of 16). */
+  static segmentLimit(engine: Engine): number {
+    return Math.floor(Math.min(engine.maxBinding, Number(engine.limits.maxBufferSize)) / 16) * 16;
+  }
+
+  /** Uploads host lists of n vectors, in as many segments as the device's limits (and `maxSegmentBytes`, when
+   *  smaller) need. */
+  static upload(engine: Engine, lists: HostLists, n: number, pq: ProductQuantizer, maxSegmentBytes = Infinity): GpuLists {
+    const nlist = lists.listOffsets.length - 1, cs = pq.codeSize;
+    if (lists.listOffsets[nlist] !== n) throw new Error(`GpuLists.upload: the lists hold ${lists.listOffsets[nlist]} vectors, not ${n}`);
+    const ranges = planSegments(lists.listOffsets, nlist, pq.words * 4, Math.min(GpuLists.segmentLimit(engine), maxSegmentBytes));
+    const segments: ListSegment[] = [], made: GpuBuffer[] = [];
+    const upload = (data: ArrayBufferView, label: string) => { const b = engine.upload(data, label); made.push(b); return b; };
+    try {
+      for (const [start, end] of ranges) {
+        const off = new Uint32Array(nlist + 1);
+        for (let l = 0; l <= nlist; l++) off[l] = Math.min(Math.max(lists.listOffsets[l]!, start), end) - start;
+        segments.push({
+          start, end, hostListOffsets: off, listOffsets: upload(off, 'list offsets'),
+          codes: upload(pq.pad(lists.codes.subarray(start * cs, end * cs), end - start), 'codes'),
+          ids: upload(lists.ids.subarray(start, end), 'ids'),
+        });
+      }
+      return new GpuLists(segments, n, upload(Uint32Array.from(ranges, ([start]) => start), 'segment starts'));
+    } catch (e) {
+      for (const b of made) b.dispose();
+      throw e;
     }
-    return new GpuLists(engine.upload(pq.pad(lists.codes, n), 'codes'), engine.upload(lists.ids, 'ids'), engine.upload(lists.listOffsets, 'list offsets'), n);
   }
 
   dispose(): void {
-    this.codes.dispose(); this.ids.dispose(); this.listOffsets.dispose(); this.pos?.dispose();
+    for (const g of this.segments) { g.codes.dispose(); g.ids.dispose(); g.listOffsets.dispose(); }
+    this.starts.dispose();
+    this.pos?.dispose();
   }
 }

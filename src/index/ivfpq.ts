@@ -18,7 +18,7 @@ import { fetchIndexData } from '../io/fetch-bytes.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { LongWorkOptions } from '../util/progress.js';
 import { InputError } from '../util/errors.js';
-import { toMatrix, toIds, checkIndexOptions, checkSearchOptions, type VectorInput } from './validate.js';
+import { toMatrix, toIds, checkIndexOptions, checkSearchOptions, checkDeviceFits, type VectorInput } from './validate.js';
 import { GpuTables } from './tables.js';
 import { GpuLists, emptyLists, listSizes, mergeIntoLists, type HostLists } from './inverted-lists.js';
 import { encodeVectors } from './encode.js';
@@ -105,6 +105,7 @@ export class IvfPqIndexCore {
     this.pq = new ProductQuantizer(this.dim, this.m, this.bits);
     this.ksub = this.pq.ksub;
     this.dsub = this.pq.dsub;
+    checkDeviceFits({ maxBinding: engine.maxBinding, maxBufferSize: Number(engine.limits.maxBufferSize) }, this);
   }
 
   get isTrained(): boolean { return this.data !== null; }

@@ -103,3 +103,24 @@ export function toIds(ids: ArrayLike<number> | undefined, n: number, start: numb
   }
   return out;
 }
+
+/**
+ * Refuses (InputError, before any work) an index whose per-list tables cannot be bound whole on this device: the
+ * centroids (nlist x dim f32) and, for 'l2', the precomputed term (nlist x m x ksub f32; for
+ * 4-bit codes also its byte-pair form, nlist x ceil(m / 2) x 256). The vectors themselves have no such limit: they
+ * are encoded in chunks and their lists held in as many buffers as they need.
+ */
+export function checkDeviceFits(limits: { maxBinding: number; maxBufferSize: number }, o: { dim: number; nlist: number; m: number; bits: number; metric: string }): void {
+  const limit = Math.min(limits.maxBinding, limits.maxBufferSize);
+  const ksub = 2 ** o.bits;
+  const tables: [string, number][] = [
+    [`the IVF centroids (nlist ${o.nlist} x dim ${o.dim} floats)`, o.nlist * o.dim * 4],
+  ];
+  if (o.metric === 'l2') tables.push([`the L2 search's precomputed term (nlist ${o.nlist} x m ${o.m} x ${ksub} floats)`, o.nlist * o.m * ksub * 4]);
+  if (o.metric === 'l2' && o.bits === 4) tables.push([`its byte-pair form (nlist ${o.nlist} x ${Math.ceil(o.m / 2)} x 256 floats)`, o.nlist * Math.ceil(o.m / 2) * 1024]);
+  for (const [what, bytes] of tables) {
+    if (bytes > limit) {
+      throw new InputError(`${what} take ${bytes} bytes, more than this device binds at once (maxStorageBufferBindingSize ${limits.maxBinding}, maxBufferSize ${limits.maxBufferSize}); use fewer lists${o.metric === 'l2' ? ' or sub-quantizers' : ''}`);
+    }
+  }
+}

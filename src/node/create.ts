@@ -1,5 +1,6 @@
 // Node entry to the GPU: Dawn through the `webgpu` npm package.
 import { Engine, type EngineOptions, SOFTWARE_GPU_HELP } from '../pipeline/engine.js';
+import { InputError } from '../util/errors.js';
 
 /**
  * The object `webgpu`'s create() returns owns Dawn's native instance. It is made once and held here for the
@@ -42,7 +43,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   try {
     return await Engine.fromGpu(gpu, opts, gpu);
   } catch (e) {
-    if ((e as Error).message === SOFTWARE_GPU_HELP) throw e;
+    if ((e as Error).message === SOFTWARE_GPU_HELP || e instanceof InputError) throw e; // no adapter; bad options
     throw new Error(`could not create a WebGPU device: ${(e as Error).message}\n${SOFTWARE_GPU_HELP}`);
   }
 }

@@ -7,6 +7,7 @@ import { Profiler } from './profiler.js';
 import { BufferUsage, MAP_READ_MODE, COMPUTE_STAGE } from './usage.js';
 import { DeviceLostError, SOFTWARE_GPU_HELP, describeAdapter, requestDevice } from './device.js';
 import { fill as fillKernel } from '../shaders/kernels.js';
+import { InputError } from '../util/errors.js';
 
 export { BufferUsage, DeviceLostError, SOFTWARE_GPU_HELP };
 const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment is at most 256
@@ -24,6 +25,15 @@ export interface EngineOptions {
   powerPreference?: GPUPowerPreference;
   /** time every dispatch with timestamp queries (when the adapter has 'timestamp-query') */
   profile?: boolean;
+  /** limits lower than the device's, which the engine and everything built on it then keep to (tests make large
+   *  inputs from small ones this way: more chunks, more segments of inverted lists); a limit is never raised */
+  limits?: LoweredLimits;
+}
+
+/** The limits an engine can be asked to lower (bytes; each a positive multiple of 4). */
+export interface LoweredLimits {
+  maxStorageBufferBindingSize?: number;
+  maxBufferSize?: number;
 }
 
 type TypedArrayCtor<T> = { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
@@ -58,11 +68,11 @@ export class Engine {
   /** readbacks (read() calls that copied data to the host) so far */
   readCount = 0;
 
-  private constructor(device: GPUDevice, adapterName: string, keepAlive: unknown, ownDevice: boolean, profile: boolean) {
+  private constructor(device: GPUDevice, adapterName: string, keepAlive: unknown, ownDevice: boolean, profile: boolean, lowered?: LoweredLimits) {
     this.device = device;
     this.keepAlive = keepAlive;
     this.ownDevice = ownDevice;
-    this.limits = device.limits;
+    this.limits = lowered ? lowerLimits(device.limits, lowered) : device.limits;
     this.adapterName = adapterName;
     this.features = new Set([...device.features] as string[]);
     this.uniformRing = device.createBuffer({ size: UNIFORM_SLOT * UNIFORM_SLOTS, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'uniform ring' });
@@ -81,13 +91,18 @@ export class Engine {
   static async fromGpu(gpu: GPU | undefined, opts: EngineOptions = {}, keepAlive: unknown = gpu): Promise<Engine> {
     if (opts.device) {
       const name = await describeAdapter(undefined, opts.device);
-      return new Engine(opts.device, name, keepAlive, opts.ownDevice ?? false, opts.profile ?? false);
+      return new Engine(opts.device, name, keepAlive, opts.ownDevice ?? false, opts.profile ?? false, opts.limits);
     }
     const adapter = opts.adapter ?? (gpu ? await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' }) : null);
     if (!adapter) throw new Error(SOFTWARE_GPU_HELP);
     const device = await requestDevice(adapter);
-    const name = await describeAdapter(adapter, device);
-    return new Engine(device, name, keepAlive, true, opts.profile ?? false);
+    try {
+      const name = await describeAdapter(adapter, device);
+      return new Engine(device, name, keepAlive, true, opts.profile ?? false, opts.limits);
+    } catch (e) {
+      device.destroy(); // e.g. a bad EngineOptions.limits
+      throw e;
+    }
   }
 
   get isDisposed(): boolean { return this.disposed; }
@@ -346,6 +361,20 @@ export class Engine {
     perKernel.set(key, p);
     return p;
   }
+}
+
+/** The device's limits with some lowered (checked: positive multiples of 4, at most the device's). */
+function lowerLimits(device: GPUSupportedLimits, lowered: LoweredLimits): GPUSupportedLimits {
+  const values = new Map<string | symbol, number>();
+  for (const [name, v] of Object.entries(lowered) as [keyof LoweredLimits, number | undefined][]) {
+    if (v === undefined) continue;
+    const max = Number(device[name]);
+    if (!Number.isInteger(v) || v < 4 || v % 4 !== 0 || v > max) {
+      throw new InputError(`EngineOptions.limits.${name} must be a positive multiple of 4 no larger than the device's ${max}, got ${v}`);
+    }
+    values.set(name, v);
+  }
+  return new Proxy(device, { get: (target, p) => values.get(p) ?? Reflect.get(target, p, target) as unknown });
 }
 
 function floatBits(x: number): number {

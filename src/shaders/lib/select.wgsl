@@ -9,6 +9,7 @@
 // Rounds: every invocation offers up to PER candidates; a candidate enters the buffer only if it beats the
 // current K-th best (thrKey, thrPos). Before a round that could overflow the buffer (CAP >= K + WG * PER),
 // tk_reduce merges the new candidates into the sorted best K (ckey/cpos[0..K), best-first); see below.
+#include "lib/tk_key.wgsl"
 override WG: u32 = 64u;    // workgroup size
 override K: u32 = 16u;     // how many to keep
 override PER: u32 = 4u;    // candidates offered per invocation per round
@@ -28,16 +29,6 @@ var<workgroup> thrPos: u32;
 var<workgroup> tkKept: u32;
 
 const TK_NONE: u32 = 0xffffffffu;
-
-/** Order-preserving key of a score: larger key = better. -0 and +0 are equal; NaN is 0 (last). */
-fn tk_key(v: f32, largest: bool) -> u32 {
-  var u = bitcast<u32>(v);
-  if ((u & 0x7fffffffu) > 0x7f800000u) { return 0u; }
-  if (u == 0x80000000u) { u = 0u; }
-  var o = select(u | 0x80000000u, ~u, (u & 0x80000000u) != 0u);
-  if (!largest) { o = ~o; }
-  return o;
-}
 
 /** The bits of the score a key came from (key 0 is NaN; padding is handled by the caller). */
 fn tk_value_bits(o: u32, largest: bool) -> u32 {
