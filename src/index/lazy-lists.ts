@@ -59,8 +59,7 @@ export class LazyLists {
     for (let l = 0; l < nlist; l++) compact[l + 1] = compact[l]! + (probed[l] ? off[l + 1]! - off[l]! : 0);
     const n = compact[nlist]!, cs = h.codeSize;
     const bpv = h.refine ? refineBytesPerVector(h.refine, h.dim) : 0;
-    // one row more than n: the GPU buffers are never empty; the offsets never reach it
-    const codes = new Uint8Array((n + 1) * cs), ids = new Int32Array(n + 1);
+    const codes = new Uint8Array(n * cs), ids = new Int32Array(n);
     const rcodes = refineFactor !== null && h.refine ? new Uint8Array(n * bpv) : null;
     for (const [l, run] of runs) {
       const at = compact[l]!;
@@ -68,7 +67,7 @@ export class LazyLists {
       ids.set(run.ids, at);
       if (rcodes) rcodes.set(run.refine!, at * bpv);
     }
-    const lists = GpuLists.upload(engine, { listOffsets: compact, codes, ids }, n + 1, pq);
+    const lists = GpuLists.upload(engine, { listOffsets: compact, codes, ids }, n, pq);
     const refine = refineFactor !== null && h.refine
       ? { factor: refineFactor, decoder: new RefineDecoder(h.refine, this.head.refine!.ranges, h.dim), codes: rcodes!, ids } : null;
     return { lists, hostListOffsets: compact, refine, dispose: () => lists.dispose() };
