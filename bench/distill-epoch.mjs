@@ -8,7 +8,7 @@
 //   --dist: the build to time (another checkout's dist/, to compare builds interleaved from a shell loop)
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
@@ -27,7 +27,10 @@ const meta = JSON.parse(readFileSync(join(dataDir, 'dataset.json'), 'utf8'));
 const base = await readVectors(meta.base_files.map((f) => join(dataDir, f.file)));
 const queries = await readVectors(join(dataDir, meta.query_file));
 const engine = await createEngine({ profile });
-const index = await IvfPqIndex.load(engine, join(root, 'bench/cache/kmeans-IVF256-PQ32x8.dvq'));
+const startPath = join(root, 'bench/cache/kmeans-IVF256-PQ32x8.dvq');
+// the start is trained (by this checkout's dist/) and cached on the first run
+const index = existsSync(startPath) ? await IvfPqIndex.load(engine, startPath)
+  : (await (await import('./kmeans-start.mjs')).kmeansStart(engine, base, { nlist: 256, m: 32 })).index;
 
 const counters = () => ({ dispatches: engine.dispatchCount, submits: engine.submitCount, reads: engine.readCount, t: performance.now() });
 const steps = [];
