@@ -38,12 +38,13 @@ t.test('softAssignReconstruct: forward vs float64, backward vs finite difference
   const sizes: Size[] = [
     [1, 1, 1, 4, 1],
     [5, 3, 7, 4, 0.5],          // K not a multiple of 4 (padded codeword quads)
-    [70, 3, 16, 16, 2],         // two workgroups of documents, the second partial
+    [70, 3, 16, 16, 2],         // one partial workgroup of documents
     [70, 3, 16, 16, 2, 29],     // three backward chunks (29 + 29 + 12)
     [67, 3, 256, 16, 4, 40],
     [9, 2, 256, 24, 1],
     [13, 3, 18, 24, 0.7, 5],
     [6, 2, 9, 6, 1],            // dsub not a multiple of 4: the composed ops
+    [577, 2, 9, 8, 1.5, 300],   // several forward (512 documents) and backward (256 per chunk) workgroups, partial
   ];
   for (const s of sizes) await checkOp(t, tape, fdCase(s), r, `seed ${seed}`);
   await checkOp(t, tape, fdCase([70, 3, 16, 16, 2, 29], [true, false]), r, `seed ${seed}`);

@@ -17,6 +17,10 @@ export interface SoftAssignOptions {
 
 const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
 const TEMP_BYTES = 64 * 2 ** 20;
+/** documents per invocation of the forward and of the backward's first kernel (their TB): each codeword loaded
+ *  serves that many documents; more than these spill registers on a SIMD software GPU */
+const FWD_TB = 8;
+const BWD_TB = 4;
 
 /**
  * Straight-through PQ reconstruction: u [B, D], codebook [M, K, D/M] -> [B, D]. Forward: r^m_b = c^m_k for the
@@ -46,7 +50,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
   const dmin = tape.empty([nb, m], 'f32', { label: `${op} dmin` });
   engine.run(K.ag_fused_sar_fwd, {
     bindings: { u: u.buffer, cb: codebook.buffer, r: out.buffer, codes: codes.buffer, dmin: dmin.buffer },
-    params: { nb, m, k }, workgroups: [Math.ceil(nb / 64), m], constants: { DS4 },
+    params: { nb, m, k }, workgroups: [Math.ceil(nb / (64 * FWD_TB)), m], constants: { DS4, TB: FWD_TB },
   });
   if (!(tape.gradEnabled && (u.requiresGrad || codebook.requiresGrad))) {
     codes.dispose(); dmin.dispose();
@@ -75,7 +79,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
           e: (e ?? sE)!.buffer, ga: (ga ?? sGa)!.buffer, coef: (coef ?? sCoef)!.buffer,
         },
         params: { nb: n, b0, m, k, kq, invTau, wantDu: wantDu ? 1 : 0, wantE: wantDc ? 1 : 0 },
-        workgroups: [Math.ceil(n / 64), m], constants: { DS4 },
+        workgroups: [Math.ceil(n / (64 * BWD_TB)), m], constants: { DS4, TB: BWD_TB },
       });
       if (!wantDc) continue;
       engine.run(K.ag_fused_sar_dc, {

@@ -5,6 +5,7 @@
 import { Tensor } from './tensor.js';
 import { expectF32, sameTape, groups } from './ops.js';
 import * as K from '../shaders/kernels.js';
+import { scores } from '../kernels/scores.js';
 
 interface View { t: Tensor; batch: number; row: number; col: number }
 interface Layout { batch: number; row: number; col: number }
@@ -60,7 +61,10 @@ export function matmulT(q: Tensor, x: Tensor): Tensor {
   if (x.shape[1] !== d) throw new Error(`matmulT: q ${fmt(q)} and x ${fmt(x)} must have the same last dimension`);
   const tape = q.tape;
   const out = tape.empty([nb, n]);
-  bmm(nb, n, d, 1, { t: q, batch: 0, row: d, col: 1 }, { t: x, batch: 0, row: 1, col: d }, out, { batch: 0, row: n, col: 1 }, Mode.Product);
+  // on a software GPU the register-tiled scores kernel (kernels/scores.ts) needs far fewer loads per fma than the
+  // workgroup tiles of ag_bmm; both sum each output as one fma chain in increasing k
+  if (tape.engine.isSoftwareAdapter && d % 4 === 0) scores(tape.engine, q.buffer, x.buffer, out.buffer, nb, n, d, 0);
+  else bmm(nb, n, d, 1, { t: q, batch: 0, row: d, col: 1 }, { t: x, batch: 0, row: 1, col: d }, out, { batch: 0, row: n, col: 1 }, Mode.Product);
   tape.record('matmulT', [q, x], out, (g) => {
     let dq: Tensor | null = null, dx: Tensor | null = null;
     if (q.requiresGrad) {

@@ -1,9 +1,11 @@
-// Fused softAssignReconstruct forward (src/autograd/ops-fused.ts). One invocation per (document b, sub-space
-// m): the squared distances ||u^m_b - c^m_k||^2 to the K codewords, their argmin (ties: the lowest k), and
+// Fused softAssignReconstruct forward (src/autograd/ops-fused.ts). For each (document b, sub-space m): the
+// squared distances ||u^m_b - c^m_k||^2 to the K codewords, their argmin (ties: the lowest k), and
 // r^m_b = c^m_argmin. Keeps the argmin code and the smallest distance for the backward pass; never
-// materializes [B, M, K]. A workgroup is 64 documents of one sub-space, so every invocation reads the same
-// codeword at the same time (a broadcast on GPUs, a cache hit on CPUs); no workgroup memory, no barriers.
-// Vectors are read as vec4: dsub = 4 * DS4 (DS4 <= 8).
+// materializes [B, M, K]. A workgroup is 64 TB documents of one sub-space and an invocation TB of them
+// (b = 64 TB group + 64 t + lid, t < TB <= 8), so every invocation reads the same codeword at the same time and
+// each codeword read serves TB documents (on a SIMD CPU every load is paid per invocation); no workgroup memory,
+// no barriers. Each distance is summed in the same order whatever TB. Vectors are read as vec4: dsub = 4 * DS4
+// (DS4 <= 8).
 override DS4: u32 = 4u;
 struct Params { nb: u32, m: u32, k: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -13,23 +15,39 @@ struct Params { nb: u32, m: u32, k: u32 }
 @group(0) @binding(4) var<storage, read_write> codes: array<u32>;   // [nb, m]
 @group(0) @binding(5) var<storage, read_write> dmin: array<f32>;    // [nb, m]
 
+override TB: u32 = 8u;
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let b = wid.x * 64u + lid;
   let s = wid.y;
-  if (b >= params.nb) { return; }
-  let ub = (b * params.m + s) * DS4;
-  var uu: array<vec4<f32>, 8>;
-  for (var i = 0u; i < DS4; i++) { uu[i] = u[ub + i]; }
-  let c0 = s * params.k * DS4;
-  var best = 3.4e38;
-  var arg = 0u;
-  for (var k = 0u; k < params.k; k++) {
-    var acc = 0.0;
-    for (var i = 0u; i < DS4; i++) { let t = uu[i] - cb[c0 + k * DS4 + i]; acc += dot(t, t); }
-    if (acc < best) { best = acc; arg = k; }
+  let b0 = wid.x * 64u * TB + lid;
+  if (b0 >= params.nb) { return; }
+  var uu: array<vec4<f32>, 64>; // [t * 8 + i]
+  var best: array<f32, 8>;
+  var arg: array<u32, 8>;
+  for (var t = 0u; t < TB; t++) {
+    let b = min(b0 + t * 64u, params.nb - 1u);
+    let ub = (b * params.m + s) * DS4;
+    for (var i = 0u; i < DS4; i++) { uu[t * 8u + i] = u[ub + i]; }
+    best[t] = 3.4e38;
+    arg[t] = 0u;
   }
-  for (var i = 0u; i < DS4; i++) { r[ub + i] = cb[c0 + arg * DS4 + i]; }
-  codes[b * params.m + s] = arg;
-  dmin[b * params.m + s] = best;
+  let c0 = s * params.k * DS4;
+  for (var k = 0u; k < params.k; k++) {
+    var c: array<vec4<f32>, 8>;
+    for (var i = 0u; i < DS4; i++) { c[i] = cb[c0 + k * DS4 + i]; }
+    for (var t = 0u; t < TB; t++) {
+      var acc = 0.0;
+      for (var i = 0u; i < DS4; i++) { let d = uu[t * 8u + i] - c[i]; acc += dot(d, d); }
+      if (acc < best[t]) { best[t] = acc; arg[t] = k; }
+    }
+  }
+  for (var t = 0u; t < TB; t++) {
+    let b = b0 + t * 64u;
+    if (b >= params.nb) { break; }
+    let ub = (b * params.m + s) * DS4;
+    for (var i = 0u; i < DS4; i++) { r[ub + i] = cb[c0 + arg[t] * DS4 + i]; }
+    codes[b * params.m + s] = arg[t];
+    dmin[b * params.m + s] = best[t];
+  }
 }
