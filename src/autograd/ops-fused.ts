@@ -17,10 +17,10 @@ export interface SoftAssignOptions {
 
 const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
 const TEMP_BYTES = 64 * 2 ** 20;
-/** documents per invocation of the forward and of the backward's first kernel (their TB): each codeword loaded
- *  serves that many documents; more than these spill registers on a SIMD software GPU */
-const FWD_TB = 8;
-const BWD_TB = 4;
+/** documents per invocation of the forward and of the backward's first kernel (their TB) on a software GPU: each
+ *  codeword loaded serves that many documents; more than these spill registers on a SIMD software GPU. A hardware
+ *  GPU keeps one document per invocation (more invocations in flight); the sums are the same either way. */
+const docsPerInvocation = (software: boolean): { fwd: number; bwd: number } => (software ? { fwd: 8, bwd: 4 } : { fwd: 1, bwd: 1 });
 
 /**
  * Straight-through PQ reconstruction: u [B, D], codebook [M, K, D/M] -> [B, D]. Forward: r^m_b = c^m_k for the
@@ -44,6 +44,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
 
   const tape = u.tape, engine = tape.engine;
   const DS4 = ds / 4, kq = Math.ceil(k / 4), invTau = 1 / tau;
+  const { fwd: FWD_TB, bwd: BWD_TB } = docsPerInvocation(engine.isSoftwareAdapter);
   const out = tape.empty([nb, d]);
   if (nb === 0) { tape.record(op, [u, codebook], out, () => [tape.zeros(u.shape), tape.zeros(codebook.shape)]); return out; }
   const codes = tape.empty([nb, m], 'i32', { label: `${op} codes` });
