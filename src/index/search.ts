@@ -83,11 +83,11 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   const segmentBuffers = (count: number): [GpuBuffer, GpuBuffer] => {
     const bytes = count * stride * 4;
     if (bytes > e.maxBinding) {
-      throw new InputError(`search: the lists are held in ${count} segments whose ${ks} candidates per query do not fit this device's maxStorageBufferBindingSize (${e.maxBinding} bytes); ask for fewer results (k, refineFactor)`);
+      throw segmentsDoNotFit(e, count, ks);
     }
     if (!cand || cand[0].size < bytes) {
       cand?.forEach((b) => b.dispose());
-      cand = null;
+      cand = null; // disposed: not again in finally if the next buffer cannot be made
       cand = [e.buffer(bytes, 'segment scores'), e.buffer(bytes, 'segment positions')];
     }
     return cand;
@@ -143,6 +143,10 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
   return { ids: outIds, scores: outScores, k, nq };
 }
 
+function segmentsDoNotFit(e: Engine, count: number, ks: number): InputError {
+  return new InputError(`search: the lists are held in ${count} segments whose ${ks} candidates per query do not fit this device's maxStorageBufferBindingSize (${e.maxBinding} bytes); ask for fewer results (k, refineFactor)`);
+}
+
 /** Elements between segments' candidate rows in a chunk of qc queries: qc x ks rounded up to 256 bytes. */
 function segmentStride(qc: number, ks: number): number {
   return Math.ceil((qc * ks) / 64) * 64;
@@ -157,7 +161,7 @@ function queriesPerChunk(e: Engine, nq: number, perQuery: number, S: number, ks:
   let qc = Math.max(1, Math.min(nq, 1024, Math.floor(e.maxBinding / perQuery)));
   while (S > 1 && qc > 1 && S * segmentStride(qc, ks) * 4 > e.maxBinding) qc--;
   if (S > 1 && S * segmentStride(qc, ks) * 4 > e.maxBinding) {
-    throw new InputError(`search: the lists are held in ${S} segments whose ${ks} candidates per query do not fit this device's maxStorageBufferBindingSize (${e.maxBinding} bytes); ask for fewer results (k, refineFactor)`);
+    throw segmentsDoNotFit(e, S, ks);
   }
   return qc;
 }
