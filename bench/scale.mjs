@@ -34,7 +34,8 @@
 // Distill phase (after save and load, on the loaded index): index.distill({ base: the whole base, read into host
 // memory; queries: the training queries }) for E epochs with the library's defaults, then search and recall as
 // before. Reported: teacher seconds, seconds per epoch, engine.liveBytes at the end of every epoch and the peak
-// GPU bytes within it (flat across epochs when nothing leaks), validation recall per epoch, recall before and after.
+// GPU bytes within it (flat across epochs when nothing leaks; the teacher's peak is given apart, and includes the
+// first step, since the first progress report comes after it), validation recall per epoch, recall before and after.
 // Each configuration runs in a fresh child process, so its peak RSS is its own: sampled every 20 ms per phase
 // (process.memoryUsage().rss) and the kernel's peak (resourceUsage().maxRSS); peak GPU bytes are engine.liveBytes
 // sampled the same way. Search: all queries in one batch, k = 100, the median of --repeats runs after a warm-up.
