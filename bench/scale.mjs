@@ -5,6 +5,7 @@
 // Usage: npm run bench:scale [-- --n 1000000] [--dims 128,384] [--nlist 1024,4096] [--nq 1000] [--nprobe 16,64]
 //        [--repeats 3] [--faiss auto|off] [--threads T] [--out DIR (bench/results)] [--cache DIR (bench/cache/scale)]
 //        [--data DIR (the wordnet set)] [--seed 1] [--gt-rows R (base rows per ground-truth chunk, 262144)]
+//        [--distill-epochs E (3; 0: no distill phase)] [--train-queries T (4000)]
 // Writes DIR/scale.json and DIR/scale.md (machine, load average, adapter, every figure below).
 //
 // Data (generated once per --n, --nq and --seed into the cache folder, which git ignores; a folder is complete
@@ -19,6 +20,10 @@
 //     `copies` noisy copies of each of the first S = min(50,000, ceil(n / 20)) sources, copies = ceil(n / S)
 //     (20 for n <= 1M): copy c of source s is row c·S + s, normalise(y_s + 0.35 · z / √384), z ~ N(0, I), so a
 //     copy has cosine ≈ 0.94 to its source. Queries are the set's real queries (first --nq), projected, normalised.
+//   Training queries (the distill phase; a separate file, train-queries-T.fbin, written on demand beside a complete
+//     folder, so the cached base, queries and ground truth stay valid): synthetic-128: T further draws of the same
+//     mixture from their own seeds; wordnet-384: the set's real queries after the first --nq (at most 3,000 - nq),
+//     projected and normalised as the queries.
 //   Ground truth: the exact top-100 of every query by our GPU exact search (exactSearch), the base streamed in
 //   chunks and the chunks' top-100 merged on the host (ties to the lower id).
 // Index: IVF{nlist},PQ{dim/4}x8 (sub-vectors of 4 dims: PQ32x8 at 128-d, PQ96x8 at 384-d), metric as the data,
@@ -26,6 +31,11 @@
 // binding of rows), the base added in chunks (vectorChunks). Faiss: the factory IVF{nlist},PQ{m}x8np (no
 // polysemous training) with the same metric, trained on a sample of the same size (drawn by numpy), the base
 // memory-mapped and added in chunks of 65,536.
+// Distill phase (after save and load, on the loaded index): index.distill({ base: the whole base, read into host
+// memory; queries: the training queries }) for E epochs with the library's defaults, then search and recall as
+// before. Reported: teacher seconds, seconds per epoch, engine.liveBytes at the end of every epoch and the peak
+// GPU bytes within it (flat across epochs when nothing leaks; the teacher's peak is given apart, and includes the
+// first step, since the first progress report comes after it), validation recall per epoch, recall before and after.
 // Each configuration runs in a fresh child process, so its peak RSS is its own: sampled every 20 ms per phase
 // (process.memoryUsage().rss) and the kernel's peak (resourceUsage().maxRSS); peak GPU bytes are engine.liveBytes
 // sampled the same way. Search: all queries in one batch, k = 100, the median of --repeats runs after a warm-up.
@@ -79,6 +89,9 @@ const cacheDir = arg('cache', join(root, 'bench/cache/scale'));
 const wordnetDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
 const faissMode = arg('faiss', 'auto');
 const gtRows = ints(arg('gt-rows', String(1 << 18)), 'gt-rows')[0];
+const distillEpochs = Number(arg('distill-epochs', '3'));
+const trainQueryCount = ints(arg('train-queries', '4000'), 'train-queries')[0];
+if (!Number.isInteger(distillEpochs) || distillEpochs < 0) throw new Error(`--distill-epochs must be a non-negative integer, got ${arg('distill-epochs')}`);
 const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
 for (const d of dims) if (d !== 128 && d !== 384) throw new Error(`--dims: ${d} is not a dataset (128: synthetic-128, 384: wordnet-384)`);
 if (faissMode !== 'auto' && faissMode !== 'off') throw new Error(`--faiss must be auto or off, got ${faissMode}`);
@@ -108,6 +121,7 @@ for (const ds of datasets) ds.dir = join(cacheDir, `${ds.name}-n${n}-nq${nq}-s${
       else if (nq > 3000) problems.push(`wordnet-384 has 3,000 real queries; --nq ${nq} is more`);
     }
     if (n < K) problems.push(`--n ${n}: the ground truth is the top ${K}; need n >= ${K}`);
+    if (distillEpochs > 0 && ds.dim === 384 && nq + trainQueryCount > 3000) problems.push(`wordnet-384 has 3,000 real queries: --nq ${nq} for search leaves ${Math.max(0, 3000 - nq)} for training, fewer than --train-queries ${trainQueryCount}`);
   }
   mkdirSync(cacheDir, { recursive: true });
   const need = datasets.filter((ds) => !existsSync(join(ds.dir, 'meta.json'))).reduce((s, ds) => s + 8 + n * ds.dim * 4 + nq * ds.dim * 4 + nq * (K + 1) * 4, 0)
@@ -134,6 +148,8 @@ for (const ds of datasets) {
   writeFileSync(join(ds.dir, 'meta.json'), JSON.stringify({ name: ds.name, n, nq, dim: ds.dim, metric: ds.metric, seed, ...(ds.copies ? { copies: ds.copies } : {}), seconds: (performance.now() - t0) / 1000 }, null, 2) + '\n');
 }
 
+if (distillEpochs > 0) for (const ds of datasets) ds.trainQueries = await trainQueriesFile(ds, trainQueryCount);
+
 // ---- runs ----
 let faissMissing = faissMode === 'off' ? 'turned off (--faiss off)' : null;
 if (!faissMissing) {
@@ -151,7 +167,7 @@ const results = {
 };
 for (const ds of datasets) {
   for (const nlist of nlists) {
-    const cfg = { dataset: ds.name, dir: ds.dir, dim: ds.dim, metric: ds.metric, nlist, m: ds.m, nprobes, repeats, seed };
+    const cfg = { dataset: ds.name, dir: ds.dir, dim: ds.dim, metric: ds.metric, nlist, m: ds.m, nprobes, repeats, seed, distillEpochs, trainQueries: ds.trainQueries };
     log(`ours ${ds.name} IVF${nlist},PQ${ds.m}x8: a fresh process`);
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`the worker of ${ds.name} IVF${nlist} failed (exit ${child.status ?? child.signal})`);
@@ -250,6 +266,8 @@ async function worker(cfg) {
     out.loadSeconds = sec(t0);
     const again = await loaded.search(q.data, { k: K, nprobe: cfg.nprobes[0] });
     out.sameAfterLoad = again.ids.every((id, i) => id === idsAt[cfg.nprobes[0]][i]);
+    out.peakRssBeforeDistillBytes = process.resourceUsage().maxRSS * 1024;
+    if (cfg.distillEpochs > 0) out.distill = await distillPhase(engine, loaded, cfg, q, truth, { enter, phases, onProgress });
     loaded.dispose();
     // open: the file searched by positioned reads, the probed lists of each batch of OPEN_BATCH queries read through
     // a cache of OPEN_CACHE bytes; the ids must equal the in-memory index's
@@ -283,6 +301,66 @@ async function worker(cfg) {
   out.peak = phases;
   out.peakRssBytes = process.resourceUsage().maxRSS * 1024;
   process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+// ---- the distill phase of a worker: distills `index` (which holds the base) and measures it ----
+async function distillPhase(engine, index, cfg, q, truth, { enter, phases, onProgress }) {
+  enter('distill-read');
+  const base = await readVectors(join(cfg.dir, 'base.fbin'));
+  const tq = await readVectors(cfg.trainQueries);
+  const liveAtEpochEnd = [];
+  enter('distill-teacher'); // then epoch 1 from its first step; epoch e + 1 from the end of epoch e
+  let started = false;
+  const report = await index.distill({
+    base: base.data, queries: tq.data, epochs: cfg.distillEpochs, seed: cfg.seed,
+    onProgress: (p) => {
+      if (p.phase === 'distill epoch') {
+        liveAtEpochEnd.push(engine.liveBytes);
+        log(`  distill epoch ${p.done}/${p.total}: loss ${p.info?.loss?.toFixed?.(5)}, validation R@10 ${p.info?.valRecall10?.toFixed?.(4)}, GPU live ${(engine.liveBytes / 2 ** 20).toFixed(1)} MiB`);
+        enter(p.done < p.total ? `distill-${p.done + 1}` : 'distill-end');
+      } else {
+        if (!started && p.phase === 'distill') { started = true; enter('distill-1'); }
+        onProgress(p);
+      }
+    },
+  });
+  enter('distill-search');
+  const runs = [];
+  for (const nprobe of cfg.nprobes) {
+    const r = await index.search(q.data, { k: K, nprobe });
+    const run = { nprobe };
+    for (const kk of [1, 10, 100]) run[`recall@${kk}`] = recallAtK(r.ids, K, truth.data, truth.dim, q.n, kk);
+    runs.push(run);
+    log(`  distilled, nprobe ${nprobe}: R@10 ${run['recall@10'].toFixed(4)} R@100 ${run['recall@100'].toFixed(4)}`);
+  }
+  const epochs = report.secondsPerEpoch.length;
+  return {
+    trainQueries: tq.n, epochs, teacherSeconds: report.teacherSeconds, teacherPeakGpuBytes: phases['distill-teacher']?.gpuBytes ?? null, secondsPerEpoch: report.secondsPerEpoch,
+    totalSeconds: report.totalSeconds, liveBytesAtEpochEnd: liveAtEpochEnd,
+    peakGpuBytesPerEpoch: Array.from({ length: epochs }, (_, e) => phases[`distill-${e + 1}`]?.gpuBytes ?? null),
+    peakRssBytes: Math.max(...Object.entries(phases).filter(([k]) => k.startsWith('distill')).map(([, v]) => v.rssBytes)),
+    epochLoss: report.epochLoss, validationRecall: report.validationRecall, bestEpoch: report.bestEpoch,
+    improved: report.improved, message: report.message, runs,
+  };
+}
+
+/** The training queries of the distill phase (see the header), written once beside the cached data; its path. */
+async function trainQueriesFile(ds, count) {
+  const path = join(ds.dir, `train-queries-${count}.fbin`);
+  if (existsSync(path)) return path;
+  if (ds.name === 'synthetic-128') {
+    const draw = syntheticMixture(ds.dim);
+    await writeFbin(path, count, ds.dim, [draw(count, mulberry32(seed * 7919 + 6), gaussian(mulberry32(seed * 7919 + 7)))]);
+  } else {
+    const meta = JSON.parse(readFileSync(join(wordnetDir, 'dataset.json'), 'utf8'));
+    const qs = await readVectors(join(wordnetDir, meta.query_file));
+    const P = wordnetProjection(ds.dim, qs.dim);
+    const t = project(P, qs.data.subarray(nq * qs.dim, (nq + count) * qs.dim), count, qs.dim, new Float32Array(count * ds.dim));
+    normalizeRows(t, count, ds.dim);
+    await writeFbin(path, count, ds.dim, [t]);
+  }
+  log(`${ds.name}: ${count} training queries written to ${path}`);
+  return path;
 }
 
 // ---- data generation ----
@@ -361,8 +439,9 @@ async function writeFbin(path, rows, dim, chunks) {
   renameSync(tmp, path);
 }
 
-async function makeSynthetic(ds) {
-  const d = ds.dim, centres = 1000;
+/** The synthetic-128 mixture of the header (its parameters drawn from the run's seed): draw(count, rand, gauss). */
+function syntheticMixture(d) {
+  const centres = 1000;
   const g = gaussian(mulberry32(seed * 7919 + 1));
   const c = Float32Array.from({ length: centres * d }, g);
   const scale = Float32Array.from({ length: centres * d }, (_, i) => (i % d + 1) ** -0.25 * Math.exp(0.5 * g()));
@@ -380,6 +459,12 @@ async function makeSynthetic(ds) {
     }
     return project(R, x, count, d, new Float32Array(count * d));
   };
+  return draw;
+}
+
+async function makeSynthetic(ds) {
+  const d = ds.dim;
+  const draw = syntheticMixture(d);
   const rand = mulberry32(seed * 7919 + 2), gg = gaussian(mulberry32(seed * 7919 + 3));
   async function* chunks() {
     for (let i = 0; i < n; i += ADD_CHUNK) {
@@ -398,8 +483,7 @@ async function makeWordnet(ds) {
   const S = Math.min(src.n, Math.ceil(n / 20));
   const copies = Math.ceil(n / S);
   const d = ds.dim;
-  const g = gaussian(mulberry32(seed * 7919 + 11));
-  const P = orthonormalRows(d, src.dim, g);
+  const P = wordnetProjection(d, src.dim);
   const y = project(P, src.data, S, src.dim, new Float32Array(S * d));
   normalizeRows(y, S, d);
   const ng = gaussian(mulberry32(seed * 7919 + 12));
@@ -423,6 +507,11 @@ async function makeWordnet(ds) {
   normalizeRows(q, nq, d);
   await writeFbin(join(ds.dir, 'queries.fbin'), nq, d, [q]);
   ds.copies = copies;
+}
+
+/** P (d x srcDim, orthonormal rows) of wordnet-384, drawn from the run's seed. */
+function wordnetProjection(d, srcDim) {
+  return orthonormalRows(d, srcDim, gaussian(mulberry32(seed * 7919 + 11)));
 }
 
 /** The exact top-K of every query: exactSearch per base chunk, merged on the host (better score, then lower id). */
@@ -476,6 +565,7 @@ function markdown(res) {
       md += `| ${r.dataset} | ${r.config} | ${o.nprobe} | ${o['recall@10'].toFixed(4)} | ${f(F?.['recall@10'], 4)} | ${o['recall@100'].toFixed(4)} | ${f(F?.['recall@100'], 4)} | ${o.qps.toFixed(0)} | ${f(F?.qps, 0)} | ${F ? (o.qps / F.qps).toFixed(3) : '-'} |\n`;
     }
   }
+  md += distillMarkdown(res);
   md += `\nOur index after save and load gives the same ids: ${res.runs.every((r) => r.ours.sameAfterLoad) ? 'yes, in every configuration' : 'NO (see scale.json)'}.\n`;
   md += `\n## Open (ranged reads, IvfPqIndex.open)\n\nThe saved file opened (header, tables, list offsets), then one query searched (cold cache), then every query in batches of ${OPEN_BATCH} at the first nprobe through a ${OPEN_CACHE / 2 ** 20} MiB cache.\n\n| dataset | config | open s | head MiB | 1 query MiB (cold) | search s | MiB a batch (median / max) | MiB read in all | file MiB | requests | cache hits | peak RSS GiB (open) | same ids |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
   for (const r of res.runs) {
@@ -484,5 +574,26 @@ function markdown(res) {
     const mib = (b) => (b / 2 ** 20).toFixed(2);
     md += `| ${r.dataset} | ${r.config} | ${f(o.openSeconds, 2)} | ${mib(o.openHeadBytes)} | ${mib(o.openOneQueryBytes)} | ${f(o.openSearchSeconds, 2)} | ${mib(op.batchBytesMedian)} / ${mib(op.batchBytesMax)} | ${mib(op.bytesFetched)} | ${mib(o.fileBytes)} | ${op.requests} | ${op.cacheHits} | ${gib(o.peak.open?.rssBytes)} | ${o.sameAfterOpen ? 'yes' : 'NO'} |\n`;
   }
+  return md;
+}
+
+/** The distill phase's tables (empty when no run distilled). */
+function distillMarkdown(res) {
+  const runs = res.runs.filter((r) => r.ours.distill);
+  if (!runs.length) return '';
+  const mib = (b) => (b === null || b === undefined ? '-' : (b / 2 ** 20).toFixed(1));
+  let md = `\n## Distillation (after save and load; the library's defaults)\n\n| dataset | config | train queries | epochs | teacher s (peak GPU MiB) | s per epoch | GPU MiB live at each epoch's end | peak GPU MiB in each epoch | validation R@10 (start, epochs) | peak RSS GiB |\n|---|---|---|---|---|---|---|---|---|---|\n`;
+  for (const r of runs) {
+    const d = r.ours.distill;
+    md += `| ${r.dataset} | ${r.config} | ${d.trainQueries} | ${d.epochs} | ${d.teacherSeconds.toFixed(1)} (${mib(d.teacherPeakGpuBytes)}) | ${d.secondsPerEpoch.map((x) => x.toFixed(1)).join(' / ')} | ${d.liveBytesAtEpochEnd.map(mib).join(' / ')} | ${d.peakGpuBytesPerEpoch.map(mib).join(' / ')} | ${d.validationRecall.map((x) => x.toFixed(4)).join(' / ')} | ${(d.peakRssBytes / 2 ** 30).toFixed(2)} |\n`;
+  }
+  md += `\n| dataset | config | nprobe | R@10 before | R@10 after | R@100 before | R@100 after |\n|---|---|---|---|---|---|---|\n`;
+  for (const r of runs) {
+    for (const a of r.ours.distill.runs) {
+      const b = r.ours.runs.find((x) => x.nprobe === a.nprobe);
+      md += `| ${r.dataset} | ${r.config} | ${a.nprobe} | ${b['recall@10'].toFixed(4)} | ${a['recall@10'].toFixed(4)} | ${b['recall@100'].toFixed(4)} | ${a['recall@100'].toFixed(4)} |\n`;
+    }
+  }
+  md += `\n${runs.map((r) => `${r.dataset} ${r.config}: ${r.ours.distill.message}`).join('\n\n')}\n`;
   return md;
 }
