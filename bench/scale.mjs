@@ -5,8 +5,8 @@
 // Usage: npm run bench:scale [-- --n 1000000] [--dims 128,384] [--nlist 1024,4096] [--nq 1000] [--nprobe 16,64]
 //        [--repeats 3] [--faiss auto|off] [--threads T] [--out DIR (bench/results)] [--cache DIR (bench/cache/scale)]
 //        [--data DIR (the wordnet set)] [--seed 1] [--gt-rows R (base rows per ground-truth chunk, 262144)]
-//        [--distill-epochs E (3; 0: no distill phase)] [--train-queries T (4000)]
-// Writes DIR/scale.json and DIR/scale.md (machine, load average, adapter, every figure below).
+//        [--distill-epochs E (3; 0: no distill phase)] [--train-queries T (4000)] [--name NAME (scale)]
+// Writes DIR/NAME.json and DIR/NAME.md (--name, default scale; machine, load average, adapter, every figure below).
 //
 // Data (generated once per --n, --nq and --seed into the cache folder, which git ignores; a folder is complete
 // when its meta.json exists):
@@ -90,6 +90,8 @@ const wordnetDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-l
 const faissMode = arg('faiss', 'auto');
 const gtRows = ints(arg('gt-rows', String(1 << 18)), 'gt-rows')[0];
 const distillEpochs = Number(arg('distill-epochs', '3'));
+const reportName = arg('name', 'scale');
+if (!/^[\w.-]+$/.test(reportName)) throw new Error(`--name must be a plain file name, got ${reportName}`);
 const trainQueryCount = ints(arg('train-queries', '4000'), 'train-queries')[0];
 if (!Number.isInteger(distillEpochs) || distillEpochs < 0) throw new Error(`--distill-epochs must be a non-negative integer, got ${arg('distill-epochs')}`);
 const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
@@ -189,9 +191,9 @@ for (const ds of datasets) {
 }
 results.machine.loadavgAtEnd = os.loadavg();
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'scale.json'), JSON.stringify(results, null, 2) + '\n');
-writeFileSync(join(outDir, 'scale.md'), markdown(results));
-log(`wrote ${join(outDir, 'scale.json')} and scale.md`);
+writeFileSync(join(outDir, `${reportName}.json`), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(join(outDir, `${reportName}.md`), markdown(results));
+log(`wrote ${join(outDir, reportName)}.json and .md`);
 
 // ---- the measured run of one configuration (a child process) ----
 async function worker(cfg) {
