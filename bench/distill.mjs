@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Distill-VQ experiment on wordnet-use-lite-512-ip: train on queries 0-1999 (or on base documents as
-// pseudo-queries), evaluate on queries 2000-2999 at nprobe 32 against the exact top-k. Compares the k-means
-// start (ours, with and without OPQ), Distill-VQ with each loss, with and without in-batch candidates, and
-// Faiss IVFPQ / OPQ+IVFPQ at the same bytes per vector, run in the same benchmark.
-// Writes bench/results/distill.json, distill.md and distill.svg.
-// Usage: npm run bench:distill [-- --configs 32,16] [--runs listnet,listnet-noinb,...] [--epochs N] [--fresh]
+// Distill-VQ experiment on a dataset folder (default wordnet-use-lite-512-ip; any folder whose dataset.json names
+// base, queries, exact top-100 and metric, e.g. fashion-mnist-784-l2): train on queries 0-1999 (or on base
+// documents as pseudo-queries), evaluate on queries 2000 to the last (bench/distill-data.mjs) at nprobe 32 against
+// the exact top-k of the dataset's metric. Compares the k-means start (ours, with and without OPQ), Distill-VQ with
+// each loss, with and without in-batch candidates, and Faiss IVFPQ / OPQ+IVFPQ at the same bytes per vector, run in
+// the same benchmark. Writes bench/results/<out>.json, .md and .svg (out: distill for the default dataset,
+// distill-<first word of the dataset's name> otherwise, or --out). Per epoch it records the seconds and the
+// engine's live GPU bytes (flat memory across epochs).
+// Usage: npm run bench:distill [-- --data DIR] [--configs 32,16] [--runs listnet,listnet-noinb,...] [--epochs N] [--fresh]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -13,30 +16,32 @@ import os from 'node:os';
 import { createEngine, recallAtK, top1InTopK, formatProgress, DISTILL_DEFAULTS, startDefaults } from '../dist/index.js';
 import { loadDistillSplit } from './distill-data.mjs';
 import { barChartSvg } from './plot.mjs';
-import { kmeansStart } from './kmeans-start.mjs';
+import { kmeansStart, DEFAULT_DATASET } from './kmeans-start.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const dataDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
-const configs = arg('configs', '32,16').split(',').map(Number);
+const defaultData = dataDir.replace(/\/+$/, '').endsWith(DEFAULT_DATASET);
+const configs = arg('configs', defaultData ? '32,16' : '16,28').split(',').map(Number);
 const nlist = Number(arg('lists', '256'));
 const nprobe = Number(arg('nprobe', '32'));
 const epochs = Number(arg('epochs', '8'));
 const fresh = process.argv.includes('--fresh');
 // Run names: <loss>[-noinb][-pseudo|-mixed][-plain]: no in-batch candidates / base documents as pseudo-queries
-// instead of the training queries / pseudo-queries in addition to them / start from k-means without OPQ
-// (default: k-means + OPQ).
+// instead of the training queries / pseudo-queries in addition to them / start from k-means without OPQ /
+// start from whichever start (plain or OPQ) has the higher held-out recall@10 (default: k-means + OPQ).
 const LOSSES = ['listnet', 'kl', 'mse', 'margin-mse', 'ranknet'];
 function parseRun(name) {
-  const m = /^(listnet|kl|mse|margin-mse|ranknet)((?:-noinb|-pseudo|-mixed|-plain)*)$/.exec(name);
-  if (!m) throw new Error(`unknown run ${name} (e.g. ${LOSSES.join(', ')}, with -noinb, -pseudo, -mixed, -plain)`);
+  const m = /^(listnet|kl|mse|margin-mse|ranknet)((?:-noinb|-pseudo|-mixed|-plain|-best)*)$/.exec(name);
+  if (!m) throw new Error(`unknown run ${name} (e.g. ${LOSSES.join(', ')}, with -noinb, -pseudo, -mixed, -plain, -best)`);
   const train = m[2].includes('-pseudo') ? 'pseudo' : m[2].includes('-mixed') ? 'mixed' : 'queries';
-  return { loss: m[1], inBatch: !m[2].includes('-noinb'), train, plain: m[2].includes('-plain') };
+  return { loss: m[1], inBatch: !m[2].includes('-noinb'), train, plain: m[2].includes('-plain'), best: m[2].includes('-best') };
 }
-// The default runs: ListNet from both starts at 32 bytes, from the OPQ start at 16 bytes. The comparisons of
-// losses and candidates are separate invocations (--runs ..., see the README's benchmark section).
-const DEFAULT_RUNS = ['listnet', 'listnet-plain'];
-const DEFAULT_RUNS_SMALL = ['listnet'];
+// The default runs on the default dataset: ListNet from both starts at 32 bytes, from the OPQ start at 16 bytes;
+// on another dataset: the default loss from the better start. The comparisons of losses and candidates are
+// separate invocations (--runs ..., see the README's benchmark section).
+const DEFAULT_RUNS = defaultData ? ['listnet', 'listnet-plain'] : [`${DISTILL_DEFAULTS.loss}-best`];
+const DEFAULT_RUNS_SMALL = defaultData ? ['listnet'] : DEFAULT_RUNS;
 const runsArg = arg('runs', '');
 const runNamesFor = (m) => (runsArg ? runsArg.split(',').filter(Boolean) : m >= 32 ? DEFAULT_RUNS : DEFAULT_RUNS_SMALL);
 const tag = arg('tag', ''); // stored as a separate run (<name><tag>) with its own options
@@ -51,19 +56,25 @@ const pseudo = Number(arg('pseudo', '4000')); // pseudo-queries of the -pseudo a
 const log = (s) => process.stderr.write(`[bench:distill] ${s}\n`);
 const cacheDir = join(root, 'bench/cache');
 mkdirSync(cacheDir, { recursive: true });
-const outPath = join(root, 'bench/results/distill.json');
-
-const { meta, base, gt, trainQ, evalQ, evalGt, nEval } = await loadDistillSplit(dataDir);
+const { meta, metric, base, gt, trainQ, evalQ, evalGt, nEval, evalRows } = await loadDistillSplit(dataDir);
+const outName = arg('out', defaultData ? 'distill' : `distill-${meta.name.split('-')[0]}`);
+const outPath = join(root, `bench/results/${outName}.json`);
 
 const engine = await createEngine();
 const previous = existsSync(outPath) && !fresh ? JSON.parse(readFileSync(outPath, 'utf8')) : null;
 const results = {
-  dataset: meta.name, split: 'train on queries 0-1999 (or base documents as pseudo-queries), evaluate on queries 2000-2999',
+  dataset: meta.name, metric, n: base.n, dim: base.dim,
+  split: `train on queries 0-${trainQ.length / base.dim - 1} (or base documents as pseudo-queries), evaluate on queries ${evalRows[0]}-${evalRows[1] - 1}`,
   nprobe, nlist, epochs, distillOpts, adapter: engine.adapterName,
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() }, configs: previous?.configs ?? {},
 };
 let last = 0;
-const onProgress = (p) => { if (performance.now() - last > 5000 || p.phase === 'distill epoch') { last = performance.now(); log(formatProgress(p)); } };
+// GPU bytes the engine holds after each distillation epoch (the run's own list, reset before each run)
+let epochLiveBytes = [];
+const onProgress = (p) => {
+  if (p.phase === 'distill epoch') epochLiveBytes.push(engine.liveBytes);
+  if (performance.now() - last > 5000 || p.phase === 'distill epoch') { last = performance.now(); log(`${formatProgress(p)}${p.phase === 'distill epoch' ? `, GPU ${(engine.liveBytes / 2 ** 20).toFixed(1)} MiB live` : ''}`); }
+};
 
 async function evaluate(index) {
   const t0 = performance.now();
@@ -76,13 +87,13 @@ async function evaluate(index) {
 
 /** The k-means start (trained once, cached as .dvq). */
 async function start(m, opq) {
-  const s = await kmeansStart(engine, base, { nlist, m, opq, fresh, onProgress });
+  const s = await kmeansStart(engine, base, { nlist, m, opq, metric, dataset: meta.name, fresh, onProgress });
   return { index: s.index, seconds: s.trainSeconds + s.addSeconds };
 }
 
 function faiss(factory) {
   const out = execFileSync('/usr/bin/python3', [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', String(nprobe),
-    '--query-rows', '2000:3000', '--cache', cacheDir, '--repeats', '1'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    '--query-rows', evalRows.join(':'), '--cache', cacheDir, '--repeats', '1'], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const r = JSON.parse(out.trim().split('\n').pop());
   return { factory, trainSeconds: r.train_seconds, cachedTraining: r.cached_training, ...r.runs[0] };
 }
@@ -104,15 +115,19 @@ try {
     log(`${key}: k-means ${JSON.stringify(cfg.kmeans)} / OPQ ${JSON.stringify(cfg.kmeansOpq)}`);
     for (const name of runNamesFor(m)) {
       const run = parseRun(name);
+      if (run.best) run.plain = cfg.kmeans['recall@10'] > cfg.kmeansOpq['recall@10'];
       const s = await start(m, !run.plain);
-      log(`${key}: distill ${name}`);
+      log(`${key}: distill ${name}${run.best ? ` (from ${run.plain ? 'k-means' : 'k-means + OPQ'})` : ''}`);
+      epochLiveBytes = [];
+      const liveBefore = engine.liveBytes;
       const report = await s.index.distill({
         base: base.data, ...(run.train !== 'pseudo' ? { queries: trainQ } : {}), ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}),
         loss: run.loss, inBatch: run.inBatch, epochs, ...distillOpts, onProgress,
       });
       const startR = run.plain ? cfg.kmeans : cfg.kmeansOpq;
-      cfg.runs[name + tag] = { ...run, options: { ...distillOpts, epochs, ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}), assignTemperature: report.assignTemperature }, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report };
-      log(`${key}: ${name}${tag}: R@10 ${cfg.runs[name + tag]['recall@10'].toFixed(4)} (start ${startR['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s`);
+      cfg.runs[name + tag] = { ...run, options: { ...distillOpts, epochs, ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}), assignTemperature: report.assignTemperature }, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report,
+        gpuLiveBytes: { beforeDistill: liveBefore, afterEpoch: epochLiveBytes, after: engine.liveBytes } };
+      log(`${key}: ${name}${tag}: R@10 ${cfg.runs[name + tag]['recall@10'].toFixed(4)} (start ${startR['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s; ${report.improved === false ? 'NO GAIN: ' : ''}${report.message}`);
       s.index.dispose();
       writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n'); // partial results survive an interrupted run
     }
@@ -122,10 +137,18 @@ try {
 }
 
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-if (!reportOnly) writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
+if (!reportOnly) {
+  results.machine.loadavgEnd = os.loadavg();
+  writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
+}
 const f4 = (x) => (x === undefined ? '-' : x.toFixed(4));
-let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact inner-product top-k.\n`;
-md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}). Faiss 1.7.3 on the same cores, same run.\n`;
+const metricWords = (results.metric ?? 'ip') === 'l2' ? 'L2 (squared Euclidean)' : 'inner-product';
+const la = (l) => l.map((x) => x.toFixed(2)).join(' / ');
+let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact ${metricWords} top-k` +
+  `${results.n ? ` over the ${results.n.toLocaleString('en-US')} x ${results.dim} base` : ''}.\n`;
+md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}); load average (1/5/15 min) ${la(results.machine.loadavg)} at the start` +
+  `${results.machine.loadavgEnd ? `, ${la(results.machine.loadavgEnd)} at the end` : ''}${results.machine.cpus <= 2 ? ' (a shared machine: times are under that load; recall is what this benchmark is for)' : ''}. ` +
+  `Epochs: ${epochs}. Faiss 1.7.3 on the same cores, same run.\n`;
 md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement) unless marked, with the library's default options (README; from the OPQ start the IVF centroids are frozen, from plain k-means they are learned at 1e-4) except those listed in its row; the epoch with the best recall on 200 held-out training queries is kept (epoch 0 = the start). τ: the soft-assignment temperature each run used ('auto' resolves it from the start's quantization error). Δ: recall@10 gained over the run's own start.\n`;
 md += `Repeat with \`npm run bench:distill\` (uses the cached k-means starts and Faiss indexes in bench/cache when present; \`--fresh\` retrains them).\n\n`;
 const series = [];
@@ -152,8 +175,31 @@ for (const [key, cfg] of Object.entries(results.configs)) {
     row(`Distill-VQ ${r.loss}${r.inBatch ? ' + in-batch' : ''}${train}${r.plain ? ' (from k-means, no OPQ)' : ''}${own ? ` [${own}]` : ''}`, r, r.report.totalSeconds.toFixed(0), per, r.options.assignTemperature.toExponential(1));
   }
   md += '\n';
+  md += runNotes(key, cfg);
 }
-md += `![recall@10 by method](distill.svg)\n`;
-writeFileSync(join(root, 'bench/results/distill.md'), md);
-writeFileSync(join(root, 'bench/results/distill.svg'), barChartSvg({ title: `Recall@10 at nprobe ${nprobe} (queries 2000-2999)`, series }));
+md += `![recall@10 by method](${outName}.svg)\n`;
+writeFileSync(join(root, `bench/results/${outName}.md`), md);
+writeFileSync(join(root, `bench/results/${outName}.svg`), barChartSvg({ title: `Recall@10 at nprobe ${nprobe} (${results.split.replace(/.*evaluate on /, '')})`, series }));
 process.stdout.write(md);
+
+/** Per run, in words: whether distillation gained anything over its start (plainly, when it did not), how it
+ *  compares with Faiss OPQ at the same bytes, and the GPU memory the engine held after each epoch. */
+function runNotes(key, cfg) {
+  let out = '';
+  for (const [name, r] of Object.entries(cfg.runs)) {
+    const d = r['recall@10'] - r.startRecall10;
+    const gain = r.report.improved === false
+      ? `**no gain**: distillation ended with the start's parameters (held-out recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])}; the library says: "${r.report.message}")`
+      : d <= 0
+        ? `**no gain on the held-out queries**: recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])} although validation said ${r.report.message}`
+        : `held-out recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])} (+${d.toFixed(4)}); validation: ${r.report.message}`;
+    const fo = cfg.faissOpq?.['recall@10'];
+    const vsFaiss = fo === undefined ? '' : ` Against Faiss OPQ+IVFPQ at the same bytes (${f4(fo)}): ${r['recall@10'] > fo ? 'ahead' : 'behind'} by ${Math.abs(r['recall@10'] - fo).toFixed(4)}.`;
+    const mib = (b) => (b / 2 ** 20).toFixed(1);
+    const mem = r.gpuLiveBytes ? ` GPU memory held by the engine (MiB): ${mib(r.gpuLiveBytes.beforeDistill)} before, ${r.gpuLiveBytes.afterEpoch.map(mib).join(', ')} after each epoch, ${mib(r.gpuLiveBytes.after)} after.` : '';
+    const res = r.report;
+    const resolved = ` Resolved: loss temperature ${res.temperature.toPrecision(4)}, lrScale ${res.lrScale.toPrecision(4)}, assignment temperature ${res.assignTemperature.toPrecision(4)}, IVF weight ${res.ivfWeight.toPrecision(3)}; loss per epoch ${res.epochLoss.map((x) => x.toPrecision(4)).join(', ')}; validation recall@10 per epoch (0 = start) ${res.validationRecall.map((x) => x.toFixed(4)).join(', ')}.`;
+    out += `- ${key} ${name}: ${gain}.${vsFaiss}${mem}${resolved}\n`;
+  }
+  return out ? out + '\n' : '';
+}
