@@ -63,7 +63,8 @@ const outPath = join(root, `bench/results/${outName}.json`);
 const engine = await createEngine();
 const previous = existsSync(outPath) && !fresh ? JSON.parse(readFileSync(outPath, 'utf8')) : null;
 const results = {
-  dataset: meta.name, metric, n: base.n, dim: base.dim,
+  dataset: meta.name, ...(meta.subset_of ? { subsetOf: meta.subset_of } : {}), metric, n: base.n, dim: base.dim,
+  command: `node bench/distill.mjs ${process.argv.slice(2).join(' ')}`,
   split: `train on queries 0-${trainQ.length / base.dim - 1} (or base documents as pseudo-queries), evaluate on queries ${evalRows[0]}-${evalRows[1] - 1}`,
   nprobe, nlist, epochs, distillOpts, adapter: engine.adapterName,
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg() }, configs: previous?.configs ?? {},
@@ -150,7 +151,8 @@ md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results
   `${results.machine.loadavgEnd ? `, ${la(results.machine.loadavgEnd)} at the end` : ''}${results.machine.cpus <= 2 ? ' (a shared machine: times are under that load; recall is what this benchmark is for)' : ''}. ` +
   `Epochs: ${epochs}. Faiss 1.7.3 on the same cores, same run.\n`;
 md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement) unless marked, with the library's default options (README; from the OPQ start the IVF centroids are frozen, from plain k-means they are learned at 1e-4) except those listed in its row; the epoch with the best recall on 200 held-out training queries is kept (epoch 0 = the start). τ: the soft-assignment temperature each run used ('auto' resolves it from the start's quantization error). Δ: recall@10 gained over the run's own start.\n`;
-md += `Repeat with \`npm run bench:distill\` (uses the cached k-means starts and Faiss indexes in bench/cache when present; \`--fresh\` retrains them).\n\n`;
+md += results.subsetOf ? `**A subset of ${results.subsetOf}**: the first ${results.n.toLocaleString('en-US')} base vectors, with their own exact top-100 (\`bench/distill-subset.py\`); its recall is not comparable with the full base's.\n` : '';
+md += `Repeat with \`${results.command ?? 'npm run bench:distill'}\` (uses the cached k-means starts and Faiss indexes in bench/cache when present; \`--fresh\` retrains them).\n\n`;
 const series = [];
 for (const [key, cfg] of Object.entries(results.configs)) {
   md += `## ${key} (${cfg.bytesPerVector} bytes per vector incl. id)\n\n| method | R@10 | Δ | R@100 | top-1 in top-10 | τ | training s | s/epoch |\n|---|---|---|---|---|---|---|---|\n`;

@@ -39,10 +39,10 @@ def read_float_vecs(path):
 DEFAULT_DATASET = 'wordnet-use-lite-512-ip'
 
 
-def load(data_dir):
-    """Base, queries, ground truth and metric of a dataset folder: the dataset.json keys base_files, query_file,
-    groundtruth_file when present, otherwise its `files` entries named base*, query*, groundtruth*.ivecs (the same
-    rule as bench/distill-data.mjs)."""
+def load_meta(data_dir):
+    """The dataset.json of a folder, its base files, query file, ground-truth file and metric ('l2' or 'ip'): the
+    keys base_files, query_file, groundtruth_file when present, otherwise its `files` entries named base*,
+    query*, groundtruth*.ivecs (the same rule as bench/distill-data.mjs)."""
     meta = json.load(open(os.path.join(data_dir, 'dataset.json')))
     listed = sorted(meta.get('files', {}))
     vec = ('.fvecs', '.bvecs')
@@ -50,11 +50,17 @@ def load(data_dir):
     base_files = [p['file'] for p in meta['base_files']] if 'base_files' in meta else pick('base', vec)
     query_file = meta.get('query_file') or pick('query', vec)[0]
     gt_file = meta.get('groundtruth_file') or pick('groundtruth', '.ivecs')[0]
+    m = str(meta.get('metric', '')).lower()
+    metric = 'l2' if m.startswith('l2') or m.startswith('euclid') else 'ip'
+    return meta, base_files, query_file, gt_file, metric
+
+
+def load(data_dir):
+    """Base, queries, ground truth, metric and name of a dataset folder (load_meta)."""
+    meta, base_files, query_file, gt_file, metric = load_meta(data_dir)
     base = np.concatenate([read_float_vecs(os.path.join(data_dir, f)) for f in base_files])
     q = read_float_vecs(os.path.join(data_dir, query_file))
     gt = read_vecs(os.path.join(data_dir, gt_file), np.int32)
-    m = str(meta.get('metric', '')).lower()
-    metric = 'l2' if m.startswith('l2') or m.startswith('euclid') else 'ip'
     return base, q, gt, metric, meta.get('name', '')
 
 
