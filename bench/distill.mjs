@@ -145,11 +145,11 @@ if (!reportOnly) {
 const f4 = (x) => (x === undefined ? '-' : x.toFixed(4));
 const metricWords = (results.metric ?? 'ip') === 'l2' ? 'L2 (squared Euclidean)' : 'inner-product';
 const la = (l) => l.map((x) => x.toFixed(2)).join(' / ');
-let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${nprobe}; recall of the exact ${metricWords} top-k` +
+let md = `# Distill-VQ on ${results.dataset}\n\n${results.split}; nprobe ${results.nprobe}; recall of the exact ${metricWords} top-k` +
   `${results.n ? ` over the ${results.n.toLocaleString('en-US')} x ${results.dim} base` : ''}.\n`;
 md += `Adapter: ${results.adapter}; ${results.machine.cpus} CPU cores (${results.machine.cpu}); load average (1/5/15 min) ${la(results.machine.loadavg)} at the start` +
   `${results.machine.loadavgEnd ? `, ${la(results.machine.loadavgEnd)} at the end` : ''}${results.machine.cpus <= 2 ? ' (a shared machine: times are under that load; recall is what this benchmark is for)' : ''}. ` +
-  `Epochs: ${epochs}. Faiss 1.7.3 on the same cores, same run.\n`;
+  `Epochs: ${results.epochs}. Faiss 1.7.3 on the same cores, same run.\n`;
 md += `Distill-VQ starts from our k-means IVFPQ with OPQ (parametric + refinement) unless marked, with the library's default options (README; from the OPQ start the IVF centroids are frozen, from plain k-means they are learned at 1e-4) except those listed in its row; the epoch with the best recall on 200 held-out training queries is kept (epoch 0 = the start). τ: the soft-assignment temperature each run used ('auto' resolves it from the start's quantization error). Δ: recall@10 gained over the run's own start.\n`;
 md += results.subsetOf ? `**A subset of ${results.subsetOf}**: the first ${results.n.toLocaleString('en-US')} base vectors, with their own exact top-100 (\`bench/distill-subset.py\`); its recall is not comparable with the full base's.\n` : '';
 md += `Repeat with \`${results.command ?? 'npm run bench:distill'}\` (uses the cached k-means starts and Faiss indexes in bench/cache when present; \`--fresh\` retrains them).\n\n`;
@@ -181,7 +181,7 @@ for (const [key, cfg] of Object.entries(results.configs)) {
 }
 md += `![recall@10 by method](${outName}.svg)\n`;
 writeFileSync(join(root, `bench/results/${outName}.md`), md);
-writeFileSync(join(root, `bench/results/${outName}.svg`), barChartSvg({ title: `Recall@10 at nprobe ${nprobe} (${results.split.replace(/.*evaluate on /, '')})`, series }));
+writeFileSync(join(root, `bench/results/${outName}.svg`), barChartSvg({ title: `Recall@10 at nprobe ${results.nprobe} (${results.split.replace(/.*evaluate on /, '')})`, series }));
 process.stdout.write(md);
 
 /** Per run, in words: whether distillation gained anything over its start (plainly, when it did not), how it
