@@ -7,7 +7,8 @@
 // the same benchmark. Writes bench/results/<out>.json, .md and .svg (out: distill for the default dataset,
 // distill-<first word of the dataset's name> otherwise, or --out). Per epoch it records the seconds and the
 // engine's live GPU bytes (flat memory across epochs).
-// Usage: npm run bench:distill [-- --data DIR] [--configs 32,16] [--runs listnet,listnet-noinb,...] [--epochs N] [--fresh]
+// Usage: npm run bench:distill [-- --data DIR] [--configs 32,16] [--runs listnet,listnet-noinb,...|none] [--epochs N]
+//        [--faiss off] [--starts plain|opq|none] [--fresh]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -43,7 +44,12 @@ function parseRun(name) {
 const DEFAULT_RUNS = defaultData ? ['listnet', 'listnet-plain'] : [`${DISTILL_DEFAULTS.loss}-best`];
 const DEFAULT_RUNS_SMALL = defaultData ? ['listnet'] : DEFAULT_RUNS;
 const runsArg = arg('runs', '');
-const runNamesFor = (m) => (runsArg ? runsArg.split(',').filter(Boolean) : m >= 32 ? DEFAULT_RUNS : DEFAULT_RUNS_SMALL);
+const runNamesFor = (m) => (runsArg === 'none' ? [] : runsArg ? runsArg.split(',').filter(Boolean) : m >= 32 ? DEFAULT_RUNS : DEFAULT_RUNS_SMALL);
+// Parts of a config that an invocation (re)measures; the others keep their results from the results file (without
+// --fresh): --faiss off skips the Faiss peers, --starts plain|opq|none measures only those of our starts.
+const withFaiss = arg('faiss', 'on') !== 'off';
+const startsArg = arg('starts', 'plain,opq');
+const measureStarts = startsArg === 'none' ? [] : startsArg.split(',').map((x) => { if (x !== 'plain' && x !== 'opq') throw new Error(`--starts ${startsArg}: plain, opq or none`); return x === 'opq'; });
 const tag = arg('tag', ''); // stored as a separate run (<name><tag>) with its own options
 // Options given here are passed as is; the others keep the library's defaults (recorded per run, resolved).
 const numArg = (name, key) => (arg(name, undefined) === undefined ? {} : { [key]: Number(arg(name)) });
@@ -105,18 +111,22 @@ try {
   for (const m of reportOnly ? [] : configs) {
     const key = `IVF${nlist},PQ${m}x8`;
     const cfg = (results.configs[key] ??= { bytesPerVector: m + 4, runs: {} });
-    log(`${key}: Faiss peers`);
-    cfg.faiss = faiss(`IVF${nlist},PQ${m}np`);
-    cfg.faissOpq = faiss(`OPQ${m},IVF${nlist},PQ${m}np`);
-    for (const opq of [false, true]) {
+    if (withFaiss) {
+      log(`${key}: Faiss peers`);
+      cfg.faiss = faiss(`IVF${nlist},PQ${m}np`);
+      cfg.faissOpq = faiss(`OPQ${m},IVF${nlist},PQ${m}np`);
+    }
+    for (const opq of measureStarts) {
       const s = await start(m, opq);
       cfg[opq ? 'kmeansOpq' : 'kmeans'] = { trainSeconds: s.seconds, ...(await evaluate(s.index)) };
       s.index.dispose();
     }
-    log(`${key}: k-means ${JSON.stringify(cfg.kmeans)} / OPQ ${JSON.stringify(cfg.kmeansOpq)}`);
+    log(`${key}: k-means ${JSON.stringify(cfg.kmeans ?? null)} / OPQ ${JSON.stringify(cfg.kmeansOpq ?? null)}`);
     for (const name of runNamesFor(m)) {
       const run = parseRun(name);
-      if (run.best) run.plain = cfg.kmeans['recall@10'] > cfg.kmeansOpq['recall@10'];
+      if (run.best) run.plain = !cfg.kmeansOpq || (cfg.kmeans !== undefined && cfg.kmeans['recall@10'] > cfg.kmeansOpq['recall@10']);
+      const startR = run.plain ? cfg.kmeans : cfg.kmeansOpq;
+      if (!startR) throw new Error(`${key}: run ${name} starts from ${run.plain ? 'plain k-means' : 'k-means + OPQ'}, which has no results yet (--starts)`);
       const s = await start(m, !run.plain);
       log(`${key}: distill ${name}${run.best ? ` (from ${run.plain ? 'k-means' : 'k-means + OPQ'})` : ''}`);
       epochLiveBytes = [];
@@ -125,7 +135,6 @@ try {
         base: base.data, ...(run.train !== 'pseudo' ? { queries: trainQ } : {}), ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}),
         loss: run.loss, inBatch: run.inBatch, epochs, ...distillOpts, onProgress,
       });
-      const startR = run.plain ? cfg.kmeans : cfg.kmeansOpq;
       cfg.runs[name + tag] = { ...run, options: { ...distillOpts, epochs, ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}), assignTemperature: report.assignTemperature }, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report,
         gpuLiveBytes: { beforeDistill: liveBefore, afterEpoch: epochLiveBytes, after: engine.liveBytes } };
       log(`${key}: ${name}${tag}: R@10 ${cfg.runs[name + tag]['recall@10'].toFixed(4)} (start ${startR['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s; ${report.improved === false ? 'NO GAIN: ' : ''}${report.message}`);
