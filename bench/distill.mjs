@@ -8,7 +8,7 @@
 // distill-<first word of the dataset's name> otherwise, or --out). Per epoch it records the seconds and the
 // engine's live GPU bytes (flat memory across epochs).
 // Usage: npm run bench:distill [-- --data DIR] [--configs 32,16] [--runs listnet,listnet-noinb,...|none] [--epochs N]
-//        [--faiss off] [--starts plain|opq|none] [--fresh]
+//        [--faiss off|plain] [--starts plain|opq|none] [--fresh]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -46,8 +46,10 @@ const DEFAULT_RUNS_SMALL = defaultData ? ['listnet'] : DEFAULT_RUNS;
 const runsArg = arg('runs', '');
 const runNamesFor = (m) => (runsArg === 'none' ? [] : runsArg ? runsArg.split(',').filter(Boolean) : m >= 32 ? DEFAULT_RUNS : DEFAULT_RUNS_SMALL);
 // Parts of a config that an invocation (re)measures; the others keep their results from the results file (without
-// --fresh): --faiss off skips the Faiss peers, --starts plain|opq|none measures only those of our starts.
-const withFaiss = arg('faiss', 'on') !== 'off';
+// --fresh): --faiss off skips the Faiss peers (--faiss plain: IVFPQ only, not OPQ), --starts plain|opq|none measures only those of our starts.
+const faissArg = arg('faiss', 'on');
+if (!['on', 'off', 'plain'].includes(faissArg)) throw new Error(`--faiss ${faissArg}: on, off or plain`);
+const withFaiss = faissArg !== 'off';
 const startsArg = arg('starts', 'plain,opq');
 const measureStarts = startsArg === 'none' ? [] : startsArg.split(',').map((x) => { if (x !== 'plain' && x !== 'opq') throw new Error(`--starts ${startsArg}: plain, opq or none`); return x === 'opq'; });
 const tag = arg('tag', ''); // stored as a separate run (<name><tag>) with its own options
@@ -114,7 +116,7 @@ try {
     if (withFaiss) {
       log(`${key}: Faiss peers`);
       cfg.faiss = faiss(`IVF${nlist},PQ${m}np`);
-      cfg.faissOpq = faiss(`OPQ${m},IVF${nlist},PQ${m}np`);
+      if (faissArg === 'on') cfg.faissOpq = faiss(`OPQ${m},IVF${nlist},PQ${m}np`);
     }
     for (const opq of measureStarts) {
       const s = await start(m, opq);
