@@ -206,8 +206,9 @@ function runNotes(key, cfg) {
       : d <= 0
         ? `**no gain on the held-out queries**: recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])} although validation said ${r.report.message}`
         : `held-out recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])} (+${d.toFixed(4)}); validation: ${r.report.message}`;
-    const fo = cfg.faissOpq?.['recall@10'];
-    const vsFaiss = fo === undefined ? '' : ` Against Faiss OPQ+IVFPQ at the same bytes (${f4(fo)}): ${r['recall@10'] > fo ? 'ahead' : 'behind'} by ${Math.abs(r['recall@10'] - fo).toFixed(4)}.`;
+    const vs = (what, peer) => (peer === undefined ? ` ${what} was not measured in these results.`
+      : ` Against ${what} at the same bytes (${f4(peer)}): ${r['recall@10'] > peer ? 'ahead' : 'behind'} by ${Math.abs(r['recall@10'] - peer).toFixed(4)}.`);
+    const vsFaiss = vs('Faiss IVFPQ', cfg.faiss?.['recall@10']) + vs('Faiss OPQ+IVFPQ', cfg.faissOpq?.['recall@10']);
     const mib = (b) => (b / 2 ** 20).toFixed(1);
     const mem = r.gpuLiveBytes ? ` GPU memory held by the engine (MiB): ${mib(r.gpuLiveBytes.beforeDistill)} before, ${r.gpuLiveBytes.afterEpoch.map(mib).join(', ')} after each epoch, ${mib(r.gpuLiveBytes.after)} after.` : '';
     const res = r.report;
