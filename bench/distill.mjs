@@ -108,6 +108,7 @@ function faiss(factory) {
 }
 
 const reportOnly = process.argv.includes('--report-only');
+if (previous?.notes) results.notes = previous.notes;
 if (reportOnly && previous) Object.assign(results, previous);
 try {
   for (const m of reportOnly ? [] : configs) {
@@ -132,12 +133,14 @@ try {
       const s = await start(m, !run.plain);
       log(`${key}: distill ${name}${run.best ? ` (from ${run.plain ? 'k-means' : 'k-means + OPQ'})` : ''}`);
       epochLiveBytes = [];
+      const loadStart = os.loadavg();
       const liveBefore = engine.liveBytes;
       const report = await s.index.distill({
         base: base.data, ...(run.train !== 'pseudo' ? { queries: trainQ } : {}), ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}),
         loss: run.loss, inBatch: run.inBatch, epochs, ...distillOpts, onProgress,
       });
       cfg.runs[name + tag] = { ...run, options: { ...distillOpts, epochs, ...(run.train !== 'queries' ? { pseudoQueries: pseudo } : {}), assignTemperature: report.assignTemperature }, start: run.plain ? 'k-means (ours)' : 'k-means + OPQ (ours)', ...(await evaluate(s.index)), startRecall10: startR['recall@10'], report,
+        command: results.command, loadavg: { start: loadStart, end: os.loadavg() },
         gpuLiveBytes: { beforeDistill: liveBefore, afterEpoch: epochLiveBytes, after: engine.liveBytes } };
       log(`${key}: ${name}${tag}: R@10 ${cfg.runs[name + tag]['recall@10'].toFixed(4)} (start ${startR['recall@10'].toFixed(4)}), ${report.totalSeconds.toFixed(0)} s; ${report.improved === false ? 'NO GAIN: ' : ''}${report.message}`);
       s.index.dispose();
@@ -172,8 +175,9 @@ for (const [key, cfg] of Object.entries(results.configs)) {
     md += `| ${name} | ${f4(r?.['recall@10'])} | ${delta} | ${f4(r?.['recall@100'])} | ${f4(r?.['top1@10'])} | ${tau ?? '-'} | ${train ?? '-'} | ${perEpoch ?? '-'} |\n`;
     if (r) series.push({ group: key, name, value: r['recall@10'] });
   };
-  row('Faiss IVFPQ (k-means)', cfg.faiss, `${cfg.faiss?.trainSeconds?.toFixed(0)}${cfg.faiss?.cachedTraining ? ' (cached)' : ''}`);
-  row('Faiss OPQ+IVFPQ', cfg.faissOpq, `${cfg.faissOpq?.trainSeconds?.toFixed(0)}${cfg.faissOpq?.cachedTraining ? ' (cached)' : ''}`);
+  const faissTrain = (f) => (f ? (f.cachedTraining ? 'cached' : f.trainSeconds.toFixed(0)) : '-');
+  row('Faiss IVFPQ (k-means)', cfg.faiss, faissTrain(cfg.faiss));
+  row('Faiss OPQ+IVFPQ', cfg.faissOpq, faissTrain(cfg.faissOpq));
   row('ours k-means', cfg.kmeans, cfg.kmeans?.trainSeconds?.toFixed(0));
   row('ours k-means + OPQ (start)', cfg.kmeansOpq, cfg.kmeansOpq?.trainSeconds?.toFixed(0));
   for (const [name, r] of Object.entries(cfg.runs)) {
@@ -190,6 +194,8 @@ for (const [key, cfg] of Object.entries(results.configs)) {
   md += '\n';
   md += runNotes(key, cfg);
 }
+// notes kept in the results file (what a run could not show, e.g. a partial run), rendered as they are
+if (results.notes?.length) md += `## Notes\n\n${results.notes.map((n) => `- ${n}`).join('\n')}\n\n`;
 md += `![recall@10 by method](${outName}.svg)\n`;
 writeFileSync(join(root, `bench/results/${outName}.md`), md);
 writeFileSync(join(root, `bench/results/${outName}.svg`), barChartSvg({ title: `Recall@10 at nprobe ${results.nprobe} (${results.split.replace(/.*evaluate on /, '')})`, series }));
@@ -212,8 +218,9 @@ function runNotes(key, cfg) {
     const mib = (b) => (b / 2 ** 20).toFixed(1);
     const mem = r.gpuLiveBytes ? ` GPU memory held by the engine (MiB): ${mib(r.gpuLiveBytes.beforeDistill)} before, ${r.gpuLiveBytes.afterEpoch.map(mib).join(', ')} after each epoch, ${mib(r.gpuLiveBytes.after)} after.` : '';
     const res = r.report;
+    const how = r.command ? ` Made by \`${r.command}\`${r.loadavg ? ` at load average ${la(r.loadavg.start)} -> ${la(r.loadavg.end)}` : ''}.` : '';
     const resolved = ` Resolved: loss temperature ${res.temperature.toPrecision(4)}, lrScale ${res.lrScale.toPrecision(4)}, assignment temperature ${res.assignTemperature.toPrecision(4)}, IVF weight ${res.ivfWeight.toPrecision(3)}; loss per epoch ${res.epochLoss.map((x) => x.toPrecision(4)).join(', ')}; validation recall@10 per epoch (0 = start) ${res.validationRecall.map((x) => x.toFixed(4)).join(', ')}.`;
-    out += `- ${key} ${name}: ${gain}.${vsFaiss}${mem}${resolved}\n`;
+    out += `- ${key} ${name}: ${gain}.${vsFaiss}${mem}${resolved}${how}\n`;
   }
   return out ? out + '\n' : '';
 }
