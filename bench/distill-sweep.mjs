@@ -18,10 +18,10 @@ if (!reportOnly) {
   const dataDir = process.env.DATA ?? join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip');
   const opts = JSON.parse(process.argv[2] ?? '{}');
   const m = Number(process.argv[3] ?? 32), opq = (process.argv[4] ?? '1') === '1';
-  const { base, gt, trainQ, evalQ, evalGt } = await loadDistillSplit(dataDir);
+  const { base, gt, trainQ, evalQ, evalGt, nEval, metric, name } = await loadDistillSplit(dataDir);
   const engine = await createEngine();
-  const s = await kmeansStart(engine, base, { nlist: 256, m, opq });
-  const ev = async (idx) => { const r = await idx.search(evalQ, { k: 100, nprobe: 32 }); return [recallAtK(r.ids, 100, evalGt, gt.dim, 1000, 10), recallAtK(r.ids, 100, evalGt, gt.dim, 1000, 100)]; };
+  const s = await kmeansStart(engine, base, { nlist: 256, m, opq, metric, dataset: name });
+  const ev = async (idx) => { const r = await idx.search(evalQ, { k: 100, nprobe: 32 }); return [recallAtK(r.ids, 100, evalGt, gt.dim, nEval, 10), recallAtK(r.ids, 100, evalGt, gt.dim, nEval, 100)]; };
   const startEval = await ev(s.index);
   let last = 0;
   const t0 = performance.now();

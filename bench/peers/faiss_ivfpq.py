@@ -21,12 +21,47 @@ def read_vecs(path, dtype):
     return rows[:, 1:].copy().view(dtype) if dtype == np.float32 else rows[:, 1:].copy()
 
 
-def load(data_dir):
+def read_bvecs(path):
+    """A .bvecs file (per vector: int32 dim, then dim uint8) as float32."""
+    raw = np.fromfile(path, dtype=np.uint8)
+    dim = int(raw[:4].view(np.int32)[0])
+    return raw.reshape(-1, dim + 4)[:, 4:].astype(np.float32)
+
+
+def read_float_vecs(path):
+    if path.endswith('.bvecs'):
+        return read_bvecs(path)
+    if path.endswith('.fvecs'):
+        return read_vecs(path, np.float32)
+    raise SystemExit(f'{path}: only .fvecs and .bvecs are read here')
+
+
+DEFAULT_DATASET = 'wordnet-use-lite-512-ip'
+
+
+def load_meta(data_dir):
+    """The dataset.json of a folder, its base files, query file, ground-truth file and metric ('l2' or 'ip'): the
+    keys base_files, query_file, groundtruth_file when present, otherwise its `files` entries named base*,
+    query*, groundtruth*.ivecs (the same rule as bench/distill-data.mjs)."""
     meta = json.load(open(os.path.join(data_dir, 'dataset.json')))
-    base = np.concatenate([read_vecs(os.path.join(data_dir, p['file']), np.float32) for p in meta['base_files']])
-    q = read_vecs(os.path.join(data_dir, meta['query_file']), np.float32)
-    gt = read_vecs(os.path.join(data_dir, meta['groundtruth_file']), np.int32)
-    return base, q, gt
+    listed = sorted(meta.get('files', {}))
+    vec = ('.fvecs', '.bvecs')
+    pick = lambda prefix, ext: [f for f in listed if f.startswith(prefix) and f.endswith(ext)]
+    base_files = [p['file'] for p in meta['base_files']] if 'base_files' in meta else pick('base', vec)
+    query_file = meta.get('query_file') or pick('query', vec)[0]
+    gt_file = meta.get('groundtruth_file') or pick('groundtruth', '.ivecs')[0]
+    m = str(meta.get('metric', '')).lower()
+    metric = 'l2' if m.startswith('l2') or m.startswith('euclid') else 'ip'
+    return meta, base_files, query_file, gt_file, metric
+
+
+def load(data_dir):
+    """Base, queries, ground truth, metric and name of a dataset folder (load_meta)."""
+    meta, base_files, query_file, gt_file, metric = load_meta(data_dir)
+    base = np.concatenate([read_float_vecs(os.path.join(data_dir, f)) for f in base_files])
+    q = read_float_vecs(os.path.join(data_dir, query_file))
+    gt = read_vecs(os.path.join(data_dir, gt_file), np.int32)
+    return base, q, gt, metric, meta.get('name', '')
 
 
 def read_fbin(path):
@@ -69,7 +104,7 @@ def main():
         return run_files(a)
     if not a.data:
         ap.error('give --data DIR, or --base, --queries and --gt')
-    base, q, gt = load(a.data)
+    base, q, gt, metric, name = load(a.data)
     if a.query_rows:
         s, e = map(int, a.query_rows.split(':'))
         q, gt = q[s:e], gt[s:e]
@@ -78,13 +113,14 @@ def main():
     cache_path = ''
     if a.cache:
         os.makedirs(a.cache, exist_ok=True)
-        cache_path = os.path.join(a.cache, a.factory.replace(',', '_') + '.faissindex')
+        prefix = '' if name == DEFAULT_DATASET else name + '-'  # the default dataset keeps its older cache names
+        cache_path = os.path.join(a.cache, prefix + a.factory.replace(',', '_') + '.faissindex')
         if os.path.exists(cache_path):
             index = faiss.read_index(cache_path)
             cached = True
     t0 = time.perf_counter()
     if index is None:
-        index = faiss.index_factory(base.shape[1], a.factory, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.index_factory(base.shape[1], a.factory, faiss.METRIC_L2 if metric == 'l2' else faiss.METRIC_INNER_PRODUCT)
         index.train(base)
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -93,7 +129,7 @@ def main():
     add_s = time.perf_counter() - t0
     if cache_path and not cached:
         faiss.write_index(index, cache_path)
-    out = {'factory': a.factory, 'threads': a.threads, 'faiss': faiss.__version__, 'train_seconds': train_s,
+    out = {'factory': a.factory, 'metric': metric, 'threads': a.threads, 'faiss': faiss.__version__, 'train_seconds': train_s,
            'add_seconds': add_s, 'cached_training': cached, 'nq': int(len(q)), 'runs': []}
     search_runs(index, q, gt, a, out)
     json.dump(out, sys.stdout)
