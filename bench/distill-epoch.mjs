@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const dist = resolve(arg('dist', join(root, 'dist')));
 const lib = await import(pathToFileURL(join(dist, 'index.js')).href);
-const dataDir = arg('data', join(root, '..', '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
+const dataDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
 const nQueries = Number(arg('queries', '2000'));
 const epochs = Number(arg('epochs', '1'));
 const profile = process.argv.includes('--profile');
