@@ -60,7 +60,7 @@ interface Setup {
 interface Run extends Setup {
   /** the loss temperature (resolved when 'auto') */
   temperature: number;
-  st: Student; optC: Optimizer; optO: Optimizer; optR: Optimizer | null; totalSteps: number; report: DistillReport;
+  st: Student; optC: Optimizer; optO: Optimizer | null; optR: Optimizer | null; totalSteps: number; report: DistillReport;
   /** NaN until the first step resolves 'auto' */
   ivfWeight: number;
   best: Params & { recall: number; epoch: number };
@@ -136,7 +136,7 @@ async function keepBest(run: Run): Promise<void> {
   run.report.bestEpoch = run.best.epoch;
   if (run.best.epoch !== run.s.epochs) await rebuild(run, run.best);
   if (run.best.rotation) run.report.rotationOrthogonalityError = orthogonalityError(run.best.rotation, run.index.dim);
-  run.optC.dispose(); run.optO.dispose(); run.optR?.dispose();
+  run.optC.dispose(); run.optO?.dispose(); run.optR?.dispose();
 }
 
 /** Forward, loss, backward and optimizer step for the queries qIdx; returns the loss. */
@@ -153,7 +153,7 @@ function step(run: Run, qIdx: Uint32Array): Promise<number> {
     const total = add(lossPq, scale(lossIvf, run.ivfWeight));
     tape.backward(total);
     optC.step();
-    optO.step();
+    optO?.step();
     run.optR?.step();
     st.C.zeroGrad(); st.O.zeroGrad(); st.R?.zeroGrad();
     return total.item();
@@ -206,12 +206,13 @@ async function projectRotation(run: Run, R: NonNullable<Student['R']>): Promise<
   return q;
 }
 
-/** AdamW on the codebooks; AdamW or SGD on the centroids; AdamW without decay on a learned rotation; one linear
- *  warm-up/decay schedule. */
-function optimizers(s: DistillSettings, st: Student, totalSteps: number, lrScale: number): [Optimizer, Optimizer, Optimizer | null] {
+/** AdamW on the codebooks; AdamW or SGD on the centroids (none when lrCentroids is 0: they stay frozen, as a step
+ *  with learning rate 0 would leave them); AdamW without decay on a learned rotation; one linear warm-up/decay
+ *  schedule. */
+function optimizers(s: DistillSettings, st: Student, totalSteps: number, lrScale: number): [Optimizer, Optimizer | null, Optimizer | null] {
   const schedule = linearWarmupDecay(Math.floor(s.warmup * totalSteps), totalSteps);
   const optC = new AdamW([{ params: [st.C], lr: s.lrCodebooks * lrScale }], { schedule });
-  const optO = s.centroidOptimizer === 'sgd'
+  const optO = s.lrCentroids === 0 ? null : s.centroidOptimizer === 'sgd'
     ? new SGD([{ params: [st.O], lr: s.lrCentroids * lrScale }], { schedule })
     : new AdamW([{ params: [st.O], lr: s.lrCentroids * lrScale }], { schedule });
   const optR = st.R ? new AdamW([{ params: [st.R], lr: s.lrRotation, weightDecay: 0 }], { schedule }) : null;
