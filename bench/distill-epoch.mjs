@@ -4,6 +4,8 @@
 // into the training steps and the end-of-epoch rebuild (re-encode + validation search), with the engine's
 // dispatch / submit / readback counts per step and, with --profile, GPU time per kernel (timestamp queries).
 // Usage: node bench/distill-epoch.mjs [--queries 2000] [--epochs 1] [--profile] [--dist ../dist] [--json out.json]
+//   [--lr-centroids X]
+//   --lr-centroids: the distill option lrCentroids (0: frozen centroids, as from the CLI's default OPQ start)
 //   --queries: given queries used (the library holds out min(200, 10%) of them for validation)
 //   --dist: the build to time (another checkout's dist/, to compare builds interleaved from a shell loop)
 import { join, dirname, resolve } from 'node:path';
@@ -44,7 +46,11 @@ const onProgress = (p) => {
 };
 // each step is timed between two progress reports (the first step of an epoch is not: its interval would hold
 // the setup or the previous epoch's rebuild)
-const opts = { base: base.data, queries: queries.data.subarray(0, nQueries * base.dim), epochs, seed: 1234, onProgress };
+const lrCentroids = arg('lr-centroids', '');
+const opts = {
+  base: base.data, queries: queries.data.subarray(0, nQueries * base.dim), epochs, seed: 1234, onProgress,
+  ...(lrCentroids !== '' ? { lrCentroids: Number(lrCentroids) } : {}),
+};
 const t0 = performance.now();
 const report = await index.distill(opts);
 const total = (performance.now() - t0) / 1000;

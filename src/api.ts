@@ -28,7 +28,7 @@ export { refineBytesPerVector, REFINE_KINDS, type RefineKind } from './quantizer
 export { IvfPqIndex } from './api/ivfpq-index.js';
 export { OpenedIvfPqIndex, DEFAULT_CACHE_BYTES, DEFAULT_GAP_BYTES, type OpenOptions, type LazyStats } from './index/lazy-index.js';
 export { openUrlRange, type RangeReader, type RangeStats, type UrlRangeOptions } from './io/range-reader.js';
-export type { IvfPqOptions, SearchOptions, IvfPqParameters, ParameterView, IndexSource } from './index/ivfpq.js';
+export type { IvfPqOptions, SearchOptions, ReencodeOptions, IvfPqParameters, ParameterView, IndexSource } from './index/ivfpq.js';
 export { checkIndexOptions, checkSearchOptions, MAX_K } from './index/validate.js';
 export { trainSampleSize, type TrainOptions } from './index/train.js';
 export type { SearchResult } from './index/search.js';

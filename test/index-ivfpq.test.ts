@@ -102,9 +102,54 @@ t.test('the trainer view: parameters(), setParameters() and reencode()', async (
   const [a, b] = [index.toData(), fresh.toData()];
   t.same([Array.from(a.listOffsets), Array.from(a.codes), Array.from(a.ids)], [Array.from(b.listOffsets), Array.from(b.codes), Array.from(b.ids)],
     'reencode = a fresh index with the new parameters filled by add()');
+  fresh.dispose();
+  index.dispose();
+});
+
+t.test('reencode returns the lists, and given them back skips the nearest-list search with the same result', async (t) => {
+  const engine = await getEngine();
+  const r = rng(23);
+  for (const { dim, n, nlist, m, rotate } of [{ dim: 16, n: 1, nlist: 3, m: 4, rotate: false }, { dim: 24, n: 383, nlist: 7, m: 6, rotate: true }]) {
+    const base = randomF32(r, n * dim), train = randomF32(r, 300 * dim);
+    const index = new IvfPqIndex(engine, { dim, nlist, m, bits: 8, refine: 'fp16' });
+    const rot = new Float32Array(dim * dim);
+    for (let i = 0; i < dim; i++) rot[i * dim + ((i * 5) % dim)] = i % 2 ? -1 : 1;
+    await index.train(train, { seed: 4, ...(rotate ? { rotation: rot } : {}) });
+    const lists = await index.reencode(base);
+    const d = index.toData();
+    t.equal(lists.length, n, `n ${n}: one list per vector`);
+    const sizes = new Array<number>(nlist).fill(0);
+    for (const l of lists) sizes[l]!++;
+    t.same(sizes, Array.from({ length: nlist }, (_, i) => d.listOffsets[i + 1]! - d.listOffsets[i]!), `n ${n}: the lists returned are those the index holds`);
+    // new codebooks, same centroids and rotation: the known lists give what a full encoding gives
+    index.setParameters({ codebooks: d.codebooks.map((v, i) => v * (1 + 0.1 * Math.cos(i))) });
+    const again = await index.reencode(base, undefined, { lists });
+    const viaLists = index.toData();
+    await index.reencode(base);
+    const full = index.toData();
+    t.same(Array.from(again), Array.from(lists), `n ${n}: the lists given come back`);
+    t.same([Array.from(viaLists.listOffsets), Array.from(viaLists.codes), Array.from(viaLists.ids), Array.from(viaLists.refine!.codes)],
+      [Array.from(full.listOffsets), Array.from(full.codes), Array.from(full.ids), Array.from(full.refine!.codes)], `n ${n}: same index with known lists`);
+    await t.rejects(index.reencode(base, undefined, { lists: new Uint32Array(n + 1) }), new RegExp(`reencode: lists has ${n + 1} entries for ${n} vectors`));
+    // lists that are not the nearest are taken as given (the caller's word): all in the last list
+    await index.reencode(base, undefined, { lists: new Uint32Array(n).fill(nlist - 1) });
+    t.same(Array.from(index.toData().listOffsets), [...new Array<number>(nlist).fill(0), n], `n ${n}: the given lists are used, not searched`);
+    await index.reencode(base);
+    const bad = lists.slice(); bad[n - 1] = nlist;
+    await t.rejects(index.reencode(base, undefined, { lists: bad }), new RegExp(`reencode: lists\\[${n - 1}\\] = ${nlist} is not a list`));
+    t.same(Array.from(index.toData().codes), Array.from(full.codes), `n ${n}: refused lists change nothing`);
+    index.dispose();
+  }
+});
+
+t.test('the trainer view: setParameters() checks sizes; a disposed index refuses', async (t) => {
+  const engine = await getEngine();
+  const dim = 16, nlist = 4;
+  const base = randomF32(rng(17), 400 * dim);
+  const index = new IvfPqIndex(engine, { dim, nlist, m: 4, bits: 4 });
+  await index.train(base, { seed: 2 });
   t.throws(() => index.setParameters({ codebooks: new Float32Array(3) }), /codebooks have the wrong size/);
   t.throws(() => index.setParameters({ rotation: new Float32Array(3) }), /rotation must be 16 x 16/);
-  fresh.dispose();
   index.dispose();
   t.throws(() => index.parameters(), /disposed/);
 });

@@ -1,6 +1,8 @@
 // Encoding vectors for the inverted lists (Faiss IndexIVFPQ::encode_vectors, residual PQ): per chunk of rows,
 // rotate (when there is a rotation), find the nearest list, take the residual x - o_list and PQ-encode it.
-// One readback per chunk brings the codes and the lists home.
+// One readback per chunk brings the codes and the lists home. Given the lists (`known`: what an earlier encoding
+// under the same centroids and rotation returned) the nearest-list search is skipped and they are uploaded
+// instead; the codes are then those of the full encoding, bit for bit.
 import type { Engine } from '../pipeline/engine.js';
 import { residuals } from '../kernels/residuals.js';
 import type { CoarseQuantizer } from '../quantizers/coarse.js';
@@ -16,9 +18,10 @@ export interface Encoded {
   codes: Uint8Array;
 }
 
-/** Encodes the n rows of x (n x dim) with the tables; progress phase 'add'. Cancelling frees what it made. */
+/** Encodes the n rows of x (n x dim) with the tables; progress phase 'add'. Cancelling frees what it made.
+ *  `known`: the list of each row (n values < nlist, checked by the caller), to skip the nearest-list search. */
 export async function encodeVectors(engine: Engine, coarse: CoarseQuantizer, pq: ProductQuantizer, t: GpuTables,
-  x: Float32Array, n: number, opts: LongWorkOptions = {}): Promise<Encoded> {
+  x: Float32Array, n: number, opts: LongWorkOptions = {}, known?: Uint32Array): Promise<Encoded> {
   const e = engine, dim = coarse.dim;
   const cs = pq.codeSize, wpv = pq.words;
   const chunk = Math.max(1, Math.min(n, 65536, Math.floor(e.maxBinding / (dim * 4))));
@@ -38,7 +41,8 @@ export async function encodeVectors(engine: Engine, coarse: CoarseQuantizer, pq:
       throwIfAborted(opts.signal);
       const rows = Math.min(chunk, n - r0);
       const src = t.rowsInIndexSpace(e, x, r0, rows, dim, xb, xr);
-      coarse.assign(e, src, t.centroids, assign, best, rows);
+      if (known) e.write(assign, known.subarray(r0, r0 + rows));
+      else coarse.assign(e, src, t.centroids, assign, best, rows);
       residuals(e, src, t.centroids, assign, res, rows, dim);
       pq.encode(e, res, t.codebooks, words, rows);
       const bytes = await e.read(encoded, Uint8Array, 0, assignAt + rows * 4);

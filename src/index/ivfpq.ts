@@ -59,6 +59,13 @@ export interface SearchOptions extends LongWorkOptions {
   refineFactor?: number | undefined;
 }
 
+export interface ReencodeOptions extends LongWorkOptions {
+  /** the list of each vector as an earlier reencode() returned it for the same vectors while the centroids and the
+   *  rotation were those of now: the nearest-list search is skipped and the result is the same. Values must be
+   *  < nlist, one per vector; that they are current is the caller's word (trainers that froze the centroids). */
+  lists?: Uint32Array | undefined;
+}
+
 /** One learned parameter: the index's GPU buffer, its shape and a host copy of its values. */
 export interface ParameterView {
   /** read-only; valid until the parameters are replaced or the index is disposed */
@@ -167,11 +174,13 @@ export class IvfPqIndexCore {
   /**
    * Replaces the stored vectors by `vectors` encoded with the current parameters (after setParameters());
    * ids default to 0, 1, 2, ... Atomic: on an error or cancellation the index keeps its previous contents.
+   * Returns the IVF list of each vector (in the order given), which `opts.lists` takes back while the centroids
+   * and the rotation stay the same.
    */
-  async reencode(vectors: VectorInput, ids?: ArrayLike<number>, opts: LongWorkOptions = {}): Promise<void> {
+  async reencode(vectors: VectorInput, ids?: ArrayLike<number>, opts: ReencodeOptions = {}): Promise<Uint32Array> {
     this.checkLive();
     const data = this.requireTrained('reencode');
-    await this.encodeInto({ ...data, ...emptyLists(this.nlist), ...emptyRefine(data) }, vectors, ids, 'reencode', opts);
+    return this.encodeInto({ ...data, ...emptyLists(this.nlist), ...emptyRefine(data) }, vectors, ids, 'reencode', opts, opts.lists);
   }
 
   /**
@@ -292,15 +301,18 @@ export class IvfPqIndexCore {
   }
 
   /** Encodes vectors and makes `into` plus them the index's contents (nothing changes if it fails). */
-  private async encodeInto(into: IvfPqData, vectors: VectorInput, ids: ArrayLike<number> | undefined, what: string, opts: LongWorkOptions): Promise<void> {
+  private async encodeInto(into: IvfPqData, vectors: VectorInput, ids: ArrayLike<number> | undefined, what: string,
+    opts: LongWorkOptions, known?: Uint32Array): Promise<Uint32Array> {
     const { data: x, n } = toMatrix(vectors, this.dim, `${what} vectors`);
     const newIds = toIds(ids, n, into.listOffsets[this.nlist]!, what);
+    if (known) checkKnownLists(known, n, this.nlist, what);
     const refineCodes = into.refine ? encodeForRefine(into.refine, x, n, this.dim, what) : null;
-    const enc = await encodeVectors(this.engine, this.coarse, this.pq, this.tables!, x, n, opts);
+    const enc = await encodeVectors(this.engine, this.coarse, this.pq, this.tables!, x, n, opts, known);
     this.setLists({
       ...into, ...mergeIntoLists(into, this.nlist, this.codeSize, enc.lists, enc.codes, newIds),
       ...(into.refine ? { refine: mergeRefine(into, enc.lists, refineCodes!, newIds) } : {}),
     });
+    return enc.lists;
   }
 
   /** New host data; the GPU lists are uploaded again on the next search. */
@@ -341,4 +353,13 @@ function copyData(d: IvfPqData): IvfPqData {
     listOffsets: d.listOffsets.slice(), codes: d.codes.slice(), ids: d.ids.slice(),
     ...(d.refine ? { refine: { kind: d.refine.kind, ranges: d.refine.ranges.slice(), codes: d.refine.codes.slice() } } : {}),
   };
+}
+
+/** The lists a caller hands reencode(): one per vector, each < nlist. */
+function checkKnownLists(lists: Uint32Array, n: number, nlist: number, what: string): void {
+  if (!(lists instanceof Uint32Array)) throw new InputError(`${what}: lists must be a Uint32Array (what reencode() returned)`);
+  if (lists.length !== n) throw new InputError(`${what}: lists has ${lists.length} entries for ${n} vectors`);
+  for (let i = 0; i < n; i++) {
+    if (lists[i]! >= nlist) throw new InputError(`${what}: lists[${i}] = ${lists[i]} is not a list (the index has ${nlist})`);
+  }
 }

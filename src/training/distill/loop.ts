@@ -60,10 +60,12 @@ interface Setup {
 interface Run extends Setup {
   /** the loss temperature (resolved when 'auto') */
   temperature: number;
-  st: Student; optC: Optimizer; optO: Optimizer; optR: Optimizer | null; totalSteps: number; report: DistillReport;
+  st: Student; optC: Optimizer; optO: Optimizer | null; optR: Optimizer | null; totalSteps: number; report: DistillReport;
   /** NaN until the first step resolves 'auto' */
   ivfWeight: number;
   best: Params & { recall: number; epoch: number };
+  /** the base's lists from the last re-encoding and the centroids and rotation that gave them */
+  assigned: (Omit<Params, 'codebooks'> & { lists: Uint32Array }) | null;
 }
 
 /** The student, the optimizers and, with keepBest, the starting validation recall. */
@@ -82,6 +84,7 @@ async function begin(setup: Setup): Promise<Run> {
   };
   const run: Run = {
     ...setup, temperature, st, optC, optO, optR, totalSteps, report, ivfWeight: s.ivfWeight === 'auto' ? NaN : s.ivfWeight,
+    assigned: null,
     best: {
       recall: -1, epoch: 0, centroids: start.centroids.values, codebooks: start.codebooks.values,
       ...(s.learnRotation ? { rotation: start.rotation?.values ?? null } : {}),
@@ -133,7 +136,7 @@ async function keepBest(run: Run): Promise<void> {
   run.report.bestEpoch = run.best.epoch;
   if (run.best.epoch !== run.s.epochs) await rebuild(run, run.best);
   if (run.best.rotation) run.report.rotationOrthogonalityError = orthogonalityError(run.best.rotation, run.index.dim);
-  run.optC.dispose(); run.optO.dispose(); run.optR?.dispose();
+  run.optC.dispose(); run.optO?.dispose(); run.optR?.dispose();
 }
 
 /** Forward, loss, backward and optimizer step for the queries qIdx; returns the loss. */
@@ -150,7 +153,7 @@ function step(run: Run, qIdx: Uint32Array): Promise<number> {
     const total = add(lossPq, scale(lossIvf, run.ivfWeight));
     tape.backward(total);
     optC.step();
-    optO.step();
+    optO?.step();
     run.optR?.step();
     st.C.zeroGrad(); st.O.zeroGrad(); st.R?.zeroGrad();
     return total.item();
@@ -203,27 +206,42 @@ async function projectRotation(run: Run, R: NonNullable<Student['R']>): Promise<
   return q;
 }
 
-/** AdamW on the codebooks; AdamW or SGD on the centroids; AdamW without decay on a learned rotation; one linear
- *  warm-up/decay schedule. */
-function optimizers(s: DistillSettings, st: Student, totalSteps: number, lrScale: number): [Optimizer, Optimizer, Optimizer | null] {
+/** AdamW on the codebooks; AdamW or SGD on the centroids (none when lrCentroids is 0: they stay frozen, as a step
+ *  with learning rate 0 would leave them); AdamW without decay on a learned rotation; one linear warm-up/decay
+ *  schedule. */
+function optimizers(s: DistillSettings, st: Student, totalSteps: number, lrScale: number): [Optimizer, Optimizer | null, Optimizer | null] {
   const schedule = linearWarmupDecay(Math.floor(s.warmup * totalSteps), totalSteps);
   const optC = new AdamW([{ params: [st.C], lr: s.lrCodebooks * lrScale }], { schedule });
-  const optO = s.centroidOptimizer === 'sgd'
+  const optO = s.lrCentroids === 0 ? null : s.centroidOptimizer === 'sgd'
     ? new SGD([{ params: [st.O], lr: s.lrCentroids * lrScale }], { schedule })
     : new AdamW([{ params: [st.O], lr: s.lrCentroids * lrScale }], { schedule });
   const optR = st.R ? new AdamW([{ params: [st.R], lr: s.lrRotation, weightDecay: 0 }], { schedule }) : null;
   return [optC, optO, optR];
 }
 
-/** Gives the index the parameters p, re-encodes the base and returns the validation recall@10 (NaN without validation). */
+/** Gives the index the parameters p, re-encodes the base and returns the validation recall@10 (NaN without validation).
+ *  While the centroids and the rotation are those of the last re-encoding (frozen centroids, e.g. the OPQ start's
+ *  default), the base keeps its lists and only the codes are computed again. */
 async function rebuild(run: Run, p: Params): Promise<number> {
   const { index, s, split, teacher, opts } = run;
   index.setParameters({ centroids: p.centroids, codebooks: p.codebooks, ...(p.rotation !== undefined ? { rotation: p.rotation } : {}) });
-  await index.reencode(s.base, s.ids, opts.signal ? { signal: opts.signal } : {});
+  const a = run.assigned;
+  const lists = a && sameBits(a.centroids, p.centroids) && sameBits(a.rotation, p.rotation) ? a.lists : undefined;
+  const got = await index.reencode(s.base, s.ids, { ...(opts.signal ? { signal: opts.signal } : {}), lists });
+  run.assigned = { centroids: p.centroids, ...(p.rotation !== undefined ? { rotation: p.rotation } : {}), lists: got };
   if (split.nVal === 0) return NaN;
   const { valK } = teacher;
   const r = await index.search(split.queries.subarray(split.nTrain * index.dim), { k: valK, nprobe: s.validationNprobe });
   return recallAtK(r.ids, valK, teacher.valTruth, valK, split.nVal, valK);
+}
+
+/** Whether two parameter arrays (or their absence: null, undefined) hold the same bits. */
+function sameBits(a: Float32Array | null | undefined, b: Float32Array | null | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /** Cancelled or failed: the starting parameters, and the base encoded with them. */

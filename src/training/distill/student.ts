@@ -33,7 +33,7 @@ export interface Student {
   dim: number;
   /** the learned rotation [dim, dim] (y = R x), or null when the rotation is fixed or absent */
   R: Tensor | null;
-  /** IVF centroids, learned */
+  /** IVF centroids, learned; with lrCentroids 0 they are frozen and take no gradient (nothing is computed for them) */
   O: Tensor;
   /** PQ codebooks, learned */
   C: Tensor;
@@ -51,12 +51,13 @@ export interface ScorePair { teacher: Tensor; student: Tensor }
 
 /** The starting parameters as kept tensors (and R with learnRotation), the rows on the host, every document's list. */
 export async function makeStudent(tape: Tape, index: IvfPqIndexCore, start: IvfPqParameters, base: Float32Array, n: number,
-  queries: Float32Array, nTrain: number, tau: { assignTemperature: number | 'auto'; assignTemperatureScale: number; lrScale: number | 'auto'; learnRotation: boolean }): Promise<Student> {
+  queries: Float32Array, nTrain: number,
+  tau: { assignTemperature: number | 'auto'; assignTemperatureScale: number; lrScale: number | 'auto'; learnRotation: boolean; lrCentroids: number }): Promise<Student> {
   const e = index.engine, dim = index.dim;
   const rotation = start.rotation?.values ?? null;
   const coarse = new CoarseQuantizer(index.nlist, dim, index.metric);
   const R = tau.learnRotation ? tape.keep(tape.tensor(rotation ?? Float32Array.from(identity(dim)), [dim, dim], { requiresGrad: true, label: 'rotation' })) : null;
-  const O = tape.keep(tape.tensor(start.centroids.values, [index.nlist, dim], { requiresGrad: true, label: 'ivf centroids' }));
+  const O = tape.keep(tape.tensor(start.centroids.values, [index.nlist, dim], { requiresGrad: tau.lrCentroids > 0, label: 'ivf centroids' }));
   const C = tape.keep(tape.tensor(start.codebooks.values, [index.m, index.ksub, index.dsub], { requiresGrad: true, label: 'pq codebooks' }));
   // a fixed rotation is applied once, up front; a learned one starts from it and is applied per batch
   const keepRotated = !tau.learnRotation;
