@@ -6,6 +6,7 @@
 //        [--repeats 3] [--faiss auto|off] [--threads T] [--out DIR (bench/results)] [--cache DIR (bench/cache/scale)]
 //        [--data DIR (the wordnet set)] [--seed 1] [--gt-rows R (base rows per ground-truth chunk, 262144)]
 //        [--distill-epochs E (3; 0: no distill phase)] [--train-queries T (4000)] [--name NAME (scale)]
+//        [--train-seed S (--seed): both sides' training seed, for the seed-to-seed spread]
 // Writes DIR/NAME.json and DIR/NAME.md (--name, default scale; machine, load average, adapter, every figure below).
 //
 // Data (generated once per --n, --nq and --seed into the cache folder, which git ignores; a folder is complete
@@ -83,6 +84,9 @@ const nq = ints(arg('nq', '1000'), 'nq')[0];
 const nprobes = ints(arg('nprobe', '16,64'), 'nprobe');
 const repeats = ints(arg('repeats', '3'), 'repeats')[0];
 const seed = Number(arg('seed', '1'));
+// the training seed of both sides (the sample and k-means start): several runs with other seeds measure the spread
+const trainSeed = Number(arg('train-seed', String(seed)));
+if (!Number.isInteger(trainSeed)) throw new Error(`--train-seed must be an integer, got ${arg('train-seed')}`);
 const threads = ints(arg('threads', String(os.cpus().length)), 'threads')[0];
 const outDir = arg('out', join(root, 'bench/results'));
 const cacheDir = arg('cache', join(root, 'bench/cache/scale'));
@@ -160,7 +164,7 @@ if (!faissMissing) {
 if (faissMissing) log(`Faiss ${faissMissing}: reporting ours alone`);
 const loadStart = os.loadavg();
 const results = {
-  n, nq, k: K, nprobes, repeats, seed,
+  n, nq, k: K, nprobes, repeats, seed, trainSeed,
   machine: {
     cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memBytes: os.totalmem(), platform: `${os.platform()} ${os.release()}`,
     node: process.version, loadavgAtStart: loadStart,
@@ -169,7 +173,7 @@ const results = {
 };
 for (const ds of datasets) {
   for (const nlist of nlists) {
-    const cfg = { dataset: ds.name, dir: ds.dir, dim: ds.dim, metric: ds.metric, nlist, m: ds.m, nprobes, repeats, seed, distillEpochs, trainQueries: ds.trainQueries };
+    const cfg = { dataset: ds.name, dir: ds.dir, dim: ds.dim, metric: ds.metric, nlist, m: ds.m, nprobes, repeats, seed: trainSeed, distillEpochs, trainQueries: ds.trainQueries };
     log(`ours ${ds.name} IVF${nlist},PQ${ds.m}x8: a fresh process`);
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`the worker of ${ds.name} IVF${nlist} failed (exit ${child.status ?? child.signal})`);
@@ -181,7 +185,7 @@ for (const ds of datasets) {
         join(root, 'bench/peers/faiss_ivfpq.py'), '--base', join(ds.dir, 'base.fbin'), '--queries', join(ds.dir, 'queries.fbin'),
         '--gt', join(ds.dir, 'gt.ivecs'), '--metric', ds.metric, '--factory', `IVF${nlist},PQ${ds.m}x8np`,
         '--nprobe', nprobes.join(','), '--repeats', String(repeats), '--threads', String(threads),
-        '--train-rows', String(ours.trainRows), '--train-seed', String(seed), '--add-chunk', String(ADD_CHUNK),
+        '--train-rows', String(ours.trainRows), '--train-seed', String(trainSeed), '--add-chunk', String(ADD_CHUNK),
         '--save', join(ds.dir, `faiss-IVF${nlist}.faissindex`),
       ], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
       faiss = JSON.parse(out.trim().split('\n').pop());
@@ -553,7 +557,7 @@ function markdown(res) {
   md += `Machine: ${m.cpus} x ${m.cpu}, ${gib(m.memBytes)} GiB, ${m.platform}, Node ${m.node}. Our adapter: ${res.runs[0]?.ours.adapter ?? '-'}. `;
   md += res.faissMissing ? `Faiss: ${res.faissMissing}.\n` : `Faiss ${res.runs[0]?.faiss?.faiss} on the same machine (${res.runs[0]?.faiss?.threads} threads), run in the same benchmark.\n`;
   md += `Load average at the start ${m.loadavgAtStart.map((x) => x.toFixed(1)).join(', ')}, at the end ${m.loadavgAtEnd.map((x) => x.toFixed(1)).join(', ')}.\n`;
-  md += `Data and method: bench/scale.mjs (its header states the recipes). ${res.nq} queries, k = ${res.k}; search time is the median of ${res.repeats} runs over all queries in one batch; recall of the exact top-k.\n\n`;
+  md += `Data and method: bench/scale.mjs (its header states the recipes). ${res.nq} queries, k = ${res.k}; search time is the median of ${res.repeats} runs over all queries in one batch; recall of the exact top-k. Data seed ${res.seed}, training seed ${res.trainSeed ?? res.seed} (both sides).\n\n`;
   md += `## Build, save, load\n\n| dataset | config | train rows | sample s | train s | add s | save s | load s | file MiB | peak RSS GiB (train / add / search / all) | peak GPU GiB | Faiss train s | Faiss add s | Faiss save s | Faiss load s | Faiss file MiB | Faiss peak RSS GiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
   for (const r of res.runs) {
     const o = r.ours, F = r.faiss;
