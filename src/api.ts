@@ -19,6 +19,7 @@ export * from './quantizers/clustering.js';
 export * from './kernels/pq.js';
 export * from './kernels/residuals.js';
 export * from './kernels/probes.js';
+export * from './kernels/lists-merge.js';
 // several kernel modules re-export the same buffer-or-slice type; name it once here
 export type { Buf } from './kernels/row-chunks.js';
 export type { Metric } from './quantizers/metric.js';

@@ -79,8 +79,13 @@ t.test('mergeTopk: the merged k best of sorted segment rows, as a float64 refere
       }
     }
   }
-  t.throws(() => mergeTopk(engine, { inScores: engine.buffer(16), inPos: engine.buffer(16), starts: engine.buffer(16), outScores: engine.buffer(16), outPos: engine.buffer(16), rows: 2, k: 2, segs: 2, stride: 3, largest: true }),
-    /stride must be an integer >= rows \* k = 4, got 3/);
+  const tiny = Array.from({ length: 5 }, () => engine.buffer(16));
+  try {
+    t.throws(() => mergeTopk(engine, { inScores: tiny[0]!, inPos: tiny[1]!, starts: tiny[2]!, outScores: tiny[3]!, outPos: tiny[4]!, rows: 2, k: 2, segs: 2, stride: 3, largest: true }),
+      /stride must be an integer >= rows \* k = 4, got 3/);
+  } finally {
+    for (const b of tiny) b.dispose();
+  }
 });
 
 t.test('positionsToIds: the ids of one segment\'s positions, -1 kept, other positions left alone', async (t) => {
