@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Engine } from '../src/pipeline/engine.js';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding } from './helpers.js';
-import { adcLut, adcL2Term, adcPairTables, adcScan } from '../src/kernels/adc.js';
+import { adcLut, adcL2Term, adcPairTables, adcScan, subgroupScan } from '../src/kernels/adc.js';
 import { adcLutRef, adcPairTablesRef, adcScanRef, type AdcScanInput } from './reference/adc.js';
 
 t.test('adcLut and adcL2Term match the float64 reference (awkward sizes, poisoned output)', async (t) => {
@@ -267,5 +267,35 @@ t.test('adcLut gives the same bits for a few rows (adc_lut_rows) as for many (ad
     }
     t.same(b, a, `seed ${seed} m=${m} ksub=${ksub} dsub=${dsub} l2=${l2}`);
     for (const buf of [xb, cbb, many]) buf.dispose();
+  }
+});
+
+t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the pair-table scan\'s bits', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  t.comment(`seed ${seed}; subgroups ${engine.hasSubgroups} (min size ${engine.subgroupMinSize})`);
+  if (engine.features.has('subgroups') && engine.subgroupMinSize >= 8) t.ok(subgroupScan(engine, 64), 'a device with subgroups of 8+ lanes takes the register-table scan');
+  t.notOk(subgroupScan(engine, 65), 'more than 64 sub-quantizers take the pair tables');
+  for (const c of [
+    { nq: 17, nprobe: 5, nlist: 9, m: 64, bits: 4, k: 30, avgList: 23 },
+    { nq: 11, nprobe: 4, nlist: 6, m: 33, bits: 4, k: 7, avgList: 9 },
+    { nq: 9, nprobe: 3, nlist: 4, m: 2, bits: 4, k: 5, avgList: 13 },
+    { nq: 23, nprobe: 7, nlist: 7, m: 9, bits: 4, k: 1, avgList: 1 },
+  ]) for (const metric of ['ip', 'l2'] as const) {
+    const a = makeScan(r, c, metric, false);
+    const run = async (twoPass: boolean) => {
+      const bufs = uploadScan(engine, a, c);
+      try {
+        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
+        return { s: new Uint32Array((await engine.read(bufs.outScores, Float32Array)).buffer.slice(0, c.nq * c.k * 4)), i: (await engine.read(bufs.outIds, Int32Array)).slice(0, c.nq * c.k) };
+      } finally {
+        for (const b of Object.values(bufs)) b.dispose();
+      }
+    };
+    const fused = await run(false), two = await run(true); // fused: the pair tables, one query per workgroup
+    let bad = -1;
+    for (let i = 0; i < fused.s.length; i++) if (fused.s[i] !== two.s[i] || fused.i[i] !== two.i[i]) { bad = i; break; }
+    t.equal(bad, -1, `seed ${seed} ${JSON.stringify(c)} ${metric}: bit-identical scores and ids${bad < 0 ? '' : ` (first difference at ${bad})`}`);
   }
 });

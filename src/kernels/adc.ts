@@ -3,7 +3,7 @@
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score } from '../shaders/kernels.js';
+import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_sg } from '../shaders/kernels.js';
 import { checkK, selectionConstants, selectRows, release } from './topk.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { wordsPerVector } from './pq.js';
@@ -87,6 +87,9 @@ export interface AdcScanArgs {
  * are scanned as 8-bit codes of ceil(m / 2) sub-quantizers: one lookup per byte. A score is then summed as
  * coarse + sum over words of (sum over the word's bytes i of pair_i), pair_i = t[2i][lo] + t[2i+1][hi] (l2:
  * l2pair_i - 2 lutpair_i), so it can differ from a code-by-code sum in the last bits (float rounding only).
+ * On a device with subgroups (Engine.hasSubgroups), m <= 64, with `hostListOffsets` and more than 8 queries, the
+ * two-pass scan scores 4-bit codes with adc_score4_sg instead: no pair tables, the 16-entry tables held in
+ * registers across a subgroup and looked up by shuffles, summed in the same order (the same bits).
  */
 export function adcScan(engine: Engine, a: AdcScanArgs): void {
   const { nq, nprobe, nlist, m, bits, k, metric } = a;
@@ -107,8 +110,27 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   const hostLen = a.hostListOffsets?.length ?? nlist + 1;
   if (hostLen < nlist + 1) throw new Error(`adcScan: hostListOffsets has ${hostLen} entries, needs nlist + 1 = ${nlist + 1}`);
   if (nq === 0) return;
+  if (bits === 4 && a.hostListOffsets && nprobe > 0 && nq > FEW_ROWS && subgroupScan(engine, m)) {
+    scanTwoPass(engine, a, a.hostListOffsets, (n, q0, scores, cols, cap) => engine.run(adc_score4_sg, {
+      constants: { M: m, METRIC_L2: metric === 'l2' ? 1 : 0 },
+      bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
+        l2Term: a.l2Term ?? a.lut, outScores: scores, cols },
+      params: { nq: n, nprobe, nlist, cap, q0 },
+      workgroups: n,
+    }));
+    return;
+  }
   if (bits === 4) { scanFourBit(engine, a); return; }
   scanEightBit(engine, a);
+}
+
+/** The most sub-quantizers the register-table 4-bit scan takes (adc_score4_sg holds 8 code words' tables). */
+export const SUBGROUP_SCAN_MAX_M = 64;
+
+/** Whether the two-pass 4-bit scan scores with adc_score4_sg (tables in registers, lookups by subgroup shuffles):
+ *  the device has subgroups of at least 8 lanes and m <= SUBGROUP_SCAN_MAX_M. Same bits as the pair-table scan. */
+export function subgroupScan(engine: Engine, m: number): boolean {
+  return engine.hasSubgroups && m <= SUBGROUP_SCAN_MAX_M;
 }
 
 /** Byte-pair tables of 4-bit tables: out[r][i][b] = tab[r][2i][b & 15] + tab[r][2i+1][b >> 4] (the second term
@@ -186,7 +208,10 @@ export function candidateBound(hostListOffsets: ArrayLike<number>, nlist: number
 /** Scratch per pass, per array (keys and positions): at most this many bytes (and the binding limit). */
 const SCRATCH_BYTES = 64 * 1024 * 1024;
 
-function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<number>): void {
+/** Writes the scores of queries q0 .. q0 + n - 1 into `scores` (n x cap, columns laid out by adc_cols in `cols`). */
+type ScorePass = (n: number, q0: number, scores: GpuBuffer, cols: GpuBuffer, cap: number) => void;
+
+function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<number>, scorePass?: ScorePass): void {
   const { nq, nprobe, nlist, m, bits, k, metric } = a;
   const cap = Math.max(1, candidateBound(hostListOffsets, nlist, nprobe));
   const limit = Math.min(engine.maxBinding, SCRATCH_BYTES);
@@ -204,7 +229,8 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
         params: { nq: n, nprobe, nlist, cap, q0 },
         workgroups: Math.ceil((n * nprobe) / 64),
       });
-      engine.run(adc_score, {
+      if (scorePass) scorePass(n, q0, scores, cols, cap);
+      else engine.run(adc_score, {
         constants: { M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
         bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
           l2Term: a.l2Term ?? a.lut, outScores: scores, cols },

@@ -43,6 +43,8 @@ export class Engine {
   readonly limits: GPUSupportedLimits;
   readonly adapterName: string;
   readonly features: ReadonlySet<string>;
+  /** the smallest subgroup size the adapter reports (0 when it reports none) */
+  readonly subgroupMinSize: number;
   /** Strong reference to the object that owns the native WebGPU instance (Dawn's `create()` result).
    *  If it were garbage-collected while the device lives, Dawn's event loop would use freed memory. */
   private readonly keepAlive: unknown;
@@ -75,6 +77,7 @@ export class Engine {
     this.limits = lowered ? lowerLimits(device.limits, lowered) : device.limits;
     this.adapterName = adapterName;
     this.features = new Set([...device.features] as string[]);
+    this.subgroupMinSize = (device as unknown as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo?.subgroupMinSize ?? 0;
     this.uniformRing = device.createBuffer({ size: UNIFORM_SLOT * UNIFORM_SLOTS, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'uniform ring' });
     this.lostPromise = device.lost.then((info) => {
       this.lostReason = `${info.reason ?? 'unknown'}: ${info.message}`;
@@ -110,6 +113,9 @@ export class Engine {
    *  take other code paths (every storage load is paid per invocation there; see kernels/scores.ts) */
   get isSoftwareAdapter(): boolean { return /llvmpipe|lavapipe|swiftshader|\bsoftware\b/i.test(this.adapterName); }
   get hasTimestamps(): boolean { return this.features.has('timestamp-query'); }
+  /** whether kernels may use the WGSL `subgroups` extension with subgroups of at least 8 lanes (the 4-bit ADC
+   *  scan's tables in registers, kernels/adc.ts) */
+  get hasSubgroups(): boolean { return this.features.has('subgroups') && this.subgroupMinSize >= 8; }
   /** bytes of GPU memory in buffers the engine made and that are not yet disposed */
   get liveBytes(): number { let s = 0; for (const b of this.live) s += b.size; return s; }
   get liveBuffers(): number { return this.live.size; }

@@ -2,13 +2,7 @@
 // lengths). No barriers (on CPU drivers a barrier makes the whole shader markedly slower). One workgroup per
 // (query, probe); its list's candidates go to the columns adc_cols laid out (cols[q][1 + p]: where probe p's
 // list starts in the query's region of `cap` scores). Scores as in lib/adc_lists.wgsl.
-#include "lib/grid.wgsl"
-#include "lib/adc_lists.wgsl"
-
-struct Params { nq: u32, nprobe: u32, nlist: u32, cap: u32, q0: u32, _p0: u32, _p1: u32, _p2: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(7) var<storage, read_write> outScores: array<f32>;
-@group(0) @binding(8) var<storage, read> cols: array<u32>; // adc_cols's layout
+#include "lib/adc_score_io.wgsl"
 
 @compute @workgroup_size(64)
 fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
