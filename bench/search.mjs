@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
-// Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8] [--nprobe 8,32,128]
+// Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8;OPQ64,IVF256,PQ64x4 (OPQ: our
+//        index trained with opq: true)] [--nprobe 8,32,128]
 //        [--repeats 3] [--singles 200] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
 //        [--fastscan IVF256,PQ64x4fs|off]
 // Also times one query per call (p50 / p99 latency over --singles calls) at each nprobe.
@@ -24,9 +25,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const dataDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
 const configs = arg('configs', 'IVF256,PQ32x8;IVF256,PQ64x8').split(';').map((c) => {
-  const m = /^IVF(\d+),PQ(\d+)x(\d+)$/.exec(c);
+  const m = /^(OPQ\d+,)?IVF(\d+),PQ(\d+)x(\d+)$/.exec(c);
   if (!m) throw new Error(`bad config ${c}`);
-  return { name: c, nlist: +m[1], m: +m[2], bits: +m[3] };
+  return { name: c, nlist: +m[2], m: +m[3], bits: +m[4], opq: !!m[1] };
 });
 const nprobes = arg('nprobe', '8,32,128').split(',').map(Number);
 const repeats = Number(arg('repeats', '3'));
@@ -68,7 +69,7 @@ try {
     let t0;
     let last = 0;
     const onProgress = (p) => { if (performance.now() - last > 2000) { last = performance.now(); log(formatProgress(p)); } };
-    const start = await kmeansStart(engine, base, { nlist: c.nlist, m: c.m, bits: c.bits, fresh: process.argv.includes('--fresh'), onProgress });
+    const start = await kmeansStart(engine, base, { nlist: c.nlist, m: c.m, bits: c.bits, opq: c.opq, fresh: process.argv.includes('--fresh'), onProgress });
     const index = start.index, trainS = start.trainSeconds, addS = start.addSeconds;
     const ours = { trainSeconds: trainS, addSeconds: addS, cachedTraining: start.cached, runs: [] };
     await index.search(queries.data.subarray(0, 64 * base.dim), { k, nprobe: nprobes[0] }); // compile pipelines
