@@ -60,7 +60,8 @@ t.test('quick benchmark on a subset: report structure, GPU timings, no leaked bu
   t.same(progress.map((p) => p.done), [...Array(probes + expected + 1).keys()]);
   t.ok(progress.every((p) => p.total === probes + expected));
   // roofline probes: run first, in the same report, and every selected case gets the share of its bound
-  t.same(json.probes.map((p) => p.kernel), ['probe:stream-vec4', 'probe:stream-u32', 'probe:gather-32KiB', 'probe:gather-1MiB', 'probe:fma-vec4', 'probe:barrier']);
+  t.same(json.probes.map((p) => p.kernel), ['probe:stream-vec4', 'probe:stream-u32', 'probe:gather-32KiB', 'probe:gather-1MiB',
+    ...(engine.hasSubgroups ? ['probe:shuffle-16'] : []), 'probe:fma-vec4', 'probe:barrier']);
   for (const p of json.probes) checkCase(t, p, gpu);
   const roof = json.roofline;
   t.ok(roof.streamGBps! > 0 && roof.streamGBps === Math.max(roof.streamVec4GBps!, roof.streamU32GBps!), 'stream bound: the better of vec4 and u32');

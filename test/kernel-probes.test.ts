@@ -2,7 +2,7 @@
 // references, on fresh random inputs, awkward sizes, outputs poisoned (including one word past the end).
 import t from 'tap';
 import { getEngine, rng, freshSeed, compare, POISON_F32, POISON_U32, randomF32, randomU32 } from './helpers.js';
-import { probeStream, probeGather, probeFma, probeBarrier } from '../src/kernels/probes.js';
+import { probeStream, probeGather, probeShuffle, probeFma, probeBarrier } from '../src/kernels/probes.js';
 import { probeStreamRef, probeGatherRef, probeFmaRef, probeBarrierRef } from './reference/probes.js';
 
 t.test('probeStream vec4 and u32: grid-stride sums per invocation', async (t) => {
@@ -41,6 +41,26 @@ t.test('probeGather: LCG-indexed table sums per invocation (32 KiB and 1 MiB tab
     const got = await engine.read(out, Uint32Array);
     t.same(Array.from(got.subarray(0, threads)), Array.from(probeGatherRef(table, log2Words, threads, lookups)),
       `seed ${seed} 2^${log2Words} words, ${threads} threads, ${lookups} lookups`);
+    t.equal(got[threads], POISON_U32, 'nothing written past threads');
+    tb.dispose(); out.dispose();
+  }
+});
+
+t.test('probeShuffle: lookups by subgroup shuffles sum what the gather probe sums from a 16-word table', async (t) => {
+  const engine = await getEngine();
+  if (!engine.hasSubgroups) {
+    t.throws(() => probeShuffle(engine, engine.buffer(64), engine.buffer(64), 1, 1), /no subgroups/);
+    return;
+  }
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [threads, lookups] of [[1, 1], [7, 5], [300, 37], [513, 64], [2048, 100]] as const) {
+    const table = randomU32(r, 16);
+    const tb = engine.upload(table);
+    const out = engine.upload(new Uint32Array(threads + 1).fill(POISON_U32));
+    probeShuffle(engine, tb, out, threads, lookups);
+    const got = await engine.read(out, Uint32Array);
+    t.same(Array.from(got.subarray(0, threads)), Array.from(probeGatherRef(table, 4, threads, lookups)), `seed ${seed} ${threads} threads, ${lookups} lookups`);
     t.equal(got[threads], POISON_U32, 'nothing written past threads');
     tb.dispose(); out.dispose();
   }

@@ -1,9 +1,10 @@
 // The roofline probes of the kernel benchmark: one case per bound (streaming reads with vec4 and u32 loads,
-// random 4-byte gathers from a 32 KiB and a 1 MiB table, vec4 FMA, workgroup barriers), measured in the same
+// random 4-byte gathers from a 32 KiB and a 1 MiB table, lookups by subgroup shuffles from a 16-entry table on
+// devices with subgroups, vec4 FMA, workgroup barriers), measured in the same
 // run and on the same adapter as the kernels, and the roofline they give. Each kernel case declares which
 // bound applies to it (Bound), and its throughput is reported as a share of that probe's rate.
 import type { Engine } from '../pipeline/engine.js';
-import { probeStream, probeGather, probeFma, probeBarrier } from '../kernels/probes.js';
+import { probeStream, probeGather, probeShuffle, probeFma, probeBarrier } from '../kernels/probes.js';
 import type { Bound, KernelCase, PreparedCase } from './kernel-cases.js';
 import type { KernelCaseResult, Roofline } from './kernel-report.js';
 import { uniformF32, uniformU32 } from './random.js';
@@ -54,6 +55,17 @@ export function gatherProbe(name: string, log2Words: number, threads: number, lo
     }));
 }
 
+/** `threads` x `lookups` lookups by subgroup shuffles from a 16-word table (the 4-bit ADC scan's lookup). */
+export function shuffleProbe(threads: number, lookups: number): KernelCase {
+  return probeCase('probe:shuffle-16', `${threads} threads x ${lookups} lookups`, { threads, lookups },
+    { lookups: threads * lookups, tableBytes: 64, formula: 'threads*lookups lookups by two subgroup shuffles and a select (a 16-entry table in registers)' },
+    (engine, r) => withBuffers(engine, (add) => {
+      const table = add(engine.upload(uniformU32(r, 16, 2 ** 32), 'probe shuffle table'));
+      const out = add(engine.buffer(threads * 4, 'probe shuffle out'));
+      return () => probeShuffle(engine, table, out, threads, lookups);
+    }));
+}
+
 export function fmaProbe(threads: number, iters: number): KernelCase {
   return probeCase('probe:fma-vec4', `${threads} threads x ${iters} iters`, { threads, iters },
     { flops: 32 * threads * iters, formula: '32*threads*iters flops (4 vec4 FMA chains per invocation)' },
@@ -83,6 +95,7 @@ export function probeCases(engine: Engine, quick: boolean): KernelCase[] {
     streamProbe('vec4', streamBytes, threads),
     streamProbe('u32', streamBytes, threads),
     ...GATHER_TABLES.map((g) => gatherProbe(g.name, g.log2Words, threads, quick ? 32 : 256)),
+    ...(engine.hasSubgroups ? [shuffleProbe(threads, quick ? 32 : 256)] : []),
     fmaProbe(threads, quick ? 64 : 2048),
     barrierProbe(quick ? 32 : 512, quick ? 64 : 512),
   ];

@@ -1,5 +1,5 @@
 // Typed wrappers of the roofline probe kernels (src/shaders/probe_*.wgsl): small kernels that each run at one
-// bound of the device (streaming reads, random gathers, vec4 FMA, workgroup barriers), so that the kernel
+// bound of the device (streaming reads, random gathers, subgroup-shuffle lookups, vec4 FMA, workgroup barriers), so that the kernel
 // benchmark can state every kernel's throughput as a share of the bound it is limited by. Each probe writes
 // a checksum per invocation (per-invocation sums, see each shader's contract) so a test can check that it
 // did the work it claims.
@@ -38,6 +38,18 @@ export function probeGather(engine: Engine, table: Buf, out: Buf, log2Words: num
   need(table, 2 ** log2Words * 4, `${what}: table`);
   need(out, threads * 4, `${what}: out`);
   engine.run(K.probe_gather, { bindings: { table, out }, params: { threads, lookups, shift: 32 - log2Words }, workgroups: Math.ceil(threads / 256) });
+}
+
+/** Lookups by subgroup shuffles from a 16-word table (see probe_shuffle.wgsl): the same checksums as
+ *  probeGather(engine, table, out, 4, threads, lookups). Needs a device with subgroups of 8+ lanes (Engine.hasSubgroups). */
+export function probeShuffle(engine: Engine, table: Buf, out: Buf, threads: number, lookups: number): void {
+  const what = 'probeShuffle';
+  if (!engine.hasSubgroups) throw new Error(`${what}: this device has no subgroups of at least 8 lanes (Engine.hasSubgroups)`);
+  checkCount(what, 'threads', threads, 1, 2 ** 31);
+  checkCount(what, 'lookups', lookups, 1);
+  need(table, 16 * 4, `${what}: table`);
+  need(out, threads * 4, `${what}: out`);
+  engine.run(K.probe_shuffle, { bindings: { table, out }, params: { threads, lookups }, workgroups: Math.ceil(threads / 256) });
 }
 
 /** vec4 FMA chains: each of `threads` invocations runs 4 vec4 chains a = fma(a, b, c) for `iters` steps
