@@ -251,7 +251,8 @@ function randomProbes(r: Rand, nq: number, nprobe: number, nlist: number): Int32
  * uneven lists. Inputs are made on the host (random codes, LUTs, probes); the number of vectors scanned
  * (sum of the probed list sizes) depends only on the sizes and the seed, so the stated work is exact.
  * path 'fused': one workgroup per query scores and selects; 'two-pass': scores written out, then topk
- * (adcScan's path when it is given hostListOffsets).
+ * (adcScan's path when it is given hostListOffsets; 4-bit codes on a device with subgroups: adc_score4_sg, whose
+ * lookups are subgroup shuffles, still counted as table lookups).
  */
 export function adcScanCase(nq: number, nprobe: number, m: number, bits: 4 | 8, total: number, nlist: number, k: number,
   metric: 'ip' | 'l2', path: 'fused' | 'two-pass' = 'fused'): KernelCase {
@@ -354,6 +355,7 @@ export function kernelCases(quick: boolean): KernelCase[] {
     adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2'),
     adcScanCase(3000, 32, 32, 8, 50000, 256, 100, 'l2', 'two-pass'),
     adcScanCase(3000, 32, 64, 4, 50000, 256, 100, 'l2', 'two-pass'),
+    adcScanCase(3000, 32, 64, 4, 50000, 256, 100, 'ip', 'two-pass'),
     softAssignCase(3200, 32, 256, 16),
   ];
 }
