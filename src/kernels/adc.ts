@@ -17,6 +17,9 @@ function checkDims(what: string, dims: Record<string, number>): void {
 /** Up to this many rows take adc_lut_rows (one invocation per output; the same sums in the same order, so the
  *  same bits as adc_lut), which needs far fewer workgroups for one query. */
 const FEW_ROWS = 8;
+/** Tables of at most this many entries (4-bit codes) take adc_lut_rows for any row count: adc_lut's workgroups
+ *  cover 64 codewords, so they would leave three quarters of their invocations idle. */
+const SMALL_KSUB = 16;
 
 function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out: Buf,
   nrows: number, m: number, ksub: number, dsub: number, l2: boolean): void {
@@ -27,7 +30,7 @@ function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out
   need(out, nrows * m * ksub * 4, `${what}: out`);
   if (nrows === 0) return;
   const cblocks = Math.ceil(ksub / 64);
-  if (nrows <= FEW_ROWS) {
+  if (nrows <= FEW_ROWS || ksub <= SMALL_KSUB) {
     engine.run(adc_lut_rows, {
       bindings: { x: rowsBuf, codebooks, out },
       params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks },
