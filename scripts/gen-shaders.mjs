@@ -2,7 +2,8 @@
 // tests). Every src/shaders/*.wgsl file is a kernel; src/shaders/lib/*.wgsl are modules, never compiled alone.
 // A line `#include "lib/name.wgsl"` (path relative to src/shaders) is replaced by that module, itself composed:
 // each module goes in once per kernel (a second include of it is dropped), a cycle or a missing module is an
-// error naming the file and line. Two files are written (both git-ignored):
+// error naming the file and line. WGSL directives (`enable subgroups;`) stay on a kernel's first lines: one after
+// code or an #include, or in a module, is an error. Two files are written (both git-ignored):
 //   src/shaders/sources.ts  every kernel's composed WGSL, so Node and browsers load kernels the same way;
 //   src/shaders/kernels.ts  one typed handle per kernel (src/shaders/kernel-types.ts), reflected from the
 //                           composed WGSL with wgsl_reflect: bindings, the `params` layout, override constants
@@ -15,6 +16,7 @@ import { WgslReflect, WgslParser } from 'wgsl_reflect/wgsl_reflect.module.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shaderDir = join(root, 'src', 'shaders');
 const INCLUDE = /^\s*#include\s+"([^"]+)"\s*$/;
+const ENABLE = /^\s*(enable|requires|diagnostic)\b/;
 
 /**
  * The composed source of `file`, a path under `dir` (src/shaders): every `#include` replaced by its module,
@@ -24,8 +26,13 @@ export function compose(dir, file, stack = [], done = new Set()) {
   const at = (f, line) => `${relative(root, join(dir, f))}:${line}`;
   const lines = readFileSync(join(dir, file), 'utf8').split('\n');
   const out = [];
+  let code = false; // a line of code seen (WGSL directives such as `enable subgroups;` must come before any)
   lines.forEach((line, i) => {
     const m = INCLUDE.exec(line);
+    if (ENABLE.test(line) && (stack.length > 0 || code)) {
+      throw new Error(`${at(file, i + 1)}: '${line.trim()}' must be among a kernel's first lines, before any #include or code (modules cannot enable extensions)`);
+    }
+    if (m || !(ENABLE.test(line) || /^\s*(\/\/.*)?$/.test(line))) code = true;
     if (!m) {
       if (/^\s*#/.test(line)) throw new Error(`${at(file, i + 1)}: unknown directive '${line.trim()}' (only #include "lib/name.wgsl")`);
       out.push(line);

@@ -27,6 +27,20 @@ t.test('#include: modules are inlined once, nested, in place', async (t) => {
   t.equal(compose(dir, 'k.wgsl'), '// kernel\nfn b() {}\nfn a() {}\nfn main() {}');
 });
 
+t.test('enable directives: kept on a kernel\'s first lines, refused after code or in a module', async (t) => {
+  const dir = tree({
+    'k.wgsl': 'enable subgroups;\nenable f16;\n// kernel\n#include "lib/a.wgsl"\nfn main() {}',
+    'late.wgsl': '#include "lib/a.wgsl"\nenable subgroups;',
+    'mod.wgsl': '#include "lib/e.wgsl"',
+    'lib/a.wgsl': 'fn a() {}',
+    'lib/e.wgsl': 'enable f16;\nfn e() {}',
+  });
+  t.teardown(() => rmSync(dir, { recursive: true }));
+  t.equal(compose(dir, 'k.wgsl'), 'enable subgroups;\nenable f16;\n// kernel\nfn a() {}\nfn main() {}');
+  t.throws(() => compose(dir, 'late.wgsl'), /late\.wgsl:2: 'enable subgroups;' must be among a kernel's first lines/);
+  t.throws(() => compose(dir, 'mod.wgsl'), /lib\/e\.wgsl:1: 'enable f16;' must be among a kernel's first lines/);
+});
+
 t.test('#include: a missing module, a cycle and an unknown directive are errors naming the file and line', async (t) => {
   const dir = tree({
     'missing.wgsl': 'fn f() {}\n  #include "lib/nope.wgsl"',
