@@ -79,14 +79,14 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
           u: u.buffer, cb: codebook.buffer, g: g.buffer, dmin: dmin.buffer, du: (du ?? sDu)!.buffer,
           e: (e ?? sE)!.buffer, ga: (ga ?? sGa)!.buffer, coef: (coef ?? sCoef)!.buffer,
         },
-        params: { nb: n, b0, m, k, kq, invTau, wantDu: wantDu ? 1 : 0, wantE: wantDc ? 1 : 0 },
-        workgroups: [Math.ceil(n / (64 * BWD_TB)), m], constants: { DS4, TB: BWD_TB },
+        params: { nb: n, b0, m, k, kq, invTau },
+        workgroups: [Math.ceil(n / (64 * BWD_TB)), m], constants: { DS4, TB: BWD_TB, WANT_DU: wantDu ? 1 : 0, WANT_E: wantDc ? 1 : 0 },
       });
       if (!wantDc) continue;
       engine.run(K.ag_fused_sar_dc, {
         bindings: { u: u.buffer, cb: codebook.buffer, g: g.buffer, codes: codes.buffer, e: e!.buffer, ga: ga!.buffer, coef: coef!.buffer, dc: dc!.buffer },
         params: { nb: n, b0, m, k, kq, accum: b0 === 0 ? 0 : 1 },
-        workgroups: Math.ceil((m * kq) / 64), constants: { DS4 },
+        workgroups: [Math.ceil(kq / 64), m], constants: { DS4 },
       });
     }
     for (const t of [e, ga, coef, codes, dmin, sDu, sE, sGa, sCoef]) t?.dispose(); // (a record's backward runs once)
