@@ -14,7 +14,7 @@
 // orthogonal), so with a learned R it scores the unrotated rows.
 import type { Engine } from '../../pipeline/engine.js';
 import type { Tape, Tensor } from '../../autograd/tensor.js';
-import { gatherRows, sub, add, reshape } from '../../autograd/ops.js';
+import { gatherRows, gatherCols, sub, add, reshape } from '../../autograd/ops.js';
 import { matmulT, scoresBatched } from '../../autograd/ops-vq.js';
 import { softAssignReconstruct } from '../../autograd/ops-fused.js';
 import { l2ScoresAll, l2ScoresBatched } from '../../autograd/ops-l2.js';
@@ -130,14 +130,17 @@ export function forward(tape: Tape, st: Student, teacherIds: Int32Array, topK: n
   const x0 = hostRows(tape, st.docs, dim, docs, 'distill batch documents');
   // with a learned R the rows are rotated on the tape (and the teacher scores the raw rows: it is rotation-invariant)
   const qb = R ? matmulT(q0, R) : q0, xd = R ? matmulT(x0, R) : x0;
-  const od = gatherRows(O, tape.tensor(lists, [lists.length]));
+  const listIdx = tape.tensor(lists, [lists.length]);
+  const od = gatherRows(O, listIdx);
   const u = sub(xd, od);
   const r = add(od, softAssignReconstruct(u, C, st.tauAssign));
   const l2 = st.metric === 'l2';
   if (inBatch) {
     const all = l2 ? l2ScoresAll : matmulT;
     const t = tape.noGrad(() => all(q0, x0));
-    return { pq: { teacher: t, student: all(qb, r) }, ivf: { teacher: t, student: all(qb, od) } };
+    // s_ivf(q, d) = S(q, o_list(d)): the batch's queries against the nlist centroids, then each document's list
+    // column (the same sums as S(q, od), over nlist rather than one row per document)
+    return { pq: { teacher: t, student: all(qb, r) }, ivf: { teacher: t, student: gatherCols(all(qb, O), listIdx) } };
   }
   const as3 = (m: Tensor) => reshape(m, [B, topK, dim]);
   const batched = l2 ? l2ScoresBatched : scoresBatched;
