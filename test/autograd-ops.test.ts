@@ -36,7 +36,8 @@ function cases(): OpCase[] {
   for (const [b, c, d] of [[1, 1, 1], [3, 5, 7], [5, 19, 45]] as const) {
     out.push({ name: `scoresBatched [${b},${d}] x [${b},${c},${d}]`, inputs: [{ data: randomF32(r, b * d), shape: [b, d], grad: true }, { data: randomF32(r, b * c * d), shape: [b, c, d], grad: true }], gpu: ([q, x]) => ag.scoresBatched(q!, x!), ref: ([q, x]) => R.scoresBatchedRef(q!, x!, b, c, d), vjp: ([q, x], g) => R.scoresBatchedVjp(q!, x!, b, c, d, g) });
   }
-  for (const [b, n, d] of [[1, 1, 1], [3, 5, 17], [67, 70, 21]] as const) {
+  // d a multiple of 4 takes the register-tiled kernels (forward scores, backward ag_matmul_tn), others ag_bmm
+  for (const [b, n, d] of [[1, 1, 1], [3, 5, 17], [67, 70, 21], [1, 1, 4], [3, 7, 20], [33, 71, 68]] as const) {
     out.push({ name: `matmulT [${b},${d}] x [${n},${d}]`, inputs: [{ data: randomF32(r, b * d), shape: [b, d], grad: true }, { data: randomF32(r, n * d), shape: [n, d], grad: true }], gpu: ([q, x]) => ag.matmulT(q!, x!), ref: ([q, x]) => R.matmulTRef(q!, x!, b, n, d), vjp: ([q, x], g) => R.matmulTVjp(q!, x!, b, n, d, g), maxFd: 250 });
   }
   for (const [b, m, k, ds] of [[1, 1, 1, 1], [5, 3, 7, 2], [70, 2, 67, 17]] as const) {
