@@ -13,6 +13,11 @@ export interface SoftAssignOptions {
    * many as fit in 64 MiB for both.
    */
   chunkDocs?: number;
+  /**
+   * @internal documents per invocation of the forward and of the backward's first kernel (1 to 8); default: by
+   * adapter (see docsPerInvocation). Tests set 1 to run a hardware GPU's path on a software one.
+   */
+  docsPerInvocation?: number;
 }
 
 const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
@@ -44,7 +49,9 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
 
   const tape = u.tape, engine = tape.engine;
   const DS4 = ds / 4, kq = Math.ceil(k / 4), invTau = 1 / tau;
-  const { fwd: FWD_TB, bwd: BWD_TB } = docsPerInvocation(engine.isSoftwareAdapter);
+  const tb = opts.docsPerInvocation;
+  if (tb !== undefined && !(Number.isInteger(tb) && tb >= 1 && tb <= 8)) throw new Error(`${op}: docsPerInvocation must be an integer in [1, 8], got ${tb}`);
+  const { fwd: FWD_TB, bwd: BWD_TB } = tb !== undefined ? { fwd: tb, bwd: tb } : docsPerInvocation(engine.isSoftwareAdapter);
   const out = tape.empty([nb, d]);
   if (nb === 0) { tape.record(op, [u, codebook], out, () => [tape.zeros(u.shape), tape.zeros(codebook.shape)]); return out; }
   const codes = tape.empty([nb, m], 'i32', { label: `${op} codes` });
