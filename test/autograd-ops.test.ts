@@ -12,7 +12,8 @@ t.comment(`seed ${seed} (replay with SEED=${seed})`);
 
 function cases(): OpCase[] {
   const out: OpCase[] = [];
-  for (const [b, d] of [[1, 1], [3, 7], [37, 13]] as const) {
+  // [67, 131]: more than two workgroups of ag_axpby (4096 elements each), the last one partial
+  for (const [b, d] of [[1, 1], [3, 7], [37, 13], [67, 131]] as const) {
     const a = randomF32(r, b * d), bb = randomF32(r, b * d), row = randomF32(r, d), sc = randomF32(r, 1);
     out.push({ name: `add [${b},${d}]`, inputs: [{ data: a, shape: [b, d], grad: true }, { data: bb, shape: [b, d], grad: true }], gpu: ([x, y]) => ag.add(x!, y!), ref: ([x, y]) => R.axpbyRef(x!, y!, 1), vjp: ([x, y], g) => R.axpbyVjp(x!, y!, 1, g) });
     out.push({ name: `sub row-broadcast [${b},${d}]-[${d}]`, inputs: [{ data: a, shape: [b, d], grad: true }, { data: row, shape: [d], grad: true }], gpu: ([x, y]) => ag.sub(x!, y!), ref: ([x, y]) => R.axpbyRef(x!, y!, -1), vjp: ([x, y], g) => R.axpbyVjp(x!, y!, -1, g) });

@@ -25,7 +25,7 @@ function axpby(a: Tensor, b: Tensor, alpha: number, beta: number): Tensor {
   a.tape.engine.run(K.ag_axpby, {
     bindings: { a: a.buffer, b: b.buffer, out: out.buffer },
     params: { n: a.size, bn: Math.max(1, b.size), alpha, beta },
-    workgroups: groups(a.size),
+    workgroups: groups(a.size, 256 * 16), // 16 elements per invocation (ag_axpby.wgsl)
   });
   return out;
 }
