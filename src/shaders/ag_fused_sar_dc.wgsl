@@ -39,8 +39,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let x = u[ub + i];
       for (var j = 0u; j < 4u; j++) { acc[j * 8u + i] -= (2.0 * gd[j]) * x; }
     }
-    for (var j = 0u; j < 4u; j++) {
-      if (code == q * 4u + j) { for (var i = 0u; i < DS4; i++) { acc[j * 8u + i] += g[ub + i]; } }
+    // the one-hot term: only one invocation of the workgroup holds the code. A loop of at most one pass (not an if)
+    // lets a SIMD software GPU skip it for every group of invocations where no lane enters it.
+    let jh = code - q * 4u;
+    for (var once = select(1u, 0u, jh < 4u); once < 1u; once++) {
+      for (var j = 0u; j < 4u; j++) {
+        if (jh == j) { for (var i = 0u; i < DS4; i++) { acc[j * 8u + i] += g[ub + i]; } }
+      }
     }
   }
   for (var j = 0u; j < 4u; j++) {
