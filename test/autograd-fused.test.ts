@@ -12,9 +12,9 @@ const seed = freshSeed();
 const r = rng(seed);
 t.comment(`seed ${seed} (replay with SEED=${seed})`);
 
-type Size = readonly [nb: number, m: number, k: number, ds: number, tau: number, chunkDocs?: number];
+type Size = readonly [nb: number, m: number, k: number, ds: number, tau: number, chunkDocs?: number, docsPerInvocation?: number];
 
-function fdCase([nb, m, k, ds, tau, chunkDocs]: Size, grads: [boolean, boolean] = [true, true]): OpCase {
+function fdCase([nb, m, k, ds, tau, chunkDocs, tb]: Size, grads: [boolean, boolean] = [true, true]): OpCase {
   const u = randomF32(r, nb * m * ds, 0.5), cb = randomF32(r, m * k * ds, 0.5);
   const u64 = Float64Array.from(u), cb64 = Float64Array.from(cb);
   const vjp = (xs: Float64Array[], g: Float64Array): Array<Float64Array | null> => {
@@ -22,9 +22,9 @@ function fdCase([nb, m, k, ds, tau, chunkDocs]: Size, grads: [boolean, boolean] 
     return [grads[0] ? du : null, grads[1] ? dc : null];
   };
   return {
-    name: `softAssignReconstruct u [${nb},${m * ds}] cb [${m},${k},${ds}] tau ${tau}${chunkDocs ? ` chunks of ${chunkDocs}` : ''}${grads[1] ? '' : ' (codebook fixed)'}${grads[0] ? '' : ' (u fixed)'}`,
+    name: `softAssignReconstruct u [${nb},${m * ds}] cb [${m},${k},${ds}] tau ${tau}${chunkDocs ? ` chunks of ${chunkDocs}` : ''}${tb ? ` ${tb} docs per invocation` : ''}${grads[1] ? '' : ' (codebook fixed)'}${grads[0] ? '' : ' (u fixed)'}`,
     inputs: [{ data: u, shape: [nb, m * ds], grad: grads[0] }, { data: cb, shape: [m, k, ds], grad: grads[1] }],
-    gpu: ([x, c]) => ag.softAssignReconstruct(x!, c!, tau, chunkDocs ? { chunkDocs } : {}),
+    gpu: ([x, c]) => ag.softAssignReconstruct(x!, c!, tau, { ...(chunkDocs ? { chunkDocs } : {}), ...(tb ? { docsPerInvocation: tb } : {}) }),
     ref: ([x, c]) => R.softAssignReconstructRef(x!, c!, nb, m, k, ds),
     fdRef: R.softAssignSurrogate(u64, cb64, nb, m, k, ds, tau),
     vjp,
@@ -45,10 +45,13 @@ t.test('softAssignReconstruct: forward vs float64, backward vs finite difference
     [13, 3, 18, 24, 0.7, 5],
     [6, 2, 9, 6, 1],            // dsub not a multiple of 4: the composed ops
     [577, 2, 9, 8, 1.5, 300],   // several forward (512 documents) and backward (256 per chunk) workgroups, partial
+    [131, 3, 37, 16, 1.2, 70, 1], // one document per invocation (a hardware GPU's path), partial workgroups
+    [70, 2, 9, 8, 0.9, 0, 3],   // three documents per invocation: the last workgroup's tail
   ];
   for (const s of sizes) await checkOp(t, tape, fdCase(s), r, `seed ${seed}`);
   await checkOp(t, tape, fdCase([70, 3, 16, 16, 2, 29], [true, false]), r, `seed ${seed}`);
   await checkOp(t, tape, fdCase([70, 3, 21, 8, 2, 29], [false, true]), r, `seed ${seed}`);
+  await checkOp(t, tape, fdCase([70, 3, 21, 8, 2, 29, 1], [false, true]), r, `seed ${seed}`);
   t.equal(tape.liveTensors, 0, 'every tensor made in the checks was released');
   tape.dispose();
 });
@@ -136,6 +139,7 @@ t.test('softAssignReconstruct rejects bad input with clear errors', async (t) =>
     t.throws(() => ag.softAssignReconstruct(u, tape.zeros([2, 0, 4])), /at least one sub-space, codeword and dimension/);
     t.throws(() => ag.softAssignReconstruct(u, cb, 0), /temperature must be a positive number, got 0/);
     t.throws(() => ag.softAssignReconstruct(u, cb, 1, { chunkDocs: 0 }), /chunkDocs must be a positive integer/);
+    t.throws(() => ag.softAssignReconstruct(u, cb, 1, { docsPerInvocation: 9 }), /docsPerInvocation must be an integer in \[1, 8\]/);
     t.throws(() => ag.softAssignReconstruct(tape.tensor(new Int32Array(24), [3, 8]), cb), /'u' must be an f32 tensor/);
   });
   tape.dispose();

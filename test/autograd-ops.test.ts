@@ -12,7 +12,8 @@ t.comment(`seed ${seed} (replay with SEED=${seed})`);
 
 function cases(): OpCase[] {
   const out: OpCase[] = [];
-  for (const [b, d] of [[1, 1], [3, 7], [37, 13]] as const) {
+  // [67, 131]: more than two workgroups of ag_axpby (4096 elements each), the last one partial
+  for (const [b, d] of [[1, 1], [3, 7], [37, 13], [67, 131]] as const) {
     const a = randomF32(r, b * d), bb = randomF32(r, b * d), row = randomF32(r, d), sc = randomF32(r, 1);
     out.push({ name: `add [${b},${d}]`, inputs: [{ data: a, shape: [b, d], grad: true }, { data: bb, shape: [b, d], grad: true }], gpu: ([x, y]) => ag.add(x!, y!), ref: ([x, y]) => R.axpbyRef(x!, y!, 1), vjp: ([x, y], g) => R.axpbyVjp(x!, y!, 1, g) });
     out.push({ name: `sub row-broadcast [${b},${d}]-[${d}]`, inputs: [{ data: a, shape: [b, d], grad: true }, { data: row, shape: [d], grad: true }], gpu: ([x, y]) => ag.sub(x!, y!), ref: ([x, y]) => R.axpbyRef(x!, y!, -1), vjp: ([x, y], g) => R.axpbyVjp(x!, y!, -1, g) });
@@ -27,10 +28,17 @@ function cases(): OpCase[] {
     const idx = Int32Array.from({ length: nb }, (_, i) => (i % 11 === 5 ? -1 : Math.floor(r() * Math.max(1, n - 1))));
     out.push({ name: `gatherRows [${n},${d}] x ${nb}`, inputs: [{ data: table, shape: [n, d], grad: true }, { data: idx, shape: [nb] }], gpu: ([x, i]) => ag.gatherRows(x!, i!), ref: ([x]) => R.gatherRowsRef(x!, idx, n, d), vjp: (_x, g) => [R.gatherRowsVjp(idx, n, d, g), null] });
   }
+  // gatherCols: repeated columns, padding (-1), columns never picked, more than one 256-chunk of indices
+  for (const [rows, n, nj] of [[1, 1, 3], [5, 7, 19], [3, 41, 601]] as const) {
+    const a = randomF32(r, rows * n);
+    const idx = Int32Array.from({ length: nj }, (_, i) => (i % 13 === 6 ? -1 : Math.floor(r() * Math.max(1, n - 1))));
+    out.push({ name: `gatherCols [${rows},${n}] x ${nj}`, inputs: [{ data: a, shape: [rows, n], grad: true }, { data: idx, shape: [nj] }], gpu: ([x, i]) => ag.gatherCols(x!, i!), ref: ([x]) => R.gatherColsRef(x!, idx, rows, n), vjp: (_x, g) => [R.gatherColsVjp(idx, rows, n, g), null] });
+  }
   for (const [b, c, d] of [[1, 1, 1], [3, 5, 7], [5, 19, 45]] as const) {
     out.push({ name: `scoresBatched [${b},${d}] x [${b},${c},${d}]`, inputs: [{ data: randomF32(r, b * d), shape: [b, d], grad: true }, { data: randomF32(r, b * c * d), shape: [b, c, d], grad: true }], gpu: ([q, x]) => ag.scoresBatched(q!, x!), ref: ([q, x]) => R.scoresBatchedRef(q!, x!, b, c, d), vjp: ([q, x], g) => R.scoresBatchedVjp(q!, x!, b, c, d, g) });
   }
-  for (const [b, n, d] of [[1, 1, 1], [3, 5, 17], [67, 70, 21]] as const) {
+  // d a multiple of 4 takes the register-tiled kernels (forward scores, backward ag_matmul_tn), others ag_bmm
+  for (const [b, n, d] of [[1, 1, 1], [3, 5, 17], [67, 70, 21], [1, 1, 4], [3, 7, 20], [33, 71, 68]] as const) {
     out.push({ name: `matmulT [${b},${d}] x [${n},${d}]`, inputs: [{ data: randomF32(r, b * d), shape: [b, d], grad: true }, { data: randomF32(r, n * d), shape: [n, d], grad: true }], gpu: ([q, x]) => ag.matmulT(q!, x!), ref: ([q, x]) => R.matmulTRef(q!, x!, b, n, d), vjp: ([q, x], g) => R.matmulTVjp(q!, x!, b, n, d, g), maxFd: 250 });
   }
   for (const [b, m, k, ds] of [[1, 1, 1, 1], [5, 3, 7, 2], [70, 2, 67, 17]] as const) {
@@ -89,6 +97,8 @@ t.test('ops reject bad input with clear errors', async (t) => {
     t.throws(() => ag.add(a, b), /add: shapes \[3, 4\] and \[4, 3\] do not match/);
     t.throws(() => ag.gatherRows(a, a), /gatherRows: 'idx' must be a 1-D i32 tensor/);
     t.throws(() => ag.gatherRows(idx, idx), /gatherRows: 'table' must be an f32 tensor/);
+    t.throws(() => ag.gatherCols(a, a), /gatherCols: 'idx' must be a 1-D i32 tensor/);
+    t.throws(() => ag.gatherCols(idx, idx), /gatherCols: 'a' must be an f32 tensor/);
     t.throws(() => ag.subspaceSqDist(a, tape.zeros([2, 5, 3])), /subspaceSqDist: u \[3, 4\] must have D = M \* D\/M = 6/);
     t.throws(() => ag.softmax(a, 0), /temperature must be a positive number/);
     t.throws(() => ag.scoresBatched(a, tape.zeros([3, 2, 5])), /scoresBatched: x \[3, 2, 5\] must be \[3, C, 4\]/);

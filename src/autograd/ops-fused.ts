@@ -13,6 +13,11 @@ export interface SoftAssignOptions {
    * many as fit in 64 MiB for both.
    */
   chunkDocs?: number;
+  /**
+   * @internal documents per invocation of the forward and of the backward's first kernel (1 to 8); default: by
+   * adapter (see docsPerInvocation). Tests set 1 to run a hardware GPU's path on a software one.
+   */
+  docsPerInvocation?: number;
 }
 
 const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
@@ -44,7 +49,9 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
 
   const tape = u.tape, engine = tape.engine;
   const DS4 = ds / 4, kq = Math.ceil(k / 4), invTau = 1 / tau;
-  const { fwd: FWD_TB, bwd: BWD_TB } = docsPerInvocation(engine.isSoftwareAdapter);
+  const tb = opts.docsPerInvocation;
+  if (tb !== undefined && !(Number.isInteger(tb) && tb >= 1 && tb <= 8)) throw new Error(`${op}: docsPerInvocation must be an integer in [1, 8], got ${tb}`);
+  const { fwd: FWD_TB, bwd: BWD_TB } = tb !== undefined ? { fwd: tb, bwd: tb } : docsPerInvocation(engine.isSoftwareAdapter);
   const out = tape.empty([nb, d]);
   if (nb === 0) { tape.record(op, [u, codebook], out, () => [tape.zeros(u.shape), tape.zeros(codebook.shape)]); return out; }
   const codes = tape.empty([nb, m], 'i32', { label: `${op} codes` });
@@ -79,14 +86,14 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
           u: u.buffer, cb: codebook.buffer, g: g.buffer, dmin: dmin.buffer, du: (du ?? sDu)!.buffer,
           e: (e ?? sE)!.buffer, ga: (ga ?? sGa)!.buffer, coef: (coef ?? sCoef)!.buffer,
         },
-        params: { nb: n, b0, m, k, kq, invTau, wantDu: wantDu ? 1 : 0, wantE: wantDc ? 1 : 0 },
-        workgroups: [Math.ceil(n / (64 * BWD_TB)), m], constants: { DS4, TB: BWD_TB },
+        params: { nb: n, b0, m, k, kq, invTau },
+        workgroups: [Math.ceil(n / (64 * BWD_TB)), m], constants: { DS4, TB: BWD_TB, WANT_DU: wantDu ? 1 : 0, WANT_E: wantDc ? 1 : 0 },
       });
       if (!wantDc) continue;
       engine.run(K.ag_fused_sar_dc, {
         bindings: { u: u.buffer, cb: codebook.buffer, g: g.buffer, codes: codes.buffer, e: e!.buffer, ga: ga!.buffer, coef: coef!.buffer, dc: dc!.buffer },
         params: { nb: n, b0, m, k, kq, accum: b0 === 0 ? 0 : 1 },
-        workgroups: Math.ceil((m * kq) / 64), constants: { DS4 },
+        workgroups: [Math.ceil(kq / 64), m], constants: { DS4 },
       });
     }
     for (const t of [e, ga, coef, codes, dmin, sDu, sE, sGa, sCoef]) t?.dispose(); // (a record's backward runs once)

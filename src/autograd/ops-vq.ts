@@ -26,6 +26,15 @@ function bmm(m: number, n: number, k: number, batches: number, a: View, b: View,
   });
 }
 
+/** out [N, D] = g^T q for g [B, N], q [B, D], D a multiple of 4: register tiles of 4 x 16 (ag_matmul_tn.wgsl). */
+function productTN(g: Tensor, q: Tensor, out: Tensor, nb: number, n: number, d: number): void {
+  if (n === 0 || d === 0) return;
+  const d4 = d / 4, dTiles = Math.ceil(d4 / 4), tiles = Math.ceil(n / 4) * dTiles;
+  out.tape.engine.run(K.ag_matmul_tn, {
+    bindings: { g: g.buffer, q: q.buffer, dx: out.buffer }, params: { nb, n, d4, dTiles, tiles }, workgroups: groups(tiles, 64),
+  });
+}
+
 const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
 
 /** scores of each query against its own candidates: q [B, D], x [B, C, D] -> [B, C], out[b, c] = <q_b, x_bc>. */
@@ -73,7 +82,8 @@ export function matmulT(q: Tensor, x: Tensor): Tensor {
     }
     if (x.requiresGrad) {
       dx = tape.empty(x.shape); // g^T [N, B] . q [B, D]
-      bmm(n, d, nb, 1, { t: g, batch: 0, row: 1, col: n }, { t: q, batch: 0, row: d, col: 1 }, dx, { batch: 0, row: d, col: 1 }, Mode.Product);
+      if (d % 4 === 0) productTN(g, q, dx, nb, n, d);
+      else bmm(n, d, nb, 1, { t: g, batch: 0, row: 1, col: n }, { t: q, batch: 0, row: d, col: 1 }, dx, { batch: 0, row: d, col: 1 }, Mode.Product);
     }
     return [dq, dx];
   });

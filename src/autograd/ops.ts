@@ -1,4 +1,4 @@
-// Elementwise ops, reductions, reshape and gatherRows: each dispatches its forward kernel and records a
+// Elementwise ops, reductions, reshape, gatherRows and gatherCols: each dispatches its forward kernel and records a
 // backward that dispatches the gradient kernels (src/shaders/ag_*.wgsl).
 import { Tensor, type Shape, sizeOf } from './tensor.js';
 import * as K from '../shaders/kernels.js';
@@ -25,7 +25,7 @@ function axpby(a: Tensor, b: Tensor, alpha: number, beta: number): Tensor {
   a.tape.engine.run(K.ag_axpby, {
     bindings: { a: a.buffer, b: b.buffer, out: out.buffer },
     params: { n: a.size, bn: Math.max(1, b.size), alpha, beta },
-    workgroups: groups(a.size),
+    workgroups: groups(a.size, 256 * 16), // 16 elements per invocation (ag_axpby.wgsl)
   });
   return out;
 }
@@ -115,16 +115,49 @@ export function gatherRows(table: Tensor, idx: Tensor): Tensor {
   engine.run(K.ag_gather, { bindings: { table: table.buffer, idx: idx.buffer, out: out.buffer }, params: { nb, n, d }, workgroups: groups(nb * d) });
   tape.record('gatherRows', [table, idx], out, (g) => {
     if (nb === 0 || n === 0 || d === 0) return [tape.zeros([n, d]), null];
-    const grad = tape.empty([n, d]);
-    const nchunks = Math.ceil(nb / 256);
-    const rank = tape.empty([nb], 'i32'), counts = tape.zeros([n * nchunks], { dtype: 'i32' });
-    const offsets = tape.empty([n * nchunks + 1], 'i32'), perm = tape.empty([nb], 'i32');
-    engine.run(K.ag_scatter_rank, { bindings: { idx: idx.buffer, rank: rank.buffer, counts: counts.buffer }, params: { nb, n, nchunks }, workgroups: nchunks });
-    engine.run(K.ag_scan, { bindings: { cnt: counts.buffer, out: offsets.buffer }, params: { n: n * nchunks }, workgroups: 1 });
-    engine.run(K.ag_scatter_place, { bindings: { idx: idx.buffer, rank: rank.buffer, offsets: offsets.buffer, perm: perm.buffer }, params: { nb, n, nchunks }, workgroups: groups(nb) });
-    engine.run(K.ag_scatter_sum, { bindings: { g: g.buffer, offsets: offsets.buffer, perm: perm.buffer, out: grad.buffer }, params: { n, d, nchunks }, workgroups: groups(n * d) });
-    for (const t of [rank, counts, offsets, perm]) t.dispose();
-    return [grad, null];
+    return [scatterSum(idx, g, n, d, { ge: d, gj: 1, oe: d, oj: 1 }), null];
   });
   return out;
+}
+
+/**
+ * columns of `a` [R, N] picked by the i32 indices `idx` [J] -> [R, J], out[r, j] = a[r, idx[j]] (e.g. each
+ * candidate's IVF-list column of the query x centroid scores). idx = -1 gives a zero column (padding, no
+ * gradient); any other index outside [0, N) gives a NaN column. Backward scatter-adds into a's gradient as
+ * gatherRows does (deterministic, no float atomics): dA[r, c] = sum over j with idx[j] = c, in order, of g[r, j].
+ */
+export function gatherCols(a: Tensor, idx: Tensor): Tensor {
+  expectF32('gatherCols', 'a', a, 2); sameTape('gatherCols', a, idx);
+  idx.check('gatherCols');
+  if (idx.dtype !== 'i32' || idx.rank !== 1) throw new Error(`gatherCols: 'idx' must be a 1-D i32 tensor, got ${idx.dtype} ${fmt(idx)}`);
+  const [rows, n] = a.shape as [number, number];
+  const nj = idx.size;
+  const tape = a.tape, engine = tape.engine;
+  const out = tape.empty([rows, nj]);
+  if (rows * nj > 0) engine.run(K.ag_gather_cols, { bindings: { a: a.buffer, idx: idx.buffer, out: out.buffer }, params: { rows, n, nj }, workgroups: groups(rows * nj) });
+  tape.record('gatherCols', [a, idx], out, (g) => {
+    if (nj === 0 || n === 0 || rows === 0) return [tape.zeros([rows, n]), null];
+    return [scatterSum(idx, g, n, rows, { ge: 1, gj: nj, oe: 1, oj: n }), null];
+  });
+  return out;
+}
+
+/**
+ * The scatter-add of gatherRows / gatherCols: for each key c < n and each j < d, the sum of g over the elements
+ * e with idx[e] = c, in index order, placed by the strides (see ag_scatter_sum.wgsl). A stable counting sort of
+ * the indices on the GPU (chunk-local ranks, a prefix sum over per-(key, chunk) counts, placement) gives each
+ * key its elements in order.
+ */
+function scatterSum(idx: Tensor, g: Tensor, n: number, d: number, strides: { ge: number; gj: number; oe: number; oj: number }): Tensor {
+  const tape = idx.tape, engine = tape.engine, nb = idx.size;
+  const grad = tape.empty(strides.oe === 1 ? [d, n] : [n, d]);
+  const nchunks = Math.ceil(nb / 256);
+  const rank = tape.empty([nb], 'i32'), counts = tape.zeros([n * nchunks], { dtype: 'i32' });
+  const offsets = tape.empty([n * nchunks + 1], 'i32'), perm = tape.empty([nb], 'i32');
+  engine.run(K.ag_scatter_rank, { bindings: { idx: idx.buffer, rank: rank.buffer, counts: counts.buffer }, params: { nb, n, nchunks }, workgroups: nchunks });
+  engine.run(K.ag_scan, { bindings: { cnt: counts.buffer, out: offsets.buffer }, params: { n: n * nchunks }, workgroups: 1 });
+  engine.run(K.ag_scatter_place, { bindings: { idx: idx.buffer, rank: rank.buffer, offsets: offsets.buffer, perm: perm.buffer }, params: { nb, n, nchunks }, workgroups: groups(nb) });
+  engine.run(K.ag_scatter_sum, { bindings: { g: g.buffer, offsets: offsets.buffer, perm: perm.buffer, out: grad.buffer }, params: { n, d, nchunks, ...strides }, workgroups: groups(n * d) });
+  for (const t of [rank, counts, offsets, perm]) t.dispose();
+  return grad;
 }

@@ -9,7 +9,10 @@
 // TB <= 8 documents of one sub-space, bl = 64 TB group + 64 t + lid, and each codeword read serves all of them;
 // the sums over k run in the same order whatever TB); vec4 loads.
 override DS4: u32 = 4u;
-struct Params { nb: u32, b0: u32, m: u32, k: u32, kq: u32, invTau: f32, wantDu: u32, wantE: u32 }
+struct Params { nb: u32, b0: u32, m: u32, k: u32, kq: u32, invTau: f32 }
+// WANT_DU: write du (else the sums sa and sp are not formed); WANT_E: write e, ga and coef for ag_fused_sar_dc
+override WANT_DU: u32 = 1u;
+override WANT_E: u32 = 1u;
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> u: array<vec4<f32>>;        // [B, m * DS4]
 @group(0) @binding(2) var<storage, read> cb: array<vec4<f32>>;       // [m, k, DS4]
@@ -64,13 +67,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           let w = ek * gk;
           S[t] += w;
           Z[t] += ek;
-          for (var i = 0u; i < DS4; i++) { sa[t * 8u + i] += w * c[i]; sp[t * 8u + i] += ek * c[i]; }
+          if (WANT_DU != 0u) { for (var i = 0u; i < DS4; i++) { sa[t * 8u + i] += w * c[i]; sp[t * 8u + i] += ek * c[i]; } }
           ev[t][j] = ek;
           gv[t][j] = gk;
         }
       }
     }
-    if (params.wantE != 0u) {
+    if (WANT_E != 0u) {
       for (var t = 0u; t < TB; t++) {
         let bl = bl0 + t * 64u;
         if (bl < params.nb) { let eb = (bl * params.m + s) * params.kq; e[eb + q] = ev[t]; ga[eb + q] = gv[t]; }
@@ -84,8 +87,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let ub = (b * params.m + s) * DS4;
     let sm = S[t] / Z[t];
     let f = -params.invTau / Z[t];
-    if (params.wantE != 0u) { coef[bl * params.m + s] = vec2<f32>(sm, f); }
-    if (params.wantDu != 0u) {
+    if (WANT_E != 0u) { coef[bl * params.m + s] = vec2<f32>(sm, f); }
+    if (WANT_DU != 0u) {
       let sumG = f * (S[t] - sm * Z[t]);
       for (var i = 0u; i < DS4; i++) { du[ub + i] = 2.0 * (uu[t * 8u + i] * sumG - f * (sa[t * 8u + i] - sm * sp[t * 8u + i])); }
     }

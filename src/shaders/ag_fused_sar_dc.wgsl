@@ -1,11 +1,12 @@
 // Fused softAssignReconstruct backward, part 2 (src/autograd/ops-fused.ts): the codebook gradient over a
-// chunk of documents [b0, b0 + nb), without float atomics. One invocation per (sub-space m, quad of 4
-// codewords k) loops over the chunk's documents in order (deterministic) and accumulates, per codeword,
+// chunk of documents [b0, b0 + nb), without float atomics. A workgroup per (sub-space m, 64 quads of 4
+// codewords), an invocation per quad: every per-document load (u, g, code, coef) has one address across the
+// workgroup (a uniform load on a SIMD software GPU). Each invocation loops over the chunk's documents in order
+// (deterministic) and accumulates, per codeword,
 //   dC^m_k = sum_b [code_bm == k] g^m_b - 2 sum_b gdist_bk u^m_b + 2 c^m_k sum_b gdist_bk
 // with gdist_bk = f_b e_bk (ga_bk - s_b) from ag_fused_sar_bwd's e, ga and coef = (s, f). Per document: one
 // vec4 of e and of ga (4 codewords), coef, the code and u^m_b (shared by the 4 codewords). accum = 1 adds to
 // the chunks before (dc already holds them); accum = 0 overwrites.
-#include "lib/grid.wgsl"
 override DS4: u32 = 4u;
 struct Params { nb: u32, b0: u32, m: u32, k: u32, kq: u32, accum: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -19,11 +20,10 @@ struct Params { nb: u32, b0: u32, m: u32, k: u32, kq: u32, accum: u32 }
 @group(0) @binding(8) var<storage, read_write> dc: array<vec4<f32>>; // [m, k, DS4]
 
 @compute @workgroup_size(64)
-fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
-  let id = grid_item(grid, lid, 64u);
-  if (id >= params.m * params.kq) { return; }
-  let s = id / params.kq;
-  let q = id % params.kq;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let s = wid.y;
+  let q = wid.x * 64u + lid;
+  if (q >= params.kq) { return; }
   var acc: array<vec4<f32>, 32>; // [j * 8 + i]: codeword 4q + j, component i
   for (var j = 0u; j < 4u; j++) { for (var i = 0u; i < DS4; i++) { acc[j * 8u + i] = vec4<f32>(0.0); } }
   var sg = vec4<f32>(0.0);
@@ -39,8 +39,13 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
       let x = u[ub + i];
       for (var j = 0u; j < 4u; j++) { acc[j * 8u + i] -= (2.0 * gd[j]) * x; }
     }
-    for (var j = 0u; j < 4u; j++) {
-      if (code == q * 4u + j) { for (var i = 0u; i < DS4; i++) { acc[j * 8u + i] += g[ub + i]; } }
+    // the one-hot term: only one invocation of the workgroup holds the code. A loop of at most one pass (not an if)
+    // lets a SIMD software GPU skip it for every group of invocations where no lane enters it.
+    let jh = code - q * 4u;
+    for (var once = select(1u, 0u, jh < 4u); once < 1u; once++) {
+      for (var j = 0u; j < 4u; j++) {
+        if (jh == j) { for (var i = 0u; i < DS4; i++) { acc[j * 8u + i] += g[ub + i]; } }
+      }
     }
   }
   for (var j = 0u; j < 4u; j++) {

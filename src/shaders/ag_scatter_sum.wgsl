@@ -1,7 +1,9 @@
-// Autograd gatherRows backward, step 3: out[row, j] = sum of g[e, j] over the elements e gathered from `row`,
-// in their original order (deterministic). One invocation per (row, column): neighbours read neighbours.
+// Autograd gatherRows / gatherCols backward, step 3: out[row, j] = sum of g[e, j] over the elements e gathered
+// from `row`, in their original order (deterministic). One invocation per (row, j < d). Strides place the
+// element and j axes: gatherRows has g [E, d] and out [n, d] (ge = d, gj = 1, oe = d, oj = 1, neighbours read
+// neighbours); gatherCols has g [d, E] and out [d, n] (ge = 1, gj = E, oe = 1, oj = n).
 #include "lib/grid.wgsl"
-struct Params { n: u32, d: u32, nchunks: u32 }
+struct Params { n: u32, d: u32, nchunks: u32, ge: u32, gj: u32, oe: u32, oj: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read> offsets: array<u32>;
@@ -17,6 +19,6 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   let start = offsets[row * params.nchunks];
   let end = offsets[(row + 1u) * params.nchunks];
   var s = 0.0;
-  for (var p = start; p < end; p++) { s += g[perm[p] * params.d + j]; }
-  out[i] = s;
+  for (var p = start; p < end; p++) { s += g[perm[p] * params.ge + j * params.gj]; }
+  out[row * params.oe + j * params.oj] = s;
 }

@@ -36,6 +36,22 @@ export function gatherRowsVjp(idx: ArrayLike<number>, n: number, d: number, g: A
   return o;
 }
 
+export function gatherColsRef(a: A, idx: ArrayLike<number>, rows: number, n: number): Float64Array {
+  const nj = idx.length, o = F(rows * nj);
+  for (let b = 0; b < rows; b++) for (let j = 0; j < nj; j++) {
+    const c = idx[j]!;
+    o[b * nj + j] = c === -1 ? 0 : c < 0 || c >= n ? NaN : a[b * n + c]!;
+  }
+  return o;
+}
+export function gatherColsVjp(idx: ArrayLike<number>, rows: number, n: number, g: A): Float64Array {
+  const nj = idx.length, o = F(rows * n);
+  for (let b = 0; b < rows; b++) for (let j = 0; j < nj; j++) {
+    const c = idx[j]!;
+    if (c >= 0 && c < n) o[b * n + c] += g[b * nj + j]!;
+  }
+  return o;
+}
 // ---- scores --------------------------------------------------------------------------------------------
 export function scoresBatchedRef(q: A, x: A, nb: number, c: number, d: number): Float64Array {
   const o = F(nb * c);

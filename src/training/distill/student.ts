@@ -14,7 +14,7 @@
 // orthogonal), so with a learned R it scores the unrotated rows.
 import type { Engine } from '../../pipeline/engine.js';
 import type { Tape, Tensor } from '../../autograd/tensor.js';
-import { gatherRows, sub, add, reshape } from '../../autograd/ops.js';
+import { gatherRows, gatherCols, sub, add, reshape } from '../../autograd/ops.js';
 import { matmulT, scoresBatched } from '../../autograd/ops-vq.js';
 import { softAssignReconstruct } from '../../autograd/ops-fused.js';
 import { l2ScoresAll, l2ScoresBatched } from '../../autograd/ops-l2.js';
@@ -35,6 +35,8 @@ export interface Student {
   R: Tensor | null;
   /** IVF centroids, learned; with lrCentroids 0 they are frozen and take no gradient (nothing is computed for them) */
   O: Tensor;
+  /** O's values on the host while O is frozen (the batches then form o_d and u_d on the host), else null */
+  frozenO: Float32Array | null;
   /** PQ codebooks, learned */
   C: Tensor;
   /** each document's IVF list under the starting centroids, fixed during training */
@@ -70,7 +72,8 @@ export async function makeStudent(tape: Tape, index: IvfPqIndexCore, start: IvfP
   // give 0: then the reference's 1.
   const nearest = tau.assignTemperature === 'auto' || tau.lrScale === 'auto' ? meanNearestSqDist(index, start, base, n, listOf) : NaN;
   const tauAssign = tau.assignTemperature !== 'auto' ? tau.assignTemperature : nearest > 0 ? tau.assignTemperatureScale * nearest : 1;
-  return { docs, queries: Q, dim, R, O, C, listOf, tauAssign, nearestSqDist: nearest, metric: index.metric };
+  const frozenO = O.requiresGrad ? null : Float32Array.from(start.centroids.values);
+  return { docs, queries: Q, dim, R, O, frozenO, C, listOf, tauAssign, nearestSqDist: nearest, metric: index.metric };
 }
 
 /** Rows `idx` of the host matrix src (rows of dim) as a new tensor [idx.length, dim]. */
@@ -78,6 +81,18 @@ function hostRows(tape: Tape, src: Float32Array, dim: number, idx: ArrayLike<num
   const out = new Float32Array(idx.length * dim);
   for (let i = 0; i < idx.length; i++) out.set(src.subarray(idx[i]! * dim, (idx[i]! + 1) * dim), i * dim);
   return tape.tensor(out, [idx.length, dim], { label });
+}
+
+/** Centroid rows o_d = O[list_d] and residuals u_d = x_d - o_d of the documents `idx` (lists[i] for idx[i]) on the
+ *  host, as tensors [idx.length, dim]. */
+function hostResiduals(tape: Tape, src: Float32Array, O: Float32Array, dim: number, idx: ArrayLike<number>,
+  lists: ArrayLike<number>): { od: Tensor; u: Tensor } {
+  const od = new Float32Array(idx.length * dim), u = new Float32Array(idx.length * dim);
+  for (let i = 0; i < idx.length; i++) {
+    const x = idx[i]! * dim, o = lists[i]! * dim, at = i * dim;
+    for (let j = 0; j < dim; j++) { const c = O[o + j]!; od[at + j] = c; u[at + j] = src[x + j]! - c; }
+  }
+  return { od: tape.tensor(od, [idx.length, dim], { label: 'distill batch centroid rows' }), u: tape.tensor(u, [idx.length, dim], { label: 'distill batch residuals' }) };
 }
 
 /**
@@ -130,14 +145,20 @@ export function forward(tape: Tape, st: Student, teacherIds: Int32Array, topK: n
   const x0 = hostRows(tape, st.docs, dim, docs, 'distill batch documents');
   // with a learned R the rows are rotated on the tape (and the teacher scores the raw rows: it is rotation-invariant)
   const qb = R ? matmulT(q0, R) : q0, xd = R ? matmulT(x0, R) : x0;
-  const od = gatherRows(O, tape.tensor(lists, [lists.length]));
-  const u = sub(xd, od);
+  const listIdx = tape.tensor(lists, [lists.length]);
+  // with frozen centroids and fixed rows, o_d and u_d = x_d - o_d take no gradient: formed on the host (the same
+  // float32 subtraction), not gathered and subtracted on the GPU
+  const host = st.frozenO && !R ? hostResiduals(tape, st.docs, st.frozenO, dim, docs, lists) : null;
+  const od = host ? host.od : gatherRows(O, listIdx);
+  const u = host ? host.u : sub(xd, od);
   const r = add(od, softAssignReconstruct(u, C, st.tauAssign));
   const l2 = st.metric === 'l2';
   if (inBatch) {
     const all = l2 ? l2ScoresAll : matmulT;
     const t = tape.noGrad(() => all(q0, x0));
-    return { pq: { teacher: t, student: all(qb, r) }, ivf: { teacher: t, student: all(qb, od) } };
+    // s_ivf(q, d) = S(q, o_list(d)): the batch's queries against the nlist centroids, then each document's list
+    // column (the same sums as S(q, od), over nlist rather than one row per document)
+    return { pq: { teacher: t, student: all(qb, r) }, ivf: { teacher: t, student: gatherCols(all(qb, O), listIdx) } };
   }
   const as3 = (m: Tensor) => reshape(m, [B, topK, dim]);
   const batched = l2 ? l2ScoresBatched : scoresBatched;
