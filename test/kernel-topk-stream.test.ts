@@ -45,7 +45,7 @@ async function run(rows: number, n: number, k: number, largest: boolean, vals: F
   const oi = engine.upload(new Uint32Array(rows * k).fill(POISON_U32));
   try {
     topk(engine, vb, ov, oi, rows, n, k, largest, mb, { kernel });
-    return { values: await engine.read(ov, Float32Array), indices: await engine.read(oi, Int32Array) };
+    return { values: await engine.read(ov, Float32Array, 0, rows * k * 4), indices: await engine.read(oi, Int32Array, 0, rows * k * 4) };
   } finally {
     vb.dispose(); mb?.dispose(); ov.dispose(); oi.dispose();
     if (engine.liveBuffers !== live) throw new Error(`topk(${kernel}) left ${engine.liveBuffers - live} buffers alive`);

@@ -181,8 +181,10 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
       scan_steps(lid, part, largest, &c, &held);
     }
   }
-  if (!stalled || (workgroupUniformLoad(&tkKept) < K && workgroupUniformLoad(&tkTotal) < TAKES_ALL)) {
-    // fewer than K values reach the start threshold: again from a safe one (or from none when K > WG * 4)
+  // fewer than K real candidates kept (padding counts in tkKept; the K-th kept sets thrPos) and the threshold
+  // did not take everything: too few values reach the start threshold
+  if (!stalled || (workgroupUniformLoad(&thrPos) == TK_NONE && workgroupUniformLoad(&tkTotal) < TAKES_ALL)) {
+    // again from a safe threshold (or from none when K > WG * 4)
     if (K <= WG * 4u) {
       tk_prefilter(lid, best);
     } else if (lid == 0u) {
