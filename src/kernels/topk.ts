@@ -49,7 +49,7 @@ export function selectionConstants(engine: Engine, k: number, kernel: typeof top
 export type TopkKernel = 'auto' | 'stream' | 'select';
 
 export interface TopkOptions {
-  /** default 'auto' */
+  /** the kernel of the first pass over the values (default 'auto'; see TopkKernel) */
   kernel?: TopkKernel;
 }
 
@@ -67,6 +67,7 @@ function checkCount(x: number, what: string): void {
  * tail is padded with index -1 and value -Infinity (largest) / +Infinity (smallest). NaN inputs rank last.
  * Optional `indexMap` (i32, length n): output indexMap[col] instead of col.
  * Temporaries (for rows longer than one chunk) are released before returning; this flushes the engine.
+ * `opts.kernel` chooses the kernel (TopkKernel); the results are the same with each.
  */
 export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Buf,
   rows: number, n: number, k: number, largest: boolean, indexMap?: Buf, opts: TopkOptions = {}): void {
@@ -107,7 +108,7 @@ const ROUNDS_UP_TO = 1024;
 export const STREAM_MIN_COLS = 2048;
 /** topk_stream's sample: every SAMPLE_EVERY-th step of WG * 4 columns. */
 const SAMPLE_EVERY = 16;
-/** Slots per invocation of topk_stream: the most that fit the workgroup memory, at least the least. */
+/** Slots per invocation of topk_stream: the most in [SLOTS_MIN, SLOTS_MAX] that fit the workgroup memory. */
 const SLOTS_MAX = 16, SLOTS_MIN = 4;
 
 /** How many values should pass topk_stream's start threshold (for values in random order). */
