@@ -1,8 +1,8 @@
 // topk_stream (one streaming read against a sampled threshold) against the float64 reference and against
 // topk_select on fresh random inputs: ids and values must be identical, ties, NaN and padding included. The
-// kinds of values reach every path of the kernel: the first scan ranked at once, slots that overflow (rescans),
-// a start threshold that too few values reach (the scan again from the safe one), and a threshold that takes
-// everything; vec4 rows (n % 4 = 0) and scalar ones; one workgroup per row (256 rows or more) and chunks merged.
+// kinds of values reach every path of the kernel: the first scan ranked at once, slots that overflow and a start
+// threshold that too few values reach (both: the scan again from the safe threshold, with rescans), a threshold
+// that takes everything; vec4 rows (n % 4 = 0) and scalar ones; one workgroup per row (256+ rows) and chunks.
 import t, { type Test } from 'tap';
 import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './helpers.js';
 import { topk, type TopkKernel } from '../src/kernels/topk.js';
@@ -70,16 +70,13 @@ async function check(t: Test, seed: number, rows: number, n: number, k: number, 
   t.equal(firstMismatch(stream, select), -1, `${what}: stream = select`);
 }
 
-t.test('topk_stream, one workgroup per row (256+ rows): every kind of values, both directions', async (t) => {
+t.test('topk_stream, one workgroup per row (256+ rows): every kind of values, directions alternating', async (t) => {
   const seed = freshSeed();
   t.comment(`seed ${seed}`);
   const kinds: Kind[] = ['normal', 'ties', 'equal', 'special', 'ascending', 'descending', 'crowded', 'decoy'];
-  for (const [i, kind] of kinds.entries()) {
-    await check(t, seed, 256, 5000, 100, i % 2 === 0, kind, kind === 'normal');
-    await check(t, seed, 256, 5000, 100, i % 2 === 1, kind);
-  }
-  await check(t, seed, 257, 4099, 100, true, 'decoy'); // scalar reads (n % 4 != 0)
-  await check(t, seed, 256, 3001, 1, false, 'special');
+  for (const [i, kind] of kinds.entries()) await check(t, seed, 256, 1200, 100, i % 2 === 0, kind, kind === 'normal');
+  await check(t, seed, 257, 1031, 100, true, 'decoy'); // scalar reads (n % 4 != 0)
+  await check(t, seed, 256, 1500, 1, false, 'special');
 });
 
 t.test('topk_stream at the edges: n < k, n = k, one row, primes, k = 1 and 1024, chunks merged', async (t) => {
@@ -87,9 +84,9 @@ t.test('topk_stream at the edges: n < k, n = k, one row, primes, k = 1 and 1024,
   t.comment(`seed ${seed}`);
   const cases: [number, number, number, boolean, Kind][] = [
     [1, 1, 1, true, 'normal'], [1, 7, 1, false, 'special'], [3, 50, 100, true, 'special'], [2, 100, 100, false, 'ties'],
-    [1, 4099, 100, true, 'normal'], [5, 4099, 1, false, 'crowded'], [2, 12289, 100, true, 'decoy'],
-    [2, 70000, 100, false, 'normal'], [3, 1024, 1024, true, 'special'], [256, 3000, 1024, false, 'normal'],
-    [2, 20000, 1024, true, 'crowded'], [2, 20000, 1024, false, 'decoy'], [1, 1031, 1024, true, 'equal'],
+    [1, 4099, 100, true, 'normal'], [5, 4099, 1, false, 'crowded'], [2, 8192, 100, false, 'decoy'],
+    [2, 9001, 100, false, 'normal'], [3, 1024, 1024, true, 'special'], [256, 1100, 1024, false, 'normal'],
+    [2, 9000, 1024, true, 'crowded'], [2, 9000, 1024, false, 'decoy'], [1, 1031, 1024, true, 'equal'],
   ];
   for (const [rows, n, k, largest, kind] of cases) await check(t, seed, rows, n, k, largest, kind);
 });

@@ -8,11 +8,11 @@
 //     smallest; NaN passes neither); a step where some value passes is compared exactly (tk_beats4) and its
 //     candidates go to the invocation's S slots in workgroup memory, without barriers.
 //  3. Select: if no invocation's slots overflowed and at least K values passed, the candidates are packed and
-//     each one's rank is counted among them (rank_select): two barriers after the scan. Otherwise an invocation
-//     whose slots are full stops (tk_stall), the slots are reduced with the kept best K (tk_reduce, which raises
-//     the threshold) and the scan goes on; and if fewer than K values passed, the scan starts again from a
-//     safe threshold (tk_prefilter: the K-th best of the WG * 4 lane maxima, so at least K values pass; none
-//     when K > WG * 4). The selection is exact whatever the thresholds: they only decide how much is held.
+//     each one's rank is counted among them (rank_select): two barriers after the scan. Otherwise the row is
+//     scanned again from a safe threshold (tk_prefilter: the K-th best of the WG * 4 lane maxima, which at least
+//     K values reach; none when K > WG * 4), and an invocation whose slots are full stops (tk_stall) while the
+//     slots are reduced with the kept best K (tk_reduce, which raises the threshold). The selection is exact
+//     whatever the data: the thresholds only decide how much is held.
 #include "lib/grid.wgsl"
 #include "lib/select.wgsl"
 #include "lib/topk_rows.wgsl"
@@ -173,26 +173,18 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
       rank_select(g, part.row, lid, total & ~TAKES_ALL, largest);
       return;
     }
-  } else {
-    // reduce the slots with the kept best K and go on, in rescans
-    loop {
-      if (!rescan_slots(lid, held)) { break; }
-      held = 0u;
-      scan_steps(lid, part, largest, &c, &held);
-    }
   }
-  // fewer than K real candidates kept (padding counts in tkKept; the K-th kept sets thrPos) and the threshold
-  // did not take everything: too few values reach the start threshold
-  if (!stalled || (workgroupUniformLoad(&thrPos) == TK_NONE && workgroupUniformLoad(&tkTotal) < TAKES_ALL)) {
-    // again from a safe threshold (or from none when K > WG * 4)
-    if (K <= WG * 4u) {
-      tk_prefilter(lid, best);
-    } else if (lid == 0u) {
-      thrKey = 0u;
-      thrPos = TK_NONE;
-    }
-    tk_scan_init(lid);
-    slot_scan(lid, part, largest);
+  // some invocation's slots overflowed, or fewer than K values reach the start threshold: again from a safe
+  // threshold, which at least K values reach (or from none when K > WG * 4). Going on from the start threshold
+  // after an overflow is not safe: once a reduce keeps padding, the threshold falls below the start one, and
+  // values already skipped could belong to the best K.
+  if (K <= WG * 4u) {
+    tk_prefilter(lid, best);
+  } else if (lid == 0u) {
+    thrKey = 0u;
+    thrPos = TK_NONE;
   }
+  tk_scan_init(lid);
+  slot_scan(lid, part, largest);
   write_out(g, part.row, tkKept, largest, lid);
 }
