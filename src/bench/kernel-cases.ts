@@ -179,7 +179,7 @@ export function residualsCase(n: number, d: number, nlist: number): KernelCase {
 export function topkCase(rows: number, n: number, k: number): KernelCase {
   return {
     kernel: 'topk', size: `rows${rows} n${n} k${k}`, params: { rows, n, k },
-    work: { bytes: rows * n * 4, formula: k <= 128 ? '4*rows*n bytes (values; read twice: prefilter, then scan)' : '4*rows*n bytes (values read once)' },
+    work: { bytes: rows * n * 4, formula: n >= 2048 ? '4*rows*n bytes (values read once by topk_stream, plus a sample of 1/16)' : '4*rows*n bytes (values read once)' },
     bound: 'stream',
     prepare(engine, r) {
       return prepared(engine, (b) => {

@@ -1,10 +1,11 @@
-// Top-k selection per row on the GPU (kernel topk_select, built on the selection in src/shaders/lib/select.wgsl):
-// short chunks in rounds, longer ones in barrier-free scans, with a prefilter threshold for k <= 128 (see
+// Top-k selection per row on the GPU (kernels topk_stream and topk_select, built on the selection in
+// src/shaders/lib/select.wgsl): long chunks of values in one streaming read against a threshold from a sample
+// (topk_stream), short chunks in rounds, merge passes in barrier-free scans (topk_select; see
 // docs/architecture.md, "topk"). Large rows are split into chunks whose partial top-k are merged in further passes.
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { workgroupBytes } from '../pipeline/kernel.js';
-import { topk_select, type adc_scan } from '../shaders/kernels.js';
+import { topk_select, topk_stream, type adc_scan } from '../shaders/kernels.js';
 import { sliceOf } from '../pipeline/buffer.js';
 import { need, type Buf } from './row-chunks.js';
 
@@ -39,6 +40,19 @@ export function selectionConstants(engine: Engine, k: number, kernel: typeof top
   return at(lo);
 }
 
+/**
+ * Which kernel selects from the values: 'stream' (topk_stream: one read of the values against a threshold from a
+ * sample), 'select' (topk_select: rounds, or scans after a prefilter read) or 'auto' (the default: 'stream' for
+ * chunks of STREAM_MIN_COLS columns or more when its workgroup memory fits the device). Merge passes always use
+ * topk_select. Every choice gives the same results.
+ */
+export type TopkKernel = 'auto' | 'stream' | 'select';
+
+export interface TopkOptions {
+  /** the kernel of the first pass over the values (default 'auto'; see TopkKernel) */
+  kernel?: TopkKernel;
+}
+
 export function checkK(k: number, what: string): void {
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new Error(`${what}: k must be an integer in [1, ${MAX_K}], got ${k}`);
 }
@@ -53,9 +67,12 @@ function checkCount(x: number, what: string): void {
  * tail is padded with index -1 and value -Infinity (largest) / +Infinity (smallest). NaN inputs rank last.
  * Optional `indexMap` (i32, length n): output indexMap[col] instead of col.
  * Temporaries (for rows longer than one chunk) are released before returning; this flushes the engine.
+ * `opts.kernel` chooses the kernel (TopkKernel); the results are the same with each.
  */
 export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Buf,
-  rows: number, n: number, k: number, largest: boolean, indexMap?: Buf): void {
+  rows: number, n: number, k: number, largest: boolean, indexMap?: Buf, opts: TopkOptions = {}): void {
+  const kernel = opts.kernel ?? 'auto';
+  if (kernel !== 'auto' && kernel !== 'stream' && kernel !== 'select') throw new Error(`topk: kernel must be 'auto', 'stream' or 'select', got '${String(kernel)}'`);
   checkCount(rows, 'rows');
   checkCount(n, 'n');
   checkK(k, 'topk');
@@ -68,7 +85,7 @@ export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Bu
 
   const temps: GpuBuffer[] = [];
   try {
-    selectRows(engine, { keys: values, pos: values, pairs: false }, rows, n, k, largest, outValues, outIndices, indexMap, 0, temps);
+    selectRows(engine, { keys: values, pos: values, pairs: false }, rows, n, k, largest, outValues, outIndices, indexMap, 0, temps, kernel);
   } finally {
     release(engine, temps);
   }
@@ -87,6 +104,32 @@ const PREFILTER_MAX_K = WG * 2;
 const PREFILTER_MIN_COLS = 2048;
 /** Chunks up to this long select in rounds (tk_round), longer ones in scans. */
 const ROUNDS_UP_TO = 1024;
+/** 'auto' streams chunks of values at least this long (topk_stream). */
+export const STREAM_MIN_COLS = 2048;
+/** topk_stream's sample: every SAMPLE_EVERY-th step of WG * 4 columns. */
+const SAMPLE_EVERY = 16;
+/** Slots per invocation of topk_stream: the most in [SLOTS_MIN, SLOTS_MAX] that fit the workgroup memory. */
+const SLOTS_MAX = 16, SLOTS_MIN = 4;
+
+/** How many values should pass topk_stream's start threshold (for values in random order). */
+function streamTarget(k: number): number {
+  return 2 * k + 64;
+}
+
+/**
+ * topk_stream's constants for k on this device: S slots per invocation, the most in [SLOTS_MIN, SLOTS_MAX]
+ * whose buffer CAP = WG * S + max(K4, WG) fits the workgroup memory; null when none fits.
+ */
+export function streamConstants(engine: Engine, k: number): { WG: number; K: number; PER: number; CAP: number; CAP4: number; S: number } | null {
+  const limit = engine.limits.maxComputeWorkgroupStorageSize;
+  const k4 = Math.ceil(k / 4) * 4;
+  for (let s = SLOTS_MAX; s >= SLOTS_MIN; s--) {
+    const cap = WG * s + Math.max(k4, WG);
+    const c = { WG, K: k, PER, CAP: cap, CAP4: cap / 4, S: s };
+    if (workgroupBytes(topk_stream, c) <= limit) return c;
+  }
+  return null;
+}
 
 /** Flushes recorded work (which still uses the temporaries) and frees them. */
 export function release(engine: Engine, temps: GpuBuffer[]): void {
@@ -102,8 +145,10 @@ export function release(engine: Engine, temps: GpuBuffer[]): void {
  * given) to output rows outRow0 ... Temporaries are pushed on `temps` for the caller to release.
  */
 export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean; rowLen?: Buf; rowLenStride?: number }, rows: number, n: number,
-  k: number, largest: boolean, outValues: Buf, outIndices: Buf, indexMap: Buf | undefined, outRow0: number, temps: GpuBuffer[]): void {
+  k: number, largest: boolean, outValues: Buf, outIndices: Buf, indexMap: Buf | undefined, outRow0: number, temps: GpuBuffer[],
+  kernel: TopkKernel = 'auto'): void {
   const constants = selectionConstants(engine, k, topk_select);
+  const stream = kernel === 'select' ? null : streamConstants(engine, k);
   // chunks of a row run in parallel and are merged after; with many rows, one workgroup per row is enough
   const chunk = Math.ceil(Math.max(4096, 8 * k, rows >= 256 ? n : 0) / ROUND) * ROUND;
   const chunksOf = (len: number) => Math.max(1, Math.ceil(len / chunk));
@@ -130,16 +175,20 @@ export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: 
         temps.push(d);
         return d;
       };
-      engine.run(topk_select, {
-        constants: { ...constants, TK_PADDED: 1 },
+      const run = {
         bindings: { inKeys, inPos, indexMap: indexMap ?? inKeys, outA, outB, rowLen: rowLen ?? inKeys, inKeys4: view(inKeys), inPos4: view(inPos) },
         params: {
           n: len, rows: rg, inRow0, outRow0: outRow0 + r0, chunk, nchunks, largest: largest ? 1 : 0,
           inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0, hasRowLen: rowLen ? 1 : 0, rowLenStride: input.rowLenStride ?? 1, vec4: vec4 ? 1 : 0, pre: prefilter(len, chunk, k),
-          rounds: Math.min(len, chunk) <= ROUNDS_UP_TO ? 1 : 0,
+          rounds: Math.min(len, chunk) <= ROUNDS_UP_TO ? 1 : 0, sample: SAMPLE_EVERY, passTarget: streamTarget(k),
         },
         workgroups: rg * nchunks,
-      });
+      };
+      if (stream && !pairs && (kernel === 'stream' || Math.min(len, chunk) >= STREAM_MIN_COLS)) {
+        engine.run(topk_stream, { ...run, constants: { ...stream, TK_PADDED: 1 } });
+      } else {
+        engine.run(topk_select, { ...run, constants: { ...constants, TK_PADDED: 1 } });
+      }
       if (final) break;
       inKeys = outA; inPos = outB; pairs = true; len = nchunks * k; inRow0 = 0; rowLen = undefined;
     }

@@ -201,20 +201,23 @@ fn tk_scan_init(lid: u32) {
   workgroupBarrier();
 }
 
-/** Ends a scan (in uniform control flow): reduces the kept and all held candidates to the best K, empties
- *  `h`, and returns whether some invocation stopped early (then the scans go on). */
-fn tk_rescan(lid: u32, h: ptr<function, TkHeld>) -> bool {
-  skey[lid] = (*h).n;
-  let stalled = workgroupUniformLoad(&ccount) != 0u;
-  var at = tk_k4();
-  var total = tk_k4();
+/** Where this invocation's candidates go when every invocation's are packed from slot `base` (after the kept
+ *  best K and their padding: base = K4): .x its first slot, .y the end of all. Each invocation's count is in
+ *  skey[countsAt + lid], written before a barrier. */
+fn tk_pack_offset(lid: u32, countsAt: u32, base: u32) -> vec2<u32> {
+  var at = base;
+  var total = base;
   for (var i = 0u; i < WG; i++) {
-    let c = skey[i];
+    let c = skey[countsAt + i];
     if (i < lid) { at += c; }
     total += c;
   }
-  for (var j = 0u; j < (*h).n; j++) { ckey_set(at + j, (*h).keys[j]); cpos[at + j] = (*h).pos[j]; }
-  (*h).n = 0u;
+  return vec2<u32>(at, total);
+}
+
+/** Reduces the kept and the packed candidates [.., total) to the best K (in uniform control flow, once the
+ *  packing is written), then puts the padding below K4 back and clears the stall flag. */
+fn tk_reduce_packed(lid: u32, total: u32) {
   workgroupBarrier();
   // tk_reduce takes [tkKept, n) as the new run: with nothing kept yet, the padding below K4 is part of it
   tk_reduce(lid, total);
@@ -223,16 +226,25 @@ fn tk_rescan(lid: u32, h: ptr<function, TkHeld>) -> bool {
     atomicStore(&ccount, 0u);
   }
   workgroupBarrier();
+}
+
+/** Ends a scan (in uniform control flow): reduces the kept and all held candidates to the best K, empties
+ *  `h`, and returns whether some invocation stopped early (then the scans go on). */
+fn tk_rescan(lid: u32, h: ptr<function, TkHeld>) -> bool {
+  skey[lid] = (*h).n;
+  let stalled = workgroupUniformLoad(&ccount) != 0u;
+  let at = tk_pack_offset(lid, 0u, tk_k4());
+  for (var j = 0u; j < (*h).n; j++) { ckey_set(at.x + j, (*h).keys[j]); cpos[at.x + j] = (*h).pos[j]; }
+  (*h).n = 0u;
+  tk_reduce_packed(lid, at.y);
   return stalled;
 }
 
-/** Starts a selection (after tk_init, K <= WG * 4) with a threshold: the K-th best of the WG * 4 keys `best`,
- *  each the best key of its own disjoint set of candidates, so at least K candidates have a key at least as
- *  good (the threshold takes every candidate with such a key). Call tk_scan_init after it. */
-fn tk_prefilter(lid: u32, best: vec4<u32>) {
-  ckey4[lid] = best;
-  workgroupBarrier();
-  // the K-th best key v has #(keys > v) < K <= #(keys >= v)
+/** How many of the WG * 4 keys in ckey4 (each invocation's four written before a barrier) are better than each
+ *  of this invocation's four keys `best` (.gt), and how many at least as good (.ge). */
+struct TkRanks { gt: vec4<u32>, ge: vec4<u32> }
+
+fn tk_rank_keys(best: vec4<u32>) -> TkRanks {
   var gt = vec4<u32>(0u);
   var ge = vec4<u32>(0u);
   for (var j = 0u; j < WG; j++) {
@@ -242,7 +254,21 @@ fn tk_prefilter(lid: u32, best: vec4<u32>) {
       ge[i] += dot(select(vec4<u32>(0u), vec4<u32>(1u), b >= vec4<u32>(best[i])), vec4<u32>(1u));
     }
   }
-  let hit = (gt < vec4<u32>(K)) & (ge >= vec4<u32>(K));
+  return TkRanks(gt, ge);
+}
+
+/** Which of the four keys ranked by `r` is the rank-th best (rank >= 1): #(keys > v) < rank <= #(keys >= v). */
+fn tk_is_rank(r: TkRanks, rank: u32) -> vec4<bool> {
+  return (r.gt < vec4<u32>(rank)) & (r.ge >= vec4<u32>(rank));
+}
+
+/** Starts a selection (after tk_init, K <= WG * 4) with a threshold: the K-th best of the WG * 4 keys `best`,
+ *  each the best key of its own disjoint set of candidates, so at least K candidates have a key at least as
+ *  good (the threshold takes every candidate with such a key). Call tk_scan_init after it. */
+fn tk_prefilter(lid: u32, best: vec4<u32>) {
+  ckey4[lid] = best;
+  workgroupBarrier();
+  let hit = tk_is_rank(tk_rank_keys(best), K);
   for (var i = 0u; i < 4u; i++) { if (hit[i]) { atomicStore(&ccount, best[i]); } } // all write the same key
   workgroupBarrier();
   if (lid == 0u) { thrKey = atomicLoad(&ccount); thrPos = TK_NONE; } // published by tk_scan_init's barrier

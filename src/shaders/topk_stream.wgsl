@@ -1,0 +1,190 @@
+// Top-K per row of f32 values in one streaming read, one workgroup per (row, chunk of columns); inputs and
+// outputs as lib/topk_rows.wgsl describes (values only, no pairs). Each invocation reads four columns per step
+// of WG * 4 (load_raw4).
+//  1. Sample: every `sample`-th step; each invocation keeps the best key per vec4 lane, WG * 4 maxima of
+//     disjoint sets. The start threshold is the r-th best of the WG invocations' maxima (start_rank: for values
+//     in random order, about `passTarget` values pass it).
+//  2. Scan: every value is compared as a float with the threshold (v >= t for the largest, v <= t for the
+//     smallest; NaN passes neither); a step where some value passes is compared exactly (tk_beats4) and its
+//     candidates go to the invocation's S slots in workgroup memory, without barriers.
+//  3. Select: if no invocation's slots overflowed and at least K values passed, the candidates are packed and
+//     each one's rank is counted among them (rank_select): two barriers after the scan. Otherwise the row is
+//     scanned again from a safe threshold (tk_prefilter: the K-th best of the WG * 4 lane maxima, which at least
+//     K values reach; none when K > WG * 4), and an invocation whose slots are full stops (tk_stall) while the
+//     slots are reduced with the kept best K (tk_reduce, which raises the threshold). The selection is exact
+//     whatever the data: the thresholds only decide how much is held.
+#include "lib/grid.wgsl"
+#include "lib/select.wgsl"
+#include "lib/topk_rows.wgsl"
+
+var<workgroup> tkTotal: u32; // the packed candidates of the first scan, | TAKES_ALL when its threshold takes all
+const TAKES_ALL: u32 = 0x80000000u;
+override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..]; CAP >= WG * S + max(K4, WG)
+
+/** The rank r of the start threshold among the WG sample maxima of `len` columns. Each invocation's maximum is
+ *  over 4 m sampled values; for values in random order it is below the (1 - p) quantile with probability
+ *  (1 - p)^(4 m), so the r-th best of them, r = WG * (1 - (1 - p)^(4 m)), passes about a share p = passTarget /
+ *  len of the values. */
+fn start_rank(len: u32) -> u32 {
+  let steps = (len + WG * 4u - 1u) / (WG * 4u);
+  let m = (steps + max(params.sample, 1u) - 1u) / max(params.sample, 1u);
+  let p = min(1.0, f32(params.passTarget) / f32(max(len, 1u)));
+  let r = round(f32(WG) * (1.0 - pow(1.0 - p, f32(4u * m))));
+  return clamp(u32(r), 1u, WG);
+}
+
+/** Sets the threshold to the start_rank-th best of the WG sample maxima of `len` columns (this invocation's
+ *  four lanes' best keys in `best`); published by tk_scan_init's barrier. */
+fn start_threshold(lid: u32, best: vec4<u32>, len: u32) {
+  let mx = max(max(best.x, best.y), max(best.z, best.w));
+  ckey_set(lid, mx);
+  if (lid == 0u) { atomicStore(&ccount, 0u); }
+  workgroupBarrier();
+  var gt = 0u;
+  var ge = 0u;
+  for (var j4 = 0u; j4 < WG / 4u; j4++) {
+    let b = ckey4[j4];
+    gt += dot(select(vec4<u32>(0u), vec4<u32>(1u), b > vec4<u32>(mx)), vec4<u32>(1u));
+    ge += dot(select(vec4<u32>(0u), vec4<u32>(1u), b >= vec4<u32>(mx)), vec4<u32>(1u));
+  }
+  let r = start_rank(len);
+  if (gt < r && r <= ge) { atomicStore(&ccount, mx); } // all that find the rank write the same key
+  workgroupBarrier();
+  if (lid == 0u) { thrKey = atomicLoad(&ccount); thrPos = TK_NONE; }
+}
+
+/** Packs the slots of every invocation (this one holds `held`) after the kept best and reduces them (in uniform
+ *  control flow); returns whether some invocation stopped early. The counts are staged after the slots. */
+fn rescan_slots(lid: u32, held: u32) -> bool {
+  skey[WG * S + lid] = held;
+  let stalled = workgroupUniformLoad(&ccount) != 0u;
+  let at = tk_pack_offset(lid, WG * S, tk_k4());
+  for (var j = 0u; j < held; j++) { ckey_set(at.x + j, skey[lid * S + j]); cpos[at.x + j] = spos[lid * S + j]; }
+  tk_reduce_packed(lid, at.y);
+  return stalled;
+}
+
+/** Puts the candidates of the step at column c (raw values `raw`) that beat the threshold (tk, tp) in the slots
+ *  (*held of them); false, holding none, when they do not fit. */
+fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk: u32, tp: u32, held: ptr<function, u32>) -> bool {
+  let cd = cands_of(raw, c, part.end, largest);
+  let take = tk_beats4(cd.keys, cd.pos, cd.live, tk, tp);
+  let nt = dot(select(vec4<u32>(0u), vec4<u32>(1u), take), vec4<u32>(1u));
+  if (*held + nt > S) { return false; }
+  for (var j = 0u; j < 4u; j++) {
+    if (take[j]) { skey[lid * S + *held] = cd.keys[j]; spos[lid * S + *held] = cd.pos[j]; *held += 1u; }
+  }
+  return true;
+}
+
+/** Scans invocation lid's steps from column *c against the threshold thrKey, putting the candidates that beat it
+ *  in the slots (*held of them); stops early, at the first step whose candidates do not fit, with tk_stall.
+ *  A step goes to hold_step only when some value passes a float comparison with the threshold. */
+fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, held: ptr<function, u32>) {
+  let tk = thrKey;
+  let tp = thrPos;
+  let all = tk == 0u; // a NaN threshold: NaN candidates may still beat it on position
+  // v passes when sgn * v >= sgn * t (sgn = -1 for the smallest: v <= t); NaN never passes
+  let sgn = select(-1.0, 1.0, largest);
+  let ts = vec4<f32>(sgn * bitcast<f32>(tk_value_bits(tk, largest)));
+  var cc = *c;
+  var h = *held;
+  if (params.vec4 != 0u) { // the same loop twice, so that the load does not branch per step
+    for (; cc < part.end; cc += WG * 4u) {
+      let raw = inKeys4[(part.rowBase + cc) >> 2u];
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { tk_stall(); break; }
+    }
+  } else {
+    for (; cc < part.end; cc += WG * 4u) {
+      let raw = load_raw4(part.rowBase, cc, part.end);
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { tk_stall(); break; }
+    }
+  }
+  *c = cc;
+  *held = h;
+}
+
+/** Scans the columns of `part` against the threshold thrKey (set before tk_scan_init) with the slots, stopping
+ *  to reduce them with the kept best K when some invocation's are full (rescan_slots). */
+fn slot_scan(lid: u32, part: RowPart, largest: bool) {
+  var c = first_col(part.begin, lid);
+  var held = 0u;
+  loop {
+    scan_steps(lid, part, largest, &c, &held);
+    if (!rescan_slots(lid, held)) { break; }
+    held = 0u;
+  }
+}
+
+/** Selects the best K of the `total` candidates packed in ckey/cpos[0, total) (padded to a multiple of 4 with
+ *  keys 0) and writes them: each candidate's rank is the number of better ones (distinct positions, so the
+ *  order is total), counted four keys per load. */
+fn rank_select(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
+  let n4 = (total + 3u) / 4u;
+  for (var i = lid; i < total; i += WG) {
+    let a = ckey_get(i);
+    let ap = cpos[i];
+    var gt = vec4<u32>(0u);
+    var eq = vec4<u32>(0u);
+    for (var j4 = 0u; j4 < n4; j4++) {
+      let b = ckey4[j4];
+      gt += select(vec4<u32>(0u), vec4<u32>(1u), b > vec4<u32>(a));
+      eq += select(vec4<u32>(0u), vec4<u32>(1u), b == vec4<u32>(a));
+    }
+    var rank = dot(gt, vec4<u32>(1u));
+    if (dot(eq, vec4<u32>(1u)) > 1u && rank < K) { // equal keys (rare): the lower position first
+      for (var j = 0u; j < total; j++) { rank += select(0u, 1u, ckey_get(j) == a && cpos[j] < ap); }
+    }
+    if (rank < K) { write_rank(g, row, rank, a, ap, largest); }
+  }
+  for (var i = total + lid; i < K; i += WG) { write_rank(g, row, i, 0u, TK_NONE, largest); }
+}
+
+@compute @workgroup_size(WG)
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let g = grid_group(grid);
+  if (g >= params.rows * params.nchunks) { return; }
+  let part = row_part(g);
+  let largest = params.largest != 0u;
+  var best = vec4<u32>(0u);
+  for (var c = first_col(part.begin, lid); c < part.end; c += WG * 4u * max(params.sample, 1u)) {
+    let cd = cands_of(load_raw4(part.rowBase, c, part.end), c, part.end, largest);
+    best = max(best, select(vec4<u32>(0u), cd.keys, cd.live));
+  }
+  start_threshold(lid, best, select(0u, part.end - part.begin, part.end > part.begin));
+  // the start threshold takes every value (key 0): then fewer than K candidates are all there is
+  if (lid == 0u) { tkTotal = select(0u, TAKES_ALL, thrKey == 0u); }
+  tk_scan_init(lid);
+  // the first scan; if no invocation stopped early its candidates are packed from slot 0 and ranked at once
+  var c = first_col(part.begin, lid);
+  var held = 0u;
+  scan_steps(lid, part, largest, &c, &held);
+  skey[WG * S + lid] = held;
+  let stalled = workgroupUniformLoad(&ccount) != 0u;
+  if (!stalled) {
+    let at = tk_pack_offset(lid, WG * S, 0u);
+    for (var j = 0u; j < held; j++) { ckey_set(at.x + j, skey[lid * S + j]); cpos[at.x + j] = spos[lid * S + j]; }
+    if (lid == 0u) {
+      for (var i = at.y; i < ((at.y + 3u) & ~3u); i++) { ckey_set(i, 0u); cpos[i] = TK_NONE; }
+      tkTotal |= at.y;
+    }
+    let total = workgroupUniformLoad(&tkTotal);
+    if ((total & ~TAKES_ALL) >= K || total >= TAKES_ALL) {
+      rank_select(g, part.row, lid, total & ~TAKES_ALL, largest);
+      return;
+    }
+  }
+  // some invocation's slots overflowed, or fewer than K values reach the start threshold: again from a safe
+  // threshold, which at least K values reach (or from none when K > WG * 4). Going on from the start threshold
+  // after an overflow is not safe: once a reduce keeps padding, the threshold falls below the start one, and
+  // values already skipped could belong to the best K.
+  if (K <= WG * 4u) {
+    tk_prefilter(lid, best);
+  } else if (lid == 0u) {
+    thrKey = 0u;
+    thrPos = TK_NONE;
+  }
+  tk_scan_init(lid);
+  slot_scan(lid, part, largest);
+  write_out(g, part.row, tkKept, largest, lid);
+}

@@ -1,0 +1,99 @@
+// topk_stream (one streaming read against a sampled threshold) against the float64 reference and against
+// topk_select on fresh random inputs: ids and values must be identical, ties, NaN and padding included. The
+// kinds of values reach every path of the kernel: the first scan ranked at once, slots that overflow and a start
+// threshold that too few values reach (both: the scan again from the safe threshold, with rescans), a threshold
+// that takes everything; vec4 rows (n % 4 = 0) and scalar ones; one workgroup per row (256+ rows) and chunks.
+import t, { type Test } from 'tap';
+import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './helpers.js';
+import { topk, type TopkKernel } from '../src/kernels/topk.js';
+import { topkRef } from './reference/topk.js';
+
+type Kind = 'normal' | 'ties' | 'equal' | 'special' | 'ascending' | 'descending' | 'crowded' | 'decoy';
+
+/** Row-major rows x n values of a kind; `largest` orients the kinds built to fool the start threshold. */
+function makeValues(r: () => number, rows: number, n: number, kind: Kind, largest: boolean): Float32Array {
+  const a = new Float32Array(rows * n);
+  const sgn = largest ? 1 : -1;
+  for (let i = 0; i < rows * n; i++) {
+    const c = i % n;
+    if (kind === 'normal') a[i] = randn(r);
+    else if (kind === 'ties') a[i] = Math.floor(r() * 5) - 2;
+    else if (kind === 'equal') a[i] = 0.25;
+    else if (kind === 'ascending') a[i] = c * 0.5;
+    else if (kind === 'descending') a[i] = -c * 0.5;
+    // the best values all in the columns of one invocation (c % 256 < 4): its slots overflow
+    else if (kind === 'crowded') a[i] = c % 256 < 4 ? sgn * (100 + r()) : randn(r);
+    // a few outstanding values, one per invocation in the first step (the sample): the start threshold is
+    // above the K-th best, too few values pass it
+    else if (kind === 'decoy') a[i] = c < 160 && c % 4 === 0 ? sgn * (1000 + r()) : randn(r);
+    else {
+      const u = r();
+      a[i] = u < 0.05 ? NaN : u < 0.1 ? Infinity : u < 0.15 ? -Infinity : u < 0.2 ? -0 : u < 0.25 ? 0 : u < 0.4 ? 1 : randn(r);
+    }
+  }
+  return a;
+}
+
+const sameF = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || a === b;
+
+async function run(rows: number, n: number, k: number, largest: boolean, vals: Float32Array, kernel: TopkKernel, map?: Int32Array) {
+  const engine = await getEngine();
+  const live = engine.liveBuffers;
+  const vb = engine.upload(vals.length ? vals : new Float32Array(1));
+  const mb = map ? engine.upload(map) : undefined;
+  const ov = engine.upload(new Float32Array(rows * k).fill(POISON_F32));
+  const oi = engine.upload(new Uint32Array(rows * k).fill(POISON_U32));
+  try {
+    topk(engine, vb, ov, oi, rows, n, k, largest, mb, { kernel });
+    return { values: await engine.read(ov, Float32Array, 0, rows * k * 4), indices: await engine.read(oi, Int32Array, 0, rows * k * 4) };
+  } finally {
+    vb.dispose(); mb?.dispose(); ov.dispose(); oi.dispose();
+    if (engine.liveBuffers !== live) throw new Error(`topk(${kernel}) left ${engine.liveBuffers - live} buffers alive`);
+  }
+}
+
+function firstMismatch(a: { values: ArrayLike<number>; indices: ArrayLike<number> }, b: { values: ArrayLike<number>; indices: ArrayLike<number> }): number {
+  for (let i = 0; i < b.values.length; i++) if (!sameF(a.values[i]!, b.values[i]!) || a.indices[i] !== b.indices[i]) return i;
+  return a.values.length === b.values.length ? -1 : b.values.length;
+}
+
+async function check(t: Test, seed: number, rows: number, n: number, k: number, largest: boolean, kind: Kind, withMap = false) {
+  const r = rng(seed + rows * 7919 + n * 31 + k * 3 + (largest ? 1 : 0));
+  const vals = makeValues(r, rows, n, kind, largest);
+  const map = withMap ? Int32Array.from({ length: n }, () => Math.floor(r() * 1e6) - 1000) : undefined;
+  const want = topkRef(vals, rows, n, k, largest, map);
+  const stream = await run(rows, n, k, largest, vals, 'stream', map);
+  const select = await run(rows, n, k, largest, vals, 'select', map);
+  const what = `seed ${seed} rows=${rows} n=${n} k=${k} ${largest ? 'largest' : 'smallest'} ${kind}${map ? ' indexMap' : ''}`;
+  const bad = firstMismatch(stream, want);
+  t.equal(bad, -1, bad < 0 ? `${what}: stream = reference` : `${what}: stream, first mismatch at ${bad}: got (${stream.values[bad]}, ${stream.indices[bad]}) want (${want.values[bad]}, ${want.indices[bad]})`);
+  t.equal(firstMismatch(stream, select), -1, `${what}: stream = select`);
+}
+
+t.test('topk_stream, one workgroup per row (256+ rows): every kind of values, directions alternating', async (t) => {
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  const kinds: Kind[] = ['normal', 'ties', 'equal', 'special', 'ascending', 'descending', 'crowded', 'decoy'];
+  for (const [i, kind] of kinds.entries()) await check(t, seed, 256, 1200, 100, i % 2 === 0, kind, kind === 'normal');
+  await check(t, seed, 257, 1031, 100, true, 'decoy'); // scalar reads (n % 4 != 0)
+  await check(t, seed, 256, 1500, 1, false, 'special');
+});
+
+t.test('topk_stream at the edges: n < k, n = k, one row, primes, k = 1 and 1024, chunks merged', async (t) => {
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  const cases: [number, number, number, boolean, Kind][] = [
+    [1, 1, 1, true, 'normal'], [1, 7, 1, false, 'special'], [3, 50, 100, true, 'special'], [2, 100, 100, false, 'ties'],
+    [1, 4099, 100, true, 'normal'], [5, 4099, 1, false, 'crowded'], [2, 8192, 100, false, 'decoy'],
+    [2, 9001, 100, false, 'normal'], [3, 1024, 1024, true, 'special'], [256, 1100, 1024, false, 'normal'],
+    [2, 9000, 1024, true, 'crowded'], [2, 9000, 1024, false, 'decoy'], [1, 1031, 1024, true, 'equal'],
+  ];
+  for (const [rows, n, k, largest, kind] of cases) await check(t, seed, rows, n, k, largest, kind);
+});
+
+t.test('topk rejects an unknown kernel choice', async (t) => {
+  const engine = await getEngine();
+  const b = engine.buffer(64);
+  t.throws(() => topk(engine, b, b, b, 1, 4, 1, true, undefined, { kernel: 'fast' as TopkKernel }), /kernel must be 'auto', 'stream' or 'select'/);
+  b.dispose();
+});
