@@ -15,7 +15,7 @@ export class DeviceLostError extends Error {
 /** The device of `adapter` with the adapter's own limits (not the defaults) and its optional features. */
 export async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   const want: GPUFeatureName[] = [];
-  for (const f of ['timestamp-query', 'shader-f16'] as GPUFeatureName[]) if (adapter.features.has(f)) want.push(f);
+  for (const f of ['timestamp-query', 'shader-f16', 'subgroups'] as GPUFeatureName[]) if (adapter.features.has(f)) want.push(f);
   const l = adapter.limits;
   const requiredLimits: Record<string, number> = {
     maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
