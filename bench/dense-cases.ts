@@ -1,9 +1,10 @@
 // The dense-product rows of bench:kernels (scores, assignNearest, trainKMeans, pqEncode) with the subgroup
 // kernels (new) and without them (old: the 'subgroups' feature hidden from the engine), interleaved per case
 // (old new old new ..., medians), next to the vec4 FMA probe measured between them.
-// Usage: npx tsx bench/dense-cases.ts [--reps 3] [--only scores,assignNearest]
+// Usage: npx tsx bench/dense-cases.ts [--reps 3] [--only scores,assignNearest] [--pq-dsub 8,12] (extra pqEncode
+// cases n50000 m32 bits8 at these dsub)
 import { createEngine } from '../src/node/create.js';
-import { kernelCases, type KernelCase } from '../src/bench/kernel-cases.js';
+import { kernelCases, pqEncodeCase, type KernelCase } from '../src/bench/kernel-cases.js';
 import { fmaProbe } from '../src/bench/probe-cases.js';
 import { mulberry32 } from '../src/util/random.js';
 
@@ -21,7 +22,8 @@ async function timed(c: { run(): void | Promise<void> }, old: boolean): Promise<
 const fmaCase: KernelCase = fmaProbe(256 * 1024, 4096);
 const fma = fmaCase.prepare(engine, mulberry32(1));
 const fmaT: number[] = [];
-for (const c of kernelCases(false).filter((k) => only.includes(k.kernel))) {
+const extra = arg('pq-dsub', '').split(',').filter(Boolean).map((d) => pqEncodeCase(50000, 32, 8, Number(d)));
+for (const c of [...kernelCases(false).filter((k) => only.includes(k.kernel)), ...extra]) {
   const p = c.prepare(engine, mulberry32(12345));
   const work = p.work ?? c.work;
   await timed(p, true); await timed(p, false); // compile
