@@ -1,8 +1,7 @@
 import t from 'tap';
-import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding, blobs } from './helpers.js';
+import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding, withoutSubgroups, blobs } from './helpers.js';
 import { assignNearest } from '../src/kernels/kmeans.js';
 import { hasSubgroups8 } from '../src/kernels/scores.js';
-import { kmeans_assign_sg, kmeans_assign_vec4 } from '../src/shaders/kernels.js';
 import { trainKMeans, type TrainKMeansOptions } from '../src/quantizers/clustering.js';
 import { mulberry32, sampleDistinct } from '../src/util/random.js';
 import type { Progress } from '../src/util/progress.js';
@@ -289,23 +288,22 @@ t.test('trainKMeans gives bit-identical centroids on the same input (IVF-like, P
   }
 });
 
-t.test('kmeans_assign_sg (subgroup-shared centroid blocks) gives the bits of kmeans_assign_vec4 (awkward sizes, a NaN row, poisoned outputs)', async (t) => {
+t.test('assignNearest with subgroups (kmeans_assign_sg, dsub >= 8) gives the bits of assignNearest without them (awkward sizes, a NaN row, poisoned outputs)', async (t) => {
   const engine = await getEngine();
   if (!hasSubgroups8(engine)) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
+  const plain = withoutSubgroups(engine);
   const seed = freshSeed();
   const r = rng(seed);
-  for (const [n, groups, k, dsub] of [[1, 1, 1, 4], [131, 3, 7, 8], [257, 2, 61, 12], [67, 5, 256, 4], [200, 2, 17, 40], [3, 1, 33, 16]] as const) {
+  for (const [n, groups, k, dsub] of [[1, 1, 1, 8], [131, 3, 7, 8], [257, 2, 61, 12], [67, 5, 256, 16], [200, 2, 17, 40], [3, 1, 33, 16], [70, 1, 300, 128]] as const) {
     for (const metric of [0, 1] as const) {
       const x = randomF32(r, n * groups * dsub), cent = randomF32(r, groups * k * dsub);
       if (n > 2) x[groups * dsub + 1] = NaN; // point 1 of group 0: every score NaN
       const xb = engine.upload(x), cb = engine.upload(cent);
       const res: Array<[Uint32Array, Uint32Array]> = [];
-      for (const sg of [true, false]) {
+      for (const eng of [engine, plain]) {
         const ab = engine.upload(new Uint32Array(n * groups).fill(POISON_U32));
         const sb = engine.upload(new Float32Array(n * groups).fill(POISON_F32));
-        const params = { n, groups, k, dsub, metric };
-        if (sg) engine.run(kmeans_assign_sg, { bindings: { x: xb, cent: cb, assign: ab, score: sb }, params, workgroups: [Math.ceil(n / 256), groups] });
-        else engine.run(kmeans_assign_vec4, { bindings: { x: xb, cent: cb, assign: ab, score: sb }, params, constants: { HELD: dsub <= 16 ? 1 : 0 }, workgroups: [Math.ceil(n / 256), groups] });
+        assignNearest(eng, xb, cb, ab, sb, n, groups, k, dsub, metric);
         res.push([(await engine.read(ab, Uint32Array)).subarray(0, n * groups), (await engine.read(sb, Uint32Array)).subarray(0, n * groups)]);
         ab.dispose(); sb.dispose();
       }
