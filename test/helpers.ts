@@ -67,6 +67,18 @@ export function withMaxBinding(engine: Engine, bytes: number): Engine {
   });
 }
 
+/** `engine` as seen without the 'subgroups' feature: the kernel wrappers take their subgroup-free kernels */
+export function withoutSubgroups(engine: Engine): Engine {
+  const features = new Set([...engine.features].filter((f) => f !== 'subgroups'));
+  return new Proxy(engine, {
+    get(target, p) {
+      if (p === 'features') return features;
+      const v = Reflect.get(target, p, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
 /** n points around `centers` well-separated blob centres (dim D), shuffled */
 export function blobs(r: () => number, n: number, centers: number, D: number, spread = 0.3): Float32Array {
   const c = randomF32(r, centers * D, 3);

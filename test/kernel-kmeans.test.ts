@@ -1,6 +1,7 @@
 import t from 'tap';
-import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding, blobs } from './helpers.js';
+import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding, withoutSubgroups, blobs } from './helpers.js';
 import { assignNearest } from '../src/kernels/kmeans.js';
+import { hasSubgroups8 } from '../src/kernels/scores.js';
 import { trainKMeans, type TrainKMeansOptions } from '../src/quantizers/clustering.js';
 import { mulberry32, sampleDistinct } from '../src/util/random.js';
 import type { Progress } from '../src/util/progress.js';
@@ -284,5 +285,35 @@ t.test('trainKMeans gives bit-identical centroids on the same input (IVF-like, P
     const rel = Math.abs(first.objective - want) / Math.abs(want);
     // float32 may flip near-tied assignments, which float64 breaks the other way: the trajectories part slightly
     t.ok(rel < 1e-3, `${tag}: objective ${first.objective} = float64 ${want} to rounding (rel ${rel.toExponential(1)})`);
+  }
+});
+
+t.test('assignNearest with subgroups (kmeans_assign_sg, dsub >= 8) gives the bits of assignNearest without them (awkward sizes, a NaN row, poisoned outputs)', async (t) => {
+  const engine = await getEngine();
+  if (!hasSubgroups8(engine)) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
+  const plain = withoutSubgroups(engine);
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [n, groups, k, dsub] of [[1, 1, 1, 8], [131, 3, 7, 8], [257, 2, 61, 12], [67, 5, 256, 16], [200, 2, 17, 40], [3, 1, 33, 16], [70, 1, 300, 128]] as const) {
+    for (const metric of [0, 1] as const) {
+      const x = randomF32(r, n * groups * dsub), cent = randomF32(r, groups * k * dsub);
+      if (n > 2) x[groups * dsub + 1] = NaN; // point 1 of group 0: every score NaN
+      const xb = engine.upload(x), cb = engine.upload(cent);
+      const res: Array<[Uint32Array, Uint32Array]> = [];
+      for (const eng of [engine, plain]) {
+        const ab = engine.upload(new Uint32Array(n * groups).fill(POISON_U32));
+        const sb = engine.upload(new Float32Array(n * groups).fill(POISON_F32));
+        assignNearest(eng, xb, cb, ab, sb, n, groups, k, dsub, metric);
+        res.push([(await engine.read(ab, Uint32Array)).subarray(0, n * groups), (await engine.read(sb, Uint32Array)).subarray(0, n * groups)]);
+        ab.dispose(); sb.dispose();
+      }
+      const want = assignRef(x, cent, n, groups, k, dsub, metric);
+      let agree = 0;
+      for (let q = 0; q < n * groups; q++) if (res[0]![0][q] === want.assign[q]) agree++;
+      t.ok(agree >= 0.95 * n * groups - 1, `seed ${seed} n=${n} G=${groups} k=${k} dsub=${dsub} metric=${metric}: ${agree}/${n * groups} as float64`);
+      t.same(Array.from(res[0]![0]), Array.from(res[1]![0]), `seed ${seed} n=${n} G=${groups} k=${k} dsub=${dsub} metric=${metric}: same assignments`);
+      t.same(Array.from(res[0]![1]), Array.from(res[1]![1]), `seed ${seed} n=${n} G=${groups} k=${k} dsub=${dsub} metric=${metric}: same score bits`);
+      xb.dispose(); cb.dispose();
+    }
   }
 });

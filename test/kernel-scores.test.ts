@@ -1,6 +1,6 @@
 import t from 'tap';
-import { getEngine, rng, randomF32, freshSeed, POISON_F32, compare } from './helpers.js';
-import { scores } from '../src/kernels/scores.js';
+import { getEngine, rng, randomF32, freshSeed, POISON_F32, compare, withoutSubgroups } from './helpers.js';
+import { scores, hasSubgroups8 } from '../src/kernels/scores.js';
 import { scoresRef } from './reference/scores.js';
 
 t.test('scores kernel matches float64 reference (ip and l2, awkward sizes, poisoned output)', async (t) => {
@@ -60,4 +60,31 @@ t.test('scores splits more query rows than one dispatch takes (scores_vec4 row c
     out.dispose();
   }
   qb.dispose(); xb.dispose();
+});
+
+t.test('scores with subgroups (scores_sg) gives the bits of scores without them (scores_vec4): awkward sizes, poisoned output', async (t) => {
+  const engine = await getEngine();
+  if (!hasSubgroups8(engine)) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
+  const plain = withoutSubgroups(engine);
+  t.notOk(hasSubgroups8(plain), 'the proxy hides the subgroups');
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [nq, n, d] of [[1, 1, 4], [7, 131, 4], [9, 257, 36], [67, 61, 128], [16, 300, 8], [3, 1, 12], [33, 513, 20]] as const) {
+    for (const metric of [0, 1] as const) {
+      const q = randomF32(r, nq * d), x = randomF32(r, n * d);
+      const qb = engine.upload(q), xb = engine.upload(x);
+      const bits: Uint32Array[] = [];
+      for (const eng of [engine, plain]) {
+        const out = engine.upload(new Float32Array(nq * n).fill(POISON_F32));
+        scores(eng, qb, xb, out, nq, n, d, metric);
+        bits.push((await engine.read(out, Uint32Array)).subarray(0, nq * n));
+        out.dispose();
+      }
+      const want = scoresRef(q, x, nq, n, d, metric);
+      const c = compare(new Float32Array(bits[0]!.buffer, bits[0]!.byteOffset, nq * n), want, 1e-4 * d, 1e-4);
+      t.ok(c.ok, `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: worst ${c.worst.toFixed(3)} at ${c.at}`);
+      t.same(Array.from(bits[0]!), Array.from(bits[1]!), `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: same bits`);
+      qb.dispose(); xb.dispose();
+    }
+  }
 });

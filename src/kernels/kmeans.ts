@@ -9,6 +9,7 @@ import type { Kernel } from '../pipeline/kernel.js';
 import * as K from '../shaders/kernels.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { checkInt } from '../util/check.js';
+import { hasSubgroups8 } from './scores.js';
 
 export type { Buf };
 
@@ -32,7 +33,10 @@ const SMALL_FLOATS = workgroupFloats(K.kmeans_assign_small, 'cs');
 const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 
 /** Records one assignment dispatch over at most 64 * 65535 rows whose bindings fit maxBinding. Kernel choice:
- *  dsub a multiple of 4 takes kmeans_assign_vec4 on a software adapter, and on any adapter for dsub <= 16 (PQ
+ *  on a software adapter with subgroups of at least 8 (hasSubgroups8), dsub a multiple of 4 from 8 takes
+ *  kmeans_assign_sg (blocks of 16 centroids loaded once per subgroup and shared by subgroupBroadcast; same results
+ *  as kmeans_assign_vec4; on lavapipe 1.2x kmeans_assign_vec4 for dsub 8, 2-3x for dsub 12 to 128, while for dsub 4
+ *  the held-points kmeans_assign_vec4 is faster, its loads no longer dominating). Else dsub a multiple of 4 takes kmeans_assign_vec4 on a software adapter, and on any adapter for dsub <= 16 (PQ
  *  sub-spaces: faster on a hardware GPU too; for larger dsub the tiled kernel is faster there,
  *  bench/results/gpu-kernels.md) (4 points x 4 centroids register tiles with vec4 loads, no
  *  workgroup memory; on a SIMD software GPU every load is paid per invocation, and it needs the fewest per flop:
@@ -42,6 +46,11 @@ const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: Buf,
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {
   const params = { n, groups, k, dsub, metric };
+  if (dsub % 4 === 0 && dsub >= 8 && engine.isSoftwareAdapter && hasSubgroups8(engine)) {
+    // blocks of 16 centroids whose loads are shared across each subgroup (same results as kmeans_assign_vec4)
+    engine.run(K.kmeans_assign_sg, { bindings: { x, cent, assign, score }, params, workgroups: [Math.ceil(n / 256), groups] });
+    return;
+  }
   if (dsub % 4 === 0 && (dsub <= 16 || engine.isSoftwareAdapter)) {
     // dsub <= 16: the points are held in registers (a pipeline of its own, HELD = 1)
     engine.run(K.kmeans_assign_vec4, {

@@ -1,6 +1,6 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { Buf } from '../pipeline/buffer.js';
-import { scores as scoresKernel, scores_rows, scores_vec4 } from '../shaders/kernels.js';
+import { scores as scoresKernel, scores_rows, scores_sg, scores_vec4 } from '../shaders/kernels.js';
 import { sub } from './row-chunks.js';
 
 export type MetricCode = 0 | 1; // 0 = inner product, 1 = squared L2
@@ -13,11 +13,25 @@ const FEW_ROWS = 8;
  *  every chunk's byte offsets (r0 * d * 4, r0 * n * 4) stay 256-byte aligned. */
 const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
 
+/** Query rows per scores_sg dispatch: 16 per workgroup row under the 65535 limit, a multiple of 64 (aligned
+ *  offsets as for VEC4_ROWS). */
+const SG_ROWS = 64 * Math.floor((16 * 65535) / 64);
+
+/** Whether the device runs scores_sg: the 'subgroups' feature with subgroups of at least 8 invocations. */
+export function hasSubgroups8(engine: Engine): boolean {
+  if (!engine.features.has('subgroups')) return false;
+  const info = (engine.device as unknown as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  return (info?.subgroupMinSize ?? 0) >= 8;
+}
+
 /**
  * out[i * n + j] = score(Q[i], X[j]) for Q (nq x d) and X (n x d). `out` must hold nq * n floats.
  * The caller chunks Q and X so that no binding exceeds the device's maxStorageBufferBindingSize.
  *
- * Kernel choice: on a software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
+ * Kernel choice: on a software adapter with subgroups of at least 8 (hasSubgroups8), d a multiple of 4 takes
+ * scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 16 x 4 outputs per invocation; about 3x
+ * scores_vec4 on lavapipe, where loads are paid per invocation and broadcasts are register moves). Else on a
+ * software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
  * register tiles with vec4 loads, no workgroup memory or barriers; on a SIMD software GPU such as lavapipe, where
  * every load is paid per invocation, it needs about a quarter of the tiled kernel's loads per flop; on a hardware
  * GPU the shared-memory tiles are faster: bench/results/gpu-kernels.md). Otherwise the tiled kernel (scores, 64 x 64
@@ -27,6 +41,19 @@ const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
 export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   nq: number, n: number, d: number, metric: MetricCode): void {
   if (nq === 0 || n === 0) return;
+  if (d % 4 === 0 && engine.isSoftwareAdapter && hasSubgroups8(engine)) {
+    for (let r0 = 0; r0 < nq; r0 += SG_ROWS) {
+      const rows = Math.min(SG_ROWS, nq - r0);
+      const qs = nq <= SG_ROWS ? q : sub(q, r0 * d * 4, rows * d * 4);
+      const os = nq <= SG_ROWS ? out : sub(out, r0 * n * 4, rows * n * 4);
+      engine.run(scores_sg, {
+        bindings: { q: qs, x, out: os },
+        params: { nq: rows, n, d, metric },
+        workgroups: [Math.ceil(rows / 16), Math.ceil(n / 256)],
+      });
+    }
+    return;
+  }
   if (d % 4 === 0 && engine.isSoftwareAdapter) {
     for (let r0 = 0; r0 < nq; r0 += VEC4_ROWS) {
       const rows = Math.min(VEC4_ROWS, nq - r0);

@@ -5,19 +5,10 @@
 // (4 (64 wid.x + lid) + t) and walks all centroids in blocks of 4, a 4 x 4 register tile per block
 // (lib/reg_tile.wgsl: A = its points, B = the block's centroids), keeping its own running bests. With HELD = 1
 // (dsub <= 16, PQ sub-spaces) it loads its points once into registers and then loads only centroids.
-#include "lib/reg_tile.wgsl"
+#include "lib/kmeans_vec4_io.wgsl"
 const XR: u32 = 4u; // vec4 per point held in registers: dsub <= 16
 /** 1: dsub <= 4 XR, the points are held in registers (set per pipeline, so the other path is compiled out). */
 override HELD: u32 = 0u;
-struct Params { n: u32, groups: u32, k: u32, dsub: u32, metric: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> cent: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> assign: array<u32>;
-@group(0) @binding(4) var<storage, read_write> score: array<f32>;
-
-fn rg_a(at: u32) -> vec4<f32> { return x[at]; }
-fn rg_b(at: u32) -> vec4<f32> { return cent[at]; }
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -26,15 +17,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let d4 = params.dsub / 4u;
   let p0 = (wid.x * 64u + lid) * 4u;
   let ip = params.metric == 0u;
-  let worst = select(3.4e38, -3.4e38, ip); // no score is worse (+-inf never wins)
-  var ia: array<u32, 4>;
-  for (var t = 0u; t < 4u; t++) { ia[t] = (min(p0 + t, params.n - 1u) * params.groups + g) * d4; }
-  var xn = array<f32, 4>();
-  if (!ip) {
-    for (var k4 = 0u; k4 < d4; k4++) {
-      for (var t = 0u; t < 4u; t++) { let a = x[ia[t] + k4]; xn[t] = rg_dot4(a, a, xn[t]); }
-    }
-  }
+  let worst = kv_worst(ip);
+  let ia = kv_points(p0, g, d4);
+  let xn = kv_norms(ia, d4, ip);
   var bv = array<f32, 4>(worst, worst, worst, worst);
   var bi = array<u32, 4>();
   // dsub <= 16 (PQ sub-spaces): the 4 points stay in registers (XR vec4 each) and only centroids are loaded
@@ -77,12 +62,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
   }
-  for (var t = 0u; t < 4u; t++) {
-    if (p0 + t < params.n) {
-      let o = (p0 + t) * params.groups + g;
-      assign[o] = bi[t];
-      let s = select(max(xn[t] + bv[t], 0.0), bv[t], ip);
-      score[o] = select(s, bitcast<f32>(0x7fc00000u + params.metric * 0u), bv[t] == worst);
-    }
-  }
+  kv_write(p0, g, bv, bi, xn, ip);
 }

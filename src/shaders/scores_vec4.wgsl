@@ -3,15 +3,7 @@
 // 4 x 4 block in registers (lib/reg_tile.wgsl): queries 4 wid.x + i, rows 4 (64 wid.y + lid) + j. Consecutive
 // workgroups share their 256 rows of X (cache-resident) and take the next queries. Rows past the end are clamped
 // to the last row for loading and not written.
-#include "lib/reg_tile.wgsl"
-struct Params { nq: u32, n: u32, d: u32, metric: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
-fn rg_a(at: u32) -> vec4<f32> { return q[at]; }
-fn rg_b(at: u32) -> vec4<f32> { return x[at]; }
+#include "lib/scores_vec4_io.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
