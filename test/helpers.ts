@@ -73,6 +73,7 @@ export function withoutSubgroups(engine: Engine): Engine {
   return new Proxy(engine, {
     get(target, p) {
       if (p === 'features') return features;
+      if (p === 'hasSubgroups') return false;
       const v = Reflect.get(target, p, target);
       return typeof v === 'function' ? v.bind(target) : v;
     },

@@ -1,7 +1,6 @@
 import t from 'tap';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding, withoutSubgroups, blobs } from './helpers.js';
 import { assignNearest } from '../src/kernels/kmeans.js';
-import { hasSubgroups8 } from '../src/kernels/scores.js';
 import { trainKMeans, type TrainKMeansOptions } from '../src/quantizers/clustering.js';
 import { mulberry32, sampleDistinct } from '../src/util/random.js';
 import type { Progress } from '../src/util/progress.js';
@@ -290,7 +289,7 @@ t.test('trainKMeans gives bit-identical centroids on the same input (IVF-like, P
 
 t.test('assignNearest with subgroups (kmeans_assign_sg, dsub >= 8) gives the bits of assignNearest without them (awkward sizes, a NaN row, poisoned outputs)', async (t) => {
   const engine = await getEngine();
-  if (!hasSubgroups8(engine)) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
+  if (!engine.hasSubgroups) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
   const plain = withoutSubgroups(engine);
   const seed = freshSeed();
   const r = rng(seed);

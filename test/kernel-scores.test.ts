@@ -1,6 +1,6 @@
 import t from 'tap';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, compare, withoutSubgroups } from './helpers.js';
-import { scores, hasSubgroups8 } from '../src/kernels/scores.js';
+import { scores } from '../src/kernels/scores.js';
 import { scoresRef } from './reference/scores.js';
 
 t.test('scores kernel matches float64 reference (ip and l2, awkward sizes, poisoned output)', async (t) => {
@@ -64,9 +64,9 @@ t.test('scores splits more query rows than one dispatch takes (scores_vec4 row c
 
 t.test('scores with subgroups (scores_sg) gives the bits of scores without them (scores_vec4): awkward sizes, poisoned output', async (t) => {
   const engine = await getEngine();
-  if (!hasSubgroups8(engine)) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
+  if (!engine.hasSubgroups) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
   const plain = withoutSubgroups(engine);
-  t.notOk(hasSubgroups8(plain), 'the proxy hides the subgroups');
+  t.notOk(plain.hasSubgroups, 'the proxy hides the subgroups');
   const seed = freshSeed();
   const r = rng(seed);
   for (const [nq, n, d] of [[1, 1, 4], [7, 131, 4], [9, 257, 36], [67, 61, 128], [16, 300, 8], [3, 1, 12], [33, 513, 20]] as const) {

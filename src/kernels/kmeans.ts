@@ -9,7 +9,6 @@ import type { Kernel } from '../pipeline/kernel.js';
 import * as K from '../shaders/kernels.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { checkInt } from '../util/check.js';
-import { hasSubgroups8 } from './scores.js';
 
 export type { Buf };
 
@@ -33,7 +32,7 @@ const SMALL_FLOATS = workgroupFloats(K.kmeans_assign_small, 'cs');
 const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 
 /** Records one assignment dispatch over at most 64 * 65535 rows whose bindings fit maxBinding. Kernel choice:
- *  on a software adapter with subgroups of at least 8 (hasSubgroups8), dsub a multiple of 4 from 8 takes
+ *  on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), dsub a multiple of 4 from 8 takes
  *  kmeans_assign_sg (blocks of 16 centroids loaded once per subgroup and shared by subgroupBroadcast; same results
  *  as kmeans_assign_vec4; on lavapipe 1.2x kmeans_assign_vec4 for dsub 8, 2-3x for dsub 12 to 128, while for dsub 4
  *  the held-points kmeans_assign_vec4 is faster, its loads no longer dominating). Else dsub a multiple of 4 takes kmeans_assign_vec4 on a software adapter, and on any adapter for dsub <= 16 (PQ
@@ -46,7 +45,7 @@ const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: Buf,
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {
   const params = { n, groups, k, dsub, metric };
-  if (dsub % 4 === 0 && dsub >= 8 && engine.isSoftwareAdapter && hasSubgroups8(engine)) {
+  if (dsub % 4 === 0 && dsub >= 8 && engine.isSoftwareAdapter && engine.hasSubgroups) {
     // blocks of 16 centroids whose loads are shared across each subgroup (same results as kmeans_assign_vec4)
     engine.run(K.kmeans_assign_sg, { bindings: { x, cent, assign, score }, params, workgroups: [Math.ceil(n / 256), groups] });
     return;

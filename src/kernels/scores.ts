@@ -17,18 +17,11 @@ const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
  *  offsets as for VEC4_ROWS). */
 const SG_ROWS = 64 * Math.floor((16 * 65535) / 64);
 
-/** Whether the device runs scores_sg: the 'subgroups' feature with subgroups of at least 8 invocations. */
-export function hasSubgroups8(engine: Engine): boolean {
-  if (!engine.features.has('subgroups')) return false;
-  const info = (engine.device as unknown as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
-  return (info?.subgroupMinSize ?? 0) >= 8;
-}
-
 /**
  * out[i * n + j] = score(Q[i], X[j]) for Q (nq x d) and X (n x d). `out` must hold nq * n floats.
  * The caller chunks Q and X so that no binding exceeds the device's maxStorageBufferBindingSize.
  *
- * Kernel choice: on a software adapter with subgroups of at least 8 (hasSubgroups8), d a multiple of 4 takes
+ * Kernel choice: on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), d a multiple of 4 takes
  * scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 16 x 4 outputs per invocation; about 3x
  * scores_vec4 on lavapipe, where loads are paid per invocation and broadcasts are register moves). Else on a
  * software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
@@ -41,7 +34,7 @@ export function hasSubgroups8(engine: Engine): boolean {
 export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   nq: number, n: number, d: number, metric: MetricCode): void {
   if (nq === 0 || n === 0) return;
-  if (d % 4 === 0 && engine.isSoftwareAdapter && hasSubgroups8(engine)) {
+  if (d % 4 === 0 && engine.isSoftwareAdapter && engine.hasSubgroups) {
     for (let r0 = 0; r0 < nq; r0 += SG_ROWS) {
       const rows = Math.min(SG_ROWS, nq - r0);
       const qs = nq <= SG_ROWS ? q : sub(q, r0 * d * 4, rows * d * 4);
