@@ -240,9 +240,11 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
         params: { nq: n, nprobe, nlist, cap, q0 },
         workgroups: n * nprobe,
       });
-      // cols[q * (nprobe + 1)] is the row's length: topk reads it with a stride of nprobe + 1 words
+      // cols[q * (nprobe + 1)] is the row's length: topk reads it with a stride of nprobe + 1 words. topk_select,
+      // not topk_stream: a row holds its probed lists end to end, nearest list first, so topk_stream's sample of
+      // evenly spaced blocks (which assumes no order) sets too high a threshold and the row is read again.
       selectRows(engine, { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 }, n, cap, k,
-        metric === 'ip', a.outScores, a.outIds, undefined, q0, temps);
+        metric === 'ip', a.outScores, a.outIds, undefined, q0, temps, 'select');
       engine.run(adc_ids, {
         bindings: { probes: a.probes, listOffsets: a.listOffsets, cols, ids: a.ids, outIds: a.outIds },
         params: { nq: n, nprobe, nlist, k, q0 },
