@@ -34,28 +34,17 @@ const SG_ROWS = 64 * Math.floor((16 * 65535) / 64);
 export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   nq: number, n: number, d: number, metric: MetricCode): void {
   if (nq === 0 || n === 0) return;
-  if (d % 4 === 0 && engine.isSoftwareAdapter && engine.hasSubgroups) {
-    for (let r0 = 0; r0 < nq; r0 += SG_ROWS) {
-      const rows = Math.min(SG_ROWS, nq - r0);
-      const qs = nq <= SG_ROWS ? q : sub(q, r0 * d * 4, rows * d * 4);
-      const os = nq <= SG_ROWS ? out : sub(out, r0 * n * 4, rows * n * 4);
-      engine.run(scores_sg, {
-        bindings: { q: qs, x, out: os },
-        params: { nq: rows, n, d, metric },
-        workgroups: [Math.ceil(rows / 16), Math.ceil(n / 256)],
-      });
-    }
-    return;
-  }
   if (d % 4 === 0 && engine.isSoftwareAdapter) {
-    for (let r0 = 0; r0 < nq; r0 += VEC4_ROWS) {
-      const rows = Math.min(VEC4_ROWS, nq - r0);
-      const qs = nq <= VEC4_ROWS ? q : sub(q, r0 * d * 4, rows * d * 4);
-      const os = nq <= VEC4_ROWS ? out : sub(out, r0 * n * 4, rows * n * 4);
-      engine.run(scores_vec4, {
+    // scores_sg: 16 query rows per workgroup row; scores_vec4: 4
+    const [kernel, perGroup, chunk] = engine.hasSubgroups ? [scores_sg, 16, SG_ROWS] : [scores_vec4, 4, VEC4_ROWS];
+    for (let r0 = 0; r0 < nq; r0 += chunk) {
+      const rows = Math.min(chunk, nq - r0);
+      const qs = nq <= chunk ? q : sub(q, r0 * d * 4, rows * d * 4);
+      const os = nq <= chunk ? out : sub(out, r0 * n * 4, rows * n * 4);
+      engine.run(kernel, {
         bindings: { q: qs, x, out: os },
         params: { nq: rows, n, d, metric },
-        workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)],
+        workgroups: [Math.ceil(rows / perGroup), Math.ceil(n / 256)],
       });
     }
     return;
