@@ -131,9 +131,10 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
 export const SUBGROUP_SCAN_MAX_M = 64;
 
 /** Whether the two-pass 4-bit scan scores with adc_score4_sg (tables in registers, lookups by subgroup shuffles):
- *  the device has subgroups of at least 8 lanes and m <= SUBGROUP_SCAN_MAX_M. Same bits as the pair-table scan. */
+ *  a software adapter (one workgroup of 8 invocations per query suits 8-lane SIMD, not a hardware GPU's wide
+ *  subgroups) with subgroups of at least 8 lanes, and m <= SUBGROUP_SCAN_MAX_M. Same bits as the pair-table scan. */
 export function subgroupScan(engine: Engine, m: number): boolean {
-  return engine.hasSubgroups && m <= SUBGROUP_SCAN_MAX_M;
+  return engine.isSoftwareAdapter && engine.hasSubgroups && m <= SUBGROUP_SCAN_MAX_M;
 }
 
 /** Byte-pair tables of 4-bit tables: out[r][i][b] = tab[r][2i][b & 15] + tab[r][2i+1][b >> 4] (the second term
