@@ -230,3 +230,17 @@ process.exitCode = 1;
   const bad = runs.filter((x) => x.code !== 1 || x.signal !== null || !/caught early failure/.test(x.stderr));
   t.equal(bad.length, 0, `${runs.length} of ${runs.length} runs exit 1` + (bad.length ? ` (got exit ${bad[0]!.code} signal ${bad[0]!.signal})` : ''));
 });
+
+t.test('bench kernels --quick writes the JSON (--out) and a markdown table of the same rows (--md)', { skip: !built && 'dist/ is not built' }, async (t) => {
+  const run = await cli(['bench', 'kernels', '--quick', '--quiet', '--out', 'kernels.json', '--md', 'kernels.md'], { timeoutMs: 120_000 });
+  t.equal(run.code, 0, `exit 0: ${run.stderr.slice(-300)}`);
+  const json = JSON.parse(readFileSync(join(dir, 'kernels.json'), 'utf8')) as { probes: { kernel: string }[]; cases: { kernel: string }[]; adapter: string };
+  const md = readFileSync(join(dir, 'kernels.md'), 'utf8');
+  const rows = md.split('\n').filter((l) => /^\| [a-zA-Z:0-9-]+ \|/.test(l) && !l.startsWith('| kernel |'));
+  t.equal(rows.length, json.probes.length + json.cases.length, 'one markdown row per probe and case');
+  for (const c of [...json.probes, ...json.cases]) t.ok(rows.some((l) => l.startsWith(`| ${c.kernel} |`)), `a row for ${c.kernel}`);
+  t.ok(md.includes(json.adapter), 'the adapter is named');
+  const same = await cli(['bench', 'kernels', '--quick', '--out', 'k.json', '--md', './k.json']);
+  t.equal(same.code, 2, 'the same file for --out and --md is a usage error');
+  t.match(same.stderr, /--out and --md name the same file/);
+});

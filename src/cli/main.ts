@@ -2,6 +2,7 @@
 // results (with --json) to stdout as one JSON object. Each command first reads and checks every option (a bad one
 // is a UsageError, exit 2), then checks its files (inputs are regular files, the output is none of them), and only
 // then reads data or makes a GPU engine, which is disposed on every path. Exit codes: EXIT below.
+import { resolve as resolvePath } from 'node:path';
 import { IvfPqIndex } from '../api/ivfpq-index.js';
 import { DEFAULT_CACHE_BYTES } from '../index/lazy-index.js';
 import { readVectors, readIntVectors, writeIvecs } from '../io/vectors-node.js';
@@ -40,7 +41,7 @@ ${DISTILL_USAGE}
   distill-vq eval   --index INDEX --queries F --gt GT.ivecs --nprobe P [--k 100] [--refine-factor R] [--quiet] [--json]
   distill-vq export-faiss --index INDEX --out FILE.faissindex [--nprobe P] [--refine-factor R] [--json]
   distill-vq import-faiss --in FILE.faissindex --out INDEX.dvq [--json]
-  distill-vq bench kernels [--quick] [--out FILE.json] [--quiet] [--json]
+  distill-vq bench kernels [--quick] [--out FILE.json] [--md FILE.md] [--quiet] [--json]
   distill-vq info   --index INDEX [--json]
 
 Vector files: .fvecs, .bvecs, .npy (float32), .fbin, .f32 (raw, needs --dim); ground truth: .ivecs, .ibin, .i32.
@@ -259,17 +260,24 @@ async function cmdBench(a: Args, signal: AbortSignal): Promise<Result> {
   if (which !== 'kernels') throw new UsageError(`unknown benchmark '${which ?? ''}' (try: bench kernels)`);
   const quick = a.flag('quick');
   const outPath = a.str('out');
+  const mdPath = a.str('md');
   const quiet = a.flag('quiet');
   a.done();
   if (outPath !== undefined) await checkFiles([], { flag: 'out', path: outPath });
+  if (mdPath !== undefined) await checkFiles([], { flag: 'md', path: mdPath });
+  if (outPath !== undefined && mdPath !== undefined && resolvePath(outPath) === resolvePath(mdPath)) {
+    throw new UsageError('--out and --md name the same file');
+  }
   const { benchKernels } = await import('../bench/kernels.js');
   const os = await import('node:os');
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()} ${os.arch()}`;
   const result = await withEngine({ profile: true }, (engine) => benchKernels(engine, { quick, signal, onProgress: progressPrinter(quiet), machine, loadAverage: () => os.loadavg() }));
   if (!quiet) process.stderr.write(result.table + '\n');
-  if (outPath !== undefined) {
-    const { writeFileAtomic } = await import('../io/vectors-node.js');
-    await writeFileAtomic(outPath, new TextEncoder().encode(JSON.stringify(result.json, null, 2) + '\n'));
+  const { writeFileAtomic } = await import('../io/vectors-node.js');
+  if (outPath !== undefined) await writeFileAtomic(outPath, new TextEncoder().encode(JSON.stringify(result.json, null, 2) + '\n'));
+  if (mdPath !== undefined) {
+    const { formatKernelMarkdown } = await import('../bench/kernel-table.js');
+    await writeFileAtomic(mdPath, new TextEncoder().encode(`# Kernel benchmark\n\n${formatKernelMarkdown(result.json, machine)}\n`));
   }
   return result.json as unknown as Result;
 }
