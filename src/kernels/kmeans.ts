@@ -34,8 +34,9 @@ const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 /** Records one assignment dispatch over at most 64 * 65535 rows whose bindings fit maxBinding. Kernel choice:
  *  on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), dsub a multiple of 4 from 8 takes
  *  kmeans_assign_sg (blocks of 16 centroids loaded once per subgroup and shared by subgroupBroadcast; same results
- *  as kmeans_assign_vec4; on lavapipe 1.2x kmeans_assign_vec4 for dsub 8, 2-3x for dsub 12 to 128, while for dsub 4
- *  the held-points kmeans_assign_vec4 is faster, its loads no longer dominating). Else dsub a multiple of 4 takes kmeans_assign_vec4 on a software adapter, and on any adapter for dsub <= 16 (PQ
+ *  as kmeans_assign_vec4; faster than it from dsub 8 on lavapipe, while for dsub 4 the held-points
+ *  kmeans_assign_vec4 is faster, its loads no longer dominating). Else dsub a multiple of 4 takes
+ *  kmeans_assign_vec4 on a software adapter, and on any adapter for dsub <= 16 (PQ
  *  sub-spaces: faster on a hardware GPU too; for larger dsub the tiled kernel is faster there,
  *  bench/results/gpu-kernels.md) (4 points x 4 centroids register tiles with vec4 loads, no
  *  workgroup memory; on a SIMD software GPU every load is paid per invocation, and it needs the fewest per flop:
