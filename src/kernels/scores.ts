@@ -22,8 +22,8 @@ const SG_ROWS = 64 * Math.floor((16 * 65535) / 64);
  * The caller chunks Q and X so that no binding exceeds the device's maxStorageBufferBindingSize.
  *
  * Kernel choice: on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), d a multiple of 4 takes
- * scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 16 x 4 outputs per invocation; about 3x
- * scores_vec4 on lavapipe, where loads are paid per invocation and broadcasts are register moves). Else on a
+ * scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 16 x 4 outputs per invocation: on lavapipe
+ * loads are paid per invocation and broadcasts are register moves). Else on a
  * software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
  * register tiles with vec4 loads, no workgroup memory or barriers; on a SIMD software GPU such as lavapipe, where
  * every load is paid per invocation, it needs about a quarter of the tiled kernel's loads per flop; on a hardware
