@@ -9,8 +9,8 @@ import * as K from '../shaders/kernels.js';
 
 export interface SoftAssignOptions {
   /**
-   * documents per backward chunk: the backward keeps two temporaries of chunk x M x K floats. Default: as
-   * many as fit in 64 MiB for both.
+   * documents per backward chunk: the backward keeps two temporaries of (chunk + 4) x M x K floats. Default:
+   * as many as 64 MiB holds for both at chunk x M x K.
    */
   chunkDocs?: number;
   /**
@@ -71,8 +71,9 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
     const du = wantDu ? tape.empty(u.shape) : null;
     const dc = wantDc ? tape.empty(codebook.shape) : null;
     const n0 = wantDc ? chunk : 0;
-    const e = wantDc ? tape.empty([n0, m, kq * 4], 'f32', { label: `${op} e` }) : null;
-    const ga = wantDc ? tape.empty([n0, m, kq * 4], 'f32', { label: `${op} ga` }) : null;
+    // e and ga: [m, kq, chunk + 4] vec4s (the kernels' layout: a row per codeword quad, padded by 4)
+    const e = wantDc ? tape.empty([m, kq, n0 + 4, 4], 'f32', { label: `${op} e` }) : null;
+    const ga = wantDc ? tape.empty([m, kq, n0 + 4, 4], 'f32', { label: `${op} ga` }) : null;
     const coef = wantDc ? tape.empty([n0, m, 2], 'f32', { label: `${op} coef` }) : null;
     // unused outputs get distinct tiny buffers (one writable buffer may not be bound twice)
     const spare = (need: boolean) => (need ? null : tape.empty([4]));

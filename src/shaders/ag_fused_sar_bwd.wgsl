@@ -4,10 +4,10 @@
 // ga_k = <g^m_b, c^m_k> and s = sum_k p_k ga_k, the distance gradient is gdist_k = -(1/tau) p_k (ga_k - s) and
 //   du^m_b = sum_k gdist_k 2 (u - c_k) = 2 (u sum_k gdist_k - sum_k gdist_k c_k),
 // all in one pass over k via sum_k gdist_k c_k = -(1/tau) (sum_k e_k ga_k c_k - s sum_k e_k c_k) / Z.
-// For the codebook gradient (ag_fused_sar_dc) it stores e_k and ga_k ([nb, m, kp], k padded to kp = 4 * ceil(K/4)
-// with zeros) and (s, -(1/tau)/Z) per (b, m). Same layout and access pattern as the forward (an invocation takes
-// TB <= 8 documents of one sub-space, bl = 64 TB group + 64 t + lid, and each codeword read serves all of them;
-// the sums over k run in the same order whatever TB); vec4 loads.
+// For the codebook gradient (ag_fused_sar_dc) it stores e_k and ga_k as vec4s of 4 codewords (K padded to 4 kq
+// with zeros) in the layout [m, kq, nb + ROW_PAD], and (s, -(1/tau)/Z) per (b, m). The forward's access pattern
+// (an invocation takes TB <= 8 documents of one sub-space, bl = 64 TB group + 64 t + lid, and each codeword read
+// serves all of them; the sums over k run in the same order whatever TB); vec4 loads.
 override DS4: u32 = 4u;
 struct Params { nb: u32, b0: u32, m: u32, k: u32, kq: u32, invTau: f32 }
 // WANT_DU: write du (else the sums sa and sp are not formed); WANT_E: write e, ga and coef for ag_fused_sar_dc
@@ -19,11 +19,15 @@ override WANT_E: u32 = 1u;
 @group(0) @binding(3) var<storage, read> g: array<vec4<f32>>;        // [B, m * DS4] upstream gradient
 @group(0) @binding(4) var<storage, read> dmin: array<f32>;           // [B, m]
 @group(0) @binding(5) var<storage, read_write> du: array<vec4<f32>>; // [B, m * DS4]
-@group(0) @binding(6) var<storage, read_write> e: array<vec4<f32>>;  // [nb, m, kq] (chunk-local)
-@group(0) @binding(7) var<storage, read_write> ga: array<vec4<f32>>; // [nb, m, kq]
+@group(0) @binding(6) var<storage, read_write> e: array<vec4<f32>>;  // [m, kq, nb + ROW_PAD] (chunk-local)
+@group(0) @binding(7) var<storage, read_write> ga: array<vec4<f32>>; // [m, kq, nb + ROW_PAD]
 @group(0) @binding(8) var<storage, read_write> coef: array<vec2<f32>>; // [nb, m]
 
 override TB: u32 = 4u;
+// e and ga rows (one per sub-space and codeword quad) run over the documents: the invocations of a workgroup (one
+// document each) store side by side, and ag_fused_sar_dc's invocations (one quad each) each stream one row. A row
+// is padded by ROW_PAD vec4s (64 bytes) so that rows a power of two apart do not map to one cache set.
+const ROW_PAD: u32 = 4u;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -76,7 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (WANT_E != 0u) {
       for (var t = 0u; t < TB; t++) {
         let bl = bl0 + t * 64u;
-        if (bl < params.nb) { let eb = (bl * params.m + s) * params.kq; e[eb + q] = ev[t]; ga[eb + q] = gv[t]; }
+        if (bl < params.nb) { let eb = (s * params.kq + q) * (params.nb + ROW_PAD) + bl; e[eb] = ev[t]; ga[eb] = gv[t]; }
       }
     }
   }
