@@ -287,20 +287,26 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
     { nq: 11, nprobe: 4, nlist: 6, m: 33, bits: 4, k: 7, avgList: 9 },
     { nq: 9, nprobe: 3, nlist: 4, m: 2, bits: 4, k: 5, avgList: 13 },
     { nq: 23, nprobe: 7, nlist: 7, m: 9, bits: 4, k: 1, avgList: 1 },
-  ]) for (const metric of ['ip', 'l2'] as const) {
-    const a = makeScan(r, c, metric, false);
-    const run = async (twoPass: boolean) => {
+    { nq: 13, nprobe: 11, nlist: 13, m: 64, bits: 4, k: 100, avgList: 61 },
+    { nq: 10, nprobe: 8, nlist: 17, m: 5, bits: 4, k: 9, avgList: 37 },
+  ]) for (const metric of ['ip', 'l2'] as const) for (const integer of [false, true]) {
+    // integer tables: many equal scores, so ties at the cut's bound and in the top-k are exercised
+    const a = makeScan(r, c, metric, integer);
+    const run = async (twoPass: boolean, cut?: boolean) => {
       const bufs = uploadScan(engine, a, c);
       try {
-        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
+        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}), ...(cut === undefined ? {} : { cut }) });
         return { s: new Uint32Array((await engine.read(bufs.outScores, Float32Array)).buffer.slice(0, c.nq * c.k * 4)), i: (await engine.read(bufs.outIds, Int32Array)).slice(0, c.nq * c.k) };
       } finally {
         for (const b of Object.values(bufs)) b.dispose();
       }
     };
-    const fused = await run(false), two = await run(true); // fused: the pair tables, one query per workgroup
-    let bad = -1;
-    for (let i = 0; i < fused.s.length; i++) if (fused.s[i] !== two.s[i] || fused.i[i] !== two.i[i]) { bad = i; break; }
-    t.equal(bad, -1, `seed ${seed} ${JSON.stringify(c)} ${metric}: bit-identical scores and ids${bad < 0 ? '' : ` (first difference at ${bad})`}`);
+    // fused: the pair tables, one query per workgroup; two-pass: adc_score4_cut (default) and adc_score4_sg
+    const fused = await run(false);
+    for (const [name, two] of [['cut', await run(true)], ['uncut', await run(true, false)]] as const) {
+      let bad = -1;
+      for (let i = 0; i < fused.s.length; i++) if (fused.s[i] !== two.s[i] || fused.i[i] !== two.i[i]) { bad = i; break; }
+      t.equal(bad, -1, `seed ${seed} ${JSON.stringify(c)} ${metric}${integer ? ' integer' : ''} ${name}: bit-identical scores and ids${bad < 0 ? '' : ` (first difference at ${bad})`}`);
+    }
   }
 });
