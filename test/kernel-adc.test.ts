@@ -289,6 +289,8 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
     { nq: 23, nprobe: 7, nlist: 7, m: 9, bits: 4, k: 1, avgList: 1 },
     { nq: 13, nprobe: 11, nlist: 13, m: 64, bits: 4, k: 100, avgList: 61 },
     { nq: 10, nprobe: 8, nlist: 17, m: 5, bits: 4, k: 9, avgList: 37 },
+    { nq: 9, nprobe: 6, nlist: 8, m: 16, bits: 4, k: 128, avgList: 50 }, // the most keys per lane (16)
+    { nq: 9, nprobe: 6, nlist: 8, m: 16, bits: 4, k: 129, avgList: 50 }, // past CUT_MAX_K: the uncut scan
   ]) for (const metric of ['ip', 'l2'] as const) for (const integer of [false, true]) {
     // integer tables: many equal scores, so ties at the cut's bound and in the top-k are exercised
     const a = makeScan(r, c, metric, integer);

@@ -138,8 +138,8 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
 }
 
 /** The largest k for which the register-table 4-bit scan cuts its candidates (adc_score4_cut keeps ceil(k / 8)
- *  keys per lane in workgroup memory). */
-export const CUT_MAX_K = 1024;
+ *  keys per lane in registers, at most 16). */
+export const CUT_MAX_K = 128;
 
 /** The most sub-quantizers the register-table 4-bit scan takes (adc_score4_sg holds 8 code words' tables). */
 export const SUBGROUP_SCAN_MAX_M = 64;

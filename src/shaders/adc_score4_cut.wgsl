@@ -1,19 +1,20 @@
 enable subgroups;
 // The 4-bit register-table scan (lib/adc_score4.wgsl) with the top-k's first cut fused in: a query's candidates
-// that cannot be among its best K are not written. Each of the 8 lanes keeps the best HEAP = ceil(K / 8) keys
-// (tk_key) it has scored, a min-heap in workgroup memory whose root is the lane's HEAP-th best (0 until it has
-// HEAP). thr = the lanes' smallest root: at least 8 x HEAP >= K candidates have keys >= thr, so the query's K-th
-// best key is >= thr, and a candidate with a key < thr is not among the best K (ties at thr are kept). thr only
-// rises as the lists are scanned (nearest first). The candidates that pass are written compacted (subgroup prefix
-// sums): outKeys[q][i] = key, outPos[q][i] = column (adc_cols's layout, as adc_score writes it), i < count, and
-// the count into counts[q] (the row length topk_select reads). The top-k of these pairs is the top-k of every
-// column's score, ties by lower column, so the scan's results are unchanged.
+// that cannot be among its best K are not written. Each of the 8 lanes keeps the best HEAP = ceil(K / 8) <= 16
+// keys (tk_key) it has scored, sorted in registers (a branchless insertion: max/min down the list), the last
+// being the lane's HEAP-th best (0 until it has HEAP). thr = the lanes' smallest HEAP-th best: at least
+// 8 x HEAP >= K candidates have keys >= thr, so the query's K-th best key is >= thr, and a candidate with a key
+// < thr is not among the best K (ties at thr are kept). thr only rises as the lists are scanned (nearest first).
+// The candidates that reach thr are written compacted (subgroup prefix sums): outKeys[q][i] = key, outPos[q][i] =
+// column (adc_cols's layout, as adc_score writes it), i < count, and the count into counts[q] (the row length
+// topk_select reads). The top-k of these pairs is the top-k of every column's score, ties by lower column, so
+// the scan's results are unchanged.
 #include "lib/grid.wgsl"
 #include "lib/adc_lists.wgsl"
 #include "lib/tk_key.wgsl"
 #include "lib/adc_score4.wgsl"
 
-override HEAP: u32 = 2u;  // keys kept per lane: ceil(K / 8)
+override HEAP: u32 = 2u;  // keys kept per lane: ceil(K / 8), at most 16
 
 struct Params { nq: u32, nprobe: u32, nlist: u32, cap: u32, q0: u32, _p0: u32, _p1: u32, _p2: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -21,23 +22,6 @@ struct Params { nq: u32, nprobe: u32, nlist: u32, cap: u32, q0: u32, _p0: u32, _
 @group(0) @binding(8) var<storage, read> cols: array<u32>;          // adc_cols's layout
 @group(0) @binding(9) var<storage, read_write> outPos: array<u32>;  // as outKeys
 @group(0) @binding(10) var<storage, read_write> counts: array<u32>; // per query of the chunk
-
-var<workgroup> heap: array<u32, HEAP * 8u>; // lane s: heap[s * HEAP ..], a min-heap of its best keys
-
-/** Lane heap at b: replaces the root (the lane's HEAP-th best) with a better key and restores the heap order. */
-fn heap_replace_root(b: u32, key: u32) {
-  var i = 0u;
-  loop {
-    let l = 2u * i + 1u;
-    if (l >= HEAP) { break; }
-    var c = l;
-    if (l + 1u < HEAP && heap[b + l + 1u] < heap[b + l]) { c = l + 1u; }
-    if (heap[b + c] >= key) { break; }
-    heap[b + i] = heap[b + c];
-    i = c;
-  }
-  heap[b + i] = key;
-}
 
 @compute @workgroup_size(8)
 fn main(grid: Grid, @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sl: u32) {
@@ -47,8 +31,7 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32, @builtin(subgroup
   let wpv = (M + 7u) / 8u;
   let t = load_tabs(0u, q * M * 16u, sl & 7u);
   var u = t; // ip: unused
-  let hb = lid * HEAP;
-  for (var h = 0u; h < HEAP; h++) { heap[hb + h] = 0u; }
+  var best: array<u32, 16>; // the lane's best HEAP keys, best first (zero-initialized)
   var thr = 0u;  // the same in every lane (a subgroup minimum)
   var kept = 0u; // candidates written, the same in every lane
   let region = ql * params.cap;
@@ -66,12 +49,13 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32, @builtin(subgroup
       let i = i0 + lid;
       let key = tk_key(vector_score((start + min(i, lim - 1u)) * wpv, c0, t, u), METRIC_L2 == 0u);
       let keep = i < lim && key >= thr;
-      if (keep && key > heap[hb]) { heap_replace_root(hb, key); }
+      var x = select(0u, key, i < lim);
+      for (var j = 0u; j < HEAP; j++) { let b = best[j]; best[j] = max(b, x); x = min(b, x); }
       let f = select(0u, 1u, keep);
       let at = region + kept + subgroupExclusiveAdd(f);
       if (keep) { outKeys[at] = key; outPos[at] = off + i; }
       kept += subgroupAdd(f);
-      thr = subgroupMin(heap[hb]);
+      thr = subgroupMin(best[HEAP - 1u]);
     }
   }
   if (lid == 0u) { counts[ql] = kept; }
