@@ -1,4 +1,7 @@
 enable subgroups;
+// subgroupAny's result is the same in every lane of the 8-invocation workgroup (one subgroup): the branch on it
+// is subgroup-uniform, which the analysis cannot see
+diagnostic(off, subgroup_uniformity);
 // The 4-bit register-table scan (lib/adc_score4.wgsl) with the top-k's first cut fused in: a query's candidates
 // that cannot be among its best K are not written. Each of the 8 lanes keeps the best HEAP = ceil(K / 8) <= 16
 // keys (tk_key) it has scored, sorted in registers (a branchless insertion: max/min down the list), the last
@@ -48,14 +51,19 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32, @builtin(subgroup
     for (var i0 = 0u; i0 < lim; i0 += 8u) {
       let i = i0 + lid;
       let key = tk_key(vector_score((start + min(i, lim - 1u)) * wpv, c0, t, u), METRIC_L2 == 0u);
+      // a key below thr is below its lane's HEAP-th best too: only a kept key changes the lane's list
       let keep = i < lim && key >= thr;
-      var x = select(0u, key, i < lim);
-      for (var j = 0u; j < HEAP; j++) { let b = best[j]; best[j] = max(b, x); x = min(b, x); }
-      let f = select(0u, 1u, keep);
-      let at = region + kept + subgroupExclusiveAdd(f);
-      if (keep) { outKeys[at] = key; outPos[at] = off + i; }
-      kept += subgroupAdd(f);
-      thr = subgroupMin(best[HEAP - 1u]);
+      if (subgroupAny(keep)) {
+        if (keep) {
+          var x = key;
+          for (var j = 0u; j < HEAP; j++) { let b = best[j]; best[j] = max(b, x); x = min(b, x); }
+        }
+        let f = select(0u, 1u, keep);
+        let at = region + kept + subgroupExclusiveAdd(f);
+        if (keep) { outKeys[at] = key; outPos[at] = off + i; }
+        kept += subgroupAdd(f);
+        thr = subgroupMin(best[HEAP - 1u]);
+      }
     }
   }
   if (lid == 0u) { counts[ql] = kept; }
