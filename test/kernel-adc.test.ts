@@ -1,7 +1,8 @@
 import t from 'tap';
 import type { Engine } from '../src/pipeline/engine.js';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding } from './helpers.js';
-import { adcLut, adcL2Term, adcPairTables, adcScan, subgroupScan } from '../src/kernels/adc.js';
+import { adcLut, adcL2Term, adcPairTables, adcProbes, adcScan, subgroupScan, PROBE_RANK_MAX_N } from '../src/kernels/adc.js';
+import { topk } from '../src/kernels/topk.js';
 import { adcLutRef, adcPairTablesRef, adcScanRef, type AdcScanInput } from './reference/adc.js';
 
 t.test('adcLut and adcL2Term match the float64 reference (awkward sizes, poisoned output)', async (t) => {
@@ -287,20 +288,64 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
     { nq: 11, nprobe: 4, nlist: 6, m: 33, bits: 4, k: 7, avgList: 9 },
     { nq: 9, nprobe: 3, nlist: 4, m: 2, bits: 4, k: 5, avgList: 13 },
     { nq: 23, nprobe: 7, nlist: 7, m: 9, bits: 4, k: 1, avgList: 1 },
-  ]) for (const metric of ['ip', 'l2'] as const) {
-    const a = makeScan(r, c, metric, false);
-    const run = async (twoPass: boolean) => {
+    { nq: 13, nprobe: 11, nlist: 13, m: 64, bits: 4, k: 100, avgList: 61 },
+    { nq: 10, nprobe: 8, nlist: 17, m: 5, bits: 4, k: 9, avgList: 37 },
+    { nq: 9, nprobe: 6, nlist: 8, m: 16, bits: 4, k: 128, avgList: 50 }, // the most keys per lane (16)
+    { nq: 9, nprobe: 6, nlist: 8, m: 16, bits: 4, k: 129, avgList: 50 }, // past CUT_MAX_K: the uncut scan
+  ]) for (const metric of ['ip', 'l2'] as const) for (const integer of [false, true]) {
+    // integer tables: many equal scores, so ties at the cut's bound and in the top-k are exercised
+    const a = makeScan(r, c, metric, integer);
+    const run = async (twoPass: boolean, cut?: boolean) => {
       const bufs = uploadScan(engine, a, c);
       try {
-        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}) });
+        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}), ...(cut === undefined ? {} : { cut }) });
         return { s: new Uint32Array((await engine.read(bufs.outScores, Float32Array)).buffer.slice(0, c.nq * c.k * 4)), i: (await engine.read(bufs.outIds, Int32Array)).slice(0, c.nq * c.k) };
       } finally {
         for (const b of Object.values(bufs)) b.dispose();
       }
     };
-    const fused = await run(false), two = await run(true); // fused: the pair tables, one query per workgroup
-    let bad = -1;
-    for (let i = 0; i < fused.s.length; i++) if (fused.s[i] !== two.s[i] || fused.i[i] !== two.i[i]) { bad = i; break; }
-    t.equal(bad, -1, `seed ${seed} ${JSON.stringify(c)} ${metric}: bit-identical scores and ids${bad < 0 ? '' : ` (first difference at ${bad})`}`);
+    // fused: the pair tables, one query per workgroup; two-pass: adc_score4_cut (default) and adc_score4_sg
+    const fused = await run(false);
+    for (const [name, two] of [['cut', await run(true)], ['uncut', await run(true, false)]] as const) {
+      let bad = -1;
+      for (let i = 0; i < fused.s.length; i++) if (fused.s[i] !== two.s[i] || fused.i[i] !== two.i[i]) { bad = i; break; }
+      t.equal(bad, -1, `seed ${seed} ${JSON.stringify(c)} ${metric}${integer ? ' integer' : ''} ${name}: bit-identical scores and ids${bad < 0 ? '' : ` (first difference at ${bad})`}`);
+    }
+  }
+});
+
+t.test('adcProbes matches a float64 reference and topk bit for bit (ties, NaN, -0, k past n, poisoned output)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [rows, n, k] of [[1, 1, 1], [3, 7, 3], [5, 7, 10], [17, 256, 32], [9, 257, 100], [4, PROBE_RANK_MAX_N, 67], [2, PROBE_RANK_MAX_N + 1, 5]] as const) {
+    for (const largest of [true, false]) for (const integer of [false, true]) {
+      const v = Float32Array.from({ length: rows * n }, () => (integer ? Math.floor(r() * 5) - 2 : (r() - 0.5) * 8));
+      if (n > 3) { v[1] = NaN; v[2] = -0; v[3] = 0; }
+      const scores = engine.upload(v);
+      const bufs = [0, 1, 2, 3].map(() => engine.upload(new Uint32Array(rows * k).fill(POISON_U32)));
+      try {
+        adcProbes(engine, scores, bufs[0]!, bufs[1]!, rows, n, k, largest);
+        topk(engine, scores, bufs[2]!, bufs[3]!, rows, n, k, largest);
+        const [av, ai, tv, ti] = await Promise.all(bufs.map((b) => engine.read(b, Uint32Array)));
+        // reference: NaN last, -0 = +0, ties to the lower column; padding -1 and -+Infinity
+        const rank = (x: number) => (Number.isNaN(x) ? -Infinity : largest ? x : -x);
+        let bad = '';
+        for (let q = 0; q < rows && !bad; q++) {
+          const order = Array.from({ length: n }, (_, c) => c).sort((a, b) => rank(v[q * n + b]!) - rank(v[q * n + a]!) || a - b);
+          for (let i = 0; i < k && !bad; i++) {
+            const c = i < n ? order[i]! : -1;
+            const want = c < 0 ? (largest ? -Infinity : Infinity) : v[q * n + c]! === 0 ? 0 : v[q * n + c]!;
+            const got = new Float32Array(av!.buffer)[q * k + i]!;
+            const gotIdx = new Int32Array(ai!.buffer)[q * k + i]!;
+            if (gotIdx !== c || !(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)))) bad = `row ${q} place ${i}: (${got}, ${gotIdx}) want (${want}, ${c})`;
+          }
+        }
+        t.equal(bad, '', `seed ${seed} rows ${rows} n ${n} k ${k} ${largest ? 'largest' : 'smallest'}${integer ? ' integer' : ''}: the reference`);
+        t.same([av, ai], [tv, ti], 'the same bits as topk');
+      } finally {
+        for (const b of [scores, ...bufs]) b.dispose();
+      }
+    }
   }
 });

@@ -252,7 +252,8 @@ function randomProbes(r: Rand, nq: number, nprobe: number, nlist: number): Int32
  * (sum of the probed list sizes) depends only on the sizes and the seed, so the stated work is exact.
  * path 'fused': one workgroup per query scores and selects; 'two-pass': scores written out, then topk
  * (adcScan's path when it is given hostListOffsets; 4-bit codes on a device with subgroups: adc_score4_sg, whose
- * lookups are subgroup shuffles, still counted as table lookups).
+ * lookups are subgroup shuffles, still counted as table lookups; for k <= 128 adc_score4_cut, which also writes
+ * only the candidates that can be among the k best).
  */
 export function adcScanCase(nq: number, nprobe: number, m: number, bits: 4 | 8, total: number, nlist: number, k: number,
   metric: 'ip' | 'l2', path: 'fused' | 'two-pass' = 'fused'): KernelCase {

@@ -3,8 +3,8 @@
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_sg } from '../shaders/kernels.js';
-import { checkK, selectionConstants, selectRows, release } from './topk.js';
+import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_probe_rank, adc_scan, adc_score, adc_score4_cut, adc_score4_sg } from '../shaders/kernels.js';
+import { checkK, selectionConstants, selectRows, release, topk } from './topk.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { wordsPerVector } from './pq.js';
 
@@ -57,6 +57,26 @@ export function adcL2Term(engine: Engine, centroids: Buf, codebooks: Buf, out: B
   lutLike(engine, 'adcL2Term', centroids, codebooks, out, nlist, m, ksub, dsub, true);
 }
 
+/** The longest rows adcProbes ranks in workgroup memory (adc_probe_rank); longer rows take topk. */
+export const PROBE_RANK_MAX_N = 1024;
+
+/**
+ * The coarse step's selection, the k best of each of `rows` rows of n list scores (f32, rows x n): the same
+ * output as topk(engine, scores, outValues, outIdx, rows, n, k, largest), bit for bit (best first, ties to the
+ * lower column, padding -1 / -+Infinity past n). Up to PROBE_RANK_MAX_N columns by rank (adc_probe_rank: n^2
+ * comparisons per row in one workgroup, no selection rounds), else by topk.
+ */
+export function adcProbes(engine: Engine, scores: Buf, outValues: Buf, outIdx: Buf, rows: number, n: number, k: number, largest: boolean): void {
+  if (n > PROBE_RANK_MAX_N) { topk(engine, scores, outValues, outIdx, rows, n, k, largest); return; }
+  checkDims('adcProbes', { rows, n });
+  checkK(k, 'adcProbes');
+  need(scores, rows * n * 4, 'adcProbes: scores');
+  need(outValues, rows * k * 4, 'adcProbes: outValues');
+  need(outIdx, rows * k * 4, 'adcProbes: outIdx');
+  if (rows === 0) return;
+  engine.run(adc_probe_rank, { bindings: { scores, outValues, outIdx }, params: { rows, n, k, largest: largest ? 1 : 0 }, workgroups: rows });
+}
+
 export interface AdcScanArgs {
   lut: Buf; probes: Buf; coarse: Buf; listOffsets: Buf; codes: Buf; ids: Buf; l2Term?: Buf;
   outScores: Buf; outIds: Buf;
@@ -69,6 +89,10 @@ export interface AdcScanArgs {
   /** Optional, bits 4 and l2 only: l2Term already in byte-pair form (adcPairTables of l2Term, nlist x ceil(m / 2) x
    *  256), kept by the caller across scans; without it the scan builds it. */
   l2Pairs?: Buf;
+  /** Optional, the register-table 4-bit scan only (see subgroupScan), k <= CUT_MAX_K: whether it drops the
+   *  candidates that cannot be among a query's best k as it scores them (adc_score4_cut) instead of writing every
+   *  score for the top-k (adc_score4_sg). Default true; both give the same bits. */
+  cut?: boolean;
 }
 
 /**
@@ -92,7 +116,9 @@ export interface AdcScanArgs {
  * l2pair_i - 2 lutpair_i), so it can differ from a code-by-code sum in the last bits (float rounding only).
  * On a device with subgroups (Engine.hasSubgroups), m <= 64, with `hostListOffsets` and more than 8 queries, the
  * two-pass scan scores 4-bit codes with adc_score4_sg instead: no pair tables, the 16-entry tables held in
- * registers across a subgroup and looked up by shuffles, summed in the same order (the same bits).
+ * registers across a subgroup and looked up by shuffles, summed in the same order (the same bits). For k <=
+ * CUT_MAX_K (and unless `cut: false`) that scan also keeps a running bound on each query's k-th best score and
+ * writes only the candidates that reach it (adc_score4_cut), so the top-k reads a few of them, not every one.
  */
 export function adcScan(engine: Engine, a: AdcScanArgs): void {
   const { nq, nprobe, nlist, m, bits, k, metric } = a;
@@ -114,18 +140,26 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   if (hostLen < nlist + 1) throw new Error(`adcScan: hostListOffsets has ${hostLen} entries, needs nlist + 1 = ${nlist + 1}`);
   if (nq === 0) return;
   if (bits === 4 && a.hostListOffsets && nprobe > 0 && nq > FEW_ROWS && subgroupScan(engine, m)) {
-    scanTwoPass(engine, a, a.hostListOffsets, (n, q0, scores, cols, cap) => engine.run(adc_score4_sg, {
-      constants: { M: m, METRIC_L2: metric === 'l2' ? 1 : 0 },
-      bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
-        l2Term: a.l2Term ?? a.lut, outScores: scores, cols },
-      params: { nq: n, nprobe, nlist, cap, q0 },
-      workgroups: n,
-    }));
+    const cut = a.cut !== false && k <= CUT_MAX_K;
+    const inputs = { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes, l2Term: a.l2Term ?? a.lut };
+    const constants = { M: m, METRIC_L2: metric === 'l2' ? 1 : 0 };
+    scanTwoPass(engine, a, a.hostListOffsets, (n, q0, scores, cols, cap, c) => {
+      const params = { nq: n, nprobe, nlist, cap, q0 };
+      if (c) {
+        engine.run(adc_score4_cut, { constants: { ...constants, HEAP: Math.ceil(k / 8) }, bindings: { ...inputs, outKeys: scores, outPos: c.pos, counts: c.counts, cols }, params, workgroups: n });
+      } else {
+        engine.run(adc_score4_sg, { constants, bindings: { ...inputs, outScores: scores, cols }, params, workgroups: n });
+      }
+    }, cut);
     return;
   }
   if (bits === 4) { scanFourBit(engine, a); return; }
   scanEightBit(engine, a);
 }
+
+/** The largest k for which the register-table 4-bit scan cuts its candidates (adc_score4_cut keeps ceil(k / 8)
+ *  keys per lane in registers, at most 16). */
+export const CUT_MAX_K = 128;
 
 /** The most sub-quantizers the register-table 4-bit scan takes (adc_score4_sg holds 8 code words' tables). */
 export const SUBGROUP_SCAN_MAX_M = 64;
@@ -212,10 +246,12 @@ export function candidateBound(hostListOffsets: ArrayLike<number>, nlist: number
 /** Scratch per pass, per array (keys and positions): at most this many bytes (and the binding limit). */
 const SCRATCH_BYTES = 64 * 1024 * 1024;
 
-/** Writes the scores of queries q0 .. q0 + n - 1 into `scores` (n x cap, columns laid out by adc_cols in `cols`). */
-type ScorePass = (n: number, q0: number, scores: GpuBuffer, cols: GpuBuffer, cap: number) => void;
+/** Writes the scores of queries q0 .. q0 + n - 1 into `scores` (n x cap, columns laid out by adc_cols in `cols`),
+ *  or with `cut` (a cut pass) the candidates that can be among the best k as (tk_key, column) pairs into `scores`
+ *  and cut.pos, the count of each query's into cut.counts. */
+type ScorePass = (n: number, q0: number, scores: GpuBuffer, cols: GpuBuffer, cap: number, cut?: { pos: GpuBuffer; counts: GpuBuffer }) => void;
 
-function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<number>, scorePass?: ScorePass): void {
+function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<number>, scorePass?: ScorePass, cut = false): void {
   const { nq, nprobe, nlist, m, bits, k, metric } = a;
   const cap = Math.max(1, candidateBound(hostListOffsets, nlist, nprobe));
   const limit = Math.min(engine.maxBinding, SCRATCH_BYTES);
@@ -226,6 +262,8 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
     const scores = engine.buffer(qc * cap * 4, 'adc candidate scores');
     const cols = engine.buffer(qc * (nprobe + 1) * 4, 'adc candidate layout');
     temps.push(scores, cols);
+    const cutBufs = cut ? { pos: engine.buffer(qc * cap * 4, 'adc candidate columns'), counts: engine.buffer(qc * 4, 'adc candidate counts') } : undefined;
+    if (cutBufs) temps.push(cutBufs.pos, cutBufs.counts);
     for (let q0 = 0; q0 < nq; q0 += qc) {
       const n = Math.min(qc, nq - q0);
       engine.run(adc_cols, {
@@ -233,7 +271,7 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
         params: { nq: n, nprobe, nlist, cap, q0 },
         workgroups: Math.ceil((n * nprobe) / 64),
       });
-      if (scorePass) scorePass(n, q0, scores, cols, cap);
+      if (scorePass) scorePass(n, q0, scores, cols, cap, cutBufs);
       else engine.run(adc_score, {
         constants: { M: m, BITS: bits, METRIC_L2: metric === 'l2' ? 1 : 0 },
         bindings: { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes,
@@ -244,7 +282,9 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
       // cols[q * (nprobe + 1)] is the row's length: topk reads it with a stride of nprobe + 1 words. topk_select,
       // not topk_stream: a row holds its probed lists end to end, nearest list first, so topk_stream's sample of
       // evenly spaced blocks (which assumes no order) sets too high a threshold and the row is read again.
-      selectRows(engine, { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 }, n, cap, k,
+      const rows = cutBufs ? { keys: scores, pos: cutBufs.pos, pairs: true, rowLen: cutBufs.counts, rowLenStride: 1 }
+        : { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 };
+      selectRows(engine, rows, n, cap, k,
         metric === 'ip', a.outScores, a.outIds, undefined, q0, temps, 'select');
       engine.run(adc_ids, {
         bindings: { probes: a.probes, listOffsets: a.listOffsets, cols, ids: a.ids, outIds: a.outIds },
