@@ -13,17 +13,17 @@ const FEW_ROWS = 8;
  *  every chunk's byte offsets (r0 * d * 4, r0 * n * 4) stay 256-byte aligned. */
 const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
 
-/** Query rows per scores_sg dispatch: 16 per workgroup row under the 65535 limit, a multiple of 64 (aligned
+/** Query rows per scores_sg dispatch: 32 per workgroup row under the 65535 limit, a multiple of 64 (aligned
  *  offsets as for VEC4_ROWS). */
-const SG_ROWS = 64 * Math.floor((16 * 65535) / 64);
+const SG_ROWS = 64 * Math.floor((32 * 65535) / 64);
 
 /**
  * out[i * n + j] = score(Q[i], X[j]) for Q (nq x d) and X (n x d). `out` must hold nq * n floats.
  * The caller chunks Q and X so that no binding exceeds the device's maxStorageBufferBindingSize.
  *
  * Kernel choice: on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), d a multiple of 4 takes
- * scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 16 x 4 outputs per invocation: on lavapipe
- * loads are paid per invocation and broadcasts are register moves). Else on a
+ * scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 32 x 8 outputs per invocation: on lavapipe
+ * loads are paid per invocation and broadcasts are register moves; the metric is a pipeline constant). Else on a
  * software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
  * register tiles with vec4 loads, no workgroup memory or barriers; on a SIMD software GPU such as lavapipe, where
  * every load is paid per invocation, it needs about a quarter of the tiled kernel's loads per flop; on a hardware
@@ -35,17 +35,16 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   nq: number, n: number, d: number, metric: MetricCode): void {
   if (nq === 0 || n === 0) return;
   if (d % 4 === 0 && engine.isSoftwareAdapter) {
-    // scores_sg: 16 query rows per workgroup row; scores_vec4: 4
-    const [kernel, perGroup, chunk] = engine.hasSubgroups ? [scores_sg, 16, SG_ROWS] : [scores_vec4, 4, VEC4_ROWS];
+    const sg = engine.hasSubgroups;
+    // scores_sg: 32 query rows x 512 rows of X per workgroup; scores_vec4: 4 x 256
+    const chunk = sg ? SG_ROWS : VEC4_ROWS;
     for (let r0 = 0; r0 < nq; r0 += chunk) {
       const rows = Math.min(chunk, nq - r0);
       const qs = nq <= chunk ? q : sub(q, r0 * d * 4, rows * d * 4);
       const os = nq <= chunk ? out : sub(out, r0 * n * 4, rows * n * 4);
-      engine.run(kernel, {
-        bindings: { q: qs, x, out: os },
-        params: { nq: rows, n, d, metric },
-        workgroups: [Math.ceil(rows / perGroup), Math.ceil(n / 256)],
-      });
+      const run = { bindings: { q: qs, x, out: os }, params: { nq: rows, n, d, metric } };
+      if (sg) engine.run(scores_sg, { ...run, constants: { METRIC_L2: metric }, workgroups: [Math.ceil(rows / 32), Math.ceil(n / 512)] });
+      else engine.run(scores_vec4, { ...run, workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)] });
     }
     return;
   }
