@@ -25,6 +25,8 @@ console.log(`${engine.adapterName}; subgroups: ${hadSg}; baseline: ${baseDir ? r
 const mod = async (rel: string): Promise<any> => import(pathToFileURL(resolve(baseDir, rel)).href);
 const baseScores: typeof scores = baseDir ? (await mod('src/kernels/scores.ts')).scores : scores;
 const baseExact: typeof exactSearch = baseDir ? (await mod('src/index/exact.ts')).exactSearch : exactSearch;
+// the other checkout's exactSearch checks buffers against its own classes, so it runs on its own engine
+const baseEngine: typeof engine = baseDir ? await (await mod('src/node/create.ts')).createEngine() : engine;
 const withOld = async <T>(f: () => Promise<T>): Promise<T> => {
   if (baseDir) return f();
   features.delete('subgroups');
@@ -60,7 +62,7 @@ if (teacherQ > 0) {
   let same = true;
   for (let r = 0; r < Math.max(1, reps - 1); r++) {
     let t0 = performance.now();
-    const a = await withOld(() => baseExact(engine, b, n, q, nq, dim, 100, 'ip'));
+    const a = await withOld(() => baseExact(baseEngine, b, n, q, nq, dim, 100, 'ip'));
     tt.old!.push(performance.now() - t0);
     t0 = performance.now();
     const c = await exactSearch(engine, b, n, q, nq, dim, 100, 'ip');
@@ -69,4 +71,5 @@ if (teacherQ > 0) {
   }
   console.log(`teacher exactSearch ${nq} x ${n} x ${dim} k 100: old ${med(tt.old!).toFixed(0)} ms, new ${med(tt.new!).toFixed(0)} ms, ratio ${(med(tt.old!) / med(tt.new!)).toFixed(2)}; same ids: ${same}`);
 }
+if (baseEngine !== engine) baseEngine.dispose();
 engine.dispose();
