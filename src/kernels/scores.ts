@@ -36,14 +36,16 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   if (nq === 0 || n === 0) return;
   if (d % 4 === 0 && engine.isSoftwareAdapter) {
     const sg = engine.hasSubgroups;
-    // scores_sg: 32 query rows x 512 rows of X per workgroup; scores_vec4: 4 x 256
+    // scores_sg: 32 query rows x 8 WG rows of X per workgroup, WG = 64, or 32 for X of at most 256 rows (e.g. 256
+    // centroids: no idle half); two sizes only, each a pipeline to compile; scores_vec4: 4 x 256
+    const wg = n <= 256 ? 32 : 64;
     const chunk = sg ? SG_ROWS : VEC4_ROWS;
     for (let r0 = 0; r0 < nq; r0 += chunk) {
       const rows = Math.min(chunk, nq - r0);
       const qs = nq <= chunk ? q : sub(q, r0 * d * 4, rows * d * 4);
       const os = nq <= chunk ? out : sub(out, r0 * n * 4, rows * n * 4);
       const run = { bindings: { q: qs, x, out: os }, params: { nq: rows, n, d, metric } };
-      if (sg) engine.run(scores_sg, { ...run, constants: { METRIC_L2: metric }, workgroups: [Math.ceil(rows / 32), Math.ceil(n / 512)] });
+      if (sg) engine.run(scores_sg, { ...run, constants: { METRIC_L2: metric, WG: wg }, workgroups: [Math.ceil(rows / 32), Math.ceil(n / (8 * wg))] });
       else engine.run(scores_vec4, { ...run, workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)] });
     }
     return;

@@ -1,6 +1,6 @@
 // Scores for d a multiple of 4 (the `scores` contract, same bits as scores_vec4) on an adapter with subgroups of
 // at least 8 invocations (kernels/scores.ts checks the feature and subgroupMinSize). Workgroup (wid.x, wid.y)
-// takes queries 32 wid.x + r (r < 32) against rows 8 (64 wid.y + lid) + t (t < 8) of X. Per vec4 of depth, lane s
+// takes queries 32 wid.x + r (r < 32) against rows 8 (WG wid.y + lid) + t (t < 8) of X. Per vec4 of depth, lane s
 // of every subgroup loads the vec4s of queries 32 wid.x + 8 i + (s mod 8) (i < 4), and subgroupBroadcast hands
 // lane r's vectors to all lanes, so four loads per lane bring 32 queries; each invocation then adds 32 x 8
 // products in registers (lib/sg_tile.wgsl, sg_step32). On a SIMD software GPU (lavapipe) every load costs per
@@ -15,6 +15,8 @@ enable subgroups;
 
 /** 1: squared L2 from the norms, 0: inner product */
 override METRIC_L2: u32 = 0u;
+/** invocations per workgroup, a multiple of 8: 64, or 32 when X has at most 256 rows (kernels/scores.ts) */
+override WG: u32 = 64u;
 
 /** Writes scores of query row q0 + r against rows x0 + t (t < 8) that exist: the products, or for L2 the distances
  *  from the norms an (of the query) and xn[t]. */
@@ -29,12 +31,12 @@ fn put_row(r: u32, q0: u32, row: array<f32, 8>, an: f32, x0: u32, xn: array<f32,
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) sid: u32) {
   let d4 = params.d / 4u;
   let q0 = wid.x * 32u;
-  let x0 = (wid.y * 64u + lid) * 8u;
+  let x0 = (wid.y * WG + lid) * 8u;
   var iq: array<u32, 4>;
   for (var i = 0u; i < 4u; i++) { iq[i] = min(q0 + 8u * i + (sid & 7u), params.nq - 1u) * d4; }
   var jb: array<u32, 8>;
