@@ -69,7 +69,7 @@ t.test('scores with subgroups (scores_sg) gives the bits of scores without them 
   t.notOk(plain.hasSubgroups, 'the proxy hides the subgroups');
   const seed = freshSeed();
   const r = rng(seed);
-  for (const [nq, n, d] of [[1, 1, 4], [7, 131, 4], [9, 257, 36], [67, 61, 128], [16, 300, 8], [3, 1, 12], [33, 513, 20]] as const) {
+  for (const [nq, n, d] of [[1, 1, 4], [7, 131, 4], [9, 257, 36], [67, 61, 128], [16, 300, 8], [3, 1, 12], [33, 513, 20], [97, 1031, 8], [32, 512, 4], [40, 100, 16]] as const) {
     for (const metric of [0, 1] as const) {
       const q = randomF32(r, nq * d), x = randomF32(r, n * d);
       const qb = engine.upload(q), xb = engine.upload(x);

@@ -6,25 +6,26 @@ import { sub } from './row-chunks.js';
 export type MetricCode = 0 | 1; // 0 = inner product, 1 = squared L2
 
 /** Up to this many query rows take the one-invocation-per-output kernel (scores_rows), which sums in the same
- *  order as the tiled kernel (same bits) without computing a mostly empty 64-row tile. */
+ *  order as the tiled kernel (same bits) without computing a mostly empty 64-row tile; on a software adapter
+ *  with subgroups, scores_vec4 instead of scores_sg's 32-row tiles. */
 const FEW_ROWS = 8;
 
 /** Query rows per scores_vec4 dispatch: 4 per workgroup row under the 65535 limit, a multiple of 64 so that
  *  every chunk's byte offsets (r0 * d * 4, r0 * n * 4) stay 256-byte aligned. */
 const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
 
-/** Query rows per scores_sg dispatch: 16 per workgroup row under the 65535 limit, a multiple of 64 (aligned
+/** Query rows per scores_sg dispatch: 32 per workgroup row under the 65535 limit, a multiple of 64 (aligned
  *  offsets as for VEC4_ROWS). */
-const SG_ROWS = 64 * Math.floor((16 * 65535) / 64);
+const SG_ROWS = 64 * Math.floor((32 * 65535) / 64);
 
 /**
  * out[i * n + j] = score(Q[i], X[j]) for Q (nq x d) and X (n x d). `out` must hold nq * n floats.
  * The caller chunks Q and X so that no binding exceeds the device's maxStorageBufferBindingSize.
  *
- * Kernel choice: on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), d a multiple of 4 takes
- * scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 16 x 4 outputs per invocation: on lavapipe
- * loads are paid per invocation and broadcasts are register moves). Else on a
- * software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
+ * Kernel choice: on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), d a multiple of 4 and
+ * more than FEW_ROWS query rows take scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 32 x 8
+ * outputs per invocation: on lavapipe loads are paid per invocation and broadcasts are register moves; the metric
+ * is a pipeline constant). Else on a software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
  * register tiles with vec4 loads, no workgroup memory or barriers; on a SIMD software GPU such as lavapipe, where
  * every load is paid per invocation, it needs about a quarter of the tiled kernel's loads per flop; on a hardware
  * GPU the shared-memory tiles are faster: bench/results/gpu-kernels.md). Otherwise the tiled kernel (scores, 64 x 64
@@ -35,17 +36,19 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   nq: number, n: number, d: number, metric: MetricCode): void {
   if (nq === 0 || n === 0) return;
   if (d % 4 === 0 && engine.isSoftwareAdapter) {
-    // scores_sg: 16 query rows per workgroup row; scores_vec4: 4
-    const [kernel, perGroup, chunk] = engine.hasSubgroups ? [scores_sg, 16, SG_ROWS] : [scores_vec4, 4, VEC4_ROWS];
+    // at most FEW_ROWS query rows leave most of a 32-row scores_sg tile idle: scores_vec4 (same bits) is faster
+    const sg = engine.hasSubgroups && nq > FEW_ROWS;
+    // scores_sg: 32 query rows x 8 WG rows of X per workgroup, WG = 64, or 32 for X of at most 256 rows (e.g. 256
+    // centroids: no idle half); two sizes only, each a pipeline to compile; scores_vec4: 4 x 256
+    const wg = n <= 256 ? 32 : 64;
+    const chunk = sg ? SG_ROWS : VEC4_ROWS;
     for (let r0 = 0; r0 < nq; r0 += chunk) {
       const rows = Math.min(chunk, nq - r0);
       const qs = nq <= chunk ? q : sub(q, r0 * d * 4, rows * d * 4);
       const os = nq <= chunk ? out : sub(out, r0 * n * 4, rows * n * 4);
-      engine.run(kernel, {
-        bindings: { q: qs, x, out: os },
-        params: { nq: rows, n, d, metric },
-        workgroups: [Math.ceil(rows / perGroup), Math.ceil(n / 256)],
-      });
+      const run = { bindings: { q: qs, x, out: os }, params: { nq: rows, n, d, metric } };
+      if (sg) engine.run(scores_sg, { ...run, constants: { METRIC_L2: metric, WG: wg }, workgroups: [Math.ceil(rows / 32), Math.ceil(n / (8 * wg))] });
+      else engine.run(scores_vec4, { ...run, workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)] });
     }
     return;
   }

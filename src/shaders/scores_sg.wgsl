@@ -1,53 +1,92 @@
 // Scores for d a multiple of 4 (the `scores` contract, same bits as scores_vec4) on an adapter with subgroups of
 // at least 8 invocations (kernels/scores.ts checks the feature and subgroupMinSize). Workgroup (wid.x, wid.y)
-// takes queries 16 wid.x + r (r < 16) against rows 4 (64 wid.y + lid) + t (t < 4) of X. Per vec4 of depth, lane s
-// of every subgroup loads the vec4s of queries 16 wid.x + (s mod 8) and 16 wid.x + 8 + (s mod 8), and
-// subgroupBroadcast hands lane r's vectors to all lanes, so two loads per lane bring 16 queries; each invocation
-// then adds 16 x 4 products in registers. On a SIMD software GPU (lavapipe) every load costs per invocation and
-// per component while a broadcast is a register move, so this needs 6 loads per 256 fma where the 4 x 4 register
-// tile needs 8 per 64. Every output is one fma chain in increasing k from 0 (rg_dot4), so the bits equal
-// scores_vec4's. Rows past the end are clamped to the last row for loading (every lane stays active for the
-// broadcasts) and not written.
+// takes queries 32 wid.x + r (r < 32) against rows 8 (WG wid.y + lid) + t (t < 8) of X. Per vec4 of depth, lane s
+// of every subgroup loads the vec4s of queries 32 wid.x + 8 i + (s mod 8) (i < 4), and subgroupBroadcast hands
+// lane r's vectors to all lanes, so four loads per lane bring 32 queries; each invocation then adds 32 x 8
+// products in registers (lib/sg_tile.wgsl, sg_step32). On a SIMD software GPU (lavapipe) every load costs per
+// invocation and per component while a broadcast is a register move, so this needs 12 loads per 1024 fma where
+// the 4 x 4 register tile needs 8 per 64. Every output is one fma chain in increasing k from 0 (rg_dot4), so the
+// bits equal scores_vec4's. Rows past the end are clamped to the last row for loading (every lane stays active
+// for the broadcasts) and not written. The metric is a pipeline constant, so the inner-product pipeline carries
+// no norm code (params.metric is not read).
 enable subgroups;
 #include "lib/scores_vec4_io.wgsl"
 #include "lib/sg_tile.wgsl"
 
-@compute @workgroup_size(64)
+/** 1: squared L2 from the norms, 0: inner product */
+override METRIC_L2: u32 = 0u;
+/** invocations per workgroup, a multiple of 8: 64, or 32 when X has at most 256 rows (kernels/scores.ts) */
+override WG: u32 = 64u;
+
+/** Writes scores of query row q0 + r against rows x0 + t (t < 8) that exist: the products, or for L2 the distances
+ *  from the norms an (of the query) and xn[t]. */
+fn put_row(r: u32, q0: u32, row: array<f32, 8>, an: f32, x0: u32, xn: array<f32, 8>) {
+  if (q0 + r >= params.nq) { return; }
+  for (var t = 0u; t < 8u; t++) {
+    if (x0 + t < params.n) {
+      var s = row[t];
+      if (METRIC_L2 == 1u) { s = max(an + xn[t] - 2.0 * s, 0.0); }
+      out[(q0 + r) * params.n + x0 + t] = s;
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) sid: u32) {
   let d4 = params.d / 4u;
-  let q0 = wid.x * 16u;
-  let x0 = (wid.y * 64u + lid) * 4u;
-  let iq0 = min(q0 + (sid & 7u), params.nq - 1u) * d4;
-  let iq1 = min(q0 + 8u + (sid & 7u), params.nq - 1u) * d4;
-  var jb: array<u32, 4>;
-  for (var t = 0u; t < 4u; t++) { jb[t] = min(x0 + t, params.n - 1u) * d4; }
-  var acc: SgAcc;
-  var qn0 = 0.0; // ||Q[q0 + (sid mod 8)]||^2 and ||Q[q0 + 8 + (sid mod 8)]||^2 (L2)
-  var qn1 = 0.0;
-  var xn: array<f32, 4>;
-  let l2 = params.metric == 1u;
+  let q0 = wid.x * 32u;
+  let x0 = (wid.y * WG + lid) * 8u;
+  var iq: array<u32, 4>;
+  for (var i = 0u; i < 4u; i++) { iq[i] = min(q0 + 8u * i + (sid & 7u), params.nq - 1u) * d4; }
+  var jb: array<u32, 8>;
+  for (var t = 0u; t < 8u; t++) { jb[t] = min(x0 + t, params.n - 1u) * d4; }
+  var acc: SgAcc32;
+  var qn = vec4<f32>(); // component i: ||Q[q0 + 8 i + (sid mod 8)]||^2 (L2)
+  var xn: array<f32, 8>;
   for (var k4 = 0u; k4 < d4; k4++) {
-    let m0 = rg_a(iq0 + k4);
-    let m1 = rg_a(iq1 + k4);
-    var b: array<vec4<f32>, 4>;
-    for (var t = 0u; t < 4u; t++) { b[t] = rg_b(jb[t] + k4); }
-    if (l2) {
-      qn0 = rg_dot4(m0, m0, qn0);
-      qn1 = rg_dot4(m1, m1, qn1);
-      for (var t = 0u; t < 4u; t++) { xn[t] = rg_dot4(b[t], b[t], xn[t]); }
+    var m: array<vec4<f32>, 4>;
+    for (var i = 0u; i < 4u; i++) { m[i] = rg_a(iq[i] + k4); }
+    var b: array<vec4<f32>, 8>;
+    for (var t = 0u; t < 8u; t++) { b[t] = rg_b(jb[t] + k4); }
+    if (METRIC_L2 == 1u) {
+      for (var i = 0u; i < 4u; i++) { qn[i] = rg_dot4(m[i], m[i], qn[i]); }
+      for (var t = 0u; t < 8u; t++) { xn[t] = rg_dot4(b[t], b[t], xn[t]); }
     }
-    sg_step(m0, m1, b, &acc);
+    sg_step32(m, b, &acc);
   }
-  let qn = sg_gather16(qn0, qn1); // the 16 query norms
-  for (var r = 0u; r < 16u; r++) {
-    let an = qn[r];
-    for (var t = 0u; t < 4u; t++) {
-      if (q0 + r < params.nq && x0 + t < params.n) {
-        var s = acc[r][t];
-        if (l2) { s = max(an + xn[t] - 2.0 * s, 0.0); }
-        out[(q0 + r) * params.n + x0 + t] = s;
-      }
-    }
-  }
+  let qa = sg_gather32(qn); // the 32 query norms
+  // constant row indices keep acc in registers (a loop over r would index it dynamically)
+  put_row(0u, q0, acc[0], qa[0], x0, xn);
+  put_row(1u, q0, acc[1], qa[1], x0, xn);
+  put_row(2u, q0, acc[2], qa[2], x0, xn);
+  put_row(3u, q0, acc[3], qa[3], x0, xn);
+  put_row(4u, q0, acc[4], qa[4], x0, xn);
+  put_row(5u, q0, acc[5], qa[5], x0, xn);
+  put_row(6u, q0, acc[6], qa[6], x0, xn);
+  put_row(7u, q0, acc[7], qa[7], x0, xn);
+  put_row(8u, q0, acc[8], qa[8], x0, xn);
+  put_row(9u, q0, acc[9], qa[9], x0, xn);
+  put_row(10u, q0, acc[10], qa[10], x0, xn);
+  put_row(11u, q0, acc[11], qa[11], x0, xn);
+  put_row(12u, q0, acc[12], qa[12], x0, xn);
+  put_row(13u, q0, acc[13], qa[13], x0, xn);
+  put_row(14u, q0, acc[14], qa[14], x0, xn);
+  put_row(15u, q0, acc[15], qa[15], x0, xn);
+  put_row(16u, q0, acc[16], qa[16], x0, xn);
+  put_row(17u, q0, acc[17], qa[17], x0, xn);
+  put_row(18u, q0, acc[18], qa[18], x0, xn);
+  put_row(19u, q0, acc[19], qa[19], x0, xn);
+  put_row(20u, q0, acc[20], qa[20], x0, xn);
+  put_row(21u, q0, acc[21], qa[21], x0, xn);
+  put_row(22u, q0, acc[22], qa[22], x0, xn);
+  put_row(23u, q0, acc[23], qa[23], x0, xn);
+  put_row(24u, q0, acc[24], qa[24], x0, xn);
+  put_row(25u, q0, acc[25], qa[25], x0, xn);
+  put_row(26u, q0, acc[26], qa[26], x0, xn);
+  put_row(27u, q0, acc[27], qa[27], x0, xn);
+  put_row(28u, q0, acc[28], qa[28], x0, xn);
+  put_row(29u, q0, acc[29], qa[29], x0, xn);
+  put_row(30u, q0, acc[30], qa[30], x0, xn);
+  put_row(31u, q0, acc[31], qa[31], x0, xn);
 }
