@@ -18,6 +18,7 @@
 #include "lib/topk_rows.wgsl"
 
 var<workgroup> tkTotal: u32; // the packed candidates of the first scan, | TAKES_ALL when its threshold takes all
+var<workgroup> tkPivot: atomic<u32>; // select_best: the best pivot key that at least K candidates reach, or 0
 const TAKES_ALL: u32 = 0x80000000u;
 override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..]; CAP >= WG * S + max(K4, WG)
 
@@ -140,6 +141,43 @@ fn rank_select(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
   for (var i = total + lid; i < K; i += WG) { write_rank(g, row, i, 0u, TK_NONE, largest); }
 }
 
+/** Selects the best K of the `total` candidates packed in ckey/cpos[0, total) (padded as rank_select needs) and
+ *  writes them, ranking only those that can be among the best K: each invocation counts the candidates that
+ *  reach its pivot (the key of candidate lid * total / WG); t = the best pivot that at least K reach (0 when none
+ *  does or total <= K). Every candidate better than one that reaches t also reaches t, so ranks among the
+ *  candidates that reach t (packed again from slot 0) are ranks among all. */
+fn select_best(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
+  if (total > K) {
+    let pk = ckey_get(lid * total / WG);
+    var ge = vec4<u32>(0u);
+    for (var j4 = 0u; j4 < (total + 3u) / 4u; j4++) {
+      ge += select(vec4<u32>(0u), vec4<u32>(1u), ckey4[j4] >= vec4<u32>(pk));
+    }
+    if (dot(ge, vec4<u32>(1u)) >= K) { atomicMax(&tkPivot, pk); }
+  }
+  let t = workgroupUniformLoad(&tkPivot);
+  if (t == 0u) {
+    rank_select(g, row, lid, total, largest);
+    return;
+  }
+  // the candidates that reach t to skey/spos (ccount counts them: 0 after a scan without a stall), then back
+  for (var i = lid; i < total; i += WG) {
+    let a = ckey_get(i);
+    if (a >= t) {
+      let at = atomicAdd(&ccount, 1u);
+      skey[at] = a;
+      spos[at] = cpos[i];
+    }
+  }
+  let c = workgroupUniformLoad(&ccount);
+  for (var i = lid; i < ((c + 3u) & ~3u); i += WG) {
+    ckey_set(i, select(0u, skey[i], i < c));
+    cpos[i] = select(TK_NONE, spos[i], i < c);
+  }
+  workgroupBarrier();
+  rank_select(g, row, lid, c, largest);
+}
+
 @compute @workgroup_size(WG)
 fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   let g = grid_group(grid);
@@ -153,7 +191,10 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   }
   start_threshold(lid, best, select(0u, part.end - part.begin, part.end > part.begin));
   // the start threshold takes every value (key 0): then fewer than K candidates are all there is
-  if (lid == 0u) { tkTotal = select(0u, TAKES_ALL, thrKey == 0u); }
+  if (lid == 0u) {
+    tkTotal = select(0u, TAKES_ALL, thrKey == 0u);
+    atomicStore(&tkPivot, 0u);
+  }
   tk_scan_init(lid);
   // the first scan; if no invocation stopped early its candidates are packed from slot 0 and ranked at once
   var c = first_col(part.begin, lid);
@@ -170,7 +211,7 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     }
     let total = workgroupUniformLoad(&tkTotal);
     if ((total & ~TAKES_ALL) >= K || total >= TAKES_ALL) {
-      rank_select(g, part.row, lid, total & ~TAKES_ALL, largest);
+      select_best(g, part.row, lid, total & ~TAKES_ALL, largest);
       return;
     }
   }
