@@ -18,15 +18,15 @@ const load = async (dist) => ({
 });
 const builds = [['new', await load(process.env.NEW ?? join(root, 'dist'))]];
 if (process.env.OLD) builds.unshift(['old', await load(process.env.OLD)]);
+// MORE=name=dist,name=dist: further builds in the same interleaving (e.g. variants of one change)
+for (const m of (process.env.MORE ?? '').split(',').filter(Boolean)) builds.push([m.split('=')[0], await load(m.split('=')[1])]);
 
-let seed = 12345;
-const r = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 4294967296; };
+const { mulberry32, uniformF32 } = await import(pathToFileURL(join(root, 'dist/bench/random.js')).href);
 // rows of the values; the same row data repeated over groups that fit one binding
 const e0 = await builds[0][1].api.createEngine();
 const groupRows = Math.max(1, Math.min(rows, Math.floor(Math.min(e0.maxBinding, e0.limits.maxBufferSize) / (n * 4))));
 e0.dispose();
-const vals = new Float32Array(groupRows * n);
-for (let i = 0; i < vals.length; i++) vals[i] = r();
+const vals = uniformF32(mulberry32(12345), groupRows * n); // as `bench kernels` makes them
 if (order === 'blocks') {
   const bl = Math.ceil(n / 32);
   for (let row = 0; row < groupRows; row++) {
@@ -61,6 +61,6 @@ for (const x of runs) {
   const gbps = (rows * n * 4) / med(x.t) / 1e6, probe = (x.pn * 16) / med(x.p) / 1e6;
   console.log(`${x.name}: topk ${med(x.t).toFixed(1)} ms (${gbps.toFixed(2)} GB/s), probe stream-vec4 ${probe.toFixed(2)} GB/s -> ${(100 * gbps / probe).toFixed(1)}% of stream; all ${x.t.map((t) => t.toFixed(0)).join(' ')}`);
 }
-if (runs.length === 2) console.log(`new/old time ratio ${(med(runs[1].t) / med(runs[0].t)).toFixed(3)}; per-rep ratios ${runs[1].t.map((t, i) => (t / runs[0].t[i]).toFixed(2)).join(' ')}`);
+for (const x of runs.slice(1)) console.log(`${x.name}/${runs[0].name} time ratio ${(med(x.t) / med(runs[0].t)).toFixed(3)}; per-rep ratios ${x.t.map((t, i) => (t / runs[0].t[i]).toFixed(2)).join(' ')}`);
 for (const x of runs) x.e.dispose();
 process.exit(0);

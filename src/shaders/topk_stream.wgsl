@@ -18,6 +18,7 @@
 #include "lib/topk_rows.wgsl"
 
 var<workgroup> tkTotal: u32; // the packed candidates of the first scan, | TAKES_ALL when its threshold takes all
+var<workgroup> tkPacked: atomic<u32>; // the candidates of the first scan packed so far
 var<workgroup> tkPivot: atomic<u32>; // select_best: the best pivot key that at least K candidates reach, or 0
 const TAKES_ALL: u32 = 0x80000000u;
 override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..]; CAP >= WG * S + max(K4, WG)
@@ -134,7 +135,10 @@ fn rank_select(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
     }
     var rank = dot(gt, vec4<u32>(1u));
     if (dot(eq, vec4<u32>(1u)) > 1u && rank < K) { // equal keys (rare): the lower position first
-      for (var j = 0u; j < total; j++) { rank += select(0u, 1u, ckey_get(j) == a && cpos[j] < ap); }
+      for (var j4 = 0u; j4 < n4; j4++) {
+        let p = vec4<u32>(cpos[4u * j4], cpos[4u * j4 + 1u], cpos[4u * j4 + 2u], cpos[4u * j4 + 3u]);
+        rank += dot(select(vec4<u32>(0u), vec4<u32>(1u), (ckey4[j4] == vec4<u32>(a)) & (p < vec4<u32>(ap))), vec4<u32>(1u));
+      }
     }
     if (rank < K) { write_rank(g, row, rank, a, ap, largest); }
   }
@@ -194,22 +198,21 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) {
     tkTotal = select(0u, TAKES_ALL, thrKey == 0u);
     atomicStore(&tkPivot, 0u);
+    atomicStore(&tkPacked, 0u);
   }
   tk_scan_init(lid);
-  // the first scan; if no invocation stopped early its candidates are packed from slot 0 and ranked at once
+  // the first scan; if no invocation stopped early its candidates are packed from slot 0 (in any order: ties
+  // are broken by position) and ranked at once
   var c = first_col(part.begin, lid);
   var held = 0u;
   scan_steps(lid, part, largest, &c, &held);
-  skey[WG * S + lid] = held;
   let stalled = workgroupUniformLoad(&ccount) != 0u;
   if (!stalled) {
-    let at = tk_pack_offset(lid, WG * S, 0u);
-    for (var j = 0u; j < held; j++) { ckey_set(at.x + j, skey[lid * S + j]); cpos[at.x + j] = spos[lid * S + j]; }
-    if (lid == 0u) {
-      for (var i = at.y; i < ((at.y + 3u) & ~3u); i++) { ckey_set(i, 0u); cpos[i] = TK_NONE; }
-      tkTotal |= at.y;
-    }
-    let total = workgroupUniformLoad(&tkTotal);
+    let at = atomicAdd(&tkPacked, held);
+    for (var j = 0u; j < held; j++) { ckey_set(at + j, skey[lid * S + j]); cpos[at + j] = spos[lid * S + j]; }
+    let packed = workgroupUniformLoad(&tkPacked);
+    if (lid == 0u) { for (var i = packed; i < ((packed + 3u) & ~3u); i++) { ckey_set(i, 0u); cpos[i] = TK_NONE; } }
+    let total = workgroupUniformLoad(&tkTotal) | packed;
     if ((total & ~TAKES_ALL) >= K || total >= TAKES_ALL) {
       select_best(g, part.row, lid, total & ~TAKES_ALL, largest);
       return;
