@@ -1,7 +1,9 @@
 // Top-K per row of f32 values in one streaming read, one workgroup per (row, chunk of columns); inputs and
 // outputs as lib/topk_rows.wgsl describes (values only, no pairs). Each invocation reads four columns per step
 // of WG * 4 (load_raw4).
-//  1. Sample: every `sample`-th step; each invocation keeps the best key per vec4 lane, WG * 4 maxima of
+//  1. Sample: one step in every `sample` steps per invocation, at an offset that changes every four invocations
+//     (sample_period), so that the sample is spread evenly over the whole part in pieces of 16 columns, whatever
+//     its length and order (rows of sorted blocks included); each invocation keeps the best key per vec4 lane, WG * 4 maxima of
 //     disjoint sets. The start threshold is the r-th best of the WG invocations' maxima (start_rank: for values
 //     in random order, about `passTarget` values pass it).
 //  2. Scan: every value is compared as a float with the threshold (v >= t for the largest, v <= t for the
@@ -28,12 +30,16 @@ override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..];
  *  (1 - p)^(4 m), so the r-th best of them, r = WG * (1 - (1 - p)^(4 m)), passes about a share p = passTarget /
  *  len of the values. */
 fn start_rank(len: u32) -> u32 {
-  let steps = (len + WG * 4u - 1u) / (WG * 4u);
-  let m = (steps + max(params.sample, 1u) - 1u) / max(params.sample, 1u);
+  let steps = max((len + WG * 4u - 1u) / (WG * 4u), 1u);
+  let m = f32(steps) / f32(sample_period(steps)); // on average over the invocations
   let p = min(1.0, f32(params.passTarget) / f32(max(len, 1u)));
-  let r = round(f32(WG) * (1.0 - pow(1.0 - p, f32(4u * m))));
+  let r = round(f32(WG) * (1.0 - pow(1.0 - p, 4.0 * m)));
   return clamp(u32(r), 1u, WG);
 }
+
+/** The sample's period in steps for a part of `steps` steps: `sample` (at most WG / 4: see main), or fewer for a
+ *  part of fewer steps. */
+fn sample_period(steps: u32) -> u32 { return clamp(steps, 1u, clamp(params.sample, 1u, WG / 4u)); }
 
 /** Sets the threshold to the start_rank-th best of the WG sample maxima of `len` columns (this invocation's
  *  four lanes' best keys in `best`); published by tk_scan_init's barrier. */
@@ -91,17 +97,36 @@ fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, hel
   let ts = vec4<f32>(sgn * bitcast<f32>(tk_value_bits(tk, largest)));
   var cc = *c;
   var h = *held;
-  if (params.vec4 != 0u) { // the same loop twice, so that the load does not branch per step
-    for (; cc < part.end; cc += WG * 4u) {
+  var stop = false;
+  if (params.vec4 != 0u) { // the same loops as below without the branch in the load
+    // four steps per iteration (one branch for the four) while all four start in the part, then one at a time
+    for (; cc + 3u * WG * 4u < part.end; cc += WG * 16u) {
+      let i = (part.rowBase + cc) >> 2u;
+      let r0 = inKeys4[i];
+      let r1 = inKeys4[i + WG];
+      let r2 = inKeys4[i + 2u * WG];
+      let r3 = inKeys4[i + 3u * WG];
+      let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
+                                any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
+      if (any(p)) {
+        // a step whose candidates do not fit stops the scan at its column, holding none of it
+        if (p.x && !hold_step(lid, r0, cc, part, largest, tk, tp, &h)) { stop = true; break; }
+        if (p.y && !hold_step(lid, r1, cc + WG * 4u, part, largest, tk, tp, &h)) { cc += WG * 4u; stop = true; break; }
+        if (p.z && !hold_step(lid, r2, cc + WG * 8u, part, largest, tk, tp, &h)) { cc += WG * 8u; stop = true; break; }
+        if (p.w && !hold_step(lid, r3, cc + WG * 12u, part, largest, tk, tp, &h)) { cc += WG * 12u; stop = true; break; }
+      }
+    }
+    for (; !stop && cc < part.end; cc += WG * 4u) {
       let raw = inKeys4[(part.rowBase + cc) >> 2u];
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { tk_stall(); break; }
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
     }
   } else {
     for (; cc < part.end; cc += WG * 4u) {
       let raw = load_raw4(part.rowBase, cc, part.end);
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { tk_stall(); break; }
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
     }
   }
+  if (stop) { tk_stall(); }
   *c = cc;
   *held = h;
 }
@@ -189,7 +214,11 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   let part = row_part(g);
   let largest = params.largest != 0u;
   var best = vec4<u32>(0u);
-  for (var c = first_col(part.begin, lid); c < part.end; c += WG * 4u * max(params.sample, 1u)) {
+  // invocation lid samples steps o, o + period, ... with o = (lid / 4) % period (period <= WG / 4): every step
+  // has the columns of some groups of four invocations sampled, and every invocation samples at least one step
+  let steps = (part.end - min(part.begin, part.end) + WG * 4u - 1u) / (WG * 4u);
+  let period = sample_period(steps);
+  for (var c = first_col(part.begin, lid) + ((lid >> 2u) % period) * WG * 4u; c < part.end; c += WG * 4u * period) {
     let cd = cands_of(load_raw4(part.rowBase, c, part.end), c, part.end, largest);
     best = max(best, select(vec4<u32>(0u), cd.keys, cd.live));
   }
