@@ -18,8 +18,12 @@ const load = async (dist) => ({
 });
 const builds = [['new', await load(process.env.NEW ?? join(root, 'dist'))]];
 if (process.env.OLD) builds.unshift(['old', await load(process.env.OLD)]);
-// MORE=name=dist,name=dist: further builds in the same interleaving (e.g. variants of one change)
-for (const m of (process.env.MORE ?? '').split(',').filter(Boolean)) builds.push([m.split('=')[0], await load(m.split('=')[1])]);
+// MORE=name=dist[@kernel],...: further builds in the same interleaving (variants of one change; @select or
+// @stream: that topk kernel choice, else 'auto')
+for (const m of (process.env.MORE ?? '').split(',').filter(Boolean)) {
+  const [name, spec] = m.split('='), [dist, kernel] = spec.split('@');
+  builds.push([name, { ...(await load(dist)), kernel }]);
+}
 
 const { mulberry32, uniformF32 } = await import(pathToFileURL(join(root, 'dist/bench/random.js')).href);
 // rows of the values; the same row data repeated over groups that fit one binding
@@ -44,7 +48,7 @@ for (const [name, b] of builds) {
   const pn = Math.floor(Math.min(e.maxBinding, 256 * 2 ** 20) / 16);
   const px = e.upload(new Float32Array(pn * 4).fill(1)), po = e.buffer(4096 * 4);
   const topkRun = async () => {
-    for (let r0 = 0; r0 < rows; r0 += groupRows) b.topk(e, v.slice(0, Math.min(groupRows, rows - r0) * n * 4), ov, oi, Math.min(groupRows, rows - r0), n, k, true);
+    for (let r0 = 0; r0 < rows; r0 += groupRows) b.topk(e, v.slice(0, Math.min(groupRows, rows - r0) * n * 4), ov, oi, Math.min(groupRows, rows - r0), n, k, true, undefined, { kernel: b.kernel ?? 'auto' });
     await e.read(oi, Int32Array, 0, 4);
   };
   const probeRun = async () => { b.probes.probeStream(e, 'vec4', px, po, pn, 4096); await e.read(po, Float32Array, 0, 4); };

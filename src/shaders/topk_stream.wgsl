@@ -1,9 +1,7 @@
 // Top-K per row of f32 values in one streaming read, one workgroup per (row, chunk of columns); inputs and
 // outputs as lib/topk_rows.wgsl describes (values only, no pairs). Each invocation reads four columns per step
 // of WG * 4 (load_raw4).
-//  1. Sample: one step in every `sample` steps per invocation, at an offset that changes every four invocations
-//     (sample_period), so that the sample is spread evenly over the whole part in pieces of 16 columns, whatever
-//     its length and order (rows of sorted blocks included); each invocation keeps the best key per vec4 lane, WG * 4 maxima of
+//  1. Sample: every `sample`-th step; each invocation keeps the best key per vec4 lane, WG * 4 maxima of
 //     disjoint sets. The start threshold is the r-th best of the WG invocations' maxima (start_rank: for values
 //     in random order, about `passTarget` values pass it).
 //  2. Scan: every value is compared as a float with the threshold (v >= t for the largest, v <= t for the
@@ -30,16 +28,12 @@ override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..];
  *  (1 - p)^(4 m), so the r-th best of them, r = WG * (1 - (1 - p)^(4 m)), passes about a share p = passTarget /
  *  len of the values. */
 fn start_rank(len: u32) -> u32 {
-  let steps = max((len + WG * 4u - 1u) / (WG * 4u), 1u);
-  let m = f32(steps) / f32(sample_period(steps)); // on average over the invocations
+  let steps = (len + WG * 4u - 1u) / (WG * 4u);
+  let m = (steps + max(params.sample, 1u) - 1u) / max(params.sample, 1u);
   let p = min(1.0, f32(params.passTarget) / f32(max(len, 1u)));
-  let r = round(f32(WG) * (1.0 - pow(1.0 - p, 4.0 * m)));
+  let r = round(f32(WG) * (1.0 - pow(1.0 - p, f32(4u * m))));
   return clamp(u32(r), 1u, WG);
 }
-
-/** The sample's period in steps for a part of `steps` steps: `sample` (at most WG / 4: see main), or fewer for a
- *  part of fewer steps. */
-fn sample_period(steps: u32) -> u32 { return clamp(steps, 1u, clamp(params.sample, 1u, WG / 4u)); }
 
 /** Sets the threshold to the start_rank-th best of the WG sample maxima of `len` columns (this invocation's
  *  four lanes' best keys in `best`); published by tk_scan_init's barrier. */
@@ -214,11 +208,7 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   let part = row_part(g);
   let largest = params.largest != 0u;
   var best = vec4<u32>(0u);
-  // invocation lid samples steps o, o + period, ... with o = (lid / 4) % period (period <= WG / 4): every step
-  // has the columns of some groups of four invocations sampled, and every invocation samples at least one step
-  let steps = (part.end - min(part.begin, part.end) + WG * 4u - 1u) / (WG * 4u);
-  let period = sample_period(steps);
-  for (var c = first_col(part.begin, lid) + ((lid >> 2u) % period) * WG * 4u; c < part.end; c += WG * 4u * period) {
+  for (var c = first_col(part.begin, lid); c < part.end; c += WG * 4u * max(params.sample, 1u)) {
     let cd = cands_of(load_raw4(part.rowBase, c, part.end), c, part.end, largest);
     best = max(best, select(vec4<u32>(0u), cd.keys, cd.live));
   }
