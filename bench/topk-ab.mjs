@@ -3,7 +3,8 @@
 // (A B A B ..., medians and their ratio), beside the streaming-read probe (probe:stream-vec4) measured in the
 // same run, so that each time is also stated as a share of the streaming-read bound.
 // Usage: npm run build && OLD=/path/to/old/dist node bench/topk-ab.mjs [--rows 3000] [--n 50000] [--k 100]
-//   [--reps 5] [--order random|blocks] (blocks: rows of 32 blocks, each sorted best-first, like ADC candidates)
+//   [--reps 5] [--order random|blocks|lists] (rows of 32 blocks, each a little worse than the one before, like
+//   ADC candidate rows of probed lists nearest first; blocks: each block also sorted best-first; lists: not)
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -31,12 +32,13 @@ const e0 = await builds[0][1].api.createEngine();
 const groupRows = Math.max(1, Math.min(rows, Math.floor(Math.min(e0.maxBinding, e0.limits.maxBufferSize) / (n * 4))));
 e0.dispose();
 const vals = uniformF32(mulberry32(12345), groupRows * n); // as `bench kernels` makes them
-if (order === 'blocks') {
+if (order === 'blocks' || order === 'lists') {
   const bl = Math.ceil(n / 32);
   for (let row = 0; row < groupRows; row++) {
     for (let b0 = 0; b0 < n; b0 += bl) {
-      const s = vals.subarray(row * n + b0, row * n + Math.min(n, b0 + bl)).sort().reverse();
-      const shift = (b0 / bl) * 0.02; // later blocks a little worse (lists further from the query)
+      const s = vals.subarray(row * n + b0, row * n + Math.min(n, b0 + bl));
+      if (order === 'blocks') s.sort().reverse();
+      const shift = (b0 / bl) * (order === 'blocks' ? 0.02 : 0.0625); // later blocks worse (lists further away)
       for (let i = 0; i < s.length; i++) s[i] -= shift;
     }
   }

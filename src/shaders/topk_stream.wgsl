@@ -6,13 +6,14 @@
 //     in random order, about `passTarget` values pass it).
 //  2. Scan: every value is compared as a float with the threshold (v >= t for the largest, v <= t for the
 //     smallest; NaN passes neither); a step where some value passes is compared exactly (tk_beats4) and its
-//     candidates go to the invocation's S slots in workgroup memory, without barriers.
+//     candidates go to the invocation's S slots in workgroup memory, without barriers (scan_steps: four steps
+//     per branch).
 //  3. Select: if no invocation's slots overflowed and at least K values passed, the candidates are packed and
-//     each one's rank is counted among them (rank_select): two barriers after the scan. Otherwise the row is
-//     scanned again from a safe threshold (tk_prefilter: the K-th best of the WG * 4 lane maxima, which at least
-//     K values reach; none when K > WG * 4), and an invocation whose slots are full stops (tk_stall) while the
-//     slots are reduced with the kept best K (tk_reduce, which raises the threshold). The selection is exact
-//     whatever the data: the thresholds only decide how much is held.
+//     the best K of them selected (select_best: ranks counted only among those that reach a pivot that at least
+//     K reach). Otherwise the row is scanned again from a safe threshold (tk_prefilter: the K-th best of the
+//     WG * 4 lane maxima, which at least K values reach; none when K > WG * 4), and an invocation whose slots are
+//     full stops (tk_stall) while the slots are reduced with the kept best K (tk_reduce, which raises the
+//     threshold). The selection is exact whatever the data: the thresholds only decide how much is held.
 #include "lib/grid.wgsl"
 #include "lib/select.wgsl"
 #include "lib/topk_rows.wgsl"
