@@ -8,7 +8,7 @@ import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './help
 import { topk, type TopkKernel } from '../src/kernels/topk.js';
 import { topkRef } from './reference/topk.js';
 
-type Kind = 'normal' | 'ties' | 'equal' | 'special' | 'ascending' | 'descending' | 'crowded' | 'decoy';
+type Kind = 'normal' | 'ties' | 'equal' | 'special' | 'ascending' | 'descending' | 'crowded' | 'staggered' | 'decoy' | 'blocks';
 
 /** Row-major rows x n values of a kind; `largest` orients the kinds built to fool the start threshold. */
 function makeValues(r: () => number, rows: number, n: number, kind: Kind, largest: boolean): Float32Array {
@@ -16,13 +16,15 @@ function makeValues(r: () => number, rows: number, n: number, kind: Kind, larges
   const sgn = largest ? 1 : -1;
   for (let i = 0; i < rows * n; i++) {
     const c = i % n;
-    if (kind === 'normal') a[i] = randn(r);
+    if (kind === 'normal' || kind === 'blocks') a[i] = randn(r); // 'blocks': sorted in blocks below
     else if (kind === 'ties') a[i] = Math.floor(r() * 5) - 2;
     else if (kind === 'equal') a[i] = 0.25;
     else if (kind === 'ascending') a[i] = c * 0.5;
     else if (kind === 'descending') a[i] = -c * 0.5;
     // the best values all in the columns of one invocation (c % 256 < 4): its slots overflow
     else if (kind === 'crowded') a[i] = c % 256 < 4 ? sgn * (100 + r()) : randn(r);
+    // as 'crowded' from step row % 4 on: the slots overflow at each of the four steps the scan reads together
+    else if (kind === 'staggered') a[i] = c % 256 < 4 && c >= 256 * (Math.floor(i / n) % 4) ? sgn * (100 + r()) : randn(r);
     // a few outstanding values, one per invocation in the first step (the sample): the start threshold is
     // above the K-th best, too few values pass it
     else if (kind === 'decoy') a[i] = c < 160 && c % 4 === 0 ? sgn * (1000 + r()) : randn(r);
@@ -31,7 +33,22 @@ function makeValues(r: () => number, rows: number, n: number, kind: Kind, larges
       a[i] = u < 0.05 ? NaN : u < 0.1 ? Infinity : u < 0.15 ? -Infinity : u < 0.2 ? -0 : u < 0.25 ? 0 : u < 0.4 ? 1 : randn(r);
     }
   }
+  if (kind === 'blocks') sortBlocks(a, rows, n, largest);
   return a;
+}
+
+/** Rows of blocks laid end to end, each sorted best-first and each a little worse than the one before (like ADC
+ *  candidates: probed lists nearest first, each list's vectors nearest first); blocks of 37 to 1500 columns. */
+function sortBlocks(a: Float32Array, rows: number, n: number, largest: boolean): void {
+  const sgn = largest ? 1 : -1;
+  for (let row = 0; row < rows; row++) {
+    const len = [37, 150, 700, 1500][row % 4]!;
+    for (let b0 = 0, b = 0; b0 < n; b0 += len, b++) {
+      const block = a.subarray(row * n + b0, row * n + Math.min(n, b0 + len));
+      block.sort((x, y) => sgn * (y - x));
+      for (let i = 0; i < block.length; i++) block[i]! -= sgn * 0.05 * b;
+    }
+  }
 }
 
 const sameF = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || a === b;
@@ -79,6 +96,15 @@ t.test('topk_stream, one workgroup per row (256+ rows): every kind of values, di
   await check(t, seed, 256, 1500, 1, false, 'special');
 });
 
+t.test('topk_stream on rows of sorted blocks (ADC candidate rows): one workgroup per row and chunks', async (t) => {
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  await check(t, seed, 256, 6000, 100, true, 'blocks');
+  await check(t, seed, 256, 3001, 10, false, 'blocks');
+  await check(t, seed, 4, 20000, 100, false, 'blocks');
+  await check(t, seed, 4, 20000, 1024, true, 'blocks');
+});
+
 t.test('topk_stream at the edges: n < k, n = k, one row, primes, k = 1 and 1024, chunks merged', async (t) => {
   const seed = freshSeed();
   t.comment(`seed ${seed}`);
@@ -86,7 +112,7 @@ t.test('topk_stream at the edges: n < k, n = k, one row, primes, k = 1 and 1024,
     [1, 1, 1, true, 'normal'], [1, 7, 1, false, 'special'], [3, 50, 100, true, 'special'], [2, 100, 100, false, 'ties'],
     [1, 4099, 100, true, 'normal'], [5, 4099, 1, false, 'crowded'], [2, 8192, 100, false, 'decoy'],
     [2, 9001, 100, false, 'normal'], [3, 1024, 1024, true, 'special'], [256, 1100, 1024, false, 'normal'],
-    [2, 9000, 1024, true, 'crowded'], [2, 9000, 1024, false, 'decoy'], [1, 1031, 1024, true, 'equal'],
+    [2, 9000, 1024, true, 'crowded'], [8, 4096, 100, true, 'staggered'], [8, 4100, 100, false, 'staggered'], [2, 9000, 1024, false, 'decoy'], [1, 1031, 1024, true, 'equal'],
   ];
   for (const [rows, n, k, largest, kind] of cases) await check(t, seed, rows, n, k, largest, kind);
 });

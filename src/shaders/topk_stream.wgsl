@@ -6,18 +6,21 @@
 //     in random order, about `passTarget` values pass it).
 //  2. Scan: every value is compared as a float with the threshold (v >= t for the largest, v <= t for the
 //     smallest; NaN passes neither); a step where some value passes is compared exactly (tk_beats4) and its
-//     candidates go to the invocation's S slots in workgroup memory, without barriers.
+//     candidates go to the invocation's S slots in workgroup memory, without barriers (scan_steps: four steps
+//     per branch).
 //  3. Select: if no invocation's slots overflowed and at least K values passed, the candidates are packed and
-//     each one's rank is counted among them (rank_select): two barriers after the scan. Otherwise the row is
-//     scanned again from a safe threshold (tk_prefilter: the K-th best of the WG * 4 lane maxima, which at least
-//     K values reach; none when K > WG * 4), and an invocation whose slots are full stops (tk_stall) while the
-//     slots are reduced with the kept best K (tk_reduce, which raises the threshold). The selection is exact
-//     whatever the data: the thresholds only decide how much is held.
+//     the best K of them selected (select_best: ranks counted only among those that reach a pivot that at least
+//     K reach). Otherwise the row is scanned again from a safe threshold (tk_prefilter: the K-th best of the
+//     WG * 4 lane maxima, which at least K values reach; none when K > WG * 4), and an invocation whose slots are
+//     full stops (tk_stall) while the slots are reduced with the kept best K (tk_reduce, which raises the
+//     threshold). The selection is exact whatever the data: the thresholds only decide how much is held.
 #include "lib/grid.wgsl"
 #include "lib/select.wgsl"
 #include "lib/topk_rows.wgsl"
 
 var<workgroup> tkTotal: u32; // the packed candidates of the first scan, | TAKES_ALL when its threshold takes all
+var<workgroup> tkPacked: atomic<u32>; // the candidates of the first scan packed so far
+var<workgroup> tkPivot: atomic<u32>; // select_best: the best pivot key that at least K candidates reach, or 0
 const TAKES_ALL: u32 = 0x80000000u;
 override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..]; CAP >= WG * S + max(K4, WG)
 
@@ -89,17 +92,36 @@ fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, hel
   let ts = vec4<f32>(sgn * bitcast<f32>(tk_value_bits(tk, largest)));
   var cc = *c;
   var h = *held;
-  if (params.vec4 != 0u) { // the same loop twice, so that the load does not branch per step
-    for (; cc < part.end; cc += WG * 4u) {
+  var stop = false;
+  if (params.vec4 != 0u) { // the same loops as below without the branch in the load
+    // four steps per iteration (one branch for the four) while all four start in the part, then one at a time
+    for (; cc + 3u * WG * 4u < part.end; cc += WG * 16u) {
+      let i = (part.rowBase + cc) >> 2u;
+      let r0 = inKeys4[i];
+      let r1 = inKeys4[i + WG];
+      let r2 = inKeys4[i + 2u * WG];
+      let r3 = inKeys4[i + 3u * WG];
+      let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
+                                any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
+      if (any(p)) {
+        // a step whose candidates do not fit stops the scan at its column, holding none of it
+        if (p.x && !hold_step(lid, r0, cc, part, largest, tk, tp, &h)) { stop = true; break; }
+        if (p.y && !hold_step(lid, r1, cc + WG * 4u, part, largest, tk, tp, &h)) { cc += WG * 4u; stop = true; break; }
+        if (p.z && !hold_step(lid, r2, cc + WG * 8u, part, largest, tk, tp, &h)) { cc += WG * 8u; stop = true; break; }
+        if (p.w && !hold_step(lid, r3, cc + WG * 12u, part, largest, tk, tp, &h)) { cc += WG * 12u; stop = true; break; }
+      }
+    }
+    for (; !stop && cc < part.end; cc += WG * 4u) {
       let raw = inKeys4[(part.rowBase + cc) >> 2u];
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { tk_stall(); break; }
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
     }
   } else {
     for (; cc < part.end; cc += WG * 4u) {
       let raw = load_raw4(part.rowBase, cc, part.end);
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { tk_stall(); break; }
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
     }
   }
+  if (stop) { tk_stall(); }
   *c = cc;
   *held = h;
 }
@@ -133,11 +155,51 @@ fn rank_select(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
     }
     var rank = dot(gt, vec4<u32>(1u));
     if (dot(eq, vec4<u32>(1u)) > 1u && rank < K) { // equal keys (rare): the lower position first
-      for (var j = 0u; j < total; j++) { rank += select(0u, 1u, ckey_get(j) == a && cpos[j] < ap); }
+      for (var j4 = 0u; j4 < n4; j4++) {
+        let p = vec4<u32>(cpos[4u * j4], cpos[4u * j4 + 1u], cpos[4u * j4 + 2u], cpos[4u * j4 + 3u]);
+        rank += dot(select(vec4<u32>(0u), vec4<u32>(1u), (ckey4[j4] == vec4<u32>(a)) & (p < vec4<u32>(ap))), vec4<u32>(1u));
+      }
     }
     if (rank < K) { write_rank(g, row, rank, a, ap, largest); }
   }
   for (var i = total + lid; i < K; i += WG) { write_rank(g, row, i, 0u, TK_NONE, largest); }
+}
+
+/** Selects the best K of the `total` candidates packed in ckey/cpos[0, total) (padded as rank_select needs) and
+ *  writes them, ranking only those that can be among the best K: each invocation counts the candidates that
+ *  reach its pivot (the key of candidate lid * total / WG); t = the best pivot that at least K reach (0 when none
+ *  does or total <= K). Every candidate better than one that reaches t also reaches t, so ranks among the
+ *  candidates that reach t (packed again from slot 0) are ranks among all. */
+fn select_best(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
+  if (total > K) {
+    let pk = ckey_get(lid * total / WG);
+    var ge = vec4<u32>(0u);
+    for (var j4 = 0u; j4 < (total + 3u) / 4u; j4++) {
+      ge += select(vec4<u32>(0u), vec4<u32>(1u), ckey4[j4] >= vec4<u32>(pk));
+    }
+    if (dot(ge, vec4<u32>(1u)) >= K) { atomicMax(&tkPivot, pk); }
+  }
+  let t = workgroupUniformLoad(&tkPivot);
+  if (t == 0u) {
+    rank_select(g, row, lid, total, largest);
+    return;
+  }
+  // the candidates that reach t to skey/spos (ccount counts them: 0 after a scan without a stall), then back
+  for (var i = lid; i < total; i += WG) {
+    let a = ckey_get(i);
+    if (a >= t) {
+      let at = atomicAdd(&ccount, 1u);
+      skey[at] = a;
+      spos[at] = cpos[i];
+    }
+  }
+  let c = workgroupUniformLoad(&ccount);
+  for (var i = lid; i < ((c + 3u) & ~3u); i += WG) {
+    ckey_set(i, select(0u, skey[i], i < c));
+    cpos[i] = select(TK_NONE, spos[i], i < c);
+  }
+  workgroupBarrier();
+  rank_select(g, row, lid, c, largest);
 }
 
 @compute @workgroup_size(WG)
@@ -153,24 +215,26 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   }
   start_threshold(lid, best, select(0u, part.end - part.begin, part.end > part.begin));
   // the start threshold takes every value (key 0): then fewer than K candidates are all there is
-  if (lid == 0u) { tkTotal = select(0u, TAKES_ALL, thrKey == 0u); }
+  if (lid == 0u) {
+    tkTotal = select(0u, TAKES_ALL, thrKey == 0u);
+    atomicStore(&tkPivot, 0u);
+    atomicStore(&tkPacked, 0u);
+  }
   tk_scan_init(lid);
-  // the first scan; if no invocation stopped early its candidates are packed from slot 0 and ranked at once
+  // the first scan; if no invocation stopped early its candidates are packed from slot 0 (in any order: ties
+  // are broken by position) and ranked at once
   var c = first_col(part.begin, lid);
   var held = 0u;
   scan_steps(lid, part, largest, &c, &held);
-  skey[WG * S + lid] = held;
   let stalled = workgroupUniformLoad(&ccount) != 0u;
   if (!stalled) {
-    let at = tk_pack_offset(lid, WG * S, 0u);
-    for (var j = 0u; j < held; j++) { ckey_set(at.x + j, skey[lid * S + j]); cpos[at.x + j] = spos[lid * S + j]; }
-    if (lid == 0u) {
-      for (var i = at.y; i < ((at.y + 3u) & ~3u); i++) { ckey_set(i, 0u); cpos[i] = TK_NONE; }
-      tkTotal |= at.y;
-    }
-    let total = workgroupUniformLoad(&tkTotal);
+    let at = atomicAdd(&tkPacked, held);
+    for (var j = 0u; j < held; j++) { ckey_set(at + j, skey[lid * S + j]); cpos[at + j] = spos[lid * S + j]; }
+    let packed = workgroupUniformLoad(&tkPacked);
+    if (lid == 0u) { for (var i = packed; i < ((packed + 3u) & ~3u); i++) { ckey_set(i, 0u); cpos[i] = TK_NONE; } }
+    let total = workgroupUniformLoad(&tkTotal) | packed;
     if ((total & ~TAKES_ALL) >= K || total >= TAKES_ALL) {
-      rank_select(g, part.row, lid, total & ~TAKES_ALL, largest);
+      select_best(g, part.row, lid, total & ~TAKES_ALL, largest);
       return;
     }
   }
