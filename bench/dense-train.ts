@@ -1,7 +1,8 @@
 // IVF256,PQ32x8 training on the first 50,000 vectors of a data set: ours (`IvfPqIndex.train`, k-means only: IVF
 // spherical k-means 10 iterations, then PQ k-means 25 iterations per sub-space on the residuals, as Faiss) next to
 // Faiss's training of the same factory on the same rows in the same run (/usr/bin/python3 or $FAISS_PYTHON with
-// faiss; skipped, and said so, when that cannot import faiss). Reports seconds and the load average.
+// faiss; skipped, and said so, when that cannot import faiss). `np`: Faiss without polysemous training, which we do
+// not do either. Reports seconds and the load average.
 // Usage: npx tsx bench/dense-train.ts [--reps 1] [--data /work/shared/data/wordnet-use-lite-512-ip] [--faiss auto|off]
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -34,7 +35,7 @@ def rows(paths, n):
         if sum(len(o) for o in out) >= n: break
     return np.ascontiguousarray(np.concatenate(out)[:n])
 x = rows(sys.argv[2:], int(sys.argv[1]))
-index = faiss.index_factory(x.shape[1], "IVF${nlist},PQ${m}", faiss.METRIC_INNER_PRODUCT)
+index = faiss.index_factory(x.shape[1], "IVF${nlist},PQ${m}np", faiss.METRIC_INNER_PRODUCT)
 t0 = time.perf_counter(); index.train(x); t1 = time.perf_counter()
 print(f"{t1 - t0:.3f} {faiss.omp_get_max_threads()}")
 `;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
-// Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x8;OPQ64,IVF256,PQ64x4 (OPQ: our
+// Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x4;OPQ64,IVF256,PQ64x4 (the default: 32 bytes per vector; OPQ: our
 //        index trained with opq: true)] [--nprobe 8,32,128]
 //        [--repeats 3] [--singles 200] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
 //        [--fastscan IVF256,PQ64x4fs|off]
@@ -24,7 +24,7 @@ import { lineChartSvg } from './plot.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const dataDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite-512-ip'));
-const configs = arg('configs', 'IVF256,PQ32x8;IVF256,PQ64x8').split(';').map((c) => {
+const configs = arg('configs', 'IVF256,PQ32x8;IVF256,PQ64x4;OPQ64,IVF256,PQ64x4').split(';').map((c) => {
   const m = /^(OPQ\d+,)?IVF(\d+),PQ(\d+)x(\d+)$/.exec(c);
   if (!m) throw new Error(`bad config ${c}`);
   return { name: c, nlist: +m[2], m: +m[3], bits: +m[4], opq: !!m[1] };
