@@ -120,6 +120,6 @@ t.test('topk_stream at the edges: n < k, n = k, one row, primes, k = 1 and 1024,
 t.test('topk rejects an unknown kernel choice', async (t) => {
   const engine = await getEngine();
   const b = engine.buffer(64);
-  t.throws(() => topk(engine, b, b, b, 1, 4, 1, true, undefined, { kernel: 'fast' as TopkKernel }), /kernel must be 'auto', 'stream' or 'select'/);
+  t.throws(() => topk(engine, b, b, b, 1, 4, 1, true, undefined, { kernel: 'fast' as TopkKernel }), /kernel must be 'auto', 'stream', 'select' or 'rank'/);
   b.dispose();
 });

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './helpers.js';
-import { topk } from '../src/kernels/topk.js';
+import { topk, RANK_MAX_N } from '../src/kernels/topk.js';
 import { topkRef } from './reference/topk.js';
 
 type Kind = 'normal' | 'ties' | 'special' | 'ascending';
@@ -99,4 +99,41 @@ t.test('topk rejects bad arguments with clear errors', async (t) => {
   t.throws(() => topk(engine, b, o, i, 1, 4, 40, true), /outValues holds/);
   t.throws(() => topk(engine, b, o, i, 1.5, 4, 4, true), /rows must be a non-negative integer/);
   b.dispose(); o.dispose(); i.dispose();
+});
+
+t.test("topk's rank kernel matches a float64 reference and topk_select bit for bit (ties, NaN, -0, k past n, poisoned output)", async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [rows, n, k] of [[1, 1, 1], [3, 7, 3], [5, 7, 10], [17, 256, 32], [9, 257, 100], [4, RANK_MAX_N, 67], [2, RANK_MAX_N + 1, 5]] as const) {
+    for (const largest of [true, false]) for (const integer of [false, true]) {
+      const v = Float32Array.from({ length: rows * n }, () => (integer ? Math.floor(r() * 5) - 2 : (r() - 0.5) * 8));
+      if (n > 3) { v[1] = NaN; v[2] = -0; v[3] = 0; }
+      const scores = engine.upload(v);
+      const bufs = [0, 1, 2, 3].map(() => engine.upload(new Uint32Array(rows * k).fill(POISON_U32)));
+      try {
+        topk(engine, scores, bufs[0]!, bufs[1]!, rows, n, k, largest, undefined, { kernel: n <= RANK_MAX_N ? 'rank' : 'auto' });
+        topk(engine, scores, bufs[2]!, bufs[3]!, rows, n, k, largest, undefined, { kernel: 'select' });
+        const [av, ai, tv, ti] = await Promise.all(bufs.map((b) => engine.read(b, Uint32Array)));
+        // reference: NaN last, -0 = +0, ties to the lower column; padding -1 and -+Infinity
+        const rank = (x: number) => (Number.isNaN(x) ? -Infinity : largest ? x : -x);
+        let bad = '';
+        for (let q = 0; q < rows && !bad; q++) {
+          const order = Array.from({ length: n }, (_, c) => c).sort((a, b) => rank(v[q * n + b]!) - rank(v[q * n + a]!) || a - b);
+          for (let i = 0; i < k && !bad; i++) {
+            const c = i < n ? order[i]! : -1;
+            const want = c < 0 ? (largest ? -Infinity : Infinity) : v[q * n + c]! === 0 ? 0 : v[q * n + c]!;
+            const got = new Float32Array(av!.buffer)[q * k + i]!;
+            const gotIdx = new Int32Array(ai!.buffer)[q * k + i]!;
+            if (gotIdx !== c || !(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)))) bad = `row ${q} place ${i}: (${got}, ${gotIdx}) want (${want}, ${c})`;
+          }
+        }
+        t.equal(bad, '', `seed ${seed} rows ${rows} n ${n} k ${k} ${largest ? 'largest' : 'smallest'}${integer ? ' integer' : ''}: the reference`);
+        t.same([av, ai], [tv, ti], 'the same bits as topk_select');
+        if (n > RANK_MAX_N) t.throws(() => topk(engine, scores, bufs[0]!, bufs[1]!, rows, n, k, largest, undefined, { kernel: 'rank' }), /at most/, 'rank refuses a longer row');
+      } finally {
+        for (const b of [scores, ...bufs]) b.dispose();
+      }
+    }
+  }
 });

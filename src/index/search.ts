@@ -3,7 +3,8 @@
 // ADC kernels, which also select the k best. Lists held in several segments (inverted-lists.ts) are scanned one
 // segment at a time and the segments' k best merged on the GPU (kernels/lists-merge.ts). One readback per chunk.
 import type { Engine } from '../pipeline/engine.js';
-import { adcProbes, adcScan } from '../kernels/adc.js';
+import { topk } from '../kernels/topk.js';
+import { adcScan } from '../kernels/adc.js';
 import { mergeTopk, positionsToIds } from '../kernels/lists-merge.js';
 import { sub } from '../kernels/row-chunks.js';
 import { InputError } from '../util/errors.js';
@@ -99,7 +100,7 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       const rows = Math.min(qc, nq - q0);
       const src = t.rowsInIndexSpace(e, q, q0, rows, dim, qb, qr);
       coarse.scores(e, src, t.centroids, coarseScores, rows);
-      adcProbes(e, coarseScores, probeScores, probes, rows, nlist, nprobe, metric === 'ip');
+      topk(e, coarseScores, probeScores, probes, rows, nlist, nprobe, metric === 'ip');
       pq.lookupTables(e, src, t.codebooks, lut, rows);
       // a lazily opened index scans the lists of this chunk's probes, uploaded for it
       const chunk = s.listsForProbes ? await s.listsForProbes(await e.read(probes, Uint32Array, 0, rows * nprobe * 4), rows, nprobe) : null;

@@ -3,8 +3,8 @@
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
-import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_probe_rank, adc_scan, adc_score, adc_score4_cut, adc_score4_sg } from '../shaders/kernels.js';
-import { checkK, selectionConstants, selectRows, release, topk } from './topk.js';
+import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_cut, adc_score4_sg } from '../shaders/kernels.js';
+import { checkK, selectionConstants, selectRows, release } from './topk.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { wordsPerVector } from './pq.js';
 
@@ -55,26 +55,6 @@ export function adcLut(engine: Engine, queries: Buf, codebooks: Buf, out: Buf, n
  *  IVF centroids O (nlist x d). out is nlist x m x ksub. */
 export function adcL2Term(engine: Engine, centroids: Buf, codebooks: Buf, out: Buf, nlist: number, m: number, ksub: number, dsub: number): void {
   lutLike(engine, 'adcL2Term', centroids, codebooks, out, nlist, m, ksub, dsub, true);
-}
-
-/** The longest rows adcProbes ranks in workgroup memory (adc_probe_rank); longer rows take topk. */
-export const PROBE_RANK_MAX_N = 1024;
-
-/**
- * The coarse step's selection, the k best of each of `rows` rows of n list scores (f32, rows x n): the same
- * output as topk(engine, scores, outValues, outIdx, rows, n, k, largest), bit for bit (best first, ties to the
- * lower column, padding -1 / -+Infinity past n). Up to PROBE_RANK_MAX_N columns by rank (adc_probe_rank: n^2
- * comparisons per row in one workgroup, no selection rounds), else by topk.
- */
-export function adcProbes(engine: Engine, scores: Buf, outValues: Buf, outIdx: Buf, rows: number, n: number, k: number, largest: boolean): void {
-  if (n > PROBE_RANK_MAX_N) { topk(engine, scores, outValues, outIdx, rows, n, k, largest); return; }
-  checkDims('adcProbes', { rows, n });
-  checkK(k, 'adcProbes');
-  need(scores, rows * n * 4, 'adcProbes: scores');
-  need(outValues, rows * k * 4, 'adcProbes: outValues');
-  need(outIdx, rows * k * 4, 'adcProbes: outIdx');
-  if (rows === 0) return;
-  engine.run(adc_probe_rank, { bindings: { scores, outValues, outIdx }, params: { rows, n, k, largest: largest ? 1 : 0 }, workgroups: rows });
 }
 
 export interface AdcScanArgs {

@@ -5,7 +5,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { workgroupBytes } from '../pipeline/kernel.js';
-import { topk_select, topk_stream, type adc_scan } from '../shaders/kernels.js';
+import { topk_rank, topk_select, topk_stream, type adc_scan } from '../shaders/kernels.js';
 import { sliceOf } from '../pipeline/buffer.js';
 import { need, type Buf } from './row-chunks.js';
 
@@ -42,11 +42,16 @@ export function selectionConstants(engine: Engine, k: number, kernel: typeof top
 
 /**
  * Which kernel selects from the values: 'stream' (topk_stream: one read of the values against a threshold from a
- * sample), 'select' (topk_select: rounds, or scans after a prefilter read) or 'auto' (the default: 'stream' for
- * chunks of STREAM_MIN_COLS columns or more when its workgroup memory fits the device). Merge passes always use
+ * sample), 'select' (topk_select: rounds, or scans after a prefilter read), 'rank' (topk_rank: rows of at most
+ * RANK_MAX_N columns and no indexMap, one workgroup per row, each column's place counted against the whole row in
+ * workgroup memory: n^2 comparisons per row, no selection rounds) or 'auto' (the default: 'rank' where it applies,
+ * else 'stream' for chunks of STREAM_MIN_COLS columns or more when its workgroup memory fits the device). Merge passes always use
  * topk_select. Every choice gives the same results.
  */
-export type TopkKernel = 'auto' | 'stream' | 'select';
+export type TopkKernel = 'auto' | 'stream' | 'select' | 'rank';
+
+/** The longest rows the 'rank' kernel takes (topk_rank holds a row's keys in workgroup memory). */
+export const RANK_MAX_N = 1024;
 
 export interface TopkOptions {
   /** the kernel of the first pass over the values (default 'auto'; see TopkKernel) */
@@ -72,7 +77,7 @@ function checkCount(x: number, what: string): void {
 export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Buf,
   rows: number, n: number, k: number, largest: boolean, indexMap?: Buf, opts: TopkOptions = {}): void {
   const kernel = opts.kernel ?? 'auto';
-  if (kernel !== 'auto' && kernel !== 'stream' && kernel !== 'select') throw new Error(`topk: kernel must be 'auto', 'stream' or 'select', got '${String(kernel)}'`);
+  if (kernel !== 'auto' && kernel !== 'stream' && kernel !== 'select' && kernel !== 'rank') throw new Error(`topk: kernel must be 'auto', 'stream', 'select' or 'rank', got '${String(kernel)}'`);
   checkCount(rows, 'rows');
   checkCount(n, 'n');
   checkK(k, 'topk');
@@ -81,7 +86,13 @@ export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Bu
   need(outValues, rows * k * 4, 'topk: outValues');
   need(outIndices, rows * k * 4, 'topk: outIndices');
   if (indexMap) need(indexMap, n * 4, 'topk: indexMap');
+  const rank = n <= RANK_MAX_N && !indexMap;
+  if (kernel === 'rank' && !rank) throw new Error(`topk: kernel 'rank' takes rows of at most ${RANK_MAX_N} columns and no indexMap, got n = ${n}${indexMap ? ' with an indexMap' : ''}`);
   if (rows === 0) return;
+  if (rank && (kernel === 'rank' || kernel === 'auto')) {
+    engine.run(topk_rank, { bindings: { scores: values, outValues, outIdx: outIndices }, params: { rows, n, k, largest: largest ? 1 : 0 }, workgroups: rows });
+    return;
+  }
 
   const temps: GpuBuffer[] = [];
   try {

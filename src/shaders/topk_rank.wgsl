@@ -1,4 +1,4 @@
-// The coarse step's selection: the k best of each row of n <= 1024 list scores (the nprobe nearest lists), by
+// topk's 'rank' kernel: the k best of each row of n <= 1024 values (e.g. the coarse step's nprobe nearest lists), by
 // rank: one workgroup per row loads the row's keys (tk_key) into workgroup memory and each column's rank is the
 // number of columns that beat it (four columns per invocation against four keys per load) (a larger key, or an equal key at a lower column). Ranks are distinct, so
 // column c with rank r < k is written to place r: values (the key's f32 bits, as the top-k kernels write them)
