@@ -61,6 +61,7 @@ async function runTestFile(url: string, only: string | null): Promise<CaseResult
     if (only && !name.includes(only)) continue;
     const t = new T(q.name);
     const t0 = performance.now();
+    console.log(`[dvq-test] START ${name}`);
     await runTest(t, q.fn);
     const bad = t.assertions.filter((a) => !a.ok);
     if (t.assertions.length === 0 && t.skips.length) {
@@ -108,6 +109,7 @@ export async function runAll(testFiles: string[], modules: { cases: BrowserCase[
   for (const m of modules) for (const c of m.cases) {
     if (only && !c.name.includes(only)) continue;
     const t0 = performance.now();
+    console.log(`[dvq-test] START ${c.name}`);
     let res: CaseResult;
     try {
       const out = await c.run(engine, rng(seed ^ hash(c.name)), seed);

@@ -26,7 +26,10 @@ const CASES_DIR = join(repoRoot, 'test', 'browser', 'cases');
 const LIB_URL = '/dist/browser/distill-vq.js';
 export const CHROMIUM_FLAGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
-const PAGE_TIMEOUT_MS = 170_000; // ~20 s on an idle 2-core machine; generous for a loaded one
+// The page suite takes ~2.5 min on an idle 2-core machine. It fails when one test runs longer than STALL_MS
+// (the page logs each test's start and end) or the whole suite longer than PAGE_TIMEOUT_MS.
+const STALL_MS = 240_000;
+const PAGE_TIMEOUT_MS = 1_500_000;
 
 const results = [];
 const skipped = [];
@@ -125,9 +128,10 @@ try {
 }
 
 /** Opens a page and collects what went wrong on it: uncaught errors, console errors, failed requests. */
-async function openPage(context, path) {
+async function openPage(context, path, onConsole = undefined) {
   const page = await context.newPage();
   const problems = [];
+  if (onConsole) page.on('console', onConsole);
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
   page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`HTTP ${r.status()} ${r.url()}`); });
@@ -143,15 +147,33 @@ try {
   // Kernel reference tests in the page (DEMO_ONLY=1 skips them).
   if (!process.env.DEMO_ONLY) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const { page, problems } = await openPage(ctx, '/test/browser/index.html');
+  let lastEvent = Date.now();
+  let running = '(loading the page)';
+  const onConsole = (m) => {
+    const t = m.text();
+    if (!t.startsWith('[dvq-test] ')) return;
+    lastEvent = Date.now();
+    if (t.startsWith('[dvq-test] START ')) running = t.slice('[dvq-test] START '.length);
+  };
+  const { page, problems } = await openPage(ctx, '/test/browser/index.html', onConsole);
   let list;
+  let timer;
   try {
     list = await Promise.race([
       page.evaluate(() => window.__dvqResults),
-      new Promise((_, rej) => setTimeout(() => rej(new Error(`no results after ${PAGE_TIMEOUT_MS / 1000} s`)), PAGE_TIMEOUT_MS)),
+      new Promise((_, rej) => {
+        const started = Date.now();
+        timer = setInterval(() => {
+          const now = Date.now();
+          if (now - lastEvent > STALL_MS) rej(new Error(`no progress for ${STALL_MS / 1000} s; running: ${running}`));
+          else if (now - started > PAGE_TIMEOUT_MS) rej(new Error(`not done after ${PAGE_TIMEOUT_MS / 1000} s; running: ${running}`));
+        }, 1000);
+      }),
     ]);
   } catch (e) {
     list = [{ name: 'page test results', ok: false, detail: e.message }];
+  } finally {
+    clearInterval(timer);
   }
   for (const r of list) record(`[page] ${r.name}`, r.ok, r.detail, !!r.skipped);
   record('[page] no page errors', problems.length === 0, problems.join('\n'));
