@@ -2,13 +2,13 @@
 // Search benchmark: our k-means IVFPQ vs Faiss IndexIVFPQ on wordnet-use-lite-512-ip, run side by side.
 // Writes bench/results/search.json, search.md and search.svg (recall@10 vs queries per second).
 // Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x4;OPQ64,IVF256,PQ64x4 (the default: 32 bytes per vector; OPQ: our
-//        index trained with opq: true)] [--nprobe 8,32,128]
+//        index trained with opq: true; Faiss's peer OPQ<m>,IVF<nlist>,PQ<m>x<bits>np)] [--nprobe 8,32,128]
 //        [--repeats 3] [--singles 200] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
 //        [--fastscan IVF256,PQ64x4fs|off]
 // Also times one query per call (p50 / p99 latency over --singles calls) at each nprobe.
 // --faiss auto (default) runs the Faiss peer with $FAISS_PYTHON (default /usr/bin/python3) when that Python
 // can import faiss, and otherwise reports the search without it (the report says so). --faiss-json DIR takes
-// the peer's results from DIR/faiss-IVF<nlist>-PQ<m>x<bits>.json instead (bench/peers/faiss_ivfpq.py's output
+// the peer's results from DIR/faiss-[OPQ<m>-]IVF<nlist>-PQ<m>x<bits>.json instead (bench/peers/faiss_ivfpq.py's output
 // from an earlier run on the same machine and data: bench/device/faiss.sh).
 // --fastscan names a Faiss fast-scan factory (4-bit codes, SIMD-shuffled 16-entry tables) reported beside the
 // peers at the same nprobe values; from --faiss-json it is read from DIR/faiss-<factory, commas as dashes>.json.
@@ -27,7 +27,7 @@ const dataDir = arg('data', join(root, '..', 'shared', 'data', 'wordnet-use-lite
 const configs = arg('configs', 'IVF256,PQ32x8;IVF256,PQ64x4;OPQ64,IVF256,PQ64x4').split(';').map((c) => {
   const m = /^(OPQ\d+,)?IVF(\d+),PQ(\d+)x(\d+)$/.exec(c);
   if (!m) throw new Error(`bad config ${c}`);
-  return { name: c, nlist: +m[2], m: +m[3], bits: +m[4], opq: !!m[1] };
+  return { name: c, nlist: +m[2], m: +m[3], bits: +m[4], opq: m[1] ? +m[1].slice(3, -1) : 0 };
 });
 const nprobes = arg('nprobe', '8,32,128').split(',').map(Number);
 const repeats = Number(arg('repeats', '3'));
@@ -41,7 +41,11 @@ const python = process.env.FAISS_PYTHON || '/usr/bin/python3';
 const faissMode = arg('faiss', 'auto');
 if (faissMode !== 'auto' && faissMode !== 'off') throw new Error(`--faiss must be auto or off, got ${faissMode}`);
 const faissJsonDir = arg('faiss-json', '');
-const faissJsonPath = (c) => join(faissJsonDir, `faiss-IVF${c.nlist}-PQ${c.m}x${c.bits}.json`);
+// Faiss's peer of a configuration: the same factory, with its OPQ rotation when it has one (and np: no polysemous
+// training); its cached index and JSON file are named by the factory, so an OPQ peer does not collide with the
+// plain one
+const faissFactory = (c) => `${c.opq ? `OPQ${c.opq},` : ''}IVF${c.nlist},PQ${c.m}x${c.bits}np`;
+const faissJsonPath = (c) => join(faissJsonDir, `faiss-${c.opq ? `OPQ${c.opq}-` : ''}IVF${c.nlist}-PQ${c.m}x${c.bits}.json`);
 const fastscan = arg('fastscan', 'IVF256,PQ64x4fs');
 if (fastscan !== 'off' && !/^IVF\d+,PQ\d+x4fs$/.test(fastscan)) throw new Error(`--fastscan must be IVF<n>,PQ<m>x4fs or off, got ${fastscan}`);
 const fastscanJsonPath = () => join(faissJsonDir, `faiss-${fastscan.replace(/,/g, '-')}.json`);
@@ -69,7 +73,7 @@ try {
     let t0;
     let last = 0;
     const onProgress = (p) => { if (performance.now() - last > 2000) { last = performance.now(); log(formatProgress(p)); } };
-    const start = await kmeansStart(engine, base, { nlist: c.nlist, m: c.m, bits: c.bits, opq: c.opq, fresh: process.argv.includes('--fresh'), onProgress });
+    const start = await kmeansStart(engine, base, { nlist: c.nlist, m: c.m, bits: c.bits, opq: c.opq > 0, fresh: process.argv.includes('--fresh'), onProgress });
     const index = start.index, trainS = start.trainSeconds, addS = start.addSeconds;
     const ours = { trainSeconds: trainS, addSeconds: addS, cachedTraining: start.cached, runs: [] };
     await index.search(queries.data.subarray(0, 64 * base.dim), { k, nprobe: nprobes[0] }); // compile pipelines
@@ -110,7 +114,7 @@ try {
       log(`faiss ${c.name}: results from ${faissJsonPath(c)} (${faiss.threads} threads)`);
     } else {
       log(`faiss ${c.name}: running`);
-      const factory = `IVF${c.nlist},PQ${c.m}x${c.bits}np`;
+      const factory = faissFactory(c);
       const faissOut = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
       faiss = JSON.parse(faissOut.trim().split('\n').pop());
     }
