@@ -31,16 +31,17 @@ function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out
   if (nrows === 0) return;
   const cblocks = Math.ceil(ksub / 64);
   if (nrows <= FEW_ROWS || ksub <= SMALL_KSUB) {
+    const wpr = Math.ceil((m * ksub) / 256);
     engine.run(adc_lut_rows, {
       bindings: { x: rowsBuf, codebooks, out },
-      params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks },
-      workgroups: Math.ceil((nrows * m * ksub) / 256),
+      params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks, wpr, kbits: (ksub & (ksub - 1)) === 0 ? Math.log2(ksub) : 32 },
+      workgroups: nrows * wpr,
     });
     return;
   }
   engine.run(adc_lut, {
     bindings: { x: rowsBuf, codebooks, out },
-    params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks },
+    params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks, wpr: 0, kbits: 0 },
     workgroups: m * cblocks * Math.ceil(nrows / 16),
   });
 }
@@ -266,10 +267,11 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
         : { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 };
       selectRows(engine, rows, n, cap, k,
         metric === 'ip', a.outScores, a.outIds, undefined, q0, temps, 'select');
+      const wpq = Math.ceil(k / 64);
       engine.run(adc_ids, {
         bindings: { probes: a.probes, listOffsets: a.listOffsets, cols, ids: a.ids, outIds: a.outIds },
-        params: { nq: n, nprobe, nlist, k, q0 },
-        workgroups: Math.ceil((n * k) / 64),
+        params: { nq: n, nprobe, nlist, k, q0, wpq },
+        workgroups: n * wpq,
       });
     }
   } finally {
