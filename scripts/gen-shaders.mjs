@@ -76,6 +76,11 @@ export function reflectKernel(name, source) {
     if (s.group !== 0) fail(name, `only @group(0) is used, '${s.name}' is in group ${s.group}`);
     bindings.push({ name: s.name, binding: s.binding, kind: s.access === 'read' ? 'read-only-storage' : 'storage' });
   }
+  for (const t of r.textures) {
+    if (t.group !== 0) fail(name, `only @group(0) is used, '${t.name}' is in group ${t.group}`);
+    if (t.type?.name !== 'texture_2d') fail(name, `texture '${t.name}' must be a texture_2d<f32> (rgba32float, Engine.texels)`);
+    bindings.push({ name: t.name, binding: t.binding, kind: 'texture' });
+  }
   bindings.sort((a, b) => a.binding - b.binding);
   const ast = new WgslParser().parse(source);
   const overrides = {};

@@ -88,3 +88,40 @@ t.test('scores with subgroups (scores_sg) gives the bits of scores without them 
     }
   }
 });
+
+t.test('scores_sg through textures (scores_sg_tex) gives the bits of scores_sg and the float64 scores: awkward sizes, texel rows filled in part, row chunks, poisoned output', async (t) => {
+  const engine = await getEngine();
+  if (!engine.hasSubgroups) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
+  const seed = freshSeed();
+  const r = rng(seed);
+  // n d / 4 texels: 1, under one texel row, exactly one (4096), over one with the last row filled in part
+  for (const [nq, n, d] of [[9, 1, 4], [33, 513, 20], [40, 1024, 16], [97, 1031, 20], [65, 2049, 12], [12, 300, 128]] as const) {
+    for (const metric of [0, 1] as const) {
+      const q = randomF32(r, nq * d), x = randomF32(r, n * d);
+      const qb = engine.upload(q), xb = engine.upload(x);
+      const bits: Uint32Array[] = [];
+      for (const textures of [true, false]) {
+        const out = engine.upload(new Float32Array(nq * n).fill(POISON_F32));
+        scores(engine, qb, xb, out, nq, n, d, metric, { textures });
+        bits.push((await engine.read(out, Uint32Array)).subarray(0, nq * n));
+        out.dispose();
+      }
+      const want = scoresRef(q, x, nq, n, d, metric);
+      const c = compare(new Float32Array(bits[0]!.buffer, bits[0]!.byteOffset, nq * n), want, 1e-4 * d, 1e-4);
+      t.ok(c.ok, `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: worst ${c.worst.toFixed(3)} at ${c.at}`);
+      t.same(Array.from(bits[0]!), Array.from(bits[1]!), `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: same bits`);
+      qb.dispose(); xb.dispose();
+    }
+  }
+  // X bound as a slice at a byte offset
+  const nq = 70, n = 600, d = 8, off = 256;
+  const q = randomF32(r, nq * d), x = randomF32(r, n * d);
+  const qb = engine.upload(q), big = engine.buffer(off + n * d * 4);
+  engine.write(big, x, off);
+  const out = engine.upload(new Float32Array(nq * n).fill(POISON_F32));
+  scores(engine, qb, big.slice(off, n * d * 4), out, nq, n, d, 0, { textures: true });
+  const got = await engine.read(out, Float32Array);
+  const c = compare(got.subarray(0, nq * n), scoresRef(q, x, nq, n, d, 0), 1e-4 * d, 1e-4);
+  t.ok(c.ok, `seed ${seed} X at byte offset ${off}: worst ${c.worst.toFixed(3)} at ${c.at}`);
+  qb.dispose(); big.dispose(); out.dispose();
+});

@@ -1,6 +1,6 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { Buf } from '../pipeline/buffer.js';
-import { scores as scoresKernel, scores_rows, scores_sg, scores_vec4 } from '../shaders/kernels.js';
+import { scores as scoresKernel, scores_rows, scores_sg, scores_sg_tex, scores_vec4 } from '../shaders/kernels.js';
 import { sub } from './row-chunks.js';
 
 export type MetricCode = 0 | 1; // 0 = inner product, 1 = squared L2
@@ -18,6 +18,15 @@ const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
  *  offsets as for VEC4_ROWS). */
 const SG_ROWS = 64 * Math.floor((32 * 65535) / 64);
 
+/** scores_sg reads Q and X from textures (scores_sg_tex) from this many multiply-adds (nq n d) up, where the copies
+ *  into textures and the flush that their disposal needs cost under a few percent (bench/results/kernels.md). */
+const TEXTURE_MIN_FMA = 1 << 24;
+
+export interface ScoresOptions {
+  /** scores_sg's operands through textures (scores_sg_tex): true / false force it (tests), default by size */
+  textures?: boolean;
+}
+
 /**
  * out[i * n + j] = score(Q[i], X[j]) for Q (nq x d) and X (n x d). `out` must hold nq * n floats.
  * The caller chunks Q and X so that no binding exceeds the device's maxStorageBufferBindingSize.
@@ -25,7 +34,10 @@ const SG_ROWS = 64 * Math.floor((32 * 65535) / 64);
  * Kernel choice: on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), d a multiple of 4 and
  * more than FEW_ROWS query rows take scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 32 x 8
  * outputs per invocation: on lavapipe loads are paid per invocation and broadcasts are register moves; the metric
- * is a pipeline constant). Else on a software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
+ * is a pipeline constant); from TEXTURE_MIN_FMA multiply-adds up, and where they fit the device's textures, Q and X
+ * are first copied into rgba32float textures (Engine.texels) and read with textureLoad (scores_sg_tex, same bits):
+ * lavapipe fetches a texel as one 16-byte load per invocation, where a storage load of a vec4 at a per-invocation
+ * address is 32 scalar loads behind bounds-check branches. Else on a software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
  * register tiles with vec4 loads, no workgroup memory or barriers; on a SIMD software GPU such as lavapipe, where
  * every load is paid per invocation, it needs about a quarter of the tiled kernel's loads per flop; on a hardware
  * GPU the shared-memory tiles are faster: bench/results/gpu-kernels.md). Otherwise the tiled kernel (scores, 64 x 64
@@ -33,7 +45,7 @@ const SG_ROWS = 64 * Math.floor((32 * 65535) / 64);
  * k, so a row's scores do not depend on how many query rows are passed with it (same bits).
  */
 export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
-  nq: number, n: number, d: number, metric: MetricCode): void {
+  nq: number, n: number, d: number, metric: MetricCode, opts: ScoresOptions = {}): void {
   if (nq === 0 || n === 0) return;
   if (d % 4 === 0 && engine.isSoftwareAdapter) {
     // at most FEW_ROWS query rows leave most of a 32-row scores_sg tile idle: scores_vec4 (same bits) is faster
@@ -42,14 +54,22 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
     // centroids: no idle half); two sizes only, each a pipeline to compile; scores_vec4: 4 x 256
     const wg = n <= 256 ? 32 : 64;
     const chunk = sg ? SG_ROWS : VEC4_ROWS;
-    for (let r0 = 0; r0 < nq; r0 += chunk) {
-      const rows = Math.min(chunk, nq - r0);
-      const qs = nq <= chunk ? q : sub(q, r0 * d * 4, rows * d * 4);
-      const os = nq <= chunk ? out : sub(out, r0 * n * 4, rows * n * 4);
-      const run = { bindings: { q: qs, x, out: os }, params: { nq: rows, n, d, metric } };
-      if (sg) engine.run(scores_sg, { ...run, constants: { METRIC_L2: metric, WG: wg }, workgroups: [Math.ceil(rows / 32), Math.ceil(n / (8 * wg))] });
-      else engine.run(scores_vec4, { ...run, workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)] });
-    }
+    const tex = sg && (opts.textures ?? nq * n * d >= TEXTURE_MIN_FMA) && engine.fitsTexels((n * d) / 4) && engine.fitsTexels((Math.min(nq, chunk) * d) / 4);
+    const xt = tex ? engine.texels(x, (n * d) / 4, 'scores X texels') : null;
+    try {
+      for (let r0 = 0; r0 < nq; r0 += chunk) {
+        const rows = Math.min(chunk, nq - r0);
+        const qs = nq <= chunk ? q : sub(q, r0 * d * 4, rows * d * 4);
+        const os = nq <= chunk ? out : sub(out, r0 * n * 4, rows * n * 4);
+        const run = { params: { nq: rows, n, d, metric }, workgroups: [Math.ceil(rows / 32), Math.ceil(n / (8 * wg))] as [number, number] };
+        const constants = { METRIC_L2: metric, WG: wg };
+        if (xt) {
+          const qt = engine.texels(qs, (rows * d) / 4, 'scores Q texels');
+          try { engine.run(scores_sg_tex, { ...run, bindings: { q: qt, x: xt, out: os }, constants }); } finally { qt.dispose(); }
+        } else if (sg) engine.run(scores_sg, { ...run, bindings: { q: qs, x, out: os }, constants });
+        else engine.run(scores_vec4, { bindings: { q: qs, x, out: os }, params: { nq: rows, n, d, metric }, workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)] });
+      }
+    } finally { xt?.dispose(); }
     return;
   }
   if (nq <= FEW_ROWS) {

@@ -33,3 +33,24 @@ export function sliceOf(b: GpuBuffer | BufferSlice): BufferSlice {
 
 /** A whole buffer or a byte range of one: what a kernel binding takes. */
 export type Buf = GpuBuffer | BufferSlice;
+
+/** An rgba32float 2-D texture the engine made (Engine.texels): the vec4 at linear index i is texel
+ *  (i mod width, floor(i / width)). Released by dispose(), never left to the garbage collector. */
+export class GpuTexture {
+  private _disposed = false;
+  constructor(
+    readonly gpu: GPUTexture,
+    readonly view: GPUTextureView,
+    readonly width: number,
+    readonly height: number,
+    readonly label: string,
+    private readonly onDispose: (t: GpuTexture) => void,
+  ) {}
+  get isDisposed(): boolean { return this._disposed; }
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    this.onDispose(this);
+    this.gpu.destroy();
+  }
+}

@@ -2,9 +2,9 @@
 // releases buffers deterministically, compiles each (kernel, constants) pair once, batches many dispatches
 // into one submit, reads results back, and optionally times every kernel with GPU timestamp queries.
 import { checkBindings, checkConstants, packParams, workgroupBytes, type Kernel, type RunArgs, type Workgroups } from './kernel.js';
-import { GpuBuffer, type BufferSlice, sliceOf } from './buffer.js';
+import { GpuBuffer, GpuTexture, type BufferSlice, sliceOf } from './buffer.js';
 import { Profiler } from './profiler.js';
-import { BufferUsage, MAP_READ_MODE, COMPUTE_STAGE } from './usage.js';
+import { BufferUsage, MAP_READ_MODE, COMPUTE_STAGE, TEXTURE_BINDING, TEXTURE_COPY_DST } from './usage.js';
 import { DeviceLostError, SOFTWARE_GPU_HELP, describeAdapter, requestDevice } from './device.js';
 import { fill as fillKernel } from '../shaders/kernels.js';
 import { InputError } from '../util/errors.js';
@@ -52,6 +52,7 @@ export class Engine {
   /** per kernel, per set of override constants */
   private readonly pipelines = new Map<Kernel, Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>>();
   private readonly live = new Set<GpuBuffer>();
+  private readonly liveTextures = new Set<GpuTexture>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private uniformRing: GPUBuffer;
@@ -140,6 +141,38 @@ export class Engine {
     return g;
   }
 
+  /** texels per row of the textures made by texels() (lib/scores_tex_io.wgsl reads with the same width) */
+  static readonly TEXEL_ROW = 4096;
+
+  /** Whether texels() can hold `count` vec4s on this device. */
+  fitsTexels(count: number): boolean {
+    return count > 0 && Math.ceil(count / Engine.TEXEL_ROW) <= this.limits.maxTextureDimension2D;
+  }
+
+  /**
+   * A new rgba32float texture holding the first `count` vec4s (16 bytes each) of `src`, vec4 i at texel
+   * (i mod TEXEL_ROW, floor(i / TEXEL_ROW)); texels past `count` in the last row are unspecified. The copy is
+   * recorded in order with the dispatches. `src`'s offset must be a multiple of 16. Dispose it when done: that
+   * submits pending work first, so the recorded reads of it are not lost.
+   */
+  texels(src: GpuBuffer | BufferSlice, count: number, label = 'texels'): GpuTexture {
+    this.check();
+    const s = sliceOf(src);
+    const W = Engine.TEXEL_ROW;
+    if (!Number.isInteger(count) || count <= 0 || count * 16 > s.size) throw new Error(`${label}: ${count} texels do not fit ${s.buffer.label} (${s.size} bytes)`);
+    if (s.offset % 16 !== 0) throw new Error(`${label}: source offset ${s.offset} is not a multiple of 16`);
+    if (!this.fitsTexels(count)) throw new Error(`${label}: ${count} texels need ${Math.ceil(count / W)} rows of ${W}, over maxTextureDimension2D (${this.limits.maxTextureDimension2D})`);
+    const full = Math.floor(count / W), rest = count - full * W, height = full + (rest > 0 ? 1 : 0);
+    const tex = this.device.createTexture({ size: [W, height], format: 'rgba32float', usage: TEXTURE_BINDING | TEXTURE_COPY_DST, label });
+    const t = new GpuTexture(tex, tex.createView({ label }), W, height, label, (x) => { this.liveTextures.delete(x); if (!this.disposed && this.lostReason === null) this.flush(); });
+    this.liveTextures.add(t);
+    this.endPass();
+    const e = this.enc();
+    if (full > 0) e.copyBufferToTexture({ buffer: s.buffer.gpu, offset: s.offset, bytesPerRow: W * 16, rowsPerImage: full }, { texture: tex }, [W, full]);
+    if (rest > 0) e.copyBufferToTexture({ buffer: s.buffer.gpu, offset: s.offset + full * W * 16, bytesPerRow: W * 16 }, { texture: tex, origin: [0, full] }, [rest, 1]);
+    return t;
+  }
+
   /** A new storage buffer holding `data`. */
   upload(data: ArrayBufferView, label = 'upload'): GpuBuffer {
     const g = this.buffer(data.byteLength, label);
@@ -206,7 +239,15 @@ export class Engine {
         entries.push({ binding: b.binding, resource: { buffer: this.uniformRing, offset: slot * UNIFORM_SLOT, size: kernel.params!.size } });
         continue;
       }
-      const s = sliceOf(a.bindings[b.name]!);
+      const given = a.bindings[b.name]! as GpuBuffer | BufferSlice | GpuTexture;
+      if (b.kind === 'texture') {
+        if (!(given instanceof GpuTexture)) throw new Error(`kernel '${name}': '${b.name}' is a texture binding; pass a texture from engine.texels()`);
+        if (given.isDisposed) throw new Error(`kernel '${name}': texture '${given.label}' bound as '${b.name}' was disposed`);
+        entries.push({ binding: b.binding, resource: given.view });
+        continue;
+      }
+      if (given instanceof GpuTexture) throw new Error(`kernel '${name}': '${b.name}' is a buffer binding, not a texture`);
+      const s = sliceOf(given);
       if (s.buffer.isDisposed) throw new Error(`kernel '${name}': buffer '${s.buffer.label}' bound as '${b.name}' was disposed`);
       if (s.size > this.limits.maxStorageBufferBindingSize) {
         throw new Error(`kernel '${name}': '${b.name}' binds ${s.size} bytes, over maxStorageBufferBindingSize (${this.limits.maxStorageBufferBindingSize}); process it in chunks`);
@@ -302,6 +343,7 @@ export class Engine {
     if (this.disposed) return;
     try { this.flush(); } catch { /* device may be lost */ }
     for (const b of [...this.live]) b.dispose();
+    for (const t of [...this.liveTextures]) t.dispose();
     for (const b of this.staging.splice(0)) b.destroy();
     this.uniformRing.destroy();
     this.profiler?.dispose();
@@ -355,7 +397,9 @@ export class Engine {
     if (wgBytes > wgLimit) throw new Error(`kernel '${kernel.name}' needs ${wgBytes} bytes of workgroup memory with these constants; this device has ${wgLimit}`);
     const layout = this.device.createBindGroupLayout({
       label: kernel.name,
-      entries: kernel.bindings.map((b) => ({ binding: b.binding, visibility: COMPUTE_STAGE, buffer: { type: b.kind } })),
+      entries: kernel.bindings.map((b) => (b.kind === 'texture'
+        ? { binding: b.binding, visibility: COMPUTE_STAGE, texture: { sampleType: 'unfilterable-float' as const, viewDimension: '2d' as const } }
+        : { binding: b.binding, visibility: COMPUTE_STAGE, buffer: { type: b.kind } })),
     });
     const module = this.device.createShaderModule({ code: kernel.source, label: kernel.name });
     const pipeline = this.device.createComputePipeline({

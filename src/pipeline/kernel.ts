@@ -3,7 +3,7 @@
 // still run (for JavaScript callers and casts): every binding given and no other, every params field given,
 // known and fitting its type, every constant known.
 import type { Kernel } from '../shaders/kernel-types.js';
-import type { GpuBuffer, BufferSlice } from './buffer.js';
+import type { GpuBuffer, BufferSlice, GpuTexture } from './buffer.js';
 
 export type { Kernel, BindingInfo, BindingKind, ParamField, ScalarType, WorkgroupVar } from '../shaders/kernel-types.js';
 export { workgroupBytes } from '../shaders/kernel-types.js';
@@ -13,8 +13,8 @@ export type Workgroups = number | readonly [number, number?, number?];
 
 /** The arguments of `engine.run(kernel, args)`, typed by the kernel's bindings B, params P and constants C. */
 export type RunArgs<B extends string, P extends object | null, C extends string> = {
-  /** by WGSL name; buffers or 256-byte-aligned slices */
-  bindings: { readonly [K in B]: GpuBuffer | BufferSlice };
+  /** by WGSL name; buffers or 256-byte-aligned slices, or textures for texture bindings */
+  bindings: { readonly [K in B]: GpuBuffer | BufferSlice | GpuTexture };
   workgroups: Workgroups;
 } & (P extends null ? { params?: undefined } : { params: P })
   & ([C] extends [never] ? { constants?: undefined } : { constants?: { readonly [K in C]?: number } });

@@ -3,7 +3,8 @@
 // The type parameters carry the names of its storage bindings, the fields of its `params` uniform and its
 // override constants, so that `engine.run(kernel, args)` with a wrong name does not compile.
 
-export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
+/** 'texture': a texture_2d<f32> read with textureLoad, bound to an rgba32float GpuTexture (Engine.texels) */
+export type BindingKind = 'uniform' | 'storage' | 'read-only-storage' | 'texture';
 
 export interface BindingInfo {
   readonly name: string;
