@@ -2,7 +2,8 @@
 // ground truth for evaluation. Scores are computed tile by tile (scores kernel) and reduced with the top-k
 // kernel; base sets larger than one binding are processed in row chunks whose results are merged on the host.
 import type { Engine } from '../pipeline/engine.js';
-import { scores } from '../kernels/scores.js';
+import { scores, scoresTexels, hasScoresTexels } from '../kernels/scores.js';
+import type { GpuTexture } from '../pipeline/buffer.js';
 import { topk } from '../kernels/topk.js';
 import { metricCode, type Metric } from '../quantizers/metric.js';
 import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
@@ -27,8 +28,12 @@ export async function exactSearch(engine: Engine, base: Float32Array, n: number,
   const chunks = Math.ceil(n / nb);
   const outIds = new Int32Array(nq * k), outScores = new Float32Array(nq * k);
   const meter = new ProgressMeter('exact search', nq * chunks, opts.onProgress);
-  const bBuf = engine.buffer(nb * dim * 4, 'exact base');
-  const qBuf = engine.buffer(qc * dim * 4, 'exact queries');
+  // on a software adapter with subgroups the base block and the queries go straight from the host into textures
+  // (scoresTexels: one copy of the block serves every query chunk; kernels/scores.ts)
+  const tex = hasScoresTexels(engine, dim) && nq > 8 && engine.fitsTexels((nb * dim) / 4) && engine.fitsTexels((qc * dim) / 4);
+  const bBuf = engine.buffer(tex ? 16 : nb * dim * 4, 'exact base');
+  const qBuf = engine.buffer(tex ? 16 : qc * dim * 4, 'exact queries');
+  let bTex: GpuTexture | null = null;
   const sBuf = engine.buffer(qc * nb * 4, 'exact scores');
   const vBuf = engine.buffer(qc * k * 4, 'exact topk values'), iBuf = engine.buffer(qc * k * 4, 'exact topk ids');
   // running best per query (host merge across base chunks)
@@ -37,13 +42,20 @@ export async function exactSearch(engine: Engine, base: Float32Array, n: number,
     let done = 0;
     for (let b0 = 0; b0 < n; b0 += nb) {
       const rowsB = Math.min(nb, n - b0);
-      engine.write(bBuf, base.subarray(b0 * dim, (b0 + rowsB) * dim));
+      bTex?.dispose(); bTex = null;
+      if (tex) bTex = engine.texelsFrom(base.subarray(b0 * dim, (b0 + rowsB) * dim), 'exact base texels');
+      else engine.write(bBuf, base.subarray(b0 * dim, (b0 + rowsB) * dim));
       const kk = Math.min(k, rowsB);
       for (let q0 = 0; q0 < nq; q0 += qc) {
         throwIfAborted(opts.signal);
         const rows = Math.min(qc, nq - q0);
-        engine.write(qBuf, queries.subarray(q0 * dim, (q0 + rows) * dim));
-        scores(engine, qBuf, bBuf, sBuf, rows, rowsB, dim, metricCode(metric));
+        if (bTex) {
+          const qTex = engine.texelsFrom(queries.subarray(q0 * dim, (q0 + rows) * dim), 'exact query texels');
+          try { scoresTexels(engine, qTex, bTex, sBuf, rows, rowsB, dim, metricCode(metric)); } finally { qTex.dispose(); }
+        } else {
+          engine.write(qBuf, queries.subarray(q0 * dim, (q0 + rows) * dim));
+          scores(engine, qBuf, bBuf, sBuf, rows, rowsB, dim, metricCode(metric));
+        }
         topk(engine, sBuf, vBuf, iBuf, rows, rowsB, kk, largest);
         const v = await engine.read(vBuf, Float32Array, 0, rows * kk * 4);
         const id = await engine.read(iBuf, Int32Array, 0, rows * kk * 4);
@@ -57,6 +69,7 @@ export async function exactSearch(engine: Engine, base: Float32Array, n: number,
       }
     }
   } finally {
+    bTex?.dispose();
     for (const b of [bBuf, qBuf, sBuf, vBuf, iBuf]) b.dispose();
   }
   if (chunks > 1) { outScores.set(bestS); outIds.set(bestI); }

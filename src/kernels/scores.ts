@@ -1,5 +1,5 @@
 import type { Engine } from '../pipeline/engine.js';
-import type { Buf } from '../pipeline/buffer.js';
+import type { Buf, GpuTexture } from '../pipeline/buffer.js';
 import { scores as scoresKernel, scores_rows, scores_sg, scores_sg_tex, scores_vec4 } from '../shaders/kernels.js';
 import { sub } from './row-chunks.js';
 
@@ -21,6 +21,9 @@ const SG_ROWS = 64 * Math.floor((32 * 65535) / 64);
 /** scores_sg reads Q and X from textures (scores_sg_tex) from this many multiply-adds (nq n d) up, where the copies
  *  into textures and the flush that their disposal needs cost under a few percent (bench/results/kernels.md). */
 const TEXTURE_MIN_FMA = 1 << 24;
+/** ... and from this many rows of Q and of X up: the copies cost about (nq + n) d against the product's nq n d, and
+ *  on lavapipe a copy of a float took about 250 multiply-adds' time (a 102 MB copy 1.4 CPU-s, bench/results/kernels.md) */
+const TEXTURE_MIN_ROWS = 1024;
 
 export interface ScoresOptions {
   /** scores_sg's operands through textures (scores_sg_tex): true / false force it (tests), default by size */
@@ -54,7 +57,7 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
     // centroids: no idle half); two sizes only, each a pipeline to compile; scores_vec4: 4 x 256
     const wg = n <= 256 ? 32 : 64;
     const chunk = sg ? SG_ROWS : VEC4_ROWS;
-    const tex = sg && (opts.textures ?? nq * n * d >= TEXTURE_MIN_FMA) && engine.fitsTexels((n * d) / 4) && engine.fitsTexels((Math.min(nq, chunk) * d) / 4);
+    const tex = sg && (opts.textures ?? (nq * n * d >= TEXTURE_MIN_FMA && Math.min(nq, n) >= TEXTURE_MIN_ROWS)) && engine.fitsTexels((n * d) / 4) && engine.fitsTexels((Math.min(nq, chunk) * d) / 4);
     const xt = tex ? engine.texels(x, (n * d) / 4, 'scores X texels') : null;
     try {
       for (let r0 = 0; r0 < nq; r0 += chunk) {
@@ -81,4 +84,22 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
     params: { nq, n, d, metric },
     workgroups: [Math.ceil(n / 64), Math.ceil(nq / 64)],
   });
+}
+
+/** Whether scoresTexels() runs on this engine for depth d: a software adapter with subgroups (scores_sg_tex). */
+export function hasScoresTexels(engine: Engine, d: number): boolean {
+  return engine.isSoftwareAdapter && engine.hasSubgroups && d % 4 === 0;
+}
+
+/**
+ * scores() with Q and X already in textures (Engine.texels / texelsFrom, nq d / 4 and n d / 4 vec4s), for callers that
+ * reuse them across calls (exactSearch: one base block against every query chunk): scores_sg_tex, the bits of
+ * scores(). Needs hasScoresTexels(engine, d); nq at most 32 * 65535.
+ */
+export function scoresTexels(engine: Engine, q: GpuTexture, x: GpuTexture, out: Buf, nq: number, n: number, d: number, metric: MetricCode): void {
+  if (!hasScoresTexels(engine, d)) throw new Error('scoresTexels needs a software adapter with subgroups and d a multiple of 4');
+  if (nq > SG_ROWS) throw new Error(`scoresTexels: ${nq} query rows, over ${SG_ROWS}`);
+  if (nq === 0 || n === 0) return;
+  const wg = n <= 256 ? 32 : 64;
+  engine.run(scores_sg_tex, { bindings: { q, x, out }, params: { nq, n, d, metric }, constants: { METRIC_L2: metric, WG: wg }, workgroups: [Math.ceil(nq / 32), Math.ceil(n / (8 * wg))] });
 }

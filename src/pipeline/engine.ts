@@ -161,15 +161,38 @@ export class Engine {
     const W = Engine.TEXEL_ROW;
     if (!Number.isInteger(count) || count <= 0 || count * 16 > s.size) throw new Error(`${label}: ${count} texels do not fit ${s.buffer.label} (${s.size} bytes)`);
     if (s.offset % 16 !== 0) throw new Error(`${label}: source offset ${s.offset} is not a multiple of 16`);
+    const t = this.texture(count, label);
+    const full = Math.floor(count / W), rest = count - full * W;
+    this.endPass();
+    const e = this.enc();
+    if (full > 0) e.copyBufferToTexture({ buffer: s.buffer.gpu, offset: s.offset, bytesPerRow: W * 16, rowsPerImage: full }, { texture: t.gpu }, [W, full]);
+    if (rest > 0) e.copyBufferToTexture({ buffer: s.buffer.gpu, offset: s.offset + full * W * 16, bytesPerRow: W * 16 }, { texture: t.gpu, origin: [0, full] }, [rest, 1]);
+    return t;
+  }
+
+  /** texels() from host data: data.length / 4 vec4s (data.length a multiple of 4), written through the queue
+   *  (ordered before the next submit, as write()), with no staging buffer. */
+  texelsFrom(data: Float32Array, label = 'texels'): GpuTexture {
+    this.check();
+    if (data.length % 4 !== 0) throw new Error(`${label}: ${data.length} floats are not whole vec4s`);
+    const count = data.length / 4, W = Engine.TEXEL_ROW;
+    const t = this.texture(count, label);
+    this.flush(); // keep program order, as write()
+    const full = Math.floor(count / W), rest = count - full * W;
+    const bytes = data as Float32Array<ArrayBuffer>;
+    if (full > 0) this.device.queue.writeTexture({ texture: t.gpu }, bytes, { offset: 0, bytesPerRow: W * 16, rowsPerImage: full }, [W, full]);
+    if (rest > 0) this.device.queue.writeTexture({ texture: t.gpu, origin: [0, full] }, bytes, { offset: full * W * 16, bytesPerRow: W * 16 }, [rest, 1]);
+    return t;
+  }
+
+  private texture(count: number, label: string): GpuTexture {
+    const W = Engine.TEXEL_ROW;
+    if (!Number.isInteger(count) || count <= 0) throw new Error(`${label}: ${count} texels`);
     if (!this.fitsTexels(count)) throw new Error(`${label}: ${count} texels need ${Math.ceil(count / W)} rows of ${W}, over maxTextureDimension2D (${this.limits.maxTextureDimension2D})`);
-    const full = Math.floor(count / W), rest = count - full * W, height = full + (rest > 0 ? 1 : 0);
+    const height = Math.ceil(count / W);
     const tex = this.device.createTexture({ size: [W, height], format: 'rgba32float', usage: TEXTURE_BINDING | TEXTURE_COPY_DST, label });
     const t = new GpuTexture(tex, tex.createView({ label }), W, height, label, (x) => { this.liveTextures.delete(x); if (!this.disposed && this.lostReason === null) this.flush(); });
     this.liveTextures.add(t);
-    this.endPass();
-    const e = this.enc();
-    if (full > 0) e.copyBufferToTexture({ buffer: s.buffer.gpu, offset: s.offset, bytesPerRow: W * 16, rowsPerImage: full }, { texture: tex }, [W, full]);
-    if (rest > 0) e.copyBufferToTexture({ buffer: s.buffer.gpu, offset: s.offset + full * W * 16, bytesPerRow: W * 16 }, { texture: tex, origin: [0, full] }, [rest, 1]);
     return t;
   }
 
