@@ -111,3 +111,26 @@ t.test('a lost device gives a clear error, not a hang', async (t) => {
   t.ok(err instanceof DeviceLostError || /lost/i.test(err!.message));
   e.dispose();
 });
+
+t.test('engine textures: texels() and texelsFrom() checks, texture bindings take only textures', async (t) => {
+  const { getEngine } = await import('./helpers.js');
+  const { scores_sg_tex } = await import('../src/shaders/kernels.js');
+  const engine = await getEngine();
+  const b = engine.buffer(4096);
+  t.throws(() => engine.texels(b, 257), /do not fit/, 'more texels than the buffer holds');
+  t.throws(() => engine.texels(b.slice(8, 512), 4), /multiple of 16/, 'source offset not a multiple of 16');
+  t.throws(() => engine.texelsFrom(new Float32Array(6)), /whole vec4s/, 'floats not whole vec4s');
+  t.ok(engine.fitsTexels(1) && !engine.fitsTexels(4096 * (engine.limits.maxTextureDimension2D + 1)), 'fitsTexels follows maxTextureDimension2D');
+  const tex = engine.texels(b, 256);
+  t.equal(tex.width, 4096); t.equal(tex.height, 1);
+  if (engine.hasSubgroups) {
+    const out = engine.buffer(64);
+    const args = { params: { nq: 1, n: 1, d: 4, metric: 0 }, workgroups: [1, 1] as [number, number] };
+    t.throws(() => engine.run(scores_sg_tex, { ...args, bindings: { q: b, x: tex, out } }), /texture binding/, 'a buffer for a texture binding');
+    t.throws(() => engine.run(scores_sg_tex, { ...args, bindings: { q: tex, x: tex, out: tex } as never }), /buffer binding/, 'a texture for a buffer binding');
+    tex.dispose();
+    t.throws(() => engine.run(scores_sg_tex, { ...args, bindings: { q: tex, x: tex, out } }), /was disposed/, 'a disposed texture');
+    out.dispose();
+  } else tex.dispose();
+  b.dispose();
+});
