@@ -9,8 +9,8 @@ import * as K from '../shaders/kernels.js';
 
 export interface SoftAssignOptions {
   /**
-   * documents per backward chunk: the backward keeps two temporaries of (chunk + 4) x M x K floats. Default:
-   * as many as 64 MiB holds for both at chunk x M x K.
+   * documents per backward chunk: the backward keeps a temporary of (chunk + 4) x M x K floats. Default: as many
+   * as 32 MiB holds at chunk x M x K (the codebook gradient is summed chunk by chunk, so the chunk fixes its bits).
    */
   chunkDocs?: number;
   /**
@@ -21,7 +21,7 @@ export interface SoftAssignOptions {
 }
 
 const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
-const TEMP_BYTES = 64 * 2 ** 20;
+const TEMP_BYTES = 32 * 2 ** 20;
 /** documents per invocation of the forward and of the backward's first kernel (their TB) on a software GPU: each
  *  codeword loaded serves that many documents; more than these spill registers on a SIMD software GPU. A hardware
  *  GPU keeps one document per invocation (more invocations in flight); the sums are the same either way. */
@@ -65,39 +65,36 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
     tape.record(op, [], out, () => []);
     return out;
   }
-  const chunk = Math.min(nb, opts.chunkDocs ?? Math.max(1, Math.floor(TEMP_BYTES / (2 * m * kq * 16))));
+  const chunk = Math.min(nb, opts.chunkDocs ?? Math.max(1, Math.floor(TEMP_BYTES / (m * kq * 16))));
   tape.record(op, [u, codebook], out, (g) => {
     const wantDu = u.requiresGrad, wantDc = codebook.requiresGrad;
     const du = wantDu ? tape.empty(u.shape) : null;
     const dc = wantDc ? tape.empty(codebook.shape) : null;
     const n0 = wantDc ? chunk : 0;
-    // e and ga: [m, kq, chunk + 4] vec4s (the kernels' layout: a row per codeword quad, padded by 4)
-    const e = wantDc ? tape.empty([m, kq, n0 + 4, 4], 'f32', { label: `${op} e` }) : null;
-    const ga = wantDc ? tape.empty([m, kq, n0 + 4, 4], 'f32', { label: `${op} ga` }) : null;
-    const coef = wantDc ? tape.empty([n0, m, 2], 'f32', { label: `${op} coef` }) : null;
+    // gdist: [m, kq, chunk + 4] vec4s (the kernels' layout: a row per codeword quad, padded by 4)
+    const gd = wantDc ? tape.empty([m, kq, n0 + 4, 4], 'f32', { label: `${op} gdist` }) : null;
     // unused outputs get distinct tiny buffers (one writable buffer may not be bound twice)
     const spare = (need: boolean) => (need ? null : tape.empty([4]));
-    const sDu = spare(wantDu), sE = spare(wantDc), sGa = spare(wantDc), sCoef = spare(wantDc);
+    const sDu = spare(wantDu), sGd = spare(wantDc);
     // without a codebook gradient the u gradient needs no temporaries: one pass over all documents
     const step = wantDc ? chunk : nb;
     for (let b0 = 0; b0 < nb; b0 += step) {
       const n = Math.min(step, nb - b0);
       engine.run(K.ag_fused_sar_bwd, {
         bindings: {
-          u: u.buffer, cb: codebook.buffer, g: g.buffer, dmin: dmin.buffer, du: (du ?? sDu)!.buffer,
-          e: (e ?? sE)!.buffer, ga: (ga ?? sGa)!.buffer, coef: (coef ?? sCoef)!.buffer,
+          u: u.buffer, cb: codebook.buffer, g: g.buffer, dmin: dmin.buffer, du: (du ?? sDu)!.buffer, gd: (gd ?? sGd)!.buffer,
         },
         params: { nb: n, b0, m, k, kq, invTau },
         workgroups: [Math.ceil(n / (64 * BWD_TB)), m], constants: { DS4, TB: BWD_TB, WANT_DU: wantDu ? 1 : 0, WANT_E: wantDc ? 1 : 0 },
       });
       if (!wantDc) continue;
       engine.run(K.ag_fused_sar_dc, {
-        bindings: { u: u.buffer, cb: codebook.buffer, g: g.buffer, codes: codes.buffer, e: e!.buffer, ga: ga!.buffer, coef: coef!.buffer, dc: dc!.buffer },
+        bindings: { u: u.buffer, cb: codebook.buffer, g: g.buffer, codes: codes.buffer, gdist: gd!.buffer, dc: dc!.buffer },
         params: { nb: n, b0, m, k, kq, accum: b0 === 0 ? 0 : 1 },
         workgroups: [Math.ceil(kq / 64), m], constants: { DS4 },
       });
     }
-    for (const t of [e, ga, coef, codes, dmin, sDu, sE, sGa, sCoef]) t?.dispose(); // (a record's backward runs once)
+    for (const t of [gd, codes, dmin, sDu, sGd]) t?.dispose(); // (a record's backward runs once)
     return [du, dc];
   });
   return out;

@@ -4,13 +4,15 @@
 // ga_k = <g^m_b, c^m_k> and s = sum_k p_k ga_k, the distance gradient is gdist_k = -(1/tau) p_k (ga_k - s) and
 //   du^m_b = sum_k gdist_k 2 (u - c_k) = 2 (u sum_k gdist_k - sum_k gdist_k c_k),
 // all in one pass over k via sum_k gdist_k c_k = -(1/tau) (sum_k e_k ga_k c_k - s sum_k e_k c_k) / Z.
-// For the codebook gradient (ag_fused_sar_dc) it stores e_k and ga_k as vec4s of 4 codewords (K padded to 4 kq
-// with zeros) in the layout [m, kq, nb + ROW_PAD], and (s, -(1/tau)/Z) per (b, m). The forward's access pattern
-// (an invocation takes TB <= 8 documents of one sub-space, bl = 64 TB group + 64 t + lid, and each codeword read
-// serves all of them; the sums over k run in the same order whatever TB); vec4 loads.
+// For the codebook gradient (ag_fused_sar_dc) a second pass over k recomputes e_k and ga_k (the same operations in
+// the same order, so the same values) and stores gdist_k = f e_k (ga_k - s) with f = -(1/tau)/Z, as vec4s of 4
+// codewords (K padded to 4 kq with zeros) in the layout [m, kq, nb + ROW_PAD]. One stored array rather than e and
+// ga: on a SIMD software GPU the per-invocation stores, not the arithmetic, bound this kernel. The forward's access
+// pattern (an invocation takes TB <= 8 documents of one sub-space, bl = 64 TB group + 64 t + lid, and each codeword
+// read serves all of them; the sums over k run in the same order whatever TB); vec4 loads.
 override DS4: u32 = 4u;
 struct Params { nb: u32, b0: u32, m: u32, k: u32, kq: u32, invTau: f32 }
-// WANT_DU: write du (else the sums sa and sp are not formed); WANT_E: write e, ga and coef for ag_fused_sar_dc
+// WANT_DU: write du (else the sums sa and sp are not formed); WANT_E: write gdist for ag_fused_sar_dc (pass 2)
 override WANT_DU: u32 = 1u;
 override WANT_E: u32 = 1u;
 @group(0) @binding(0) var<uniform> params: Params;
@@ -19,12 +21,10 @@ override WANT_E: u32 = 1u;
 @group(0) @binding(3) var<storage, read> g: array<vec4<f32>>;        // [B, m * DS4] upstream gradient
 @group(0) @binding(4) var<storage, read> dmin: array<f32>;           // [B, m]
 @group(0) @binding(5) var<storage, read_write> du: array<vec4<f32>>; // [B, m * DS4]
-@group(0) @binding(6) var<storage, read_write> e: array<vec4<f32>>;  // [m, kq, nb + ROW_PAD] (chunk-local)
-@group(0) @binding(7) var<storage, read_write> ga: array<vec4<f32>>; // [m, kq, nb + ROW_PAD]
-@group(0) @binding(8) var<storage, read_write> coef: array<vec2<f32>>; // [nb, m]
+@group(0) @binding(6) var<storage, read_write> gd: array<vec4<f32>>; // [m, kq, nb + ROW_PAD] (chunk-local)
 
 override TB: u32 = 4u;
-// e and ga rows (one per sub-space and codeword quad) run over the documents: the invocations of a workgroup (one
+// gdist rows (one per sub-space and codeword quad) run over the documents: the invocations of a workgroup (one
 // document each) store side by side, and ag_fused_sar_dc's invocations (one quad each) each stream one row. A row
 // is padded by ROW_PAD vec4s (64 bytes) so that rows a power of two apart do not map to one cache set.
 const ROW_PAD: u32 = 4u;
@@ -50,10 +50,43 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     Z[t] = 0.0;
   }
   let c0 = s * params.k * DS4;
+  // pass 1: the sums over k (Z, S and, for du, sa and sp)
+  for (var k = 0u; k < params.k; k++) {
+    var c: array<vec4<f32>, 8>;
+    for (var i = 0u; i < DS4; i++) { c[i] = cb[c0 + k * DS4 + i]; }
+    for (var t = 0u; t < TB; t++) {
+      var acc = 0.0;
+      var gk = 0.0;
+      for (var i = 0u; i < DS4; i++) {
+        let d = uu[t * 8u + i] - c[i];
+        acc += dot(d, d);
+        gk += dot(gg[t * 8u + i], c[i]);
+      }
+      let ek = exp((dm[t] - acc) * params.invTau);
+      let w = ek * gk;
+      S[t] += w;
+      Z[t] += ek;
+      if (WANT_DU != 0u) { for (var i = 0u; i < DS4; i++) { sa[t * 8u + i] += w * c[i]; sp[t * 8u + i] += ek * c[i]; } }
+    }
+  }
+  var sm: array<f32, 8>;
+  var f: array<f32, 8>;
+  for (var t = 0u; t < TB; t++) { sm[t] = S[t] / Z[t]; f[t] = -params.invTau / Z[t]; }
+  if (WANT_DU != 0u) {
+    for (var t = 0u; t < TB; t++) {
+      let bl = bl0 + t * 64u;
+      if (bl >= params.nb) { break; }
+      let ub = ((params.b0 + bl) * params.m + s) * DS4;
+      let sumG = f[t] * (S[t] - sm[t] * Z[t]);
+      for (var i = 0u; i < DS4; i++) { du[ub + i] = 2.0 * (uu[t * 8u + i] * sumG - f[t] * (sa[t * 8u + i] - sm[t] * sp[t * 8u + i])); }
+    }
+  }
+  if (WANT_E == 0u) { return; }
+  // pass 2: e_k and ga_k again (the same operations, so the same values), and gdist_k = f e_k (ga_k - s) stored by
+  // codeword quads (zeros in the padding of the last quad)
   for (var q = 0u; q < params.kq; q++) {
-    var ev: array<vec4<f32>, 8>;
     var gv: array<vec4<f32>, 8>;
-    for (var t = 0u; t < TB; t++) { ev[t] = vec4<f32>(0.0); gv[t] = vec4<f32>(0.0); }
+    for (var t = 0u; t < TB; t++) { gv[t] = vec4<f32>(0.0); }
     for (var j = 0u; j < 4u; j++) {
       let k = q * 4u + j;
       if (k < params.k) {
@@ -68,33 +101,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             gk += dot(gg[t * 8u + i], c[i]);
           }
           let ek = exp((dm[t] - acc) * params.invTau);
-          let w = ek * gk;
-          S[t] += w;
-          Z[t] += ek;
-          if (WANT_DU != 0u) { for (var i = 0u; i < DS4; i++) { sa[t * 8u + i] += w * c[i]; sp[t * 8u + i] += ek * c[i]; } }
-          ev[t][j] = ek;
-          gv[t][j] = gk;
+          gv[t][j] = f[t] * ek * (gk - sm[t]);
         }
       }
     }
-    if (WANT_E != 0u) {
-      for (var t = 0u; t < TB; t++) {
-        let bl = bl0 + t * 64u;
-        if (bl < params.nb) { let eb = (s * params.kq + q) * (params.nb + ROW_PAD) + bl; e[eb] = ev[t]; ga[eb] = gv[t]; }
-      }
-    }
-  }
-  for (var t = 0u; t < TB; t++) {
-    let bl = bl0 + t * 64u;
-    if (bl >= params.nb) { break; }
-    let b = params.b0 + bl;
-    let ub = (b * params.m + s) * DS4;
-    let sm = S[t] / Z[t];
-    let f = -params.invTau / Z[t];
-    if (WANT_E != 0u) { coef[bl * params.m + s] = vec2<f32>(sm, f); }
-    if (WANT_DU != 0u) {
-      let sumG = f * (S[t] - sm * Z[t]);
-      for (var i = 0u; i < DS4; i++) { du[ub + i] = 2.0 * (uu[t * 8u + i] * sumG - f * (sa[t * 8u + i] - sm * sp[t * 8u + i])); }
+    for (var t = 0u; t < TB; t++) {
+      let bl = bl0 + t * 64u;
+      if (bl < params.nb) { gd[(s * params.kq + q) * (params.nb + ROW_PAD) + bl] = gv[t]; }
     }
   }
 }
