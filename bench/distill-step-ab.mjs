@@ -2,7 +2,9 @@
 // In-process A/B of distillation steps on wordnet-use-lite-512-ip (the cached start of bench/distill-epoch.mjs,
 // frozen centroids): two builds loaded side by side in one process, one epoch of distill() each, alternated
 // A B A B ..., every step timed between progress reports as bench/distill-epoch.mjs does. Prints the step medians,
-// their ratio A / B and each epoch's loss (the same loss on both sides means the same arithmetic).
+// their ratio A / B and each epoch's loss (the same loss on both sides means the same arithmetic). Also the
+// process's CPU time per step (user + system, all threads: the software GPU's workers run in this process), which a
+// loaded machine disturbs less than the wall clock.
 // Usage: node bench/distill-step-ab.mjs DIST_A DIST_B [rounds 2] [queries 330] [data dir]
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { join, dirname, resolve } from 'node:path';
@@ -19,16 +21,24 @@ const sides = [];
 for (const lib of libs) {
   const engine = await lib.createEngine();
   const index = await lib.IvfPqIndex.load(engine, join(root, 'bench/cache/kmeans-IVF256-PQ32x8.dvq'));
-  sides.push({ lib, engine, index, steps: [], loss: [] });
+  sides.push({ lib, engine, index, steps: [], cpu: [], loss: [] });
 }
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 for (let r = 0; r < Number(rounds); r++) for (const [i, side] of sides.entries()) {
-  let last = null;
-  const onProgress = (p) => { if (p.phase === 'distill') { const t = performance.now(); if (last !== null) side.steps.push(t - last); last = t; } else if (p.phase === 'distill epoch') last = null; };
+  let last = null, lastCpu = null;
+  const cpuMs = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
+  const onProgress = (p) => {
+    if (p.phase === 'distill') {
+      const t = performance.now(), c = cpuMs();
+      if (last !== null) { side.steps.push(t - last); side.cpu.push(c - lastCpu); }
+      last = t; lastCpu = c;
+    } else if (p.phase === 'distill epoch') last = null;
+  };
   const rep = await side.index.distill({ base: base.data, queries: queries.data.subarray(0, Number(nq) * base.dim), epochs: 1, seed: 1234, lrCentroids: 0, onProgress });
   side.loss.push(rep.epochLoss[0]);
-  console.error(`round ${r} side ${i ? 'B' : 'A'}: step median so far ${med(side.steps).toFixed(0)} ms, loss ${rep.epochLoss[0]}`);
+  console.error(`round ${r} side ${i ? 'B' : 'A'}: step median so far ${med(side.steps).toFixed(0)} ms (CPU ${med(side.cpu).toFixed(0)} ms), loss ${rep.epochLoss[0]}`);
 }
 const [a, b] = sides.map((s) => med(s.steps));
-console.log(JSON.stringify({ stepMedianA: a, stepMedianB: b, ratio: a / b, stepsA: sides[0].steps.length, stepsB: sides[1].steps.length, lossA: sides[0].loss, lossB: sides[1].loss }));
+const [ca, cb] = sides.map((s) => med(s.cpu));
+console.log(JSON.stringify({ stepMedianA: a, stepMedianB: b, ratio: a / b, cpuMedianA: ca, cpuMedianB: cb, cpuRatio: ca / cb, stepsA: sides[0].steps.length, stepsB: sides[1].steps.length, lossA: sides[0].loss, lossB: sides[1].loss }));
 for (const s of sides) { s.index.dispose?.(); s.engine.dispose(); }
