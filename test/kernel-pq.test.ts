@@ -94,7 +94,8 @@ t.test('residuals matches float64 reference (poisoned output, chunked rows)', as
   const engine = await getEngine();
   const seed = freshSeed();
   const r = rng(seed);
-  for (const [n, d, nlist] of [[1, 1, 1], [77, 13, 5], [300, 40, 17]] as const) {
+  // d a multiple of 4 takes residuals_vec4 (4 vec4s per invocation: 40 -> 3 invocations a row, the last short)
+  for (const [n, d, nlist] of [[1, 1, 1], [77, 13, 5], [300, 40, 17], [3, 4, 2], [131, 16, 9], [65, 52, 3], [20, 512, 7]] as const) {
     for (const chunked of [false, true]) {
       const eng = chunked ? withMaxBinding(engine, 64 * d * 4 + 4) : engine;
       const x = randomF32(r, n * d), cent = randomF32(r, nlist * d);
