@@ -76,6 +76,21 @@ t.test('training queries plus pseudo-queries; validation is held out from the gi
 });
 
 /** A k-means IVFPQ index (M sub-spaces, 8-bit) over the demo rows, holding all of them. */
+t.test('with learning rates 0 the distilled index is its start re-encoded (the student\'s lists serve the first re-encoding)', async (t) => {
+  const { base: data, dim } = demo;
+  for (const opq of [false, true]) {
+    const index = new IvfPqIndex(await getEngine(), { dim, nlist: 8, m: M, bits: 8 });
+    await index.train(data, { seed: 4, ...(opq ? { opq: { iters: 2 } } : {}) });
+    await index.add(data);
+    const fresh = await IvfPqIndex.load(await getEngine(), index.toBytes());
+    await fresh.reencode(data); // lists searched again
+    await index.distill({ base: data, pseudoQueries: 64, topK: 10, batchSize: 32, epochs: 1, validationQueries: 16, validationNprobe: 2, seed: 3, lrCodebooks: 0, lrCentroids: 0 });
+    t.same(index.toBytes(), fresh.toBytes(), `${opq ? 'OPQ' : 'plain'} start: the same bytes as the start re-encoded`);
+    index.dispose();
+    fresh.dispose();
+  }
+});
+
 async function demoIndex(nlist: number, seed: number): Promise<IvfPqIndex> {
   const { base: data, dim } = demo;
   const index = new IvfPqIndex(await getEngine(), { dim, nlist, m: M, bits: 8 });

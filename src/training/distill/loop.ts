@@ -90,6 +90,11 @@ async function begin(setup: Setup): Promise<Run> {
       ...(s.learnRotation ? { rotation: start.rotation?.values ?? null } : {}),
     },
   };
+  // the student assigned every document to its list under the starting centroids and rotation (the same kernels
+  // as the index's re-encoding, row by row): the first re-encoding takes those lists rather than searching again
+  if (st.listOf.length === s.n) {
+    run.assigned = { centroids: start.centroids.values, ...(s.learnRotation ? { rotation: start.rotation?.values ?? null } : {}), lists: new Uint32Array(st.listOf) };
+  }
   if (split.nVal > 0 && s.keepBest) {
     run.best.recall = await rebuild(run, run.best);
     report.validationRecall.push(run.best.recall);
