@@ -32,6 +32,23 @@ function fdCase([nb, m, k, ds, tau, chunkDocs, tb]: Size, grads: [boolean, boole
   };
 }
 
+/** fdCase with the `add` option: out = a + r, a [nb, m ds] with or without a gradient (then exactly g). */
+function fdAddCase(size: Size, aGrad: boolean, grads: [boolean, boolean] = [true, true]): OpCase {
+  const c = fdCase(size, grads);
+  const [nb, m, , ds, tau, chunkDocs, tb] = size;
+  const a = randomF32(r, nb * m * ds, 0.5);
+  const plus = (f: (xs: Float64Array[]) => ArrayLike<number>) => (xs: Float64Array[]) => { const y = Float64Array.from(f(xs)); for (let i = 0; i < y.length; i++) y[i] += xs[2]![i]!; return y; };
+  return {
+    ...c,
+    name: `${c.name} + add${aGrad ? '' : ' (fixed)'}`,
+    inputs: [...c.inputs, { data: a, shape: [nb, m * ds], grad: aGrad }],
+    gpu: ([x, cb, ad]) => ag.softAssignReconstruct(x!, cb!, tau, { ...(chunkDocs ? { chunkDocs } : {}), ...(tb ? { docsPerInvocation: tb } : {}), add: ad! }),
+    ref: plus(c.ref),
+    fdRef: plus(c.fdRef!),
+    vjp: (xs, g) => [...c.vjp!(xs, g), aGrad ? g : null],
+  };
+}
+
 t.test('softAssignReconstruct: forward vs float64, backward vs finite differences', async (t) => {
   const engine = await getEngine();
   const tape = new ag.Tape(engine, { poison: true });
@@ -52,6 +69,11 @@ t.test('softAssignReconstruct: forward vs float64, backward vs finite difference
   await checkOp(t, tape, fdCase([70, 3, 16, 16, 2, 29], [true, false]), r, `seed ${seed}`);
   await checkOp(t, tape, fdCase([70, 3, 21, 8, 2, 29], [false, true]), r, `seed ${seed}`);
   await checkOp(t, tape, fdCase([70, 3, 21, 8, 2, 29, 1], [false, true]), r, `seed ${seed}`);
+  // the add option: the addend with a gradient, without one (the distillation case: u and a fixed), and dsub not
+  // a multiple of 4 (the composed ops plus add)
+  await checkOp(t, tape, fdAddCase([70, 3, 16, 16, 2, 29], true), r, `seed ${seed}`);
+  await checkOp(t, tape, fdAddCase([131, 3, 37, 8, 1.2, 70], false, [false, true]), r, `seed ${seed}`);
+  await checkOp(t, tape, fdAddCase([9, 2, 9, 6, 1], true, [false, true]), r, `seed ${seed}`);
   t.equal(tape.liveTensors, 0, 'every tensor made in the checks was released');
   tape.dispose();
 });
@@ -141,6 +163,7 @@ t.test('softAssignReconstruct rejects bad input with clear errors', async (t) =>
     t.throws(() => ag.softAssignReconstruct(u, cb, 1, { chunkDocs: 0 }), /chunkDocs must be a positive integer/);
     t.throws(() => ag.softAssignReconstruct(u, cb, 1, { docsPerInvocation: 9 }), /docsPerInvocation must be an integer in \[1, 8\]/);
     t.throws(() => ag.softAssignReconstruct(tape.tensor(new Int32Array(24), [3, 8]), cb), /'u' must be an f32 tensor/);
+    t.throws(() => ag.softAssignReconstruct(u, cb, 1, { add: tape.zeros([3, 4]) }), /add \[3, 4\] must have u's shape \[3, 8\]/);
   });
   tape.dispose();
 });

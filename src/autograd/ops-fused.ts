@@ -3,7 +3,7 @@
 // [B, M, K] distance / assignment tensors in the forward and with the backward in two kernels over
 // bounded chunks of documents (src/shaders/ag_fused_sar_{fwd,bwd,dc}.wgsl).
 import type { Tensor } from './tensor.js';
-import { expectF32, sameTape } from './ops.js';
+import { expectF32, sameTape, add as addOp } from './ops.js';
 import { subspaceSqDist, assignTimesCodebook, assignFromDistances } from './ops-vq.js';
 import * as K from '../shaders/kernels.js';
 
@@ -18,6 +18,12 @@ export interface SoftAssignOptions {
    * adapter (see docsPerInvocation). Tests set 1 to run a hardware GPU's path on a software one.
    */
   docsPerInvocation?: number;
+  /**
+   * a tensor of u's shape [B, D] added to the reconstruction in the forward kernel: the op returns add + r, the same
+   * values as add(add, r) without its own pass over B x D (nor the copy of the gradient in its backward); `add`
+   * receives the output's gradient when it requires one. Distill-VQ's r_d = o_d + a_d . C.
+   */
+  add?: Tensor;
 }
 
 const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
@@ -45,7 +51,15 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
   if (opts.chunkDocs !== undefined && !(Number.isInteger(opts.chunkDocs) && opts.chunkDocs >= 1)) {
     throw new Error(`${op}: chunkDocs must be a positive integer, got ${opts.chunkDocs}`);
   }
-  if (ds % 4 !== 0 || ds > 32) return assignTimesCodebook(assignFromDistances(subspaceSqDist(u, codebook), tau), codebook);
+  const base = opts.add;
+  if (base) {
+    expectF32(op, 'add', base); sameTape(op, u, base);
+    if (base.shape.join() !== u.shape.join()) throw new Error(`${op}: add ${fmt(base)} must have u's shape ${fmt(u)}`);
+  }
+  if (ds % 4 !== 0 || ds > 32) {
+    const r = assignTimesCodebook(assignFromDistances(subspaceSqDist(u, codebook), tau), codebook);
+    return base ? addOp(base, r) : r;
+  }
 
   const tape = u.tape, engine = tape.engine;
   const DS4 = ds / 4, kq = Math.ceil(k / 4), invTau = 1 / tau;
@@ -53,21 +67,25 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
   if (tb !== undefined && !(Number.isInteger(tb) && tb >= 1 && tb <= 8)) throw new Error(`${op}: docsPerInvocation must be an integer in [1, 8], got ${tb}`);
   const { fwd: FWD_TB, bwd: BWD_TB } = tb !== undefined ? { fwd: tb, bwd: tb } : docsPerInvocation(engine.isSoftwareAdapter);
   const out = tape.empty([nb, d]);
-  if (nb === 0) { tape.record(op, [u, codebook], out, () => [tape.zeros(u.shape), tape.zeros(codebook.shape)]); return out; }
+  const inputs = base ? [u, codebook, base] : [u, codebook];
+  if (nb === 0) { tape.record(op, inputs, out, () => inputs.map((x) => tape.zeros(x.shape))); return out; }
   const codes = tape.empty([nb, m], 'i32', { label: `${op} codes` });
   const dmin = tape.empty([nb, m], 'f32', { label: `${op} dmin` });
   engine.run(K.ag_fused_sar_fwd, {
-    bindings: { u: u.buffer, cb: codebook.buffer, r: out.buffer, codes: codes.buffer, dmin: dmin.buffer },
-    params: { nb, m, k }, workgroups: [Math.ceil(nb / (64 * FWD_TB)), m], constants: { DS4, TB: FWD_TB },
+    bindings: { u: u.buffer, cb: codebook.buffer, r: out.buffer, codes: codes.buffer, dmin: dmin.buffer, base: (base ?? u).buffer },
+    params: { nb, m, k }, workgroups: [Math.ceil(nb / (64 * FWD_TB)), m], constants: { DS4, TB: FWD_TB, ADD: base ? 1 : 0 },
   });
-  if (!(tape.gradEnabled && (u.requiresGrad || codebook.requiresGrad))) {
+  const wantBase = !!base?.requiresGrad;
+  if (!(tape.gradEnabled && (u.requiresGrad || codebook.requiresGrad || wantBase))) {
     codes.dispose(); dmin.dispose();
     tape.record(op, [], out, () => []);
     return out;
   }
   const chunk = Math.min(nb, opts.chunkDocs ?? Math.max(1, Math.floor(TEMP_BYTES / (m * kq * 16))));
-  tape.record(op, [u, codebook], out, (g) => {
+  tape.record(op, inputs, out, (g) => {
     const wantDu = u.requiresGrad, wantDc = codebook.requiresGrad;
+    const dBase = wantBase ? tape.copyOf(g) : null;
+    if (!wantDu && !wantDc) { codes.dispose(); dmin.dispose(); return [null, null, dBase]; }
     const du = wantDu ? tape.empty(u.shape) : null;
     const dc = wantDc ? tape.empty(codebook.shape) : null;
     const n0 = wantDc ? chunk : 0;
@@ -95,7 +113,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
       });
     }
     for (const t of [gd, codes, dmin, sDu, sGd]) t?.dispose(); // (a record's backward runs once)
-    return [du, dc];
+    return base ? [du, dc, dBase] : [du, dc];
   });
   return out;
 }

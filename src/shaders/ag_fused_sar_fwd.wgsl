@@ -5,8 +5,10 @@
 // (b = 64 TB group + 64 t + lid, t < TB <= 8), so every invocation reads the same codeword at the same time and
 // each codeword read serves TB documents (on a SIMD CPU every load is paid per invocation); no workgroup memory,
 // no barriers. Each distance is summed in the same order whatever TB. Vectors are read as vec4: dsub = 4 * DS4
-// (DS4 <= 8).
+// (DS4 <= 8). With ADD = 1 the output is base + r (base [nb, m * DS4], one f32 add per element, as ag_axpby's
+// base + r would give) rather than r.
 override DS4: u32 = 4u;
+override ADD: u32 = 0u;
 struct Params { nb: u32, m: u32, k: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> u: array<vec4<f32>>;       // [nb, m * DS4]
@@ -14,6 +16,7 @@ struct Params { nb: u32, m: u32, k: u32 }
 @group(0) @binding(3) var<storage, read_write> r: array<vec4<f32>>; // [nb, m * DS4]
 @group(0) @binding(4) var<storage, read_write> codes: array<u32>;   // [nb, m]
 @group(0) @binding(5) var<storage, read_write> dmin: array<f32>;    // [nb, m]
+@group(0) @binding(6) var<storage, read> base: array<vec4<f32>>;    // [nb, m * DS4] (read with ADD = 1)
 
 override TB: u32 = 8u;
 
@@ -46,7 +49,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let b = b0 + t * 64u;
     if (b >= params.nb) { break; }
     let ub = (b * params.m + s) * DS4;
-    for (var i = 0u; i < DS4; i++) { r[ub + i] = cb[c0 + arg[t] * DS4 + i]; }
+    for (var i = 0u; i < DS4; i++) {
+      let c = cb[c0 + arg[t] * DS4 + i];
+      if (ADD != 0u) { r[ub + i] = base[ub + i] + c; } else { r[ub + i] = c; }
+    }
     codes[b * params.m + s] = arg[t];
     dmin[b * params.m + s] = best[t];
   }

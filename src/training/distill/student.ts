@@ -14,7 +14,7 @@
 // orthogonal), so with a learned R it scores the unrotated rows.
 import type { Engine } from '../../pipeline/engine.js';
 import type { Tape, Tensor } from '../../autograd/tensor.js';
-import { gatherRows, gatherCols, sub, add, reshape } from '../../autograd/ops.js';
+import { gatherRows, gatherCols, sub, reshape } from '../../autograd/ops.js';
 import { matmulT, scoresBatched } from '../../autograd/ops-vq.js';
 import { softAssignReconstruct } from '../../autograd/ops-fused.js';
 import { l2ScoresAll, l2ScoresBatched } from '../../autograd/ops-l2.js';
@@ -151,7 +151,7 @@ export function forward(tape: Tape, st: Student, teacherIds: Int32Array, topK: n
   const host = st.frozenO && !R ? hostResiduals(tape, st.docs, st.frozenO, dim, docs, lists) : null;
   const od = host ? host.od : gatherRows(O, listIdx);
   const u = host ? host.u : sub(xd, od);
-  const r = add(od, softAssignReconstruct(u, C, st.tauAssign));
+  const r = softAssignReconstruct(u, C, st.tauAssign, { add: od }); // od + a . C, the add in the op's forward kernel
   const l2 = st.metric === 'l2';
   if (inBatch) {
     const all = l2 ? l2ScoresAll : matmulT;
