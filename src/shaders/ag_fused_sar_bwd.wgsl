@@ -53,7 +53,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // pass 1: the sums over k (Z, S and, for du, sa and sp)
   for (var k = 0u; k < params.k; k++) {
     var c: array<vec4<f32>, 8>;
-    for (var i = 0u; i < DS4; i++) { c[i] = cb[c0 + k * DS4 + i]; }
+    let ck = c0 + k * DS4;
+    for (var i = 0u; i < DS4; i++) { c[i] = cb[ck + i]; }
     for (var t = 0u; t < TB; t++) {
       var acc = 0.0;
       var gk = 0.0;
@@ -91,7 +92,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let k = q * 4u + j;
       if (k < params.k) {
         var c: array<vec4<f32>, 8>;
-        for (var i = 0u; i < DS4; i++) { c[i] = cb[c0 + k * DS4 + i]; }
+        let ck = c0 + k * DS4;
+        for (var i = 0u; i < DS4; i++) { c[i] = cb[ck + i]; }
         for (var t = 0u; t < TB; t++) {
           var acc = 0.0;
           var gk = 0.0;
