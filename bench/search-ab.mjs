@@ -50,7 +50,7 @@ try {
       console.log(`  ${name} GPU ms per kernel: ${ks.map((x) => `${x.name} ${(x.totalNs / 1e6).toFixed(0)} (${x.count})`).join(', ')}`);
     }
     console.log(`nprobe ${nprobe}: A ${qps('A').toFixed(0)} q/s, B ${qps('B').toFixed(0)} q/s, B/A ${(qps('B') / qps('A')).toFixed(3)}; ` +
-      `R@10 A ${rec('A', 10)} B ${rec('B', 10)}, R@100 A ${rec('A', 100)} B ${rec('B', 100)}; ids differing ${diff} of ${res.A.ids.length}`);
+      `R@10 A ${rec('A', 10)} B ${rec('B', 10)}${k >= 100 ? `, R@100 A ${rec('A', 100)} B ${rec('B', 100)}` : ''}; ids differing ${diff} of ${res.A.ids.length}`);
   }
 } finally {
   for (const s of Object.values(side)) { s.index.dispose(); s.engine.dispose(); }
