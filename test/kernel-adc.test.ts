@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Engine } from '../src/pipeline/engine.js';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding } from './helpers.js';
-import { adcLut, adcL2Term, adcPairTables, adcScan, codesTexels, codesTexelsFit, subgroupScan } from '../src/kernels/adc.js';
+import { adcLut, adcL2Term, adcPairTables, adcScan, subgroupScan } from '../src/kernels/adc.js';
 import { topk } from '../src/kernels/topk.js';
 import { adcLutRef, adcPairTablesRef, adcScanRef, type AdcScanInput } from './reference/adc.js';
 
@@ -314,55 +314,3 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
   }
 });
 
-
-t.test('the cutting 4-bit scan with codes in a texture (codesTexels) gives the float64 reference and the storage scan\'s bits', async (t) => {
-  const engine = await getEngine();
-  const seed = freshSeed();
-  const r = rng(seed);
-  t.comment(`seed ${seed}`);
-  if (!subgroupScan(engine, 64)) {
-    // the fallback: no register-table scan here, so the codes stay in their storage buffer
-    t.notOk(codesTexelsFit(engine, 100, 64), 'no register-table scan: no code texels');
-    return;
-  }
-  t.notOk(codesTexelsFit(engine, 100, 65), 'more than 64 sub-quantizers: no code texels');
-  t.notOk(codesTexelsFit(engine, 0, 8), 'no vectors: no code texels');
-  t.notOk(codesTexelsFit(engine, 4096 * engine.limits.maxTextureDimension2D + 1, 32), 'past the texture size: no code texels');
-  t.throws(() => codesTexels(engine, new Uint32Array(7), 4, 16), /words/, 'too few words');
-  for (const c of [
-    { nq: 17, nprobe: 5, nlist: 9, m: 64, bits: 4, k: 30, avgList: 23 },
-    { nq: 11, nprobe: 4, nlist: 6, m: 33, bits: 4, k: 7, avgList: 9 },   // 5 words: 2 texels, 3 words unused
-    { nq: 9, nprobe: 3, nlist: 4, m: 2, bits: 4, k: 5, avgList: 13 },    // 1 word: 1 texel
-    { nq: 23, nprobe: 7, nlist: 7, m: 9, bits: 4, k: 1, avgList: 1 },
-    { nq: 13, nprobe: 11, nlist: 13, m: 64, bits: 4, k: 100, avgList: 61 },
-    { nq: 10, nprobe: 8, nlist: 17, m: 31, bits: 4, k: 9, avgList: 37 },
-    { nq: 9, nprobe: 6, nlist: 8, m: 16, bits: 4, k: 128, avgList: 50 },
-  ]) for (const metric of ['ip', 'l2'] as const) for (const integer of [false, true]) {
-    const a = makeScan(r, c, metric, integer);
-    const n = a.listOffsets[c.nlist]!;
-    const what = `seed ${seed} ${JSON.stringify(c)} ${metric}${integer ? ' integer' : ''}`;
-    if (!codesTexelsFit(engine, n, c.m)) { t.equal(n, 0, `${what}: only an empty index has no code texels`); continue; }
-    const tex = codesTexels(engine, a.codes, n, c.m);
-    const run = async (withTex: boolean) => {
-      const bufs = uploadScan(engine, a, c);
-      try {
-        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, hostListOffsets: a.listOffsets, ...(withTex ? { codesTex: tex } : {}) });
-        return { s: new Uint32Array((await engine.read(bufs.outScores, Float32Array)).buffer.slice(0, c.nq * c.k * 4)), i: (await engine.read(bufs.outIds, Int32Array)).slice(0, c.nq * c.k) };
-      } finally {
-        for (const b of Object.values(bufs)) b.dispose();
-      }
-    };
-    const storage = await run(false), texel = await run(true);
-    tex.dispose();
-    let bad = -1;
-    for (let i = 0; i < storage.s.length; i++) if (storage.s[i] !== texel.s[i] || storage.i[i] !== texel.i[i]) { bad = i; break; }
-    t.equal(bad, -1, `${what}: texture scan bit-identical to the storage scan${bad < 0 ? '' : ` (first difference at ${bad})`}`);
-    if (integer) {
-      // small integers add exactly in f32: the float64 reference's scores, ids and tie order exactly
-      const want = adcScanRef(a), gs = new Float32Array(texel.s.buffer);
-      let wrong = -1;
-      for (let i = 0; i < gs.length; i++) if (gs[i] !== want.scores[i] || texel.i[i] !== want.ids[i]) { wrong = i; break; }
-      t.equal(wrong, -1, `${what}: texture scan matches the float64 reference${wrong < 0 ? '' : ` (first mismatch at ${wrong})`}`);
-    }
-  }
-});

@@ -3,8 +3,7 @@
 // hold; the GPU mirror (codes padded to u32 words, ids, offsets) is uploaded for search, in segments of consecutive
 // rows that each fit the device's binding and buffer limits.
 import type { Engine } from '../pipeline/engine.js';
-import type { GpuBuffer, GpuTexture } from '../pipeline/buffer.js';
-import { codesTexels, codesTexelsFit } from '../kernels/adc.js';
+import type { GpuBuffer } from '../pipeline/buffer.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
 
 export interface HostLists {
@@ -58,9 +57,6 @@ export interface ListSegment {
   readonly end: number;
   /** (end - start) x words u32: the codes of the segment's rows */
   readonly codes: GpuBuffer;
-  /** 4-bit codes where the device reads them faster from a texture (codesTexelsFit): the same codes laid out for
-   *  adcScan's codesTex (codesTexels), written once with the lists */
-  readonly codesTex?: GpuTexture;
   /** end - start i32 ids */
   readonly ids: GpuBuffer;
   /** nlist + 1 u32 offsets relative to start: each list's rows inside the segment (lists outside it are empty) */
@@ -119,22 +115,15 @@ export class GpuLists {
     const nlist = lists.listOffsets.length - 1, cs = pq.codeSize;
     if (lists.listOffsets[nlist] !== n) throw new Error(`GpuLists.upload: the lists hold ${lists.listOffsets[nlist]} vectors, not ${n}`);
     const ranges = planSegments(lists.listOffsets, nlist, pq.words * 4, Math.min(GpuLists.segmentLimit(engine), maxSegmentBytes));
-    const segments: ListSegment[] = [], made: (GpuBuffer | GpuTexture)[] = [];
+    const segments: ListSegment[] = [], made: GpuBuffer[] = [];
     const upload = (data: ArrayBufferView, label: string) => { const b = engine.upload(data, label); made.push(b); return b; };
     try {
       for (const [start, end] of ranges) {
         const off = new Uint32Array(nlist + 1);
         for (let l = 0; l <= nlist; l++) off[l] = Math.min(Math.max(lists.listOffsets[l]!, start), end) - start;
-        const padded = pq.pad(lists.codes.subarray(start * cs, end * cs), end - start);
-        let codesTex: GpuTexture | undefined;
-        if (pq.bits === 4 && codesTexelsFit(engine, end - start, pq.m)) {
-          const words = padded.byteOffset % 4 === 0 ? new Uint32Array(padded.buffer, padded.byteOffset, padded.length / 4) : new Uint32Array(padded.slice().buffer);
-          codesTex = codesTexels(engine, words, end - start, pq.m, 'code texels');
-          made.push(codesTex);
-        }
         segments.push({
           start, end, hostListOffsets: off, listOffsets: upload(off, 'list offsets'),
-          codes: upload(padded, 'codes'), ...(codesTex ? { codesTex } : {}),
+          codes: upload(pq.pad(lists.codes.subarray(start * cs, end * cs), end - start), 'codes'),
           ids: upload(lists.ids.subarray(start, end), 'ids'),
         });
       }
@@ -146,7 +135,7 @@ export class GpuLists {
   }
 
   dispose(): void {
-    for (const g of this.segments) { g.codes.dispose(); g.codesTex?.dispose(); g.ids.dispose(); g.listOffsets.dispose(); }
+    for (const g of this.segments) { g.codes.dispose(); g.ids.dispose(); g.listOffsets.dispose(); }
     this.starts.dispose();
     this.pos?.dispose();
   }

@@ -109,7 +109,7 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
         const L = chunk?.lists ?? lists!;
         const segs = L.segments;
         const scan = (g: ListSegment, ids: GpuBuffer, outScores: Buf, outIds: Buf) => adcScan(e, {
-          lut, probes, coarse: probeScores, listOffsets: g.listOffsets, codes: g.codes, ...(g.codesTex ? { codesTex: g.codesTex } : {}), ids,
+          lut, probes, coarse: probeScores, listOffsets: g.listOffsets, codes: g.codes, ids,
           ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), outScores, outIds,
           nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k: ks, metric,
           hostListOffsets: g.hostListOffsets,

@@ -2,8 +2,8 @@
 // precomputed L2 term per IVF centroid (adc_lut with l2 = 1), and the scan of the probed inverted lists
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
-import type { GpuBuffer, GpuTexture } from '../pipeline/buffer.js';
-import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_cut, adc_score4_cut_tex, adc_score4_sg } from '../shaders/kernels.js';
+import type { GpuBuffer } from '../pipeline/buffer.js';
+import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_cut, adc_score4_sg } from '../shaders/kernels.js';
 import { checkK, selectionConstants, selectRows, release } from './topk.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { wordsPerVector } from './pq.js';
@@ -74,10 +74,6 @@ export interface AdcScanArgs {
    *  candidates that cannot be among a query's best k as it scores them (adc_score4_cut) instead of writing every
    *  score for the top-k (adc_score4_sg). Default true; both give the same bits. */
   cut?: boolean;
-  /** Optional, read only by the cutting register-table scan (adc_score4_cut): the same codes in a texture,
-   *  codesTexels(engine, codes, n, m) of them; that scan then reads them through texel fetches
-   *  (adc_score4_cut_tex, the same bits), which lavapipe does at once per invocation. */
-  codesTex?: GpuTexture;
 }
 
 /**
@@ -131,9 +127,7 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
     scanTwoPass(engine, a, a.hostListOffsets, (n, q0, scores, cols, cap, c) => {
       const params = { nq: n, nprobe, nlist, cap, q0 };
       if (c) {
-        const run = { constants: { ...constants, HEAP: Math.ceil(k / 8) }, bindings: { ...inputs, outKeys: scores, outPos: c.pos, counts: c.counts, cols }, params, workgroups: n };
-        if (a.codesTex) engine.run(adc_score4_cut_tex, { ...run, bindings: { ...run.bindings, codesTex: a.codesTex } });
-        else engine.run(adc_score4_cut, run);
+        engine.run(adc_score4_cut, { constants: { ...constants, HEAP: Math.ceil(k / 8) }, bindings: { ...inputs, outKeys: scores, outPos: c.pos, counts: c.counts, cols }, params, workgroups: n });
       } else {
         engine.run(adc_score4_sg, { constants, bindings: { ...inputs, outScores: scores, cols }, params, workgroups: n });
       }
@@ -142,33 +136,6 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   }
   if (bits === 4) { scanFourBit(engine, a); return; }
   scanEightBit(engine, a);
-}
-
-/** Texels per vector in the texture adc_score4_cut_tex reads: 1 for m <= 32 4-bit codes (<= 4 words), else 2. */
-function texelsPerVector(m: number): number { return m <= 32 ? 1 : 2; }
-
-/** Whether adcScan's 4-bit register-table scan can read codes from a texture (codesTexels) on this engine: a
- *  software adapter (lavapipe, where texel fetches beat storage loads; the texels carry raw code bits through
- *  float texels, which such a driver loads unchanged) with subgroups, m <= SUBGROUP_SCAN_MAX_M, n vectors fitting the
- *  device's texture size. Elsewhere the scan reads the storage buffer. */
-export function codesTexelsFit(engine: Engine, n: number, m: number): boolean {
-  return subgroupScan(engine, m) && n > 0 && engine.fitsTexels(n * texelsPerVector(m));
-}
-
-/** The texture adcScan's `codesTex` takes: `words` (n x wordsPerVector(m, 4) u32, adcScan's codes) laid out as
- *  adc_score4_cut_tex reads them (vector v at texels v * tpv .., four words a texel, unused words 0), written from
- *  the host. The caller disposes it. Needs codesTexelsFit(engine, n, m). */
-export function codesTexels(engine: Engine, words: Uint32Array, n: number, m: number, label = 'adc code texels'): GpuTexture {
-  const wpv = wordsPerVector(m, 4), tpv = texelsPerVector(m);
-  if (words.length < n * wpv) throw new Error(`${label}: ${words.length} words, need n x ${wpv} = ${n * wpv}`);
-  if (!codesTexelsFit(engine, n, m)) throw new Error(`${label}: ${n} vectors of ${m} 4-bit codes do not go in a texture on this engine (codesTexelsFit)`);
-  let data: Uint32Array;
-  if (wpv === tpv * 4) data = words.subarray(0, n * wpv);
-  else {
-    data = new Uint32Array(n * tpv * 4);
-    for (let v = 0; v < n; v++) data.set(words.subarray(v * wpv, (v + 1) * wpv), v * tpv * 4);
-  }
-  return engine.texelsFrom(new Float32Array(data.buffer, data.byteOffset, data.length), label);
 }
 
 /** The largest k for which the register-table 4-bit scan cuts its candidates (adc_score4_cut keeps ceil(k / 8)

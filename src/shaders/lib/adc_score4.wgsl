@@ -101,17 +101,3 @@ fn vector_score(base: u32, c0: f32, t: Tabs, u: Tabs) -> f32 {
   if (wpv > 7u) { s += word_sum(codes[base + 7u], 7u, t.t7, u.t7); }
   return s;
 }
-
-/** vector_score with the vector's code words given: word j is a[j] (j < 4) or b[j - 4]; the same sums. */
-fn vector_score_words(a: vec4<u32>, b: vec4<u32>, c0: f32, t: Tabs, u: Tabs) -> f32 {
-  let wpv = (M + 7u) / 8u;
-  var s = c0 + word_sum(a.x, 0u, t.t0, u.t0);
-  if (wpv > 1u) { s += word_sum(a.y, 1u, t.t1, u.t1); }
-  if (wpv > 2u) { s += word_sum(a.z, 2u, t.t2, u.t2); }
-  if (wpv > 3u) { s += word_sum(a.w, 3u, t.t3, u.t3); }
-  if (wpv > 4u) { s += word_sum(b.x, 4u, t.t4, u.t4); }
-  if (wpv > 5u) { s += word_sum(b.y, 5u, t.t5, u.t5); }
-  if (wpv > 6u) { s += word_sum(b.z, 6u, t.t6, u.t6); }
-  if (wpv > 7u) { s += word_sum(b.w, 7u, t.t7, u.t7); }
-  return s;
-}
