@@ -210,8 +210,8 @@ function runNotes(key, cfg) {
     const gain = r.report.improved === false
       ? `**no gain**: distillation ended with the start's parameters (held-out recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])}; the library says: "${r.report.message}")`
       : d <= 0
-        ? `**no gain on the held-out queries**: recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])} although validation said ${r.report.message}`
-        : `held-out recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])} (+${d.toFixed(4)}); validation: ${r.report.message}`;
+        ? `**no gain on the held-out queries**: recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])}${r.report.message ? ` although validation said ${r.report.message}` : ''}`
+        : `held-out recall@10 ${f4(r.startRecall10)} -> ${f4(r['recall@10'])} (+${d.toFixed(4)})${r.report.message ? `; validation: ${r.report.message}` : ''}`;
     const vs = (what, peer) => (peer === undefined ? ` ${what} was not measured in these results.`
       : ` Against ${what} at the same bytes (${f4(peer)}): ${r['recall@10'] > peer ? 'ahead' : 'behind'} by ${Math.abs(r['recall@10'] - peer).toFixed(4)}.`);
     const vsFaiss = vs('Faiss IVFPQ', cfg.faiss?.['recall@10']) + vs('Faiss OPQ+IVFPQ', cfg.faissOpq?.['recall@10']);
@@ -219,7 +219,10 @@ function runNotes(key, cfg) {
     const mem = r.gpuLiveBytes ? ` GPU memory held by the engine (MiB): ${mib(r.gpuLiveBytes.beforeDistill)} before, ${r.gpuLiveBytes.afterEpoch.map(mib).join(', ')} after each epoch, ${mib(r.gpuLiveBytes.after)} after.` : '';
     const res = r.report;
     const how = r.command ? ` Made by \`${r.command}\`${r.loadavg ? ` at load average ${la(r.loadavg.start)} -> ${la(r.loadavg.end)}` : ''}.` : '';
-    const resolved = ` Resolved: loss temperature ${res.temperature.toPrecision(4)}, lrScale ${res.lrScale.toPrecision(4)}, assignment temperature ${res.assignTemperature.toPrecision(4)}, IVF weight ${res.ivfWeight.toPrecision(3)}; loss per epoch ${res.epochLoss.map((x) => x.toPrecision(4)).join(', ')}; validation recall@10 per epoch (0 = start) ${res.validationRecall.map((x) => x.toFixed(4)).join(', ')}.`;
+    // reports recorded by older builds lack some of these fields: they are shown as 'not recorded'
+    const p = (x, digits) => (typeof x === 'number' ? x.toPrecision(digits) : 'not recorded');
+    const list = (xs, fmt) => (Array.isArray(xs) ? xs.map(fmt).join(', ') : 'not recorded');
+    const resolved = ` Resolved: loss temperature ${p(res.temperature, 4)}, lrScale ${p(res.lrScale, 4)}, assignment temperature ${p(res.assignTemperature, 4)}, IVF weight ${p(res.ivfWeight, 3)}; loss per epoch ${list(res.epochLoss, (x) => x.toPrecision(4))}; validation recall@10 per epoch (0 = start) ${list(res.validationRecall, (x) => x.toFixed(4))}.`;
     out += `- ${key} ${name}: ${gain}.${vsFaiss}${mem}${resolved}${how}\n`;
   }
   return out ? out + '\n' : '';
