@@ -29,6 +29,26 @@ override TB: u32 = 4u;
 // is padded by ROW_PAD vec4s (64 bytes) so that rows a power of two apart do not map to one cache set.
 const ROW_PAD: u32 = 4u;
 
+// Codeword k's sub-vector (DS4 vec4s from ck).
+fn codeword(ck: u32) -> array<vec4<f32>, 8> {
+  var c: array<vec4<f32>, 8>;
+  for (var i = 0u; i < DS4; i++) { c[i] = cb[ck + i]; }
+  return c;
+}
+
+// (d_k, ga_k) of document slot t against codeword c: ||u - c||^2 and <g, c>, summed over i in order (both passes
+// call this, so they compute the same values).
+fn dist_ga(uu: ptr<function, array<vec4<f32>, 64>>, gg: ptr<function, array<vec4<f32>, 64>>, c: ptr<function, array<vec4<f32>, 8>>, t: u32) -> vec2<f32> {
+  var acc = 0.0;
+  var gk = 0.0;
+  for (var i = 0u; i < DS4; i++) {
+    let d = (*uu)[t * 8u + i] - (*c)[i];
+    acc += dot(d, d);
+    gk += dot((*gg)[t * 8u + i], (*c)[i]);
+  }
+  return vec2<f32>(acc, gk);
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let s = wid.y;
@@ -52,19 +72,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let c0 = s * params.k * DS4;
   // pass 1: the sums over k (Z, S and, for du, sa and sp)
   for (var k = 0u; k < params.k; k++) {
-    var c: array<vec4<f32>, 8>;
-    let ck = c0 + k * DS4;
-    for (var i = 0u; i < DS4; i++) { c[i] = cb[ck + i]; }
+    var c = codeword(c0 + k * DS4);
     for (var t = 0u; t < TB; t++) {
-      var acc = 0.0;
-      var gk = 0.0;
-      for (var i = 0u; i < DS4; i++) {
-        let d = uu[t * 8u + i] - c[i];
-        acc += dot(d, d);
-        gk += dot(gg[t * 8u + i], c[i]);
-      }
-      let ek = exp((dm[t] - acc) * params.invTau);
-      let w = ek * gk;
+      let dg = dist_ga(&uu, &gg, &c, t);
+      let ek = exp((dm[t] - dg.x) * params.invTau);
+      let w = ek * dg.y;
       S[t] += w;
       Z[t] += ek;
       if (WANT_DU != 0u) { for (var i = 0u; i < DS4; i++) { sa[t * 8u + i] += w * c[i]; sp[t * 8u + i] += ek * c[i]; } }
@@ -91,19 +103,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var j = 0u; j < 4u; j++) {
       let k = q * 4u + j;
       if (k < params.k) {
-        var c: array<vec4<f32>, 8>;
-        let ck = c0 + k * DS4;
-        for (var i = 0u; i < DS4; i++) { c[i] = cb[ck + i]; }
+        var c = codeword(c0 + k * DS4);
         for (var t = 0u; t < TB; t++) {
-          var acc = 0.0;
-          var gk = 0.0;
-          for (var i = 0u; i < DS4; i++) {
-            let d = uu[t * 8u + i] - c[i];
-            acc += dot(d, d);
-            gk += dot(gg[t * 8u + i], c[i]);
-          }
-          let ek = exp((dm[t] - acc) * params.invTau);
-          gv[t][j] = f[t] * ek * (gk - sm[t]);
+          let dg = dist_ga(&uu, &gg, &c, t);
+          let ek = exp((dm[t] - dg.x) * params.invTau);
+          gv[t][j] = f[t] * ek * (dg.y - sm[t]);
         }
       }
     }
