@@ -1,7 +1,35 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, compare, withoutSubgroups } from './helpers.js';
 import { scores } from '../src/kernels/scores.js';
 import { scoresRef } from './reference/scores.js';
+import type { Engine } from '../src/pipeline/engine.js';
+import type { Buf } from '../src/pipeline/buffer.js';
+
+type Sizes = readonly (readonly [number, number, number])[];
+type Run = (qb: Buf, xb: Buf, out: Buf, nq: number, n: number, d: number, metric: 0 | 1) => void;
+
+/** For each size and metric: both runs write into poisoned outputs; the first must match the float64 scores and
+ *  both must give the same bits. */
+async function sameBitsAsReference(t: Test, engine: Engine, seed: number, r: () => number, sizes: Sizes, runs: readonly [Run, Run]): Promise<void> {
+  for (const [nq, n, d] of sizes) {
+    for (const metric of [0, 1] as const) {
+      const q = randomF32(r, nq * d), x = randomF32(r, n * d);
+      const qb = engine.upload(q), xb = engine.upload(x);
+      const bits: Uint32Array[] = [];
+      for (const run of runs) {
+        const out = engine.upload(new Float32Array(nq * n).fill(POISON_F32));
+        run(qb, xb, out, nq, n, d, metric);
+        bits.push((await engine.read(out, Uint32Array)).subarray(0, nq * n));
+        out.dispose();
+      }
+      const want = scoresRef(q, x, nq, n, d, metric);
+      const c = compare(new Float32Array(bits[0]!.buffer, bits[0]!.byteOffset, nq * n), want, 1e-4 * d, 1e-4);
+      t.ok(c.ok, `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: worst ${c.worst.toFixed(3)} at ${c.at}`);
+      t.same(Array.from(bits[0]!), Array.from(bits[1]!), `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: same bits`);
+      qb.dispose(); xb.dispose();
+    }
+  }
+}
 
 t.test('scores kernel matches float64 reference (ip and l2, awkward sizes, poisoned output)', async (t) => {
   const engine = await getEngine();
@@ -69,24 +97,11 @@ t.test('scores with subgroups (scores_sg) gives the bits of scores without them 
   t.notOk(plain.hasSubgroups, 'the proxy hides the subgroups');
   const seed = freshSeed();
   const r = rng(seed);
-  for (const [nq, n, d] of [[1, 1, 4], [7, 131, 4], [9, 257, 36], [67, 61, 128], [16, 300, 8], [3, 1, 12], [33, 513, 20], [97, 1031, 8], [32, 512, 4], [40, 100, 16]] as const) {
-    for (const metric of [0, 1] as const) {
-      const q = randomF32(r, nq * d), x = randomF32(r, n * d);
-      const qb = engine.upload(q), xb = engine.upload(x);
-      const bits: Uint32Array[] = [];
-      for (const eng of [engine, plain]) {
-        const out = engine.upload(new Float32Array(nq * n).fill(POISON_F32));
-        scores(eng, qb, xb, out, nq, n, d, metric);
-        bits.push((await engine.read(out, Uint32Array)).subarray(0, nq * n));
-        out.dispose();
-      }
-      const want = scoresRef(q, x, nq, n, d, metric);
-      const c = compare(new Float32Array(bits[0]!.buffer, bits[0]!.byteOffset, nq * n), want, 1e-4 * d, 1e-4);
-      t.ok(c.ok, `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: worst ${c.worst.toFixed(3)} at ${c.at}`);
-      t.same(Array.from(bits[0]!), Array.from(bits[1]!), `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: same bits`);
-      qb.dispose(); xb.dispose();
-    }
-  }
+  const sizes = [[1, 1, 4], [7, 131, 4], [9, 257, 36], [67, 61, 128], [16, 300, 8], [3, 1, 12], [33, 513, 20], [97, 1031, 8], [32, 512, 4], [40, 100, 16]] as const;
+  await sameBitsAsReference(t, engine, seed, r, sizes, [
+    (qb, xb, out, nq, n, d, metric) => scores(engine, qb, xb, out, nq, n, d, metric),
+    (qb, xb, out, nq, n, d, metric) => scores(plain, qb, xb, out, nq, n, d, metric),
+  ]);
 });
 
 t.test('scores_sg through textures (scores_sg_tex) gives the bits of scores_sg and the float64 scores: awkward sizes, texel rows filled in part, row chunks, poisoned output', async (t) => {
@@ -95,24 +110,11 @@ t.test('scores_sg through textures (scores_sg_tex) gives the bits of scores_sg a
   const seed = freshSeed();
   const r = rng(seed);
   // n d / 4 texels: 1, under one texel row, exactly one (4096), over one with the last row filled in part
-  for (const [nq, n, d] of [[9, 1, 4], [33, 513, 20], [40, 1024, 16], [97, 1031, 20], [65, 2049, 12], [12, 300, 128]] as const) {
-    for (const metric of [0, 1] as const) {
-      const q = randomF32(r, nq * d), x = randomF32(r, n * d);
-      const qb = engine.upload(q), xb = engine.upload(x);
-      const bits: Uint32Array[] = [];
-      for (const textures of [true, false]) {
-        const out = engine.upload(new Float32Array(nq * n).fill(POISON_F32));
-        scores(engine, qb, xb, out, nq, n, d, metric, { textures });
-        bits.push((await engine.read(out, Uint32Array)).subarray(0, nq * n));
-        out.dispose();
-      }
-      const want = scoresRef(q, x, nq, n, d, metric);
-      const c = compare(new Float32Array(bits[0]!.buffer, bits[0]!.byteOffset, nq * n), want, 1e-4 * d, 1e-4);
-      t.ok(c.ok, `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: worst ${c.worst.toFixed(3)} at ${c.at}`);
-      t.same(Array.from(bits[0]!), Array.from(bits[1]!), `seed ${seed} nq=${nq} n=${n} d=${d} metric=${metric}: same bits`);
-      qb.dispose(); xb.dispose();
-    }
-  }
+  const sizes = [[9, 1, 4], [33, 513, 20], [40, 1024, 16], [97, 1031, 20], [65, 2049, 12], [12, 300, 128]] as const;
+  await sameBitsAsReference(t, engine, seed, r, sizes, [
+    (qb, xb, out, nq, n, d, metric) => scores(engine, qb, xb, out, nq, n, d, metric, { textures: true }),
+    (qb, xb, out, nq, n, d, metric) => scores(engine, qb, xb, out, nq, n, d, metric, { textures: false }),
+  ]);
   // X bound as a slice at a byte offset
   const nq = 70, n = 600, d = 8, off = 256;
   const q = randomF32(r, nq * d), x = randomF32(r, n * d);
