@@ -31,8 +31,8 @@ export async function exactSearch(engine: Engine, base: Float32Array, n: number,
   // on a software adapter with subgroups the base block and the queries go straight from the host into textures
   // (scoresTexels: one copy of the block serves every query chunk; kernels/scores.ts)
   const tex = hasScoresTexels(engine, dim) && nq > 8 && engine.fitsTexels((nb * dim) / 4) && engine.fitsTexels((qc * dim) / 4);
-  const bBuf = engine.buffer(tex ? 16 : nb * dim * 4, 'exact base');
-  const qBuf = engine.buffer(tex ? 16 : qc * dim * 4, 'exact queries');
+  const bBuf = tex ? null : engine.buffer(nb * dim * 4, 'exact base');
+  const qBuf = tex ? null : engine.buffer(qc * dim * 4, 'exact queries');
   let bTex: GpuTexture | null = null;
   const sBuf = engine.buffer(qc * nb * 4, 'exact scores');
   const vBuf = engine.buffer(qc * k * 4, 'exact topk values'), iBuf = engine.buffer(qc * k * 4, 'exact topk ids');
@@ -43,15 +43,15 @@ export async function exactSearch(engine: Engine, base: Float32Array, n: number,
     for (let b0 = 0; b0 < n; b0 += nb) {
       const rowsB = Math.min(nb, n - b0);
       bTex?.dispose(); bTex = null;
-      if (tex) bTex = engine.texelsFrom(base.subarray(b0 * dim, (b0 + rowsB) * dim), 'exact base texels');
-      else engine.write(bBuf, base.subarray(b0 * dim, (b0 + rowsB) * dim));
+      if (bBuf) engine.write(bBuf, base.subarray(b0 * dim, (b0 + rowsB) * dim));
+      else bTex = engine.texelsFrom(base.subarray(b0 * dim, (b0 + rowsB) * dim), 'exact base texels');
       const kk = Math.min(k, rowsB);
       for (let q0 = 0; q0 < nq; q0 += qc) {
         throwIfAborted(opts.signal);
         const rows = Math.min(qc, nq - q0);
-        if (bTex) {
+        if (!bBuf || !qBuf) {
           const qTex = engine.texelsFrom(queries.subarray(q0 * dim, (q0 + rows) * dim), 'exact query texels');
-          try { scoresTexels(engine, qTex, bTex, sBuf, rows, rowsB, dim, metricCode(metric)); } finally { qTex.dispose(); }
+          try { scoresTexels(engine, qTex, bTex!, sBuf, rows, rowsB, dim, metricCode(metric)); } finally { qTex.dispose(); }
         } else {
           engine.write(qBuf, queries.subarray(q0 * dim, (q0 + rows) * dim));
           scores(engine, qBuf, bBuf, sBuf, rows, rowsB, dim, metricCode(metric));
@@ -70,7 +70,7 @@ export async function exactSearch(engine: Engine, base: Float32Array, n: number,
     }
   } finally {
     bTex?.dispose();
-    for (const b of [bBuf, qBuf, sBuf, vBuf, iBuf]) b.dispose();
+    for (const b of [bBuf, qBuf, sBuf, vBuf, iBuf]) b?.dispose();
   }
   if (chunks > 1) { outScores.set(bestS); outIds.set(bestI); }
   return { ids: outIds, scores: outScores, k };

@@ -53,9 +53,6 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   if (d % 4 === 0 && engine.isSoftwareAdapter) {
     // at most FEW_ROWS query rows leave most of a 32-row scores_sg tile idle: scores_vec4 (same bits) is faster
     const sg = engine.hasSubgroups && nq > FEW_ROWS;
-    // scores_sg: 32 query rows x 8 WG rows of X per workgroup, WG = 64, or 32 for X of at most 256 rows (e.g. 256
-    // centroids: no idle half); two sizes only, each a pipeline to compile; scores_vec4: 4 x 256
-    const wg = n <= 256 ? 32 : 64;
     const chunk = sg ? SG_ROWS : VEC4_ROWS;
     const tex = sg && (opts.textures ?? (nq * n * d >= TEXTURE_MIN_FMA && Math.min(nq, n) >= TEXTURE_MIN_ROWS)) && engine.fitsTexels((n * d) / 4) && engine.fitsTexels((Math.min(nq, chunk) * d) / 4);
     const xt = tex ? engine.texels(x, (n * d) / 4, 'scores X texels') : null;
@@ -64,13 +61,12 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
         const rows = Math.min(chunk, nq - r0);
         const qs = nq <= chunk ? q : sub(q, r0 * d * 4, rows * d * 4);
         const os = nq <= chunk ? out : sub(out, r0 * n * 4, rows * n * 4);
-        const run = { params: { nq: rows, n, d, metric }, workgroups: [Math.ceil(rows / 32), Math.ceil(n / (8 * wg))] as [number, number] };
-        const constants = { METRIC_L2: metric, WG: wg };
+        const params = { nq: rows, n, d, metric };
         if (xt) {
           const qt = engine.texels(qs, (rows * d) / 4, 'scores Q texels');
-          try { engine.run(scores_sg_tex, { ...run, bindings: { q: qt, x: xt, out: os }, constants }); } finally { qt.dispose(); }
-        } else if (sg) engine.run(scores_sg, { ...run, bindings: { q: qs, x, out: os }, constants });
-        else engine.run(scores_vec4, { bindings: { q: qs, x, out: os }, params: { nq: rows, n, d, metric }, workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)] });
+          try { scoresTexels(engine, qt, xt, os, rows, n, d, metric); } finally { qt.dispose(); }
+        } else if (sg) engine.run(scores_sg, { bindings: { q: qs, x, out: os }, params, constants: sgConstants(n, metric), workgroups: sgGrid(rows, n) });
+        else engine.run(scores_vec4, { bindings: { q: qs, x, out: os }, params, workgroups: [Math.ceil(rows / 4), Math.ceil(n / 256)] });
       }
     } finally { xt?.dispose(); }
     return;
@@ -84,6 +80,15 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
     params: { nq, n, d, metric },
     workgroups: [Math.ceil(n / 64), Math.ceil(nq / 64)],
   });
+}
+
+/** scores_sg / scores_sg_tex: 32 query rows x 8 WG rows of X per workgroup, WG = 64, or 32 for X of at most 256
+ *  rows (e.g. 256 centroids: no idle half); two sizes only, each a pipeline to compile. */
+function sgConstants(n: number, metric: MetricCode): { METRIC_L2: number; WG: number } {
+  return { METRIC_L2: metric, WG: n <= 256 ? 32 : 64 };
+}
+function sgGrid(nq: number, n: number): [number, number] {
+  return [Math.ceil(nq / 32), Math.ceil(n / (8 * sgConstants(n, 0).WG))];
 }
 
 /** Whether scoresTexels() runs on this engine for depth d: a software adapter with subgroups (scores_sg_tex). */
@@ -100,6 +105,5 @@ export function scoresTexels(engine: Engine, q: GpuTexture, x: GpuTexture, out: 
   if (!hasScoresTexels(engine, d)) throw new Error('scoresTexels needs a software adapter with subgroups and d a multiple of 4');
   if (nq > SG_ROWS) throw new Error(`scoresTexels: ${nq} query rows, over ${SG_ROWS}`);
   if (nq === 0 || n === 0) return;
-  const wg = n <= 256 ? 32 : 64;
-  engine.run(scores_sg_tex, { bindings: { q, x, out }, params: { nq, n, d, metric }, constants: { METRIC_L2: metric, WG: wg }, workgroups: [Math.ceil(nq / 32), Math.ceil(n / (8 * wg))] });
+  engine.run(scores_sg_tex, { bindings: { q, x, out }, params: { nq, n, d, metric }, constants: sgConstants(n, metric), workgroups: sgGrid(nq, n) });
 }
