@@ -46,6 +46,8 @@ const faissJsonDir = arg('faiss-json', '');
 // plain one
 const faissFactory = (c) => `${c.opq ? `OPQ${c.opq},` : ''}IVF${c.nlist},PQ${c.m}x${c.bits}np`;
 const faissJsonPath = (c) => join(faissJsonDir, `faiss-${c.opq ? `OPQ${c.opq}-` : ''}IVF${c.nlist}-PQ${c.m}x${c.bits}.json`);
+// Faiss's trained indexes are kept in bench/cache (its OPQ64 peer trains for over 10 minutes on 2 cores) unless --fresh
+const faissCache = process.argv.includes('--fresh') ? [] : ['--cache', join(root, 'bench/cache')];
 const fastscan = arg('fastscan', 'IVF256,PQ64x4fs');
 if (fastscan !== 'off' && !/^IVF\d+,PQ\d+x4fs$/.test(fastscan)) throw new Error(`--fastscan must be IVF<n>,PQ<m>x4fs or off, got ${fastscan}`);
 const fastscanJsonPath = () => join(faissJsonDir, `faiss-${fastscan.replace(/,/g, '-')}.json`);
@@ -115,7 +117,7 @@ try {
     } else {
       log(`faiss ${c.name}: running`);
       const factory = faissFactory(c);
-      const faissOut = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const faissOut = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats), ...faissCache], { encoding: 'utf8', maxBuffer: 1 << 24 });
       faiss = JSON.parse(faissOut.trim().split('\n').pop());
     }
     for (const run of faiss.runs) log(`faiss ${c.name} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
@@ -132,7 +134,7 @@ else if (fastscan !== 'off') {
     else log(`no ${fastscanJsonPath()}: no fast-scan figures`);
   } else {
     log(`faiss ${fastscan}: running`);
-    const out = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', fastscan, '--nprobe', nprobes.join(','), '--repeats', String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const out = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', fastscan, '--nprobe', nprobes.join(','), '--repeats', String(repeats), ...faissCache], { encoding: 'utf8', maxBuffer: 1 << 24 });
     results.fastscan = JSON.parse(out.trim().split('\n').pop());
   }
   for (const run of results.fastscan?.runs ?? []) log(`faiss ${fastscan} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
@@ -162,7 +164,7 @@ if (results.fastscan) {
 md += `\nLatency of one query per call (ours; ${singles} calls, queries in turn, k = ${k}):\n\n| config | nprobe | p50 ms | p99 ms |\n|---|---|---|---|\n`;
 for (const c of results.configs) for (const r of c.ours.runs) md += `| ${c.config} | ${r.nprobe} | ${r.batch1.p50ms.toFixed(2)} | ${r.batch1.p99ms.toFixed(2)} |\n`;
 md += `\n| config | train s ours | train s Faiss | add s ours | add s Faiss |\n|---|---|---|---|---|\n`;
-for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${fx(c.faiss, 'train_seconds', 1)} | ${c.ours.addSeconds.toFixed(1)} | ${fx(c.faiss, 'add_seconds', 1)} |\n`;
+for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${fx(c.faiss, 'train_seconds', 1)}${c.faiss?.cached_training ? ' (cached from an earlier run)' : ''} | ${c.ours.addSeconds.toFixed(1)} | ${fx(c.faiss, 'add_seconds', 1)} |\n`;
 md += `\n![recall vs throughput](search.svg)\n`;
 writeFileSync(join(outDir, 'search.md'), md);
 const series = [];
