@@ -48,6 +48,10 @@ const faissFactory = (c) => `${c.opq ? `OPQ${c.opq},` : ''}IVF${c.nlist},PQ${c.m
 const faissJsonPath = (c) => join(faissJsonDir, `faiss-${c.opq ? `OPQ${c.opq}-` : ''}IVF${c.nlist}-PQ${c.m}x${c.bits}.json`);
 // Faiss's trained indexes are kept in bench/cache (its OPQ64 peer trains for over 10 minutes on 2 cores) unless --fresh
 const faissCache = process.argv.includes('--fresh') ? [] : ['--cache', join(root, 'bench/cache')];
+/** Faiss's results for an index_factory string: bench/peers/faiss_ivfpq.py's JSON (its last line of output). */
+const runFaiss = (factory) => JSON.parse(execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir,
+  '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats), ...faissCache],
+{ encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop());
 const fastscan = arg('fastscan', 'IVF256,PQ64x4fs');
 if (fastscan !== 'off' && !/^IVF\d+,PQ\d+x4fs$/.test(fastscan)) throw new Error(`--fastscan must be IVF<n>,PQ<m>x4fs or off, got ${fastscan}`);
 const fastscanJsonPath = () => join(faissJsonDir, `faiss-${fastscan.replace(/,/g, '-')}.json`);
@@ -117,8 +121,7 @@ try {
     } else {
       log(`faiss ${c.name}: running`);
       const factory = faissFactory(c);
-      const faissOut = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', factory, '--nprobe', nprobes.join(','), '--repeats', String(repeats), ...faissCache], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      faiss = JSON.parse(faissOut.trim().split('\n').pop());
+      faiss = runFaiss(factory);
     }
     for (const run of faiss.runs) log(`faiss ${c.name} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
     results.configs.push({ config: c.name, ours, faiss });
@@ -134,8 +137,7 @@ else if (fastscan !== 'off') {
     else log(`no ${fastscanJsonPath()}: no fast-scan figures`);
   } else {
     log(`faiss ${fastscan}: running`);
-    const out = execFileSync(python, [join(root, 'bench/peers/faiss_ivfpq.py'), '--data', dataDir, '--factory', fastscan, '--nprobe', nprobes.join(','), '--repeats', String(repeats), ...faissCache], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    results.fastscan = JSON.parse(out.trim().split('\n').pop());
+    results.fastscan = runFaiss(fastscan);
   }
   for (const run of results.fastscan?.runs ?? []) log(`faiss ${fastscan} nprobe ${run.nprobe}: R@10 ${run['recall@10'].toFixed(4)} ${run.qps.toFixed(0)} q/s`);
 }
@@ -143,6 +145,7 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'search.json'), JSON.stringify(results, null, 2) + '\n');
 let md = `# Search benchmark: k-means IVFPQ, ours vs Faiss\n\n`;
 md += `Data: ${results.dataset} (${results.n} x 512 base, ${results.nq} queries, inner product), k = ${k}, recall of the exact top-k.\n`;
+const cachedMark = (cached) => (cached ? ' (cached from an earlier run)' : '');
 const fx = (f, key, digits) => (f ? f[key].toFixed(digits) : '-');
 md += `Machine: ${results.machine.cpus} cores (${results.machine.cpu}). Our adapter: ${results.adapter}. `;
 md += faissMissing ? `Faiss: ${faissMissing}; no peer figures in this run.\n`
@@ -164,7 +167,7 @@ if (results.fastscan) {
 md += `\nLatency of one query per call (ours; ${singles} calls, queries in turn, k = ${k}):\n\n| config | nprobe | p50 ms | p99 ms |\n|---|---|---|---|\n`;
 for (const c of results.configs) for (const r of c.ours.runs) md += `| ${c.config} | ${r.nprobe} | ${r.batch1.p50ms.toFixed(2)} | ${r.batch1.p99ms.toFixed(2)} |\n`;
 md += `\n| config | train s ours | train s Faiss | add s ours | add s Faiss |\n|---|---|---|---|---|\n`;
-for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${c.ours.cachedTraining ? ' (cached from an earlier run)' : ''} | ${fx(c.faiss, 'train_seconds', 1)}${c.faiss?.cached_training ? ' (cached from an earlier run)' : ''} | ${c.ours.addSeconds.toFixed(1)} | ${fx(c.faiss, 'add_seconds', 1)} |\n`;
+for (const c of results.configs) md += `| ${c.config} | ${c.ours.trainSeconds.toFixed(1)}${cachedMark(c.ours.cachedTraining)} | ${fx(c.faiss, 'train_seconds', 1)}${cachedMark(c.faiss?.cached_training)} | ${c.ours.addSeconds.toFixed(1)} | ${fx(c.faiss, 'add_seconds', 1)} |\n`;
 md += `\n![recall vs throughput](search.svg)\n`;
 writeFileSync(join(outDir, 'search.md'), md);
 const series = [];

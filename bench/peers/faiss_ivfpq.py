@@ -133,7 +133,8 @@ def main():
         with open(cache_path + '.json', 'w') as f:  # the timings of the run that trained it, reported when reused
             json.dump({'train_seconds': train_s, 'add_seconds': add_s}, f)
     elif cached and os.path.exists(cache_path + '.json'):
-        first = json.load(open(cache_path + '.json'))
+        with open(cache_path + '.json') as f:
+            first = json.load(f)
         train_s, add_s = first['train_seconds'], first['add_seconds']
     out = {'factory': a.factory, 'metric': metric, 'threads': a.threads, 'faiss': faiss.__version__, 'train_seconds': train_s,
            'add_seconds': add_s, 'cached_training': cached, 'nq': int(len(q)), 'runs': []}
