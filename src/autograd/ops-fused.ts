@@ -19,6 +19,11 @@ export interface SoftAssignOptions {
    */
   docsPerInvocation?: number;
   /**
+   * @internal whether the kernels share rows through subgroups (the *_sg kernels); default: on a software adapter
+   * with subgroups of at least 8 lanes (Engine.hasSubgroups). Tests set false to run the plain kernels there.
+   */
+  subgroups?: boolean;
+  /**
    * a tensor of u's shape [B, D] added to the reconstruction in the forward kernel: the op returns add + r, the same
    * values as add(add, r) without its own pass over B x D (nor the copy of the gradient in its backward); `add`
    * receives the output's gradient when it requires one. Distill-VQ's r_d = o_d + a_d . C.
@@ -66,6 +71,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
   const tb = opts.docsPerInvocation;
   if (tb !== undefined && !(Number.isInteger(tb) && tb >= 1 && tb <= 8)) throw new Error(`${op}: docsPerInvocation must be an integer in [1, 8], got ${tb}`);
   const { fwd: FWD_TB, bwd: BWD_TB } = tb !== undefined ? { fwd: tb, bwd: tb } : docsPerInvocation(engine.isSoftwareAdapter);
+  const sg = (opts.subgroups ?? engine.isSoftwareAdapter) && engine.hasSubgroups;
   const out = tape.empty([nb, d]);
   const inputs = base ? [u, codebook, base] : [u, codebook];
   if (nb === 0) { tape.record(op, inputs, out, () => inputs.map((x) => tape.zeros(x.shape))); return out; }
@@ -106,7 +112,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
         workgroups: [Math.ceil(n / (64 * BWD_TB)), m], constants: { DS4, TB: BWD_TB, WANT_DU: wantDu ? 1 : 0, WANT_E: wantDc ? 1 : 0 },
       });
       if (!wantDc) continue;
-      engine.run(K.ag_fused_sar_dc, {
+      engine.run(sg ? K.ag_fused_sar_dc_sg : K.ag_fused_sar_dc, {
         bindings: { u: u.buffer, cb: codebook.buffer, g: g.buffer, codes: codes.buffer, gdist: gd!.buffer, dc: dc!.buffer },
         params: { nb: n, b0, m, k, kq, accum: b0 === 0 ? 0 : 1 },
         workgroups: [Math.ceil(kq / 64), m], constants: { DS4 },
