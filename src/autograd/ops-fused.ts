@@ -77,7 +77,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
   if (nb === 0) { tape.record(op, inputs, out, () => inputs.map((x) => tape.zeros(x.shape))); return out; }
   const codes = tape.empty([nb, m], 'i32', { label: `${op} codes` });
   const dmin = tape.empty([nb, m], 'f32', { label: `${op} dmin` });
-  engine.run(K.ag_fused_sar_fwd, {
+  engine.run(sg ? K.ag_fused_sar_fwd_sg : K.ag_fused_sar_fwd, {
     bindings: { u: u.buffer, cb: codebook.buffer, r: out.buffer, codes: codes.buffer, dmin: dmin.buffer, base: (base ?? u).buffer },
     params: { nb, m, k }, workgroups: [Math.ceil(nb / (64 * FWD_TB)), m], constants: { DS4, TB: FWD_TB, ADD: base ? 1 : 0 },
   });
@@ -104,7 +104,7 @@ export function softAssignReconstruct(u: Tensor, codebook: Tensor, tau = 1, opts
     const step = wantDc ? chunk : nb;
     for (let b0 = 0; b0 < nb; b0 += step) {
       const n = Math.min(step, nb - b0);
-      engine.run(K.ag_fused_sar_bwd, {
+      engine.run(sg ? K.ag_fused_sar_bwd_sg : K.ag_fused_sar_bwd, {
         bindings: {
           u: u.buffer, cb: codebook.buffer, g: g.buffer, dmin: dmin.buffer, du: (du ?? sDu)!.buffer, gd: (gd ?? sGd)!.buffer,
         },
