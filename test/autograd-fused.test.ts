@@ -103,6 +103,44 @@ t.test('softAssignReconstruct equals the composed ops on the GPU (forward and bo
   tape.dispose();
 });
 
+t.test('softAssignReconstruct: the subgroup kernels (*_sg) give the plain kernels\' bits', async (t) => {
+  const engine = await getEngine();
+  if (!engine.hasSubgroups) { t.skip('no subgroups of at least 8 lanes on this adapter'); return; }
+  const tape = new ag.Tape(engine, { poison: true });
+  // K not a multiple of 8 (a partial block of codewords, an odd quad), documents not a multiple of 8 (a partial
+  // block in the codebook gradient) over several chunks, 1 to 8 vec4s per sub-vector, 1 to 8 documents per invocation
+  const sizes: Array<[nb: number, m: number, k: number, ds: number, tau: number, chunkDocs: number, tb: number, wantDu: boolean]> = [
+    [1, 1, 1, 4, 1, 0, 0, true],
+    [70, 3, 13, 16, 2, 29, 0, true],
+    [131, 2, 37, 8, 0.7, 0, 3, false],
+    [67, 3, 256, 16, 0.05, 40, 0, false],
+    [300, 2, 9, 32, 1.5, 0, 8, true],
+    [45, 2, 64, 12, 0.3, 7, 1, true],
+  ];
+  for (const [nb, m, k, ds, tau, chunkDocs, tb, wantDu] of sizes) {
+    const u = randomF32(r, nb * m * ds, 0.5), cb = randomF32(r, m * k * ds, 0.5), a = randomF32(r, nb * m * ds, 0.5);
+    const g = Float32Array.from({ length: nb * m * ds }, () => randn(r));
+    const run = (subgroups: boolean) => tape.scope(async () => {
+      const ut = tape.tensor(u, [nb, m * ds], { requiresGrad: wantDu });
+      const ct = tape.tensor(cb, [m, k, ds], { requiresGrad: true });
+      const at = tape.tensor(a, [nb, m * ds]);
+      const out = ag.softAssignReconstruct(ut, ct, tau, { subgroups, add: at, ...(chunkDocs ? { chunkDocs } : {}), ...(tb ? { docsPerInvocation: tb } : {}) });
+      tape.backward(out, tape.tensor(g, out.shape));
+      return { r: await out.read(), du: wantDu ? await ut.grad!.read() : new Float32Array(0), dc: await ct.grad!.read() };
+    });
+    const x = await run(true), y = await run(false);
+    for (const key of ['r', 'du', 'dc'] as const) {
+      // outputs start poisoned (NaN): an element either kernel leaves unwritten is not finite
+      t.ok(y[key].every(Number.isFinite), `seed ${seed} [${nb},${m},${k},${ds}] ${key}: every element written`);
+      let bad = -1;
+      for (let i = 0; i < y[key].length && bad < 0; i++) if (!Object.is(x[key][i], y[key][i])) bad = i;
+      t.ok(bad < 0 && x[key].length === y[key].length, `seed ${seed} [${nb},${m},${k},${ds}] tau ${tau} chunk ${chunkDocs} tb ${tb} ${key}: same bits${bad < 0 ? '' : ` (first difference at ${bad}: ${x[key][bad]} vs ${y[key][bad]})`}`);
+    }
+  }
+  t.equal(tape.liveTensors, 0, 'released');
+  tape.dispose();
+});
+
 t.test('softAssignReconstruct without gradients records nothing and keeps nothing', async (t) => {
   const engine = await getEngine();
   const tape = new ag.Tape(engine);
