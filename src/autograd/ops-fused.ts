@@ -1,7 +1,8 @@
 // softAssignReconstruct: the PQ reconstruction of a Distill-VQ student in one op, equal to
 // assignTimesCodebook(assignFromDistances(subspaceSqDist(u, C), tau), C) forward and backward, without the
 // [B, M, K] distance / assignment tensors in the forward and with the backward in two kernels over
-// bounded chunks of documents (src/shaders/ag_fused_sar_{fwd,bwd,dc}.wgsl).
+// bounded chunks of documents (src/shaders/ag_fused_sar_{fwd,bwd,dc}.wgsl; on a software adapter with subgroups the
+// *_sg variants, which share the rows all lanes read through subgroup shuffles: the same bits).
 import type { Tensor } from './tensor.js';
 import { expectF32, sameTape, add as addOp } from './ops.js';
 import { subspaceSqDist, assignTimesCodebook, assignFromDistances } from './ops-vq.js';
