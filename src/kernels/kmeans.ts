@@ -46,6 +46,11 @@ const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: Buf,
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {
   const params = { n, groups, k, dsub, metric };
+  if (dsub % 4 === 0 && dsub >= 8 && dsub <= 16 && engine.isSoftwareAdapter && engine.hasSubgroups) {
+    // PQ sub-spaces: 8 points held per invocation, blocks of 8 whole centroids shared across each subgroup
+    engine.run(K.kmeans_assign_sgh, { bindings: { x, cent, assign, score }, params, constants: { D4: dsub / 4 }, workgroups: [Math.ceil(n / 512), groups] });
+    return;
+  }
   if (dsub % 4 === 0 && dsub >= 8 && engine.isSoftwareAdapter && engine.hasSubgroups) {
     // blocks of 16 centroids whose loads are shared across each subgroup (same results as kmeans_assign_vec4)
     engine.run(K.kmeans_assign_sg, { bindings: { x, cent, assign, score }, params, workgroups: [Math.ceil(n / 256), groups] });

@@ -1,0 +1,99 @@
+// Nearest-centroid assignment for dsub = 4 D4 with D4 in 2..4 (PQ sub-spaces; the contract of lib/nearest.wgsl,
+// the results of kmeans_assign_vec4 bit for bit) on an adapter with subgroups of at least 8 invocations. Each
+// invocation holds 8 points of group wid.y (8 (64 wid.x + lid) + t) in registers, loaded once; the centroids go
+// by in blocks of 8: lane s of each subgroup loads centroid c0 + (s mod 8) whole (D4 vectors) with its squared
+// norm, and subgroupBroadcast hands lane r's centroid to every lane, so a lane loads D4 vectors per 8 centroids x
+// 8 points. Every inner product is one fma chain in increasing depth from 0 (rg_dot4), the chains of the other
+// assignment kernels. Running bests per point, centroids in increasing order with strict comparisons (ties keep
+// the lowest index).
+enable subgroups;
+#include "lib/kmeans_vec4_io.wgsl"
+
+/** vec4 per sub-vector (dsub / 4), set per pipeline so that every depth loop has constant bounds. */
+override D4: u32 = 4u;
+
+/** 8 points x up to 4 vec4: the held sub-vectors. */
+alias Held = array<array<vec4<f32>, 4>, 8>;
+
+/** Takes centroid c (vectors b[0..D4), squared norm cn, skipped unless valid) for the 8 held points. */
+fn sgh_take(lo: ptr<function, KvBest>, hi: ptr<function, KvBest>, xa: ptr<function, Held>, b: array<vec4<f32>, 4>,
+            cn: f32, c: u32, valid: bool, ip: bool) {
+  var dl = array<f32, 4>();
+  var dh = array<f32, 4>();
+  for (var k4 = 0u; k4 < D4; k4++) {
+    for (var t = 0u; t < 4u; t++) {
+      dl[t] = rg_dot4((*xa)[t][k4], b[k4], dl[t]);
+      dh[t] = rg_dot4((*xa)[t + 4u][k4], b[k4], dh[t]);
+    }
+  }
+  kv_take(lo, c, valid, cn, dl, ip);
+  kv_take(hi, c, valid, cn, dh, ip);
+}
+
+/** Lane r's 4 vectors m on every lane (r a constant). */
+fn sgh_b0(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 0u), subgroupBroadcast(m[1], 0u), subgroupBroadcast(m[2], 0u), subgroupBroadcast(m[3], 0u));
+}
+fn sgh_b1(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 1u), subgroupBroadcast(m[1], 1u), subgroupBroadcast(m[2], 1u), subgroupBroadcast(m[3], 1u));
+}
+fn sgh_b2(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 2u), subgroupBroadcast(m[1], 2u), subgroupBroadcast(m[2], 2u), subgroupBroadcast(m[3], 2u));
+}
+fn sgh_b3(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 3u), subgroupBroadcast(m[1], 3u), subgroupBroadcast(m[2], 3u), subgroupBroadcast(m[3], 3u));
+}
+fn sgh_b4(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 4u), subgroupBroadcast(m[1], 4u), subgroupBroadcast(m[2], 4u), subgroupBroadcast(m[3], 4u));
+}
+fn sgh_b5(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 5u), subgroupBroadcast(m[1], 5u), subgroupBroadcast(m[2], 5u), subgroupBroadcast(m[3], 5u));
+}
+fn sgh_b6(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 6u), subgroupBroadcast(m[1], 6u), subgroupBroadcast(m[2], 6u), subgroupBroadcast(m[3], 6u));
+}
+fn sgh_b7(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 7u), subgroupBroadcast(m[1], 7u), subgroupBroadcast(m[2], 7u), subgroupBroadcast(m[3], 7u));
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+        @builtin(subgroup_invocation_id) sid: u32) {
+  let g = wid.y;
+  let k = params.k;
+  let p0 = (wid.x * 64u + lid) * 8u;
+  let ip = params.metric == 0u;
+  let w = kv_worst(ip);
+  // the 8 points (rows past the end clamped to the last row) and their squared norms (L2), one chain each
+  var xa: Held;
+  var xn = array<f32, 8>();
+  for (var t = 0u; t < 8u; t++) {
+    let at = (min(p0 + t, params.n - 1u) * params.groups + g) * D4;
+    for (var k4 = 0u; k4 < D4; k4++) {
+      let a = x[at + k4];
+      xa[t][k4] = a;
+      if (!ip) { xn[t] = rg_dot4(a, a, xn[t]); }
+    }
+  }
+  var lo = KvBest(array<f32, 4>(w, w, w, w), array<u32, 4>());
+  var hi = KvBest(array<f32, 4>(w, w, w, w), array<u32, 4>());
+  for (var c0 = 0u; c0 < k; c0 += 8u) {
+    let jc = (g * k + min(c0 + (sid & 7u), k - 1u)) * D4;
+    var m = array<vec4<f32>, 4>();
+    var cn = 0.0; // ||c||^2 of centroid c0 + (sid mod 8) (L2)
+    for (var k4 = 0u; k4 < D4; k4++) {
+      m[k4] = cent[jc + k4];
+      if (!ip) { cn = rg_dot4(m[k4], m[k4], cn); }
+    }
+    sgh_take(&lo, &hi, &xa, sgh_b0(m), subgroupBroadcast(cn, 0u), c0, c0 < k, ip);
+    sgh_take(&lo, &hi, &xa, sgh_b1(m), subgroupBroadcast(cn, 1u), c0 + 1u, c0 + 1u < k, ip);
+    sgh_take(&lo, &hi, &xa, sgh_b2(m), subgroupBroadcast(cn, 2u), c0 + 2u, c0 + 2u < k, ip);
+    sgh_take(&lo, &hi, &xa, sgh_b3(m), subgroupBroadcast(cn, 3u), c0 + 3u, c0 + 3u < k, ip);
+    sgh_take(&lo, &hi, &xa, sgh_b4(m), subgroupBroadcast(cn, 4u), c0 + 4u, c0 + 4u < k, ip);
+    sgh_take(&lo, &hi, &xa, sgh_b5(m), subgroupBroadcast(cn, 5u), c0 + 5u, c0 + 5u < k, ip);
+    sgh_take(&lo, &hi, &xa, sgh_b6(m), subgroupBroadcast(cn, 6u), c0 + 6u, c0 + 6u < k, ip);
+    sgh_take(&lo, &hi, &xa, sgh_b7(m), subgroupBroadcast(cn, 7u), c0 + 7u, c0 + 7u < k, ip);
+  }
+  kv_write(p0, g, lo.v, lo.i, array<f32, 4>(xn[0], xn[1], xn[2], xn[3]), ip);
+  kv_write(p0 + 4u, g, hi.v, hi.i, array<f32, 4>(xn[4], xn[5], xn[6], xn[7]), ip);
+}
