@@ -29,6 +29,8 @@ function workgroupFloats(kernel: Kernel, name: string): number {
 // kmeans_assign_small holds a group's centroids, padded to a multiple of 64, in `cs` and the 64 points of a
 // workgroup in `xs` (dims x 64)
 const SMALL_FLOATS = workgroupFloats(K.kmeans_assign_small, 'cs');
+/** Points per workgroup of kmeans_assign_sgh (64 invocations x 4 PB). */
+const SGH_POINTS = 64 * 4 * 2;
 const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 
 /** Records one assignment dispatch over at most 64 * 65535 rows whose bindings fit maxBinding. Kernel choice:
@@ -48,7 +50,7 @@ function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: B
   const params = { n, groups, k, dsub, metric };
   if (dsub % 4 === 0 && dsub >= 8 && dsub <= 16 && engine.isSoftwareAdapter && engine.hasSubgroups) {
     // PQ sub-spaces: 8 points held per invocation, blocks of 8 whole centroids shared across each subgroup
-    engine.run(K.kmeans_assign_sgh, { bindings: { x, cent, assign, score }, params, constants: { D4: dsub / 4 }, workgroups: [Math.ceil(n / 512), groups] });
+    engine.run(K.kmeans_assign_sgh, { bindings: { x, cent, assign, score }, params, constants: { D4: dsub / 4 }, workgroups: [Math.ceil(n / SGH_POINTS), groups] });
     return;
   }
   if (dsub % 4 === 0 && dsub >= 8 && engine.isSoftwareAdapter && engine.hasSubgroups) {

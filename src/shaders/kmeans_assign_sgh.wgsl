@@ -12,22 +12,22 @@ enable subgroups;
 /** vec4 per sub-vector (dsub / 4), set per pipeline so that every depth loop has constant bounds. */
 override D4: u32 = 4u;
 
-/** 8 points x up to 4 vec4: the held sub-vectors. */
-alias Held = array<array<vec4<f32>, 4>, 8>;
+/** Points per invocation: 4 PB. */
+const PB: u32 = 2u;
 
-/** Takes centroid c (vectors b[0..D4), squared norm cn, skipped unless valid) for the 8 held points. */
-fn sgh_take(lo: ptr<function, KvBest>, hi: ptr<function, KvBest>, xa: ptr<function, Held>, b: array<vec4<f32>, 4>,
+/** 4 PB points x up to 4 vec4: the held sub-vectors. */
+alias Held = array<array<vec4<f32>, 4>, 4u * PB>;
+
+/** Takes centroid c (vectors b[0..D4), squared norm cn, skipped unless valid) for the held points. */
+fn sgh_take(best: ptr<function, array<KvBest, PB>>, xa: ptr<function, Held>, b: array<vec4<f32>, 4>,
             cn: f32, c: u32, valid: bool, ip: bool) {
-  var dl = array<f32, 4>();
-  var dh = array<f32, 4>();
-  for (var k4 = 0u; k4 < D4; k4++) {
-    for (var t = 0u; t < 4u; t++) {
-      dl[t] = rg_dot4((*xa)[t][k4], b[k4], dl[t]);
-      dh[t] = rg_dot4((*xa)[t + 4u][k4], b[k4], dh[t]);
+  for (var q = 0u; q < PB; q++) {
+    var d = array<f32, 4>();
+    for (var k4 = 0u; k4 < D4; k4++) {
+      for (var t = 0u; t < 4u; t++) { d[t] = rg_dot4((*xa)[4u * q + t][k4], b[k4], d[t]); }
     }
+    kv_take(&(*best)[q], c, valid, cn, d, ip);
   }
-  kv_take(lo, c, valid, cn, dl, ip);
-  kv_take(hi, c, valid, cn, dh, ip);
 }
 
 /** Lane r's 4 vectors m on every lane (r a constant). */
@@ -61,13 +61,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         @builtin(subgroup_invocation_id) sid: u32) {
   let g = wid.y;
   let k = params.k;
-  let p0 = (wid.x * 64u + lid) * 8u;
+  let p0 = (wid.x * 64u + lid) * 4u * PB;
   let ip = params.metric == 0u;
   let w = kv_worst(ip);
   // the 8 points (rows past the end clamped to the last row) and their squared norms (L2), one chain each
   var xa: Held;
-  var xn = array<f32, 8>();
-  for (var t = 0u; t < 8u; t++) {
+  var xn = array<f32, 4u * PB>();
+  for (var t = 0u; t < 4u * PB; t++) {
     let at = (min(p0 + t, params.n - 1u) * params.groups + g) * D4;
     for (var k4 = 0u; k4 < D4; k4++) {
       let a = x[at + k4];
@@ -75,8 +75,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (!ip) { xn[t] = rg_dot4(a, a, xn[t]); }
     }
   }
-  var lo = KvBest(array<f32, 4>(w, w, w, w), array<u32, 4>());
-  var hi = KvBest(array<f32, 4>(w, w, w, w), array<u32, 4>());
+  var best: array<KvBest, PB>;
+  for (var q = 0u; q < PB; q++) { best[q] = KvBest(array<f32, 4>(w, w, w, w), array<u32, 4>()); }
   for (var c0 = 0u; c0 < k; c0 += 8u) {
     let jc = (g * k + min(c0 + (sid & 7u), k - 1u)) * D4;
     var m = array<vec4<f32>, 4>();
@@ -85,15 +85,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       m[k4] = cent[jc + k4];
       if (!ip) { cn = rg_dot4(m[k4], m[k4], cn); }
     }
-    sgh_take(&lo, &hi, &xa, sgh_b0(m), subgroupBroadcast(cn, 0u), c0, c0 < k, ip);
-    sgh_take(&lo, &hi, &xa, sgh_b1(m), subgroupBroadcast(cn, 1u), c0 + 1u, c0 + 1u < k, ip);
-    sgh_take(&lo, &hi, &xa, sgh_b2(m), subgroupBroadcast(cn, 2u), c0 + 2u, c0 + 2u < k, ip);
-    sgh_take(&lo, &hi, &xa, sgh_b3(m), subgroupBroadcast(cn, 3u), c0 + 3u, c0 + 3u < k, ip);
-    sgh_take(&lo, &hi, &xa, sgh_b4(m), subgroupBroadcast(cn, 4u), c0 + 4u, c0 + 4u < k, ip);
-    sgh_take(&lo, &hi, &xa, sgh_b5(m), subgroupBroadcast(cn, 5u), c0 + 5u, c0 + 5u < k, ip);
-    sgh_take(&lo, &hi, &xa, sgh_b6(m), subgroupBroadcast(cn, 6u), c0 + 6u, c0 + 6u < k, ip);
-    sgh_take(&lo, &hi, &xa, sgh_b7(m), subgroupBroadcast(cn, 7u), c0 + 7u, c0 + 7u < k, ip);
+    sgh_take(&best, &xa, sgh_b0(m), subgroupBroadcast(cn, 0u), c0, c0 < k, ip);
+    sgh_take(&best, &xa, sgh_b1(m), subgroupBroadcast(cn, 1u), c0 + 1u, c0 + 1u < k, ip);
+    sgh_take(&best, &xa, sgh_b2(m), subgroupBroadcast(cn, 2u), c0 + 2u, c0 + 2u < k, ip);
+    sgh_take(&best, &xa, sgh_b3(m), subgroupBroadcast(cn, 3u), c0 + 3u, c0 + 3u < k, ip);
+    sgh_take(&best, &xa, sgh_b4(m), subgroupBroadcast(cn, 4u), c0 + 4u, c0 + 4u < k, ip);
+    sgh_take(&best, &xa, sgh_b5(m), subgroupBroadcast(cn, 5u), c0 + 5u, c0 + 5u < k, ip);
+    sgh_take(&best, &xa, sgh_b6(m), subgroupBroadcast(cn, 6u), c0 + 6u, c0 + 6u < k, ip);
+    sgh_take(&best, &xa, sgh_b7(m), subgroupBroadcast(cn, 7u), c0 + 7u, c0 + 7u < k, ip);
   }
-  kv_write(p0, g, lo.v, lo.i, array<f32, 4>(xn[0], xn[1], xn[2], xn[3]), ip);
-  kv_write(p0 + 4u, g, hi.v, hi.i, array<f32, 4>(xn[4], xn[5], xn[6], xn[7]), ip);
+  for (var q = 0u; q < PB; q++) {
+    kv_write(p0 + 4u * q, g, best[q].v, best[q].i, array<f32, 4>(xn[4u * q], xn[4u * q + 1u], xn[4u * q + 2u], xn[4u * q + 3u]), ip);
+  }
 }
