@@ -1,9 +1,10 @@
 // The k-means member lists (memberLists in src/kernels/kmeans.ts): a stable LSD radix sort of each group's rows by
 // cluster (kmeans_rank, kmeans_scan, kmeans_place per pass), checked against plain sorts on fresh random
-// assignments, awkward sizes (partial tiles, 1..3 passes, clamped out-of-range clusters) and poisoned outputs.
+// assignments, awkward sizes (partial tiles, 1..3 passes, clamped out-of-range clusters) and poisoned outputs;
+// and the member sums over those lists (kmeans_sum, kmeans_sum4) against float64.
 // Node only, as these are internal: in the browser, test/kernel-kmeans.test.ts runs them through trainKMeans.
 import t from 'tap';
-import { getEngine, rng, freshSeed, POISON_U32 } from './helpers.js';
+import { getEngine, rng, freshSeed, randomF32, POISON_U32, POISON_F32 } from './helpers.js';
 import { makeMemberBuffers, memberLists, radixPlan } from '../src/kernels/kmeans.js';
 import * as K from '../src/shaders/kernels.js';
 import type { GpuBuffer } from '../src/pipeline/buffer.js';
@@ -112,5 +113,49 @@ t.test('kmeans_scan: per-group exclusive sums at awkward lengths', async (t) => 
     engine.run(K.kmeans_scan, { bindings: { count: cb, offsets: ob }, params: { rows, len }, workgroups: G });
     t.equal(firstDiff(await engine.read(ob, Uint32Array), scanRef(count, G, len, rows)), '', `seed ${seed} G=${G} len=${len} rows=${rows}`);
     cb.dispose(); ob.dispose();
+  }
+});
+
+t.test('kmeans_sum and kmeans_sum4 add each cluster\'s member rows to acc: float64 sums, and the same bits', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  // [rows, groups, k, dsub]: kmeans_sum4 takes dsub a multiple of 4
+  const cases: Array<[number, number, number, number]> = [[1, 1, 1, 4], [70, 3, 5, 8], [257, 2, 61, 12], [600, 5, 256, 16], [129, 1, 7, 36], [300, 4, 40, 4]];
+  for (const [rows, G, k, dsub] of cases) {
+    const D = G * dsub;
+    const x = randomF32(r, rows * D);
+    // some clusters empty (k > rows for some), the rest drawn at random
+    const assign = Uint32Array.from({ length: rows * G }, () => Math.floor(r() * k));
+    const ref = memberListsRef(assign, rows, G, k);
+    const init = randomF32(r, G * k * dsub);
+    const pad = 8; // trailing floats of acc that no kernel may write
+    const accIn = new Float32Array(G * k * dsub + pad).fill(POISON_F32);
+    accIn.set(init);
+    const xb = engine.upload(x), mb = engine.upload(ref.members), ob = engine.upload(ref.offsets), cb = engine.upload(ref.count);
+    const got: Float32Array[] = [];
+    for (const [kernel, per] of [[K.kmeans_sum, 1], [K.kmeans_sum4, 4]] as const) {
+      const acc = engine.upload(accIn);
+      engine.run(kernel, { bindings: { x: xb, members: mb, offsets: ob, count: cb, acc }, params: { groups: G, k, dsub }, workgroups: Math.ceil((G * k * dsub) / per / 256) });
+      got.push(await engine.read(acc, Float32Array));
+      acc.dispose();
+    }
+    const tag = `seed ${seed} rows=${rows} G=${G} k=${k} dsub=${dsub}`;
+    let bad = '';
+    for (let g = 0; g < G && !bad; g++) {
+      for (let c = 0; c < k && !bad; c++) {
+        const o = ref.offsets[g * k + c]!, n = ref.count[g * k + c]!;
+        for (let j = 0; j < dsub && !bad; j++) {
+          let s = init[(g * k + c) * dsub + j]!, mag = Math.abs(s);
+          for (let m = o; m < o + n; m++) { const v = x[ref.members[m]! * D + g * dsub + j]!; s += v; mag += Math.abs(v); }
+          const q = (g * k + c) * dsub + j, v = got[1]![q]!;
+          if (!(Math.abs(v - s) <= 1e-6 * (mag + 1))) bad = `[${q}] = ${v}, float64 ${s}`;
+        }
+      }
+    }
+    t.equal(bad, '', `${tag}: kmeans_sum4 = init + float64 member sums`);
+    t.ok(got[1]!.subarray(G * k * dsub).every((v) => Number.isNaN(v)), `${tag}: the padding past acc is untouched`);
+    t.same(new Uint32Array(got[1]!.buffer), new Uint32Array(got[0]!.buffer), `${tag}: kmeans_sum4 gives the bits of kmeans_sum`);
+    for (const b of [xb, mb, ob, cb]) b.dispose();
   }
 });

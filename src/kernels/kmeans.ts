@@ -173,9 +173,11 @@ export function lloydChunk(engine: Engine, xs: Buf, cent: Buf, b: LloydBuffers, 
   assignDispatch(engine, xs, cent, b.assign, b.score, rows, G, k, dsub, metric);
   engine.run(K.kmeans_reduce, { bindings: { score: b.score, obj: b.obj }, params: { n: rows * G }, workgroups: 64 });
   memberLists(engine, b.assign, b.total, b, rows, G, k);
-  engine.run(K.kmeans_sum, {
+  // dsub a multiple of 4: vec4 sums (the same adds per component, so the same bits)
+  const per = dsub % 4 === 0 ? 4 : 1;
+  engine.run(per === 4 ? K.kmeans_sum4 : K.kmeans_sum, {
     bindings: { x: xs, members: b.members, offsets: b.offsets, count: b.count, acc: b.acc },
-    params: { groups: G, k, dsub }, workgroups: Math.ceil((G * k * dsub) / 256),
+    params: { groups: G, k, dsub }, workgroups: Math.ceil((G * k * dsub) / per / 256),
   });
 }
 
