@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const dists = { A: resolve(arg('a', join(root, 'dist'))), B: resolve(arg('b', join(root, 'dist'))) };
 const n = Number(arg('n', '20000')), reps = Number(arg('reps', '5'));
-const CASES = { pq: [32, 256, 16, 1], ivf: [1, 256, 512, 0], pq8: [64, 256, 8, 1] };
+const CASES = { pq: [32, 256, 16, 1], ivf: [1, 256, 512, 0], pq8: [64, 256, 8, 1], pq4: [128, 256, 4, 1], pq64x4: [64, 16, 8, 1] };
 const cases = arg('cases', 'pq,ivf').split(',');
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 let seed = 12345;

@@ -29,15 +29,17 @@ function workgroupFloats(kernel: Kernel, name: string): number {
 // kmeans_assign_small holds a group's centroids, padded to a multiple of 64, in `cs` and the 64 points of a
 // workgroup in `xs` (dims x 64)
 const SMALL_FLOATS = workgroupFloats(K.kmeans_assign_small, 'cs');
-/** Points per workgroup of kmeans_assign_sgh (64 invocations x 4 PB). */
-const SGH_POINTS = 64 * 4 * 2;
+/** Points per workgroup of kmeans_assign_sgh: 64 invocations x 8 points (4 PB, its constant). */
+const SGH_POINTS = 64 * 8;
 const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 
 /** Records one assignment dispatch over at most 64 * 65535 rows whose bindings fit maxBinding. Kernel choice:
- *  on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), dsub a multiple of 4 from 8 takes
- *  kmeans_assign_sg (blocks of 16 centroids loaded once per subgroup and shared by subgroupBroadcast; same results
- *  as kmeans_assign_vec4; faster than it from dsub 8 on lavapipe, while for dsub 4 the held-points
- *  kmeans_assign_vec4 is faster, its loads no longer dominating). Else dsub a multiple of 4 takes
+ *  on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), dsub 4, 8, 12 and 16 (PQ sub-spaces) take
+ *  kmeans_assign_sgh (8 points held per invocation, loaded once; blocks of 8 whole centroids shared by
+ *  subgroupBroadcast; same results as kmeans_assign_vec4; on lavapipe every storage load at a per-invocation
+ *  address is 4 scalar loads per lane behind bounds branches, and this kernel makes the fewest per product), larger
+ *  multiples of 4 take kmeans_assign_sg (blocks of 16 centroids loaded once per subgroup and shared by
+ *  subgroupBroadcast; same results as kmeans_assign_vec4, faster than it on lavapipe). Else dsub a multiple of 4 takes
  *  kmeans_assign_vec4 on a software adapter, and on any adapter for dsub <= 16 (PQ
  *  sub-spaces: faster on a hardware GPU too; for larger dsub the tiled kernel is faster there,
  *  bench/results/gpu-kernels.md) (4 points x 4 centroids register tiles with vec4 loads, no
@@ -48,7 +50,7 @@ const SMALL_DIMS = workgroupFloats(K.kmeans_assign_small, 'xs') / 64;
 function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: Buf,
   n: number, groups: number, k: number, dsub: number, metric: 0 | 1): void {
   const params = { n, groups, k, dsub, metric };
-  if (dsub % 4 === 0 && dsub >= 8 && dsub <= 16 && engine.isSoftwareAdapter && engine.hasSubgroups) {
+  if (dsub % 4 === 0 && dsub >= 4 && dsub <= 16 && engine.isSoftwareAdapter && engine.hasSubgroups) {
     // PQ sub-spaces: 8 points held per invocation, blocks of 8 whole centroids shared across each subgroup
     engine.run(K.kmeans_assign_sgh, { bindings: { x, cent, assign, score }, params, constants: { D4: dsub / 4 }, workgroups: [Math.ceil(n / SGH_POINTS), groups] });
     return;

@@ -1,4 +1,4 @@
-// Nearest-centroid assignment for dsub = 4 D4 with D4 in 2..4 (PQ sub-spaces; the contract of lib/nearest.wgsl,
+// Nearest-centroid assignment for dsub = 4 D4 with D4 in 1..4 (PQ sub-spaces; the contract of lib/nearest.wgsl,
 // the results of kmeans_assign_vec4 bit for bit) on an adapter with subgroups of at least 8 invocations. Each
 // invocation holds 8 points of group wid.y (8 (64 wid.x + lid) + t) in registers, loaded once; the centroids go
 // by in blocks of 8: lane s of each subgroup loads centroid c0 + (s mod 8) whole (D4 vectors) with its squared
