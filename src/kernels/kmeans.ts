@@ -52,12 +52,12 @@ function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: B
   const params = { n, groups, k, dsub, metric };
   if (dsub % 4 === 0 && dsub >= 4 && dsub <= 16 && engine.isSoftwareAdapter && engine.hasSubgroups) {
     // PQ sub-spaces: 8 points held per invocation, blocks of 8 whole centroids shared across each subgroup
-    engine.run(K.kmeans_assign_sgh, { bindings: { x, cent, assign, score }, params, constants: { D4: dsub / 4 }, workgroups: [Math.ceil(n / SGH_POINTS), groups] });
+    engine.run(K.kmeans_assign_sgh, { bindings: { x, cent, assign, score }, params, constants: { D4: dsub / 4, METRIC: metric }, workgroups: [Math.ceil(n / SGH_POINTS), groups] });
     return;
   }
   if (dsub % 4 === 0 && dsub >= 8 && engine.isSoftwareAdapter && engine.hasSubgroups) {
     // blocks of 16 centroids whose loads are shared across each subgroup (same results as kmeans_assign_vec4)
-    engine.run(K.kmeans_assign_sg, { bindings: { x, cent, assign, score }, params, workgroups: [Math.ceil(n / 256), groups] });
+    engine.run(K.kmeans_assign_sg, { bindings: { x, cent, assign, score }, params, constants: { METRIC: metric }, workgroups: [Math.ceil(n / 256), groups] });
     return;
   }
   if (dsub % 4 === 0 && (dsub <= 16 || engine.isSoftwareAdapter)) {
