@@ -4,6 +4,7 @@
 import { checkBindings, checkConstants, packParams, workgroupBytes, type Kernel, type RunArgs, type Workgroups } from './kernel.js';
 import { GpuBuffer, GpuTexture, type BufferSlice, sliceOf } from './buffer.js';
 import { Profiler } from './profiler.js';
+import { idleWait } from './idle-wait.js';
 import { BufferUsage, MAP_READ_MODE, COMPUTE_STAGE, TEXTURE_BINDING, TEXTURE_COPY_DST } from './usage.js';
 import { DeviceLostError, SOFTWARE_GPU_HELP, describeAdapter, requestDevice } from './device.js';
 import { fill as fillKernel } from '../shaders/kernels.js';
@@ -319,11 +320,17 @@ export class Engine {
     this.scopeOpen = false;
   }
 
+  /** Waits for a promise of GPU work: on a software adapter without a CPU busy polling for it (idle-wait.ts), as
+   *  the adapter's threads need the CPUs. */
+  private gpuWait<T>(p: Promise<T>): Promise<T> {
+    return this.isSoftwareAdapter ? idleWait(p) : p;
+  }
+
   /** Flushes and resolves when the GPU has finished all submitted work; throws any validation error. */
   async sync(): Promise<void> {
     this.check();
     this.flush();
-    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise]);
+    await this.gpuWait(Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise]));
     await this.throwErrors();
   }
 
@@ -341,7 +348,7 @@ export class Engine {
       if (n > 0) this.enc().copyBufferToBuffer(s.buffer.gpu, s.offset + byteOffset, staging, 0, n);
       this.readCount++;
       this.flush();
-      await Promise.race([staging.mapAsync(MAP_READ_MODE), this.lostPromise]);
+      await this.gpuWait(Promise.race([staging.mapAsync(MAP_READ_MODE), this.lostPromise]));
       await this.throwErrors();
       const out = staging.getMappedRange(0, Math.max(16, Math.ceil(n / 16) * 16)).slice(0, n);
       staging.unmap();
