@@ -14,6 +14,7 @@ const MIN_MS = 0.02, MAX_MS = 2, SHARE = 0.05;
 let word: Int32Array | null = null;
 let pending = 0;
 let since = 0;
+let ticking = false; // a tick is queued: at most one at a time
 
 function canSleep(): boolean {
   const g = globalThis as { setImmediate?: Immediate };
@@ -28,7 +29,7 @@ function canSleep(): boolean {
 }
 
 function tick(): void {
-  if (pending === 0) return;
+  if (pending === 0) { ticking = false; return; }
   Atomics.wait(word!, 0, 0, Math.min(MAX_MS, Math.max(MIN_MS, (performance.now() - since) * SHARE)));
   (globalThis as unknown as { setImmediate: Immediate }).setImmediate(tick);
 }
@@ -36,8 +37,9 @@ function tick(): void {
 /** Resolves or rejects as `p` does, sleeping between the event-loop turns while it is pending (see above). */
 export async function idleWait<T>(p: Promise<T>): Promise<T> {
   if (!canSleep()) return p;
-  if (pending++ === 0) {
-    since = performance.now();
+  if (pending++ === 0) since = performance.now();
+  if (!ticking) {
+    ticking = true;
     (globalThis as unknown as { setImmediate: Immediate }).setImmediate(tick);
   }
   try {
