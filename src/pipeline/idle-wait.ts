@@ -2,8 +2,8 @@
 // events from a callback that re-queues itself with setImmediate until none is pending, so while the GPU works
 // one CPU runs that loop at full speed. With a software adapter (lavapipe) the GPU is the same CPUs: the loop
 // takes a core from the adapter's worker threads. idleWait puts a second callback on the same queue that sleeps
-// (Atomics.wait on a private word) on every turn, so the loop turns a few hundred times a second instead of
-// spinning. The sleep is 5% of the time the oldest pending wait has waited, from 0.02 to 2 ms, so a promise
+// (Atomics.wait on a private word) on every turn, so the loop turns at most a few hundred times a second once a
+// wait is long, instead of spinning. The sleep is 5% of the time waited since the waits began, 0.02 to 2 ms, so a promise
 // settles at most that much later than it would otherwise. Where the runtime has no setImmediate or cannot block
 // its thread (a browser's main thread), idleWait returns the promise as it is.
 
