@@ -74,6 +74,13 @@ export function reflectKernel(name, source) {
   }
   for (const s of r.storage) {
     if (s.group !== 0) fail(name, `only @group(0) is used, '${s.name}' is in group ${s.group}`);
+    if (s.type?.name?.startsWith('texture_')) {
+      if (s.type.name !== 'texture_storage_2d' || s.type.format?.name !== 'rgba32uint' || (s.access !== 'read' && s.access !== 'write')) {
+        fail(name, `storage texture '${s.name}' must be a texture_storage_2d<rgba32uint, read> or <rgba32uint, write> (Engine.uintTexels)`);
+      }
+      bindings.push({ name: s.name, binding: s.binding, kind: s.access === 'read' ? 'texels-read' : 'texels-write' });
+      continue;
+    }
     bindings.push({ name: s.name, binding: s.binding, kind: s.access === 'read' ? 'read-only-storage' : 'storage' });
   }
   for (const t of r.textures) {

@@ -3,8 +3,10 @@
 // hold; the GPU mirror (codes padded to u32 words, ids, offsets) is uploaded for search, in segments of consecutive
 // rows that each fit the device's binding and buffer limits.
 import type { Engine } from '../pipeline/engine.js';
-import type { GpuBuffer } from '../pipeline/buffer.js';
+import type { GpuBuffer, GpuTexture } from '../pipeline/buffer.js';
 import type { ProductQuantizer } from '../quantizers/product.js';
+import { texelScan } from '../kernels/adc.js';
+import { pqTexels, texelsPerVector } from '../kernels/pq.js';
 
 export interface HostLists {
   /** nlist + 1 offsets */
@@ -93,6 +95,8 @@ export function planSegments(listOffsets: ArrayLike<number>, nlist: number, rowB
  */
 export class GpuLists {
   private pos: GpuBuffer | null = null;
+  /** per segment: its codes as a texture (codeTexels), null where none fits */
+  private texels: (GpuTexture | null)[] = [];
 
   private constructor(readonly segments: readonly ListSegment[], readonly n: number, readonly starts: GpuBuffer) {}
 
@@ -102,6 +106,17 @@ export class GpuLists {
   positions(engine: Engine): GpuBuffer {
     const rows = this.segments.reduce((r, g) => Math.max(r, g.end - g.start), 0);
     return (this.pos ??= engine.upload(Int32Array.from({ length: rows }, (_, i) => i), 'positions'));
+  }
+
+  /** Segment i's codes as an rgba32uint texture (pqTexels), for the 4-bit scan that reads them from one
+   *  (AdcScanArgs.codeTexels): made on first use, released with the lists. Null where that scan does not apply
+   *  (texelScan) or the texture would not fit the device. */
+  codeTexels(engine: Engine, i: number, pq: ProductQuantizer): GpuTexture | null {
+    if (!texelScan(engine, pq.m, pq.bits)) return null;
+    if (this.texels[i] !== undefined) return this.texels[i]!;
+    const g = this.segments[i]!, n = g.end - g.start;
+    const fits = engine.fitsTexels(Math.max(1, n * texelsPerVector(pq.words)));
+    return (this.texels[i] = fits ? pqTexels(engine, g.codes, n, pq.words, 'code texels') : null);
   }
 
   /** The bytes of one segment at most on this engine: one binding, one buffer (a multiple of 16). */
@@ -138,5 +153,7 @@ export class GpuLists {
     for (const g of this.segments) { g.codes.dispose(); g.ids.dispose(); g.listOffsets.dispose(); }
     this.starts.dispose();
     this.pos?.dispose();
+    for (const t of this.texels) t?.dispose();
+    this.texels = [];
   }
 }

@@ -13,7 +13,7 @@ import type { ProductQuantizer } from '../quantizers/product.js';
 import { ProgressMeter, type LongWorkOptions } from '../util/progress.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { GpuTables } from './tables.js';
-import type { GpuLists, ListSegment } from './inverted-lists.js';
+import type { GpuLists } from './inverted-lists.js';
 import type { GpuBuffer, Buf } from '../pipeline/buffer.js';
 import { rerank, type RefineStage } from './refine.js';
 
@@ -108,17 +108,20 @@ export async function searchLists(engine: Engine, s: SearchTarget, q: Float32Arr
       try {
         const L = chunk?.lists ?? lists!;
         const segs = L.segments;
-        const scan = (g: ListSegment, ids: GpuBuffer, outScores: Buf, outIds: Buf) => adcScan(e, {
-          lut, probes, coarse: probeScores, listOffsets: g.listOffsets, codes: g.codes, ids,
-          ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), outScores, outIds,
-          nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k: ks, metric,
-          hostListOffsets: g.hostListOffsets,
-        });
+        const scan = (i: number, ids: GpuBuffer, outScores: Buf, outIds: Buf) => {
+          const g = segs[i]!, codeTexels = L.codeTexels(e, i, pq);
+          adcScan(e, {
+            lut, probes, coarse: probeScores, listOffsets: g.listOffsets, codes: g.codes, ids,
+            ...(l2Term ? { l2Term } : {}), ...(l2Pairs ? { l2Pairs } : {}), ...(codeTexels ? { codeTexels } : {}), outScores, outIds,
+            nq: rows, nprobe, nlist, m: pq.m, bits: pq.bits, k: ks, metric,
+            hostListOffsets: g.hostListOffsets,
+          });
+        };
         if (segs.length === 1) {
-          scan(segs[0]!, rf ? L.positions(e) : segs[0]!.ids, resScores, resIds);
+          scan(0, rf ? L.positions(e) : segs[0]!.ids, resScores, resIds);
         } else {
           const [cs, cp] = segmentBuffers(segs.length);
-          segs.forEach((g, i) => scan(g, L.positions(e), sub(cs, i * stride * 4, rows * ks * 4), sub(cp, i * stride * 4, rows * ks * 4)));
+          segs.forEach((_, i) => scan(i, L.positions(e), sub(cs, i * stride * 4, rows * ks * 4), sub(cp, i * stride * 4, rows * ks * 4)));
           const mergedPos = rf ? null : (merged ??= e.buffer(qc * ks * 4, 'merged positions'));
           mergeTopk(e, { inScores: cs, inPos: cp, starts: L.starts, outScores: resScores, outPos: mergedPos ?? resIds, rows, k: ks, segs: segs.length, stride, largest: metric === 'ip' });
           if (mergedPos) for (const g of segs) positionsToIds(e, mergedPos, g.ids, resIds, rows * ks, g.start, g.end);

@@ -2,11 +2,11 @@
 // precomputed L2 term per IVF centroid (adc_lut with l2 = 1), and the scan of the probed inverted lists
 // with a fused top-k (adc_scan).
 import type { Engine } from '../pipeline/engine.js';
-import type { GpuBuffer } from '../pipeline/buffer.js';
-import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_cut, adc_score4_sg } from '../shaders/kernels.js';
+import type { GpuBuffer, GpuTexture } from '../pipeline/buffer.js';
+import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_cut, adc_score4_cut_tex, adc_score4_sg, adc_score4_sg_tex } from '../shaders/kernels.js';
 import { checkK, selectionConstants, selectRows, release } from './topk.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
-import { wordsPerVector } from './pq.js';
+import { texelsPerVector, wordsPerVector } from './pq.js';
 
 function checkDims(what: string, dims: Record<string, number>): void {
   for (const [name, v] of Object.entries(dims)) {
@@ -74,6 +74,10 @@ export interface AdcScanArgs {
    *  candidates that cannot be among a query's best k as it scores them (adc_score4_cut) instead of writing every
    *  score for the top-k (adc_score4_sg). Default true; both give the same bits. */
   cut?: boolean;
+  /** Optional, the register-table 4-bit scan only: the same codes as an rgba32uint texture (pqTexels, at least
+   *  hostListOffsets[nlist] vectors), which that scan then reads instead of `codes` (adc_score4_cut_tex,
+   *  adc_score4_sg_tex; the same bits). Only where texelScan(engine, m, bits) holds. */
+  codeTexels?: GpuTexture;
 }
 
 /**
@@ -122,14 +126,24 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
   if (nq === 0) return;
   if (bits === 4 && a.hostListOffsets && nprobe > 0 && nq > FEW_ROWS && subgroupScan(engine, m)) {
     const cut = a.cut !== false && k <= CUT_MAX_K;
-    const inputs = { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, codes: a.codes, l2Term: a.l2Term ?? a.lut };
+    const inputs = { lut: a.lut, probes: a.probes, coarse: a.coarse, listOffsets: a.listOffsets, l2Term: a.l2Term ?? a.lut };
     const constants = { M: m, METRIC_L2: metric === 'l2' ? 1 : 0 };
+    const tex = a.codeTexels;
+    if (tex) {
+      if (!texelScan(engine, m, bits)) throw new Error('adcScan: codeTexels needs texelScan(engine, m, bits)');
+      const total = a.hostListOffsets[nlist]!, tpv = texelsPerVector(wordsPerVector(m, bits));
+      if (tex.format !== 'rgba32uint' || tex.width * tex.height < total * tpv) throw new Error(`adcScan: codeTexels (${tex.label}) does not hold ${total} vectors of ${tpv} rgba32uint texels`);
+    }
     scanTwoPass(engine, a, a.hostListOffsets, (n, q0, scores, cols, cap, c) => {
       const params = { nq: n, nprobe, nlist, cap, q0 };
       if (c) {
-        engine.run(adc_score4_cut, { constants: { ...constants, HEAP: Math.ceil(k / 8) }, bindings: { ...inputs, outKeys: scores, outPos: c.pos, counts: c.counts, cols }, params, workgroups: n });
+        const constantsCut = { ...constants, HEAP: Math.ceil(k / 8) }, out = { outKeys: scores, outPos: c.pos, counts: c.counts, cols };
+        if (tex) engine.run(adc_score4_cut_tex, { constants: constantsCut, bindings: { ...inputs, codeTexels: tex, ...out }, params, workgroups: n });
+        else engine.run(adc_score4_cut, { constants: constantsCut, bindings: { ...inputs, codes: a.codes, ...out }, params, workgroups: n });
+      } else if (tex) {
+        engine.run(adc_score4_sg_tex, { constants, bindings: { ...inputs, codeTexels: tex, outScores: scores, cols }, params, workgroups: n });
       } else {
-        engine.run(adc_score4_sg, { constants, bindings: { ...inputs, outScores: scores, cols }, params, workgroups: n });
+        engine.run(adc_score4_sg, { constants, bindings: { ...inputs, codes: a.codes, outScores: scores, cols }, params, workgroups: n });
       }
     }, cut);
     return;
@@ -150,6 +164,13 @@ export const SUBGROUP_SCAN_MAX_M = 64;
  *  subgroups) with subgroups of at least 8 lanes, and m <= SUBGROUP_SCAN_MAX_M. Same bits as the pair-table scan. */
 export function subgroupScan(engine: Engine, m: number): boolean {
   return engine.isSoftwareAdapter && engine.hasSubgroups && m <= SUBGROUP_SCAN_MAX_M;
+}
+
+/** Whether the register-table 4-bit scan (subgroupScan) can read the codes from a texture (AdcScanArgs.codeTexels,
+ *  pqTexels): bits 4 and subgroupScan, on a device whose WGSL reads storage textures. On lavapipe a texel load
+ *  fetches 16 bytes per lane at once where a storage-buffer load is one branchy scalar load per lane and word. */
+export function texelScan(engine: Engine, m: number, bits: number): boolean {
+  return bits === 4 && subgroupScan(engine, m) && engine.hasReadOnlyStorageTextures;
 }
 
 /** Byte-pair tables of 4-bit tables: out[r][i][b] = tab[r][2i][b & 15] + tab[r][2i+1][b >> 4] (the second term

@@ -1,11 +1,32 @@
 import type { Engine } from '../pipeline/engine.js';
+import type { GpuTexture } from '../pipeline/buffer.js';
 import { assignNearest } from './kmeans.js';
-import { pq_pack } from '../shaders/kernels.js';
+import { pq_pack, pq_texels } from '../shaders/kernels.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 
 /** u32 words holding one vector's packed code: codeSize = ceil(m * bits / 8) bytes, padded to 4 bytes. */
 export function wordsPerVector(m: number, bits: number): number {
   return Math.ceil(Math.ceil((m * bits) / 8) / 4);
+}
+
+/** Texels (16 bytes each) per vector of `words` code words in pqTexels's layout. */
+export function texelsPerVector(words: number): number {
+  return Math.ceil(words / 4);
+}
+
+/**
+ * The packed codes of n vectors (`words` u32 words each, as pqEncode writes them) copied into a new rgba32uint
+ * texture (Engine.uintTexels) of max(1, n x tpv) texels, tpv = texelsPerVector(words): vector v's words in texels
+ * v x tpv .., word w in component w mod 4 of texel v x tpv + floor(w / 4), the components past the last word 0.
+ * The caller disposes it. Needs engine.fitsTexels(n x tpv).
+ */
+export function pqTexels(engine: Engine, codes: Buf, n: number, words: number, label = 'code texels'): GpuTexture {
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(words) || words < 1) throw new Error(`pqTexels: bad sizes n=${n} words=${words}`);
+  need(codes, n * words * 4, 'pqTexels: codes');
+  const tpv = texelsPerVector(words);
+  const t = engine.uintTexels(Math.max(1, n * tpv), label);
+  if (n > 0) engine.run(pq_texels, { bindings: { codes, out: t }, params: { n, words, tpv }, workgroups: Math.ceil((n * tpv) / 64) });
+  return t;
 }
 
 /** Temporary per-chunk memory of pqEncode (codes and distances, n x m each) is kept under this many bytes. */

@@ -34,8 +34,8 @@ export function sliceOf(b: GpuBuffer | BufferSlice): BufferSlice {
 /** A whole buffer or a byte range of one: what a kernel binding takes. */
 export type Buf = GpuBuffer | BufferSlice;
 
-/** An rgba32float 2-D texture the engine made (Engine.texels): the vec4 at linear index i is texel
- *  (i mod width, floor(i / width)). Released by dispose(), never left to the garbage collector. */
+/** An rgba32float (Engine.texels) or rgba32uint (Engine.uintTexels) 2-D texture the engine made: the texel at
+ *  linear index i is (i mod width, floor(i / width)). Released by dispose(), never left to the garbage collector. */
 export class GpuTexture {
   private _disposed = false;
   constructor(
@@ -45,6 +45,7 @@ export class GpuTexture {
     readonly height: number,
     readonly label: string,
     private readonly onDispose: (t: GpuTexture) => void,
+    readonly format: 'rgba32float' | 'rgba32uint' = 'rgba32float',
   ) {}
   get isDisposed(): boolean { return this._disposed; }
   dispose(): void {

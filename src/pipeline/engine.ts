@@ -5,7 +5,7 @@ import { checkBindings, checkConstants, packParams, workgroupBytes, type Kernel,
 import { GpuBuffer, GpuTexture, type BufferSlice, sliceOf } from './buffer.js';
 import { Profiler } from './profiler.js';
 import { idleWait } from './idle-wait.js';
-import { BufferUsage, MAP_READ_MODE, COMPUTE_STAGE, TEXTURE_BINDING, TEXTURE_COPY_DST } from './usage.js';
+import { BufferUsage, MAP_READ_MODE, COMPUTE_STAGE, TEXTURE_BINDING, TEXTURE_COPY_DST, TEXTURE_COPY_SRC, TEXTURE_STORAGE } from './usage.js';
 import { DeviceLostError, SOFTWARE_GPU_HELP, describeAdapter, requestDevice } from './device.js';
 import { fill as fillKernel } from '../shaders/kernels.js';
 import { InputError } from '../util/errors.js';
@@ -46,6 +46,8 @@ export class Engine {
   readonly features: ReadonlySet<string>;
   /** the smallest subgroup size the adapter reports (0 when it reports none) */
   readonly subgroupMinSize: number;
+  /** the WGSL language extensions of the WebGPU entry point (`GPU.wgslLanguageFeatures`; empty when unknown) */
+  readonly wgslFeatures: ReadonlySet<string>;
   /** Strong reference to the object that owns the native WebGPU instance (Dawn's `create()` result).
    *  If it were garbage-collected while the device lives, Dawn's event loop would use freed memory. */
   private readonly keepAlive: unknown;
@@ -72,13 +74,15 @@ export class Engine {
   /** readbacks (read() calls that copied data to the host) so far */
   readCount = 0;
 
-  private constructor(device: GPUDevice, adapterName: string, keepAlive: unknown, ownDevice: boolean, profile: boolean, lowered?: LoweredLimits) {
+  private constructor(device: GPUDevice, adapterName: string, keepAlive: unknown, ownDevice: boolean, profile: boolean, lowered: LoweredLimits | undefined,
+    wgslFeatures: Iterable<string> | undefined) {
     this.device = device;
     this.keepAlive = keepAlive;
     this.ownDevice = ownDevice;
     this.limits = lowered ? lowerLimits(device.limits, lowered) : device.limits;
     this.adapterName = adapterName;
     this.features = new Set([...device.features] as string[]);
+    this.wgslFeatures = new Set(wgslFeatures ?? []);
     this.subgroupMinSize = (device as unknown as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo?.subgroupMinSize ?? 0;
     this.uniformRing = device.createBuffer({ size: UNIFORM_SLOT * UNIFORM_SLOTS, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'uniform ring' });
     this.lostPromise = device.lost.then((info) => {
@@ -94,16 +98,17 @@ export class Engine {
    * package in Node). `keepAlive` is held for the engine's lifetime (pass the Dawn instance owner).
    */
   static async fromGpu(gpu: GPU | undefined, opts: EngineOptions = {}, keepAlive: unknown = gpu): Promise<Engine> {
+    const wgsl = (gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu)?.wgslLanguageFeatures as Iterable<string> | undefined;
     if (opts.device) {
       const name = await describeAdapter(undefined, opts.device);
-      return new Engine(opts.device, name, keepAlive, opts.ownDevice ?? false, opts.profile ?? false, opts.limits);
+      return new Engine(opts.device, name, keepAlive, opts.ownDevice ?? false, opts.profile ?? false, opts.limits, wgsl);
     }
     const adapter = opts.adapter ?? (gpu ? await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' }) : null);
     if (!adapter) throw new Error(SOFTWARE_GPU_HELP);
     const device = await requestDevice(adapter);
     try {
       const name = await describeAdapter(adapter, device);
-      return new Engine(device, name, keepAlive, true, opts.profile ?? false, opts.limits);
+      return new Engine(device, name, keepAlive, true, opts.profile ?? false, opts.limits, wgsl);
     } catch (e) {
       device.destroy(); // e.g. a bad EngineOptions.limits
       throw e;
@@ -118,6 +123,9 @@ export class Engine {
   /** whether kernels may use the WGSL `subgroups` extension with subgroups of at least 8 lanes (the 4-bit ADC
    *  scan's tables in registers, kernels/adc.ts) */
   get hasSubgroups(): boolean { return this.features.has('subgroups') && this.subgroupMinSize >= 8; }
+  /** whether kernels may read storage textures (texture_storage_2d<rgba32uint, read>, Engine.uintTexels): the
+   *  WGSL language extension readonly_and_readwrite_storage_textures */
+  get hasReadOnlyStorageTextures(): boolean { return this.wgslFeatures.has('readonly_and_readwrite_storage_textures'); }
   /** bytes of GPU memory in buffers the engine made and that are not yet disposed */
   get liveBytes(): number { let s = 0; for (const b of this.live) s += b.size; return s; }
   get liveBuffers(): number { return this.live.size; }
@@ -186,13 +194,24 @@ export class Engine {
     return t;
   }
 
-  private texture(count: number, label: string): GpuTexture {
+  /**
+   * A new rgba32uint texture of `count` texels (16 bytes each), texel i at (i mod TEXEL_ROW, floor(i / TEXEL_ROW)),
+   * for kernels that write it (texture_storage_2d<rgba32uint, write>) and read it (<rgba32uint, read>, which needs
+   * hasReadOnlyStorageTextures). Its contents start unspecified. Dispose it when done, as texels().
+   */
+  uintTexels(count: number, label = 'uint texels'): GpuTexture {
+    this.check();
+    return this.texture(count, label, 'rgba32uint');
+  }
+
+  private texture(count: number, label: string, format: 'rgba32float' | 'rgba32uint' = 'rgba32float'): GpuTexture {
     const W = Engine.TEXEL_ROW;
     if (!Number.isInteger(count) || count <= 0) throw new Error(`${label}: ${count} texels`);
     if (!this.fitsTexels(count)) throw new Error(`${label}: ${count} texels need ${Math.ceil(count / W)} rows of ${W}, over maxTextureDimension2D (${this.limits.maxTextureDimension2D})`);
     const height = Math.ceil(count / W);
-    const tex = this.device.createTexture({ size: [W, height], format: 'rgba32float', usage: TEXTURE_BINDING | TEXTURE_COPY_DST, label });
-    const t = new GpuTexture(tex, tex.createView({ label }), W, height, label, (x) => { this.liveTextures.delete(x); if (!this.disposed && this.lostReason === null) this.flush(); });
+    const usage = format === 'rgba32float' ? TEXTURE_BINDING | TEXTURE_COPY_DST : TEXTURE_STORAGE | TEXTURE_COPY_SRC | TEXTURE_COPY_DST;
+    const tex = this.device.createTexture({ size: [W, height], format, usage, label });
+    const t = new GpuTexture(tex, tex.createView({ label }), W, height, label, (x) => { this.liveTextures.delete(x); if (!this.disposed && this.lostReason === null) this.flush(); }, format);
     this.liveTextures.add(t);
     return t;
   }
@@ -264,8 +283,9 @@ export class Engine {
         continue;
       }
       const given = a.bindings[b.name]! as GpuBuffer | BufferSlice | GpuTexture;
-      if (b.kind === 'texture') {
-        if (!(given instanceof GpuTexture)) throw new Error(`kernel '${name}': '${b.name}' is a texture binding; pass a texture from engine.texels()`);
+      if (b.kind === 'texture' || b.kind === 'texels-read' || b.kind === 'texels-write') {
+        const format = b.kind === 'texture' ? 'rgba32float' : 'rgba32uint';
+        if (!(given instanceof GpuTexture) || given.format !== format) throw new Error(`kernel '${name}': '${b.name}' is an ${format} texture binding; pass a texture from engine.${b.kind === 'texture' ? 'texels' : 'uintTexels'}()`);
         if (given.isDisposed) throw new Error(`kernel '${name}': texture '${given.label}' bound as '${b.name}' was disposed`);
         entries.push({ binding: b.binding, resource: given.view });
         continue;
@@ -427,9 +447,11 @@ export class Engine {
     if (wgBytes > wgLimit) throw new Error(`kernel '${kernel.name}' needs ${wgBytes} bytes of workgroup memory with these constants; this device has ${wgLimit}`);
     const layout = this.device.createBindGroupLayout({
       label: kernel.name,
-      entries: kernel.bindings.map((b) => (b.kind === 'texture'
-        ? { binding: b.binding, visibility: COMPUTE_STAGE, texture: { sampleType: 'unfilterable-float' as const, viewDimension: '2d' as const } }
-        : { binding: b.binding, visibility: COMPUTE_STAGE, buffer: { type: b.kind } })),
+      entries: kernel.bindings.map((b): GPUBindGroupLayoutEntry => (b.kind === 'texture'
+        ? { binding: b.binding, visibility: COMPUTE_STAGE, texture: { sampleType: 'unfilterable-float', viewDimension: '2d' } }
+        : b.kind === 'texels-read' || b.kind === 'texels-write'
+          ? { binding: b.binding, visibility: COMPUTE_STAGE, storageTexture: { access: b.kind === 'texels-read' ? 'read-only' : 'write-only', format: 'rgba32uint', viewDimension: '2d' } }
+          : { binding: b.binding, visibility: COMPUTE_STAGE, buffer: { type: b.kind } })),
     });
     const module = this.device.createShaderModule({ code: kernel.source, label: kernel.name });
     const pipeline = this.device.createComputePipeline({

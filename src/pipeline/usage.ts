@@ -5,3 +5,6 @@ export const COMPUTE_STAGE = 0x4;
 /** GPUTextureUsage.COPY_DST and TEXTURE_BINDING */
 export const TEXTURE_COPY_DST = 0x2;
 export const TEXTURE_BINDING = 0x4;
+/** GPUTextureUsage.COPY_SRC and STORAGE_BINDING */
+export const TEXTURE_COPY_SRC = 0x1;
+export const TEXTURE_STORAGE = 0x8;

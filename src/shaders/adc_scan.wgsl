@@ -6,6 +6,7 @@
 #include "lib/grid.wgsl"
 #include "lib/select.wgsl"
 #include "lib/adc_lists.wgsl"
+#include "lib/adc_codes.wgsl"
 
 struct Params { nq: u32, nprobe: u32, nlist: u32, wpv: u32 }
 @group(0) @binding(0) var<uniform> params: Params;

@@ -3,6 +3,7 @@
 // (query, probe); its list's candidates go to the columns adc_cols laid out (cols[q][1 + p]: where probe p's
 // list starts in the query's region of `cap` scores). Scores as in lib/adc_lists.wgsl.
 #include "lib/adc_score_io.wgsl"
+#include "lib/adc_codes.wgsl"
 
 @compute @workgroup_size(64)
 fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {

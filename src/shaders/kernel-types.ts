@@ -3,8 +3,10 @@
 // The type parameters carry the names of its storage bindings, the fields of its `params` uniform and its
 // override constants, so that `engine.run(kernel, args)` with a wrong name does not compile.
 
-/** 'texture': a texture_2d<f32> read with textureLoad, bound to an rgba32float GpuTexture (Engine.texels) */
-export type BindingKind = 'uniform' | 'storage' | 'read-only-storage' | 'texture';
+/** 'texture': a texture_2d<f32> read with textureLoad, bound to an rgba32float GpuTexture (Engine.texels);
+ *  'texels-read' / 'texels-write': a texture_storage_2d<rgba32uint, read / write>, bound to an rgba32uint
+ *  GpuTexture (Engine.uintTexels) */
+export type BindingKind = 'uniform' | 'storage' | 'read-only-storage' | 'texture' | 'texels-read' | 'texels-write';
 
 export interface BindingInfo {
   readonly name: string;

@@ -4,8 +4,9 @@
 // scan's order (adcPairTables, then adc_score with 8-bit codes of ceil(M / 2) sub-quantizers): per byte i of a
 // code word, pair_i = t[2i][lo] + t[2i+1][hi] (l2: l2pair_i - 2 lutpair_i); ws = sum of the word's pairs in
 // byte order; s = coarse + ws_0 + ws_1 + ... so every 4-bit scan gives the same bits. Needs lib/adc_lists.wgsl
-// (M, METRIC_L2, lut, l2Term, codes) and `enable subgroups` in the kernel. Callers keep the lookups in uniform
-// control flow (shuffles need all lanes).
+// (M, METRIC_L2, lut, l2Term), `enable subgroups` in the kernel, and a module that defines vector_words(v), the
+// code words of vector v (lib/adc_score4_words.wgsl from the codes buffer, lib/adc_score4_texels.wgsl from a
+// texture). Callers keep the lookups in uniform control flow (shuffles need all lanes).
 /** Lane s's entries of the tables of the eight sub-quantizers of one code word: l_k = t[k][s], h_k = t[k][s + 8]. */
 struct Tab8 {
   l0: f32, l1: f32, l2: f32, l3: f32, l4: f32, l5: f32, l6: f32, l7: f32,
@@ -88,16 +89,20 @@ fn load_tabs(src: u32, base: u32, s: u32) -> Tabs {
   return r;
 }
 
-/** The score of the vector whose codes start at word `base`: c0 + the words' sums, in word order. */
-fn vector_score(base: u32, c0: f32, t: Tabs, u: Tabs) -> f32 {
+/** The code words of one vector (M <= 64: at most 8): word w is a[w] for w < 4, b[w - 4] after; words at or past
+ *  the vector's last are never read. */
+struct Words { a: vec4<u32>, b: vec4<u32> }
+
+/** The score of the vector with code words x: c0 + the words' sums, in word order. */
+fn vector_score(x: Words, c0: f32, t: Tabs, u: Tabs) -> f32 {
   let wpv = (M + 7u) / 8u;
-  var s = c0 + word_sum(codes[base], 0u, t.t0, u.t0);
-  if (wpv > 1u) { s += word_sum(codes[base + 1u], 1u, t.t1, u.t1); }
-  if (wpv > 2u) { s += word_sum(codes[base + 2u], 2u, t.t2, u.t2); }
-  if (wpv > 3u) { s += word_sum(codes[base + 3u], 3u, t.t3, u.t3); }
-  if (wpv > 4u) { s += word_sum(codes[base + 4u], 4u, t.t4, u.t4); }
-  if (wpv > 5u) { s += word_sum(codes[base + 5u], 5u, t.t5, u.t5); }
-  if (wpv > 6u) { s += word_sum(codes[base + 6u], 6u, t.t6, u.t6); }
-  if (wpv > 7u) { s += word_sum(codes[base + 7u], 7u, t.t7, u.t7); }
+  var s = c0 + word_sum(x.a.x, 0u, t.t0, u.t0);
+  if (wpv > 1u) { s += word_sum(x.a.y, 1u, t.t1, u.t1); }
+  if (wpv > 2u) { s += word_sum(x.a.z, 2u, t.t2, u.t2); }
+  if (wpv > 3u) { s += word_sum(x.a.w, 3u, t.t3, u.t3); }
+  if (wpv > 4u) { s += word_sum(x.b.x, 4u, t.t4, u.t4); }
+  if (wpv > 5u) { s += word_sum(x.b.y, 5u, t.t5, u.t5); }
+  if (wpv > 6u) { s += word_sum(x.b.z, 6u, t.t6, u.t6); }
+  if (wpv > 7u) { s += word_sum(x.b.w, 7u, t.t7, u.t7); }
   return s;
 }
