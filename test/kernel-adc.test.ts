@@ -1,7 +1,9 @@
 import t from 'tap';
 import type { Engine } from '../src/pipeline/engine.js';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding } from './helpers.js';
-import { adcLut, adcL2Term, adcPairTables, adcScan, subgroupScan } from '../src/kernels/adc.js';
+import { adcLut, adcL2Term, adcPairTables, adcScan, subgroupScan, texelScan } from '../src/kernels/adc.js';
+import { pqTexels, texelsPerVector } from '../src/kernels/pq.js';
+import type { GpuTexture } from '../src/pipeline/buffer.js';
 import { topk } from '../src/kernels/topk.js';
 import { adcLutRef, adcPairTablesRef, adcScanRef, type AdcScanInput } from './reference/adc.js';
 
@@ -283,6 +285,8 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
     return;
   }
   t.ok(subgroupScan(engine, 64), 'a device with subgroups of 8+ lanes takes the register-table scan');
+  t.comment(`texture scans: ${texelScan(engine, 64, 4)}`);
+  t.notOk(texelScan(engine, 64, 8), '8-bit codes never take the texture scan');
   for (const c of [
     { nq: 17, nprobe: 5, nlist: 9, m: 64, bits: 4, k: 30, avgList: 23 },
     { nq: 11, nprobe: 4, nlist: 6, m: 33, bits: 4, k: 7, avgList: 9 },
@@ -295,18 +299,28 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
   ]) for (const metric of ['ip', 'l2'] as const) for (const integer of [false, true]) {
     // integer tables: many equal scores, so ties at the cut's bound and in the top-k are exercised
     const a = makeScan(r, c, metric, integer);
-    const run = async (twoPass: boolean, cut?: boolean) => {
+    const run = async (twoPass: boolean, cut?: boolean, texels = false) => {
       const bufs = uploadScan(engine, a, c);
+      let codeTexels: GpuTexture | undefined;
       try {
-        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}), ...(cut === undefined ? {} : { cut }) });
+        if (texels) {
+          const n = a.listOffsets[c.nlist]!;
+          codeTexels = engine.uintTexels(Math.max(1, n * texelsPerVector(Math.ceil(c.m / 8))));
+          pqTexels(engine, bufs.codes, codeTexels, n, Math.ceil(c.m / 8));
+        }
+        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}), ...(cut === undefined ? {} : { cut }), ...(codeTexels ? { codeTexels } : {}) });
         return { s: new Uint32Array((await engine.read(bufs.outScores, Float32Array)).buffer.slice(0, c.nq * c.k * 4)), i: (await engine.read(bufs.outIds, Int32Array)).slice(0, c.nq * c.k) };
       } finally {
         for (const b of Object.values(bufs)) b.dispose();
+        codeTexels?.dispose();
       }
     };
-    // fused: the pair tables, one query per workgroup; two-pass: adc_score4_cut (default) and adc_score4_sg
+    // fused: the pair tables, one query per workgroup; two-pass: adc_score4_cut (default) and adc_score4_sg, each
+    // also reading the codes from a texture (adc_score4_cut_tex, adc_score4_sg_tex) where the device can
     const fused = await run(false);
-    for (const [name, two] of [['cut', await run(true)], ['uncut', await run(true, false)]] as const) {
+    const runs: [string, { s: Uint32Array; i: Int32Array }][] = [['cut', await run(true)], ['uncut', await run(true, false)]];
+    if (texelScan(engine, c.m, 4)) runs.push(['cut texels', await run(true, undefined, true)], ['uncut texels', await run(true, false, true)]);
+    for (const [name, two] of runs) {
       let bad = -1;
       for (let i = 0; i < fused.s.length; i++) if (fused.s[i] !== two.s[i] || fused.i[i] !== two.i[i]) { bad = i; break; }
       t.equal(bad, -1, `seed ${seed} ${JSON.stringify(c)} ${metric}${integer ? ' integer' : ''} ${name}: bit-identical scores and ids${bad < 0 ? '' : ` (first difference at ${bad})`}`);
@@ -314,3 +328,47 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
   }
 });
 
+
+/** The first `count` texels of an rgba32uint texture, 4 u32 each. */
+async function readTexels(engine: Engine, tex: GpuTexture, count: number): Promise<Uint32Array> {
+  const rowBytes = tex.width * 16, out = engine.buffer(tex.height * rowBytes, 'texels readback');
+  try {
+    engine.flush();
+    const e = engine.device.createCommandEncoder();
+    e.copyTextureToBuffer({ texture: tex.gpu }, { buffer: out.gpu, bytesPerRow: rowBytes, rowsPerImage: tex.height }, [tex.width, tex.height]);
+    engine.device.queue.submit([e.finish()]);
+    return (await engine.read(out, Uint32Array)).slice(0, count * 4);
+  } finally {
+    out.dispose();
+  }
+}
+
+t.test('pqTexels lays the codes out as texels (awkward sizes, poisoned texture, nothing written past the end)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [n, words] of [[1, 1], [7, 2], [33, 3], [5, 4], [4099, 5], [300, 8], [11, 9], [2049, 7]] as const) {
+    const codes = Uint32Array.from({ length: n * words + 3 }, () => Math.floor(r() * 4294967296));
+    const tpv = texelsPerVector(words), count = n * tpv + 5;
+    const tex = engine.uintTexels(count, 'poisoned texels');
+    const W = tex.width;
+    engine.device.queue.writeTexture({ texture: tex.gpu }, new Uint32Array(W * tex.height * 4).fill(POISON_U32), { bytesPerRow: W * 16, rowsPerImage: tex.height }, [W, tex.height]);
+    const cb = engine.upload(codes);
+    pqTexels(engine, cb, tex, n, words);
+    const got = await readTexels(engine, tex, count);
+    // float64-free reference: component j of texel v * tpv + k holds word 4k + j of vector v, or 0 past the last
+    const want = new Uint32Array(count * 4).fill(POISON_U32);
+    for (let v = 0; v < n; v++) for (let w = 0; w < tpv * 4; w++) want[(v * tpv) * 4 + w] = w < words ? codes[v * words + w]! : 0;
+    let bad = -1;
+    for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) { bad = i; break; }
+    t.equal(bad, -1, `seed ${seed} n=${n} words=${words}: every texel as laid out, the 5 past the end untouched${bad < 0 ? '' : ` (first difference at word ${bad}: ${got[bad]} vs ${want[bad]})`}`);
+    cb.dispose(); tex.dispose();
+  }
+  const b = engine.buffer(64), tex = engine.uintTexels(3);
+  t.throws(() => pqTexels(engine, b, tex, 4, 1), /does not hold 4 rgba32uint texels/);
+  t.throws(() => pqTexels(engine, b, tex, 5, 4), /codes holds 64 bytes but 80 are needed/);
+  t.throws(() => pqTexels(engine, b, tex, 1, 0), /bad sizes/);
+  const f = engine.texelsFrom(new Float32Array(16));
+  t.throws(() => pqTexels(engine, b, f, 1, 1), /does not hold 1 rgba32uint texels/);
+  b.dispose(); tex.dispose(); f.dispose();
+});

@@ -115,8 +115,12 @@ export class GpuLists {
     if (!texelScan(engine, pq.m, pq.bits)) return null;
     if (this.texels[i] !== undefined) return this.texels[i]!;
     const g = this.segments[i]!, n = g.end - g.start;
-    const fits = engine.fitsTexels(Math.max(1, n * texelsPerVector(pq.words)));
-    return (this.texels[i] = fits ? pqTexels(engine, g.codes, n, pq.words, 'code texels') : null);
+    const count = Math.max(1, n * texelsPerVector(pq.words));
+    if (!engine.fitsTexels(count)) return (this.texels[i] = null);
+    const t = engine.uintTexels(count, 'code texels');
+    this.texels[i] = t;
+    pqTexels(engine, g.codes, t, n, pq.words);
+    return t;
   }
 
   /** The bytes of one segment at most on this engine: one binding, one buffer (a multiple of 16). */

@@ -15,18 +15,17 @@ export function texelsPerVector(words: number): number {
 }
 
 /**
- * The packed codes of n vectors (`words` u32 words each, as pqEncode writes them) copied into a new rgba32uint
- * texture (Engine.uintTexels) of max(1, n x tpv) texels, tpv = texelsPerVector(words): vector v's words in texels
- * v x tpv .., word w in component w mod 4 of texel v x tpv + floor(w / 4), the components past the last word 0.
- * The caller disposes it. Needs engine.fitsTexels(n x tpv).
+ * Copies the packed codes of n vectors (`words` u32 words each, as pqEncode writes them) into `out`, an rgba32uint
+ * texture (Engine.uintTexels) of at least n x tpv texels, tpv = texelsPerVector(words): vector v's words in texels
+ * v x tpv .. v x tpv + tpv - 1, word w in component w mod 4 of texel v x tpv + floor(w / 4), the components past
+ * the last word 0. Texels from n x tpv on are left as they are.
  */
-export function pqTexels(engine: Engine, codes: Buf, n: number, words: number, label = 'code texels'): GpuTexture {
+export function pqTexels(engine: Engine, codes: Buf, out: GpuTexture, n: number, words: number): void {
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(words) || words < 1) throw new Error(`pqTexels: bad sizes n=${n} words=${words}`);
   need(codes, n * words * 4, 'pqTexels: codes');
   const tpv = texelsPerVector(words);
-  const t = engine.uintTexels(Math.max(1, n * tpv), label);
-  if (n > 0) engine.run(pq_texels, { bindings: { codes, out: t }, params: { n, words, tpv }, workgroups: Math.ceil((n * tpv) / 64) });
-  return t;
+  if (out.format !== 'rgba32uint' || out.width * out.height < n * tpv) throw new Error(`pqTexels: ${out.label} does not hold ${n * tpv} rgba32uint texels`);
+  if (n > 0) engine.run(pq_texels, { bindings: { codes, out }, params: { n, words, tpv }, workgroups: Math.ceil((n * tpv) / 64) });
 }
 
 /** Temporary per-chunk memory of pqEncode (codes and distances, n x m each) is kept under this many bytes. */
