@@ -364,11 +364,12 @@ t.test('pqTexels lays the codes out as texels (awkward sizes, poisoned texture, 
     t.equal(bad, -1, `seed ${seed} n=${n} words=${words}: every texel as laid out, the 5 past the end untouched${bad < 0 ? '' : ` (first difference at word ${bad}: ${got[bad]} vs ${want[bad]})`}`);
     cb.dispose(); tex.dispose();
   }
-  const b = engine.buffer(64), tex = engine.uintTexels(3);
-  t.throws(() => pqTexels(engine, b, tex, 4, 1), /does not hold 4 rgba32uint texels/);
+  const b = engine.buffer(64), tex = engine.uintTexels(3), big = engine.buffer((tex.width + 1) * 4);
+  // the texture holds whole rows of tex.width texels
+  t.throws(() => pqTexels(engine, big, tex, tex.width + 1, 1), new RegExp(`does not hold ${tex.width + 1} rgba32uint texels`));
   t.throws(() => pqTexels(engine, b, tex, 5, 4), /codes holds 64 bytes but 80 are needed/);
   t.throws(() => pqTexels(engine, b, tex, 1, 0), /bad sizes/);
   const f = engine.texelsFrom(new Float32Array(16));
   t.throws(() => pqTexels(engine, b, f, 1, 1), /does not hold 1 rgba32uint texels/);
-  b.dispose(); tex.dispose(); f.dispose();
+  b.dispose(); big.dispose(); tex.dispose(); f.dispose();
 });
