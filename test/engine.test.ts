@@ -112,9 +112,9 @@ t.test('a lost device gives a clear error, not a hang', async (t) => {
   e.dispose();
 });
 
-t.test('engine textures: texels() and texelsFrom() checks, texture bindings take only textures', async (t) => {
+t.test('engine textures: texels() and texelsFrom() checks, texture bindings take only textures of their format', async (t) => {
   const { getEngine } = await import('./helpers.js');
-  const { scores_sg_tex } = await import('../src/shaders/kernels.js');
+  const { scores_sg_tex, pq_texels } = await import('../src/shaders/kernels.js');
   const engine = await getEngine();
   const b = engine.buffer(4096);
   t.throws(() => engine.texels(b, 257), /do not fit/, 'more texels than the buffer holds');
@@ -128,6 +128,11 @@ t.test('engine textures: texels() and texelsFrom() checks, texture bindings take
     const args = { params: { nq: 1, n: 1, d: 4, metric: 0 }, workgroups: [1, 1] as [number, number] };
     t.throws(() => engine.run(scores_sg_tex, { ...args, bindings: { q: b, x: tex, out } }), /texture binding/, 'a buffer for a texture binding');
     t.throws(() => engine.run(scores_sg_tex, { ...args, bindings: { q: tex, x: tex, out: tex } as never }), /buffer binding/, 'a texture for a buffer binding');
+    const u = engine.uintTexels(3);
+    t.equal(u.format, 'rgba32uint');
+    t.throws(() => engine.run(scores_sg_tex, { ...args, bindings: { q: u, x: tex, out } }), /rgba32float texture binding/, 'an rgba32uint texture for an rgba32float binding');
+    t.throws(() => engine.run(pq_texels, { params: { n: 1, words: 1, tpv: 1 }, workgroups: 1, bindings: { codes: b, out: tex } }), /rgba32uint texture binding.*uintTexels/, 'an rgba32float texture for an rgba32uint binding');
+    u.dispose();
     tex.dispose();
     t.throws(() => engine.run(scores_sg_tex, { ...args, bindings: { q: tex, x: tex, out } }), /was disposed/, 'a disposed texture');
     out.dispose();
