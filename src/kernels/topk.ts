@@ -45,8 +45,8 @@ export function selectionConstants(engine: Engine, k: number, kernel: typeof top
  * sample), 'select' (topk_select: rounds, or scans after a prefilter read), 'rank' (topk_rank: rows of at most
  * RANK_MAX_N columns and no indexMap, one workgroup per row, each column's place counted against the whole row in
  * workgroup memory: n^2 comparisons per row, no selection rounds) or 'auto' (the default: 'rank' where it applies,
- * else 'stream' for chunks of STREAM_MIN_COLS columns or more when its workgroup memory fits the device). Merge passes always use
- * topk_select. Every choice gives the same results.
+ * else 'stream' for chunks of STREAM_MIN_COLS columns or more when its workgroup memory fits the device and k is small
+ * enough for its slots (streamFits)). Merge passes always use topk_select. Every choice gives the same results.
  */
 export type TopkKernel = 'auto' | 'stream' | 'select' | 'rank';
 
@@ -128,6 +128,15 @@ function streamTarget(k: number): number {
 }
 
 /**
+ * Whether 'auto' streams with these constants: the values expected to pass the start threshold (streamTarget) fill
+ * at most half of the WG * S slots. With more, some invocation's slots overflow in most rows, and the stall /
+ * reduce rounds that follow cost more than topk_select's read.
+ */
+function streamFits(k: number, c: { S: number }): boolean {
+  return 2 * streamTarget(k) <= WG * c.S;
+}
+
+/**
  * topk_stream's constants for k on this device: S slots per invocation, the most in [SLOTS_MIN, SLOTS_MAX]
  * whose buffer CAP = WG * S + max(K4, WG) fits the workgroup memory; null when none fits.
  */
@@ -195,7 +204,7 @@ export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: 
         },
         workgroups: rg * nchunks,
       };
-      if (stream && !pairs && (kernel === 'stream' || Math.min(len, chunk) >= STREAM_MIN_COLS)) {
+      if (stream && !pairs && (kernel === 'stream' || (Math.min(len, chunk) >= STREAM_MIN_COLS && streamFits(k, stream)))) {
         engine.run(topk_stream, { ...run, constants: { ...stream, TK_PADDED: 1 } });
       } else {
         engine.run(topk_select, { ...run, constants: { ...constants, TK_PADDED: 1 } });
