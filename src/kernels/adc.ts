@@ -263,13 +263,14 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
   try {
     const scores = engine.buffer(qc * cap * 4, 'adc candidate scores');
     const cols = engine.buffer(qc * (nprobe + 1) * 4, 'adc candidate layout');
-    temps.push(scores, cols);
+    const order = engine.buffer(qc * nprobe * 16, 'adc candidate lists in column order');
+    temps.push(scores, cols, order);
     const cutBufs = cut ? { pos: engine.buffer(qc * cap * 4, 'adc candidate columns'), counts: engine.buffer(qc * 4, 'adc candidate counts') } : undefined;
     if (cutBufs) temps.push(cutBufs.pos, cutBufs.counts);
     for (let q0 = 0; q0 < nq; q0 += qc) {
       const n = Math.min(qc, nq - q0);
       engine.run(adc_cols, {
-        bindings: { probes: a.probes, listOffsets: a.listOffsets, cols },
+        bindings: { probes: a.probes, listOffsets: a.listOffsets, cols, order },
         params: { nq: n, nprobe, nlist, cap, q0 },
         workgroups: Math.ceil((n * nprobe) / 64),
       });
@@ -290,7 +291,7 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
         metric === 'ip', a.outScores, a.outIds, undefined, q0, temps, 'select');
       const wpq = Math.ceil(k / 64);
       engine.run(adc_ids, {
-        bindings: { probes: a.probes, listOffsets: a.listOffsets, cols, ids: a.ids, outIds: a.outIds },
+        bindings: { order, ids: a.ids, outIds: a.outIds },
         params: { nq: n, nprobe, nlist, k, q0, wpq },
         workgroups: n * wpq,
       });
