@@ -14,7 +14,7 @@ function checkDims(what: string, dims: Record<string, number>): void {
   }
 }
 
-/** Up to this many rows take adc_lut_rows (one invocation per output; the same sums in the same order, so the
+/** Up to this many rows take adc_lut_rows (four outputs of one sub-quantizer per invocation; the same sums in the same order, so the
  *  same bits as adc_lut), which needs far fewer workgroups for one query. */
 const FEW_ROWS = 8;
 /** Tables of at most this many entries (4-bit codes) take adc_lut_rows for any row count: adc_lut's workgroups
@@ -31,10 +31,11 @@ function lutLike(engine: Engine, what: string, rowsBuf: Buf, codebooks: Buf, out
   if (nrows === 0) return;
   const cblocks = Math.ceil(ksub / 64);
   if (nrows <= FEW_ROWS || ksub <= SMALL_KSUB) {
-    const wpr = Math.ceil((m * ksub) / 256);
+    const S = Math.ceil(ksub / 4); // adc_lut_rows: four codewords S apart per invocation
+    const wpr = Math.ceil((m * S) / 64);
     engine.run(adc_lut_rows, {
       bindings: { x: rowsBuf, codebooks, out },
-      params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks, wpr, kbits: (ksub & (ksub - 1)) === 0 ? Math.log2(ksub) : 32 },
+      params: { nrows, m, ksub, dsub, l2: l2 ? 1 : 0, cblocks, wpr, kbits: (S & (S - 1)) === 0 ? Math.log2(S) : 32 },
       workgroups: nrows * wpr,
     });
     return;
