@@ -14,8 +14,8 @@ function checkDims(what: string, dims: Record<string, number>): void {
   }
 }
 
-/** Up to this many rows take adc_lut_rows (four outputs of one sub-quantizer per invocation; the same sums in the same order, so the
- *  same bits as adc_lut), which needs far fewer workgroups for one query. */
+/** Up to this many rows take adc_lut_rows (four outputs of one sub-quantizer per invocation; the same sums in the
+ *  same order, so the same bits as adc_lut), which needs far fewer workgroups for one query. */
 const FEW_ROWS = 8;
 /** Tables of at most this many entries (4-bit codes) take adc_lut_rows for any row count: adc_lut's workgroups
  *  cover 64 codewords, so they would leave three quarters of their invocations idle. */
