@@ -11,7 +11,9 @@ t.test('adcLut and adcL2Term match the float64 reference (awkward sizes, poisone
   const engine = await getEngine();
   const seed = freshSeed();
   const r = rng(seed);
-  for (const [nrows, m, ksub, dsub] of [[1, 1, 1, 1], [3, 5, 16, 3], [17, 7, 256, 2], [33, 4, 100, 9], [5, 32, 256, 16], [41, 6, 16, 8], [13, 3, 7, 5]] as const) {
+  for (const [nrows, m, ksub, dsub] of [[1, 1, 1, 1], [3, 5, 16, 3], [17, 7, 256, 2], [33, 4, 100, 9], [5, 32, 256, 16], [41, 6, 16, 8], [13, 3, 7, 5],
+    // adc_lut_rows with codewords that do not fill its four per invocation: ksub 2, 7, 13 (S = 1, 2, 4), 5 (S = 2)
+    [4, 9, 2, 3], [2, 3, 7, 5], [6, 5, 13, 4], [3, 70, 5, 2]] as const) {
     for (const l2 of [false, true]) {
       const x = randomF32(r, nrows * m * dsub), cb = randomF32(r, m * ksub * dsub);
       const xb = engine.upload(x), cbb = engine.upload(cb);
