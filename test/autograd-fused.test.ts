@@ -105,7 +105,7 @@ t.test('softAssignReconstruct equals the composed ops on the GPU (forward and bo
 
 t.test('softAssignReconstruct: the subgroup kernels (*_sg) give the plain kernels\' bits', async (t) => {
   const engine = await getEngine();
-  if (!engine.hasSubgroups) { t.skip('no subgroups of at least 8 lanes on this adapter'); return; }
+  if (!engine.hasSubgroups) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
   const tape = new ag.Tape(engine, { poison: true });
   // K not a multiple of 8 (a partial block of codewords, an odd quad), documents not a multiple of 8 (a partial
   // block in the codebook gradient) over several chunks, 1 to 8 vec4s per sub-vector, 1 to 8 documents per invocation
