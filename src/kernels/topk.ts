@@ -112,6 +112,13 @@ function prefilter(len: number, chunk: number, k: number): number {
   return k <= PREFILTER_MAX_K && cols >= PREFILTER_MIN_COLS ? cols : 0;
 }
 const PREFILTER_MAX_K = WG * 2;
+/**
+ * topk_select's workgroup size, below WG: every workgroup barrier of its reduces is paid once per SIMD group of
+ * the workgroup on CPU drivers. CAP (from selectionConstants, for WG) stays more than the K4 + 4 * SELECT_WG its
+ * scans need and the K + SELECT_WG * PER its rounds need, and its prefilter needs k <= 4 * SELECT_WG
+ * (PREFILTER_MAX_K).
+ */
+const SELECT_WG = WG / 2;
 const PREFILTER_MIN_COLS = 2048;
 /** Chunks up to this long select in rounds (tk_round), longer ones in scans. */
 const ROUNDS_UP_TO = 1024;
@@ -207,7 +214,7 @@ export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: 
       if (stream && !pairs && (kernel === 'stream' || (Math.min(len, chunk) >= STREAM_MIN_COLS && streamFits(k, stream)))) {
         engine.run(topk_stream, { ...run, constants: { ...stream, TK_PADDED: 1 } });
       } else {
-        engine.run(topk_select, { ...run, constants: { ...constants, TK_PADDED: 1 } });
+        engine.run(topk_select, { ...run, constants: { ...constants, WG: SELECT_WG, TK_PADDED: 1 } });
       }
       if (final) break;
       inKeys = outA; inPos = outB; pairs = true; len = nchunks * k; inRow0 = 0; rowLen = undefined;
