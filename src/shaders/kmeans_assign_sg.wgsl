@@ -7,10 +7,8 @@
 // (ties keep the lowest index).
 enable subgroups;
 #include "lib/kmeans_vec4_io.wgsl"
+#include "lib/kmeans_metric.wgsl"
 #include "lib/sg_tile.wgsl"
-
-/** params.metric, set per pipeline as well so that the metric's selects fold away: 0 inner product, 1 L2. */
-override METRIC: u32 = 0u;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -19,7 +17,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let k = params.k;
   let d4 = params.dsub / 4u;
   let p0 = (wid.x * 64u + lid) * 4u;
-  let ip = METRIC == 0u;
+  let ip = kmeans_ip();
   let ia = kv_points(p0, g, d4);
   let xn = kv_norms(ia, d4, ip);
   let w = kv_worst(ip);

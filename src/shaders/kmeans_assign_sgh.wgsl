@@ -8,6 +8,7 @@
 // the lowest index).
 enable subgroups;
 #include "lib/kmeans_vec4_io.wgsl"
+#include "lib/kmeans_metric.wgsl"
 
 /** vec4 per sub-vector (dsub / 4), set per pipeline so that every depth loop has constant bounds. */
 override D4: u32 = 4u;
@@ -56,16 +57,13 @@ fn sgh_b7(m: array<vec4<f32>, 4>) -> array<vec4<f32>, 4> {
   return array<vec4<f32>, 4>(subgroupBroadcast(m[0], 7u), subgroupBroadcast(m[1], 7u), subgroupBroadcast(m[2], 7u), subgroupBroadcast(m[3], 7u));
 }
 
-/** params.metric, set per pipeline as well so that the metric's selects fold away: 0 inner product, 1 L2. */
-override METRIC: u32 = 0u;
-
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) sid: u32) {
   let g = wid.y;
   let k = params.k;
   let p0 = (wid.x * 64u + lid) * 4u * PB;
-  let ip = METRIC == 0u;
+  let ip = kmeans_ip();
   let w = kv_worst(ip);
   // the 8 points (rows past the end clamped to the last row) and their squared norms (L2), one chain each
   var xa: Held;
