@@ -4,7 +4,9 @@
 // Usage: npm run bench:search [-- --data DIR] [--configs IVF256,PQ32x8;IVF256,PQ64x4;OPQ64,IVF256,PQ64x4 (the default: 32 bytes per vector; OPQ: our
 //        index trained with opq: true; Faiss's peer OPQ<m>,IVF<nlist>,PQ<m>x<bits>np)] [--nprobe 8,32,128]
 //        [--repeats 3] [--singles 200] [--out DIR (default bench/results)] [--faiss auto|off] [--faiss-json DIR] [--fresh]
-//        [--fastscan IVF256,PQ64x4fs|off]
+//        [--fastscan IVF256,PQ64x4fs|off] [--faiss-opq on|off]
+// --faiss-opq off gives an OPQ configuration Faiss's peer without the rotation (IVF<nlist>,PQ<m>x<bits>np; its OPQ64
+// peer trains for over 10 minutes on 2 cores); the table names the peer's factory in that case.
 // Also times one query per call (p50 / p99 latency over --singles calls) at each nprobe.
 // --faiss auto (default) runs the Faiss peer with $FAISS_PYTHON (default /usr/bin/python3) when that Python
 // can import faiss, and otherwise reports the search without it (the report says so). --faiss-json DIR takes
@@ -44,7 +46,9 @@ const faissJsonDir = arg('faiss-json', '');
 // Faiss's peer of a configuration: the same factory, with its OPQ rotation when it has one (and np: no polysemous
 // training); its cached index and JSON file are named by the factory, so an OPQ peer does not collide with the
 // plain one
-const faissFactory = (c) => `${c.opq ? `OPQ${c.opq},` : ''}IVF${c.nlist},PQ${c.m}x${c.bits}np`;
+const faissOpq = arg('faiss-opq', 'on');
+if (faissOpq !== 'on' && faissOpq !== 'off') throw new Error(`--faiss-opq must be on or off, got ${faissOpq}`);
+const faissFactory = (c) => `${c.opq && faissOpq === 'on' ? `OPQ${c.opq},` : ''}IVF${c.nlist},PQ${c.m}x${c.bits}np`;
 const faissJsonPath = (c) => join(faissJsonDir, `faiss-${c.opq ? `OPQ${c.opq}-` : ''}IVF${c.nlist}-PQ${c.m}x${c.bits}.json`);
 // Faiss's trained indexes are kept in bench/cache (its OPQ64 peer trains for over 10 minutes on 2 cores) unless --fresh
 const faissCache = process.argv.includes('--fresh') ? [] : ['--cache', join(root, 'bench/cache')];
@@ -156,7 +160,8 @@ md += `| config | nprobe | R@10 ours | R@10 Faiss | R@100 ours | R@100 Faiss | q
 for (const c of results.configs) {
   for (const r of c.ours.runs) {
     const f = c.faiss?.runs.find((x) => x.nprobe === r.nprobe);
-    md += `| ${c.config} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${fx(f, 'recall@10', 4)} | ${r['recall@100'].toFixed(4)} | ${fx(f, 'recall@100', 4)} | ${r.qps.toFixed(0)} | ${fx(f, 'qps', 0)} | ${f ? (r.qps / f.qps).toFixed(3) : '-'} |\n`;
+    const peer = c.faiss && c.config.startsWith('OPQ') && faissOpq === 'off' ? ` (Faiss: ${c.faiss.factory})` : '';
+    md += `| ${c.config}${peer} | ${r.nprobe} | ${r['recall@10'].toFixed(4)} | ${fx(f, 'recall@10', 4)} | ${r['recall@100'].toFixed(4)} | ${fx(f, 'recall@100', 4)} | ${r.qps.toFixed(0)} | ${fx(f, 'qps', 0)} | ${f ? (r.qps / f.qps).toFixed(3) : '-'} |\n`;
   }
 }
 if (results.fastscan) {
