@@ -1,3 +1,5 @@
+// adc_cols and adc_ids driven through their kernel handles (engine.run), so Node only: the browser suite runs the
+// kernel-*.test.ts files against the library bundle, which does not export kernel handles.
 import t from 'tap';
 import { getEngine, rng, freshSeed, POISON_U32 } from './helpers.js';
 import { adc_cols, adc_ids } from '../src/shaders/kernels.js';
