@@ -6,7 +6,7 @@ import type { GpuBuffer, GpuTexture } from '../pipeline/buffer.js';
 import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_cut, adc_score4_cut_tex, adc_score4_sg, adc_score4_sg_tex } from '../shaders/kernels.js';
 import { checkK, selectionConstants, selectRows, release } from './topk.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
-import { texelsPerVector, wordsPerVector } from './pq.js';
+import { checkCodeTexels, wordsPerVector } from './pq.js';
 
 function checkDims(what: string, dims: Record<string, number>): void {
   for (const [name, v] of Object.entries(dims)) {
@@ -132,8 +132,7 @@ export function adcScan(engine: Engine, a: AdcScanArgs): void {
     const tex = a.codeTexels;
     if (tex) {
       if (!texelScan(engine, m, bits)) throw new Error('adcScan: codeTexels needs texelScan(engine, m, bits)');
-      const total = a.hostListOffsets[nlist]!, tpv = texelsPerVector(wordsPerVector(m, bits));
-      if (tex.format !== 'rgba32uint' || tex.width * tex.height < total * tpv) throw new Error(`adcScan: codeTexels (${tex.label}) does not hold ${total} vectors of ${tpv} rgba32uint texels`);
+      checkCodeTexels('adcScan: codeTexels', tex, a.hostListOffsets[nlist]!, wordsPerVector(m, bits));
     }
     scanTwoPass(engine, a, a.hostListOffsets, (n, q0, scores, cols, cap, c) => {
       const params = { nq: n, nprobe, nlist, cap, q0 };

@@ -14,6 +14,12 @@ export function texelsPerVector(words: number): number {
   return Math.ceil(words / 4);
 }
 
+/** Throws unless `t` (an rgba32uint texture) holds n vectors of `words` code words in pqTexels's layout. */
+export function checkCodeTexels(what: string, t: GpuTexture, n: number, words: number): void {
+  const need = n * texelsPerVector(words);
+  if (t.format !== 'rgba32uint' || t.width * t.height < need) throw new Error(`${what}: ${t.label} does not hold ${need} rgba32uint texels (${n} vectors of ${texelsPerVector(words)})`);
+}
+
 /**
  * Copies the packed codes of n vectors (`words` u32 words each, as pqEncode writes them) into `out`, an rgba32uint
  * texture (Engine.uintTexels) of at least n x tpv texels, tpv = texelsPerVector(words): vector v's words in texels
@@ -23,8 +29,8 @@ export function texelsPerVector(words: number): number {
 export function pqTexels(engine: Engine, codes: Buf, out: GpuTexture, n: number, words: number): void {
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(words) || words < 1) throw new Error(`pqTexels: bad sizes n=${n} words=${words}`);
   need(codes, n * words * 4, 'pqTexels: codes');
+  checkCodeTexels('pqTexels', out, n, words);
   const tpv = texelsPerVector(words);
-  if (out.format !== 'rgba32uint' || out.width * out.height < n * tpv) throw new Error(`pqTexels: ${out.label} does not hold ${n * tpv} rgba32uint texels`);
   if (n > 0) engine.run(pq_texels, { bindings: { codes, out }, params: { n, words, tpv }, workgroups: Math.ceil((n * tpv) / 64) });
 }
 

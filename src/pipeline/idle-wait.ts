@@ -12,19 +12,21 @@ type Immediate = (f: () => void) => unknown;
 const MIN_MS = 0.02, MAX_MS = 2, SHARE = 0.05;
 
 let word: Int32Array | null = null;
+let sleeps: boolean | null = null; // canSleep's answer, found once
 let pending = 0;
 let since = 0;
 let ticking = false; // a tick is queued: at most one at a time
 
 function canSleep(): boolean {
+  if (sleeps !== null) return sleeps;
   const g = globalThis as { setImmediate?: Immediate };
-  if (typeof g.setImmediate !== 'function' || typeof SharedArrayBuffer !== 'function' || typeof Atomics.wait !== 'function') return false;
+  if (typeof g.setImmediate !== 'function' || typeof SharedArrayBuffer !== 'function' || typeof Atomics.wait !== 'function') return (sleeps = false);
   try {
-    word ??= new Int32Array(new SharedArrayBuffer(4));
+    word = new Int32Array(new SharedArrayBuffer(4));
     Atomics.wait(word, 0, 0, 0); // throws where this thread may not block
-    return true;
+    return (sleeps = true);
   } catch {
-    return false;
+    return (sleeps = false);
   }
 }
 
