@@ -1,5 +1,6 @@
 // Module: the inputs of an ADC scan over probed inverted lists (adc_scan, adc_score) but the codes (binding 5:
-// lib/adc_codes.wgsl, or lib/adc_score4_texels.wgsl) and the score term of one code. Vector v of list l has codes b_j (BITS bits each, packed LSB first into u32 words); its score against
+// lib/adc_codes.wgsl, or lib/adc_score4_texels.wgsl) and the score term of one code. Vector v of list l has codes
+// b_j (BITS bits each, packed LSB first into u32 words); its score against
 // query q probed through list l is coarse[q][p] + sum_j adc_term(q's table base, l's term base, j * ksub + b_j):
 //   ip: lut[q][j][b_j]
 //   l2: l2Term[l][j][b_j] - 2 lut[q][j][b_j]      (Faiss's precomputed term, see adcL2Term)
