@@ -1,4 +1,4 @@
-import type { Engine } from '../pipeline/engine.js';
+import { Engine } from '../pipeline/engine.js';
 import type { Buf, GpuTexture } from '../pipeline/buffer.js';
 import { scores as scoresKernel, scores_rows, scores_sg, scores_sg_tex, scores_vec4 } from '../shaders/kernels.js';
 import { sub } from './row-chunks.js';
@@ -18,16 +18,25 @@ const VEC4_ROWS = 64 * Math.floor((4 * 65535) / 64);
  *  offsets as for VEC4_ROWS). */
 const SG_ROWS = 64 * Math.floor((32 * 65535) / 64);
 
-/** scores_sg reads Q and X from textures (scores_sg_tex) from this many multiply-adds (nq n d) up, where the copies
- *  into textures and the flush that their disposal needs cost under a few percent (bench/results/kernels.md). */
+/** scores_sg reads Q and X from textures (scores_sg_tex) from this many multiply-adds (nq n d) up ... */
 const TEXTURE_MIN_FMA = 1 << 24;
-/** ... and from this many rows of Q and of X up: the copies cost about (nq + n) d against the product's nq n d, and
- *  on lavapipe a copy of a float took about 250 multiply-adds' time (a 102 MB copy 1.4 CPU-s, bench/results/kernels.md) */
-const TEXTURE_MIN_ROWS = 1024;
+/** ... where the copies into textures, about (nq + n) d floats against the product's nq n d multiply-adds, cost
+ *  under a few percent: when nq n / (nq + n) is at least TEXTURE_MIN_ROWS, or TEXTURE_MIN_ROWS_FRESH where X's
+ *  texture is too large for the engine to keep for reuse (Engine.TEXEL_KEEP_BYTES). On lavapipe a copy into a
+ *  reused texture takes about 10 multiply-adds' time per float, the first write into a new texture of 4 MB or more
+ *  about 170 (bench/results/kernels.md), and the texture path needs about 2/3 of the buffer path's time. */
+const TEXTURE_MIN_ROWS = 48;
+const TEXTURE_MIN_ROWS_FRESH = 512;
+/** Query rows per Q texture: under 16 MiB (a reused texture of Engine's pool), a multiple of 64 (aligned offsets). */
+function textureRows(d: number): number {
+  return Math.max(64, 64 * Math.floor((16 << 20) / (d * 4 * 64)));
+}
 
 export interface ScoresOptions {
   /** scores_sg's operands through textures (scores_sg_tex): true / false force it (tests), default by size */
   textures?: boolean;
+  /** query rows per Q texture on the texture path, a multiple of 64 (tests; default: textures under 16 MiB) */
+  textureRows?: number;
 }
 
 /**
@@ -53,8 +62,13 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   if (d % 4 === 0 && engine.isSoftwareAdapter) {
     // at most FEW_ROWS query rows leave most of a 32-row scores_sg tile idle: scores_vec4 (same bits) is faster
     const sg = engine.hasSubgroups && nq > FEW_ROWS;
-    const chunk = sg ? SG_ROWS : VEC4_ROWS;
-    const tex = sg && (opts.textures ?? (nq * n * d >= TEXTURE_MIN_FMA && Math.min(nq, n) >= TEXTURE_MIN_ROWS)) && engine.fitsTexels((n * d) / 4) && engine.fitsTexels((Math.min(nq, chunk) * d) / 4);
+    const chunkRows = sg ? SG_ROWS : VEC4_ROWS;
+    const texRows = opts.textureRows ?? textureRows(d);
+    if (texRows % 64 !== 0 || texRows <= 0 || texRows > SG_ROWS) throw new Error(`scores: textureRows ${texRows} is not a positive multiple of 64 up to ${SG_ROWS}`);
+    const minRows = n * d * 4 <= Engine.TEXEL_KEEP_BYTES / 2 ? TEXTURE_MIN_ROWS : TEXTURE_MIN_ROWS_FRESH;
+    const tex = sg && (opts.textures ?? (nq * n * d >= TEXTURE_MIN_FMA && (nq * n) / (nq + n) >= minRows))
+      && engine.fitsTexels((n * d) / 4) && engine.fitsTexels((Math.min(nq, texRows) * d) / 4);
+    const chunk = tex ? texRows : chunkRows;
     const xt = tex ? engine.texels(x, (n * d) / 4, 'scores X texels') : null;
     try {
       for (let r0 = 0; r0 < nq; r0 += chunk) {
@@ -63,6 +77,7 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
         const os = nq <= chunk ? out : sub(out, r0 * n * 4, rows * n * 4);
         const params = { nq: rows, n, d, metric };
         if (xt) {
+          // each chunk's texture goes back to the engine's pool on dispose and is reused by the next chunk
           const qt = engine.texels(qs, (rows * d) / 4, 'scores Q texels');
           try { scoresTexels(engine, qt, xt, os, rows, n, d, metric); } finally { qt.dispose(); }
         } else if (sg) engine.run(scores_sg, { bindings: { q: qs, x, out: os }, params, constants: sgConstants(n, metric), workgroups: sgGrid(rows, n) });

@@ -44,14 +44,14 @@ export class GpuTexture {
     readonly width: number,
     readonly height: number,
     readonly label: string,
-    private readonly onDispose: (t: GpuTexture) => void,
+    /** returns true when it kept the GPU texture for reuse (then dispose() does not destroy it) */
+    private readonly onDispose: (t: GpuTexture) => boolean | void,
     readonly format: 'rgba32float' | 'rgba32uint' = 'rgba32float',
   ) {}
   get isDisposed(): boolean { return this._disposed; }
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    this.onDispose(this);
-    this.gpu.destroy();
+    if (this.onDispose(this) !== true) this.gpu.destroy();
   }
 }

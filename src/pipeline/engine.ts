@@ -63,6 +63,10 @@ export class Engine {
   private uniformUsed = 0;
   /** idle readback buffers (sizes powers of two), reused by read() so small reads make no buffer */
   private readonly staging: GPUBuffer[] = [];
+  /** idle rgba32float textures of texels() / texelsFrom() (TEXEL_ROW wide), reused by later calls: on lavapipe the
+   *  first write into a new texture of a few MB costs 10-50 times the copy itself (a fresh 6 MB texture ~60 ms, a
+   *  reused one ~1 ms) */
+  private readonly idleTexels: { tex: GPUTexture; view: GPUTextureView; height: number }[] = [];
   private pendingErrors: Promise<GPUError | null>[] = [];
   private lostReason: string | null = null;
   private readonly lostPromise: Promise<never>;
@@ -152,6 +156,8 @@ export class Engine {
 
   /** texels per row of the textures made by texels() (lib/scores_tex_io.wgsl reads with the same width) */
   static readonly TEXEL_ROW = 4096;
+  /** bytes of idle texels() / texelsFrom() textures the engine keeps for reuse, in all */
+  static readonly TEXEL_KEEP_BYTES = 64 << 20;
 
   /** Whether texels() can hold `count` vec4s on this device. */
   fitsTexels(count: number): boolean {
@@ -170,7 +176,7 @@ export class Engine {
     const W = Engine.TEXEL_ROW;
     if (!Number.isInteger(count) || count <= 0 || count * 16 > s.size) throw new Error(`${label}: ${count} texels do not fit ${s.buffer.label} (${s.size} bytes)`);
     if (s.offset % 16 !== 0) throw new Error(`${label}: source offset ${s.offset} is not a multiple of 16`);
-    const t = this.texture(count, label);
+    const t = this.texelTexture(count, label);
     const full = Math.floor(count / W), rest = count - full * W;
     this.endPass();
     const e = this.enc();
@@ -185,7 +191,7 @@ export class Engine {
     this.check();
     if (data.length % 4 !== 0) throw new Error(`${label}: ${data.length} floats are not whole vec4s`);
     const count = data.length / 4, W = Engine.TEXEL_ROW;
-    const t = this.texture(count, label);
+    const t = this.texelTexture(count, label);
     this.flush(); // keep program order, as write()
     const full = Math.floor(count / W), rest = count - full * W;
     const bytes = data as Float32Array<ArrayBuffer>;
@@ -204,14 +210,51 @@ export class Engine {
     return this.texture(count, label, 'rgba32uint');
   }
 
-  private texture(count: number, label: string, format: 'rgba32float' | 'rgba32uint' = 'rgba32float'): GpuTexture {
+  /** An rgba32float texture for texels() / texelsFrom() of at least `count` texels: an idle one of the same height
+   *  (or up to twice it) when there is one, else a new one; its dispose() keeps it idle for reuse (up to
+   *  Engine.TEXEL_KEEP_BYTES in all, the newest kept). Commands are recorded and submitted in order, so a copy into a reused
+   *  texture comes after every dispatch that read it before. */
+  private texelTexture(count: number, label: string): GpuTexture {
+    const W = Engine.TEXEL_ROW;
+    const height = Math.ceil(count / W);
+    let best = -1;
+    for (let i = 0; i < this.idleTexels.length; i++) {
+      const h = this.idleTexels[i].height;
+      if (h >= height && h <= 2 * height && (best < 0 || h < this.idleTexels[best].height)) best = i;
+    }
+    const got = best >= 0 ? this.idleTexels.splice(best, 1)[0] : this.newTexture(count, label, 'rgba32float');
+    const { tex, view } = got;
+    const t: GpuTexture = new GpuTexture(tex, view, W, got.height, label, (x) => {
+      this.liveTextures.delete(x);
+      const bytes = got.height * W * 16;
+      if (this.disposed || this.lostReason !== null || bytes > Engine.TEXEL_KEEP_BYTES) return false;
+      this.flush();
+      let idle = this.idleTexels.reduce((sum, e) => sum + e.height * W * 16, 0);
+      while (idle + bytes > Engine.TEXEL_KEEP_BYTES) {
+        const old = this.idleTexels.shift()!;
+        idle -= old.height * W * 16;
+        old.tex.destroy();
+      }
+      this.idleTexels.push(got);
+      return true;
+    });
+    this.liveTextures.add(t);
+    return t;
+  }
+
+  private newTexture(count: number, label: string, format: 'rgba32float' | 'rgba32uint'): { tex: GPUTexture; view: GPUTextureView; height: number } {
     const W = Engine.TEXEL_ROW;
     if (!Number.isInteger(count) || count <= 0) throw new Error(`${label}: ${count} texels`);
     if (!this.fitsTexels(count)) throw new Error(`${label}: ${count} texels need ${Math.ceil(count / W)} rows of ${W}, over maxTextureDimension2D (${this.limits.maxTextureDimension2D})`);
     const height = Math.ceil(count / W);
     const usage = format === 'rgba32float' ? TEXTURE_BINDING | TEXTURE_COPY_DST : TEXTURE_STORAGE | TEXTURE_COPY_SRC | TEXTURE_COPY_DST;
     const tex = this.device.createTexture({ size: [W, height], format, usage, label });
-    const t = new GpuTexture(tex, tex.createView({ label }), W, height, label, (x) => { this.liveTextures.delete(x); if (!this.disposed && this.lostReason === null) this.flush(); }, format);
+    return { tex, view: tex.createView({ label }), height };
+  }
+
+  private texture(count: number, label: string, format: 'rgba32float' | 'rgba32uint' = 'rgba32float'): GpuTexture {
+    const { tex, view, height } = this.newTexture(count, label, format);
+    const t = new GpuTexture(tex, view, Engine.TEXEL_ROW, height, label, (x) => { this.liveTextures.delete(x); if (!this.disposed && this.lostReason === null) this.flush(); }, format);
     this.liveTextures.add(t);
     return t;
   }
@@ -394,6 +437,7 @@ export class Engine {
     try { this.flush(); } catch { /* device may be lost */ }
     for (const b of [...this.live]) b.dispose();
     for (const t of [...this.liveTextures]) t.dispose();
+    for (const e of this.idleTexels.splice(0)) e.tex.destroy();
     for (const b of this.staging.splice(0)) b.destroy();
     this.uniformRing.destroy();
     this.profiler?.dispose();
