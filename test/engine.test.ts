@@ -112,6 +112,28 @@ t.test('a lost device gives a clear error, not a hang', async (t) => {
   e.dispose();
 });
 
+t.test('engine textures: a disposed texels() texture is reused by the next texels() / texelsFrom() of its height (up to twice the height needed), not while in use', async (t) => {
+  const { getEngine } = await import('./helpers.js');
+  const engine = await getEngine();
+  const b = engine.buffer(3 * 4096 * 16);
+  const a = engine.texels(b, 2 * 4096 + 5); // height 3
+  const inUse = engine.texels(b, 2 * 4096 + 5);
+  t.not(inUse.gpu, a.gpu, 'a texture in use is not handed out again');
+  a.dispose();
+  const again = engine.texelsFrom(new Float32Array(4 * (2 * 4096 + 1))); // height 3
+  t.equal(again.gpu, a.gpu, 'same height: reused');
+  t.notOk(again.isDisposed, 'the new wrapper is live');
+  t.ok(a.isDisposed, 'the old wrapper stays disposed');
+  again.dispose();
+  const small = engine.texels(b, 4096); // height 1: the idle height-3 texture is over twice that
+  t.not(small.gpu, a.gpu, 'a texture over twice the height needed is not reused');
+  const two = engine.texels(b, 4097); // height 2: the idle height-3 one fits
+  t.equal(two.gpu, a.gpu, 'up to twice the height: reused');
+  t.equal(two.height, 3);
+  for (const x of [inUse, small, two]) x.dispose();
+  b.dispose();
+});
+
 t.test('engine textures: texels() and texelsFrom() checks, texture bindings take only textures of their format', async (t) => {
   const { getEngine } = await import('./helpers.js');
   const { scores_sg_tex, pq_texels } = await import('../src/shaders/kernels.js');

@@ -127,3 +127,18 @@ t.test('scores_sg through textures (scores_sg_tex) gives the bits of scores_sg a
   t.ok(c.ok, `seed ${seed} X at byte offset ${off}: worst ${c.worst.toFixed(3)} at ${c.at}`);
   qb.dispose(); big.dispose(); out.dispose();
 });
+
+t.test('scores_sg through textures with Q in chunks of 64 rows: new data in reused (pooled) textures, the bits of scores_sg and the float64 scores, poisoned output', async (t) => {
+  const engine = await getEngine();
+  if (!engine.hasSubgroups) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
+  const seed = freshSeed();
+  const r = rng(seed);
+  // nq over one chunk with the last chunk in part, exactly two chunks, under one chunk; each size runs twice (the
+  // two metrics) with fresh inputs, so the second run copies new data into the textures the first one released
+  const sizes = [[150, 300, 16], [128, 33, 8], [41, 257, 20], [193, 64, 132]] as const;
+  await sameBitsAsReference(t, engine, seed, r, sizes, [
+    (qb, xb, out, nq, n, d, metric) => scores(engine, qb, xb, out, nq, n, d, metric, { textures: true, textureRows: 64 }),
+    (qb, xb, out, nq, n, d, metric) => scores(engine, qb, xb, out, nq, n, d, metric, { textures: false }),
+  ]);
+  t.throws(() => scores(engine, engine.buffer(16), engine.buffer(16), engine.buffer(16), 9, 1, 4, 0, { textures: true, textureRows: 100 }), /textureRows 100/);
+});
