@@ -21,12 +21,13 @@ const SG_ROWS = 64 * Math.floor((32 * 65535) / 64);
 /** scores_sg reads Q and X from textures (scores_sg_tex) from this many multiply-adds (nq n d) up ... */
 const TEXTURE_MIN_FMA = 1 << 24;
 /** ... where the copies into textures, about (nq + n) d floats against the product's nq n d multiply-adds, cost
- *  under a few percent: when nq n / (nq + n) is at least TEXTURE_MIN_ROWS, or TEXTURE_MIN_ROWS_FRESH where X's
- *  texture is too large for the engine to keep for reuse (Engine.TEXEL_KEEP_BYTES). On lavapipe a copy into a
- *  reused texture takes about 10 multiply-adds' time per float, the first write into a new texture of 4 MB or more
- *  about 170 (bench/results/kernels.md), and the texture path needs about 2/3 of the buffer path's time. */
+ *  a few percent. On lavapipe a copy into a texture the engine reuses (Engine.TEXEL_KEEP_BYTES) takes about 10
+ *  multiply-adds' time per float, the first write into a new texture of 4 MB or more about 250 (page faults), and
+ *  the texture path needs about 2/3 of the buffer path's time (bench/results/kernels.md). So: with X's texture small
+ *  enough to be kept (Q's textures always are, textureRows()), from nq n / (nq + n) >= TEXTURE_MIN_ROWS; else from
+ *  TEXTURE_MIN_ROWS_FRESH rows of Q and of X. */
 const TEXTURE_MIN_ROWS = 48;
-const TEXTURE_MIN_ROWS_FRESH = 512;
+const TEXTURE_MIN_ROWS_FRESH = 1024;
 /** Query rows per Q texture: under 16 MiB (a reused texture of Engine's pool), a multiple of 64 (aligned offsets). */
 function textureRows(d: number): number {
   return Math.max(64, 64 * Math.floor((16 << 20) / (d * 4 * 64)));
@@ -46,10 +47,11 @@ export interface ScoresOptions {
  * Kernel choice: on a software adapter with subgroups of at least 8 (Engine.hasSubgroups), d a multiple of 4 and
  * more than FEW_ROWS query rows take scores_sg (8 queries per subgroup load shared by subgroupBroadcast, 32 x 8
  * outputs per invocation: on lavapipe loads are paid per invocation and broadcasts are register moves; the metric
- * is a pipeline constant); from TEXTURE_MIN_FMA multiply-adds up, and where they fit the device's textures, Q and X
- * are first copied into rgba32float textures (Engine.texels) and read with textureLoad (scores_sg_tex, same bits):
- * lavapipe fetches a texel as one 16-byte load per invocation, where a storage load of a vec4 at a per-invocation
- * address is 32 scalar loads behind bounds-check branches. Else on a software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
+ * is a pipeline constant); for products large enough against the copies (TEXTURE_MIN_FMA, TEXTURE_MIN_ROWS), and
+ * where they fit the device's textures, Q (in chunks of textureRows() rows) and X are first copied into rgba32float
+ * textures (Engine.texels, which reuses the textures of earlier calls) and read with textureLoad (scores_sg_tex,
+ * same bits): lavapipe fetches a texel as one 16-byte load per invocation, where a storage load of a vec4 at a
+ * per-invocation address is 32 scalar loads behind bounds-check branches. Else on a software adapter (engine.isSoftwareAdapter), d a multiple of 4 takes scores_vec4 (4 x 4
  * register tiles with vec4 loads, no workgroup memory or barriers; on a SIMD software GPU such as lavapipe, where
  * every load is paid per invocation, it needs about a quarter of the tiled kernel's loads per flop; on a hardware
  * GPU the shared-memory tiles are faster: bench/results/gpu-kernels.md). Otherwise the tiled kernel (scores, 64 x 64
@@ -65,8 +67,9 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
     const chunkRows = sg ? SG_ROWS : VEC4_ROWS;
     const texRows = opts.textureRows ?? textureRows(d);
     if (texRows % 64 !== 0 || texRows <= 0 || texRows > SG_ROWS) throw new Error(`scores: textureRows ${texRows} is not a positive multiple of 64 up to ${SG_ROWS}`);
-    const minRows = n * d * 4 <= Engine.TEXEL_KEEP_BYTES / 2 ? TEXTURE_MIN_ROWS : TEXTURE_MIN_ROWS_FRESH;
-    const tex = sg && (opts.textures ?? (nq * n * d >= TEXTURE_MIN_FMA && (nq * n) / (nq + n) >= minRows))
+    const big = nq * n * d >= TEXTURE_MIN_FMA && (n * d * 4 <= Engine.TEXEL_KEEP_BYTES / 2
+      ? (nq * n) / (nq + n) >= TEXTURE_MIN_ROWS : Math.min(nq, n) >= TEXTURE_MIN_ROWS_FRESH);
+    const tex = sg && (opts.textures ?? big)
       && engine.fitsTexels((n * d) / 4) && engine.fitsTexels((Math.min(nq, texRows) * d) / 4);
     const chunk = tex ? texRows : chunkRows;
     const xt = tex ? engine.texels(x, (n * d) / 4, 'scores X texels') : null;
