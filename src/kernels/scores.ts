@@ -100,10 +100,10 @@ export function scores(engine: Engine, q: Buf, x: Buf, out: Buf,
   });
 }
 
-/** scores_sg / scores_sg_tex: 32 query rows x 8 WG rows of X per workgroup, WG = 64, or 32 for X of at most 256
- *  rows (e.g. 256 centroids: no idle half); two sizes only, each a pipeline to compile. */
+/** scores_sg / scores_sg_tex: 32 query rows x 8 WG rows of X per workgroup, WG = 64, or the least of 8, 16, 32 with
+ *  8 WG >= n (e.g. 256 centroids: WG 32, no idle lanes); four sizes only, each a pipeline to compile. */
 function sgConstants(n: number, metric: MetricCode): { METRIC_L2: number; WG: number } {
-  return { METRIC_L2: metric, WG: n <= 256 ? 32 : 64 };
+  return { METRIC_L2: metric, WG: n <= 64 ? 8 : n <= 128 ? 16 : n <= 256 ? 32 : 64 };
 }
 function sgGrid(nq: number, n: number): [number, number] {
   return [Math.ceil(nq / 32), Math.ceil(n / (8 * sgConstants(n, 0).WG))];

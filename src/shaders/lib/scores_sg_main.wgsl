@@ -5,7 +5,7 @@
 
 /** 1: squared L2 from the norms, 0: inner product */
 override METRIC_L2: u32 = 0u;
-/** invocations per workgroup, a multiple of 8: 64, or 32 when X has at most 256 rows (kernels/scores.ts) */
+/** invocations per workgroup, a multiple of 8: 64, or 8, 16 or 32 for X of at most 64, 128 or 256 rows (kernels/scores.ts) */
 override WG: u32 = 64u;
 
 /** Writes scores of query row q0 + r against rows x0 + t (t < 8) that exist: the products, or for L2 the distances
