@@ -227,9 +227,12 @@ export class Engine {
     const t: GpuTexture = new GpuTexture(tex, view, W, got.height, label, (x) => {
       this.liveTextures.delete(x);
       const bytes = got.height * W * 16;
-      if (this.disposed || this.lostReason !== null || bytes > Engine.TEXEL_KEEP_BYTES) return false;
-      this.flush();
+      if (this.disposed || this.lostReason !== null) return false;
+      if (bytes > Engine.TEXEL_KEEP_BYTES) { this.flush(); return false; } // destroyed: submit its recorded reads first
+      // kept: no submit needed (a later copy into it is recorded after the reads); evicted ones are destroyed, so
+      // their recorded reads are submitted first
       let idle = this.idleTexels.reduce((sum, e) => sum + e.height * W * 16, 0);
+      if (idle + bytes > Engine.TEXEL_KEEP_BYTES) this.flush();
       while (idle + bytes > Engine.TEXEL_KEEP_BYTES) {
         const old = this.idleTexels.shift()!;
         idle -= old.height * W * 16;
