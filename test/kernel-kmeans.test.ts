@@ -294,7 +294,7 @@ t.test('assignNearest with subgroups (kmeans_assign_sgh for dsub 4..16, kmeans_a
   const seed = freshSeed();
   const r = rng(seed);
   for (const [n, groups, k, dsub] of [[1, 1, 1, 8], [131, 3, 7, 8], [257, 2, 61, 12], [67, 5, 256, 16], [200, 2, 17, 40], [3, 1, 33, 16], [70, 1, 300, 128],
-    [513, 2, 9, 16], [1030, 3, 250, 12], [1, 1, 1, 4], [300, 3, 37, 4]] as const) {
+    [513, 2, 9, 16], [1030, 3, 250, 12], [1, 1, 1, 4], [300, 3, 37, 4], [1100, 3, 256, 4], [530, 2, 16, 4], [77, 2, 9, 4]] as const) {
     for (const metric of [0, 1] as const) {
       const x = randomF32(r, n * groups * dsub), cent = randomF32(r, groups * k * dsub);
       if (n > 2) x[groups * dsub + 1] = NaN; // point 1 of group 0: every score NaN

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare } from './helpers.js';
+import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withoutSubgroups } from './helpers.js';
 import { pqEncode, wordsPerVector } from '../src/kernels/pq.js';
 import { residuals } from '../src/kernels/residuals.js';
 import type { Engine } from '../src/pipeline/engine.js';
@@ -24,6 +24,33 @@ t.test('wordsPerVector pads the Faiss code size to whole u32 words', async (t) =
   t.equal(wordsPerVector(9, 8), 3);
   t.equal(wordsPerVector(17, 4), 3); // 9 bytes
   t.equal(wordsPerVector(16, 4), 2);
+});
+
+t.test('pqEncode with subgroups (kmeans_assign_sgh, group-major codes) gives the bytes of pqEncode without them, dsub 4..16', async (t) => {
+  const engine = await getEngine();
+  if (!engine.hasSubgroups) { t.skip(`no subgroups of at least 8 on ${engine.adapterName}`, () => undefined); return; }
+  const plain = withoutSubgroups(engine);
+  const seed = freshSeed();
+  const r = rng(seed);
+  for (const [n, m, bits, dsub] of [[1, 1, 8, 4], [1030, 5, 8, 4], [600, 7, 4, 4], [513, 3, 8, 8], [300, 9, 4, 12], [700, 4, 8, 16]] as const) {
+    for (const chunked of [false, true]) {
+      if (chunked && n < 100) continue;
+      const ksub = 1 << bits, words = wordsPerVector(m, bits);
+      const x = randomF32(r, n * m * dsub), cb = randomF32(r, m * ksub * dsub);
+      // exact ties: codeword 3 of sub-space 0 repeats codeword 1 (the lower index wins)
+      for (let e = 0; e < dsub; e++) cb[3 * dsub + e] = cb[dsub + e]!;
+      const got: Uint32Array[] = [];
+      for (const eng0 of [engine, plain]) {
+        const eng = chunked ? withMaxBinding(eng0, 64 * m * dsub * 4 + 4) : eng0;
+        const xb = eng.upload(x), cbb = eng.upload(cb);
+        const out = eng.upload(new Uint32Array(n * words).fill(POISON_U32));
+        pqEncode(eng, xb, cbb, out, n, m, bits, dsub);
+        got.push(await eng.read(out, Uint32Array));
+        xb.dispose(); cbb.dispose(); out.dispose();
+      }
+      t.same(Array.from(got[0]!), Array.from(got[1]!), `seed ${seed} n=${n} m=${m} bits=${bits} dsub=${dsub} chunked=${chunked}: same code bytes`);
+    }
+  }
 });
 
 t.test('pqEncode matches float64 reference, 8 and 4 bits, odd m, poisoned output, chunked rows', async (t) => {

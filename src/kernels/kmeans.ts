@@ -76,6 +76,35 @@ function assignDispatch(engine: Engine, x: Buf, cent: Buf, assign: Buf, score: B
   });
 }
 
+/** Whether assignCodes runs for this dsub on this adapter (kmeans_assign_sgh: dsub 4, 8, 12 or 16 on a software
+ *  adapter with subgroups of at least 8). */
+export function hasAssignCodes(engine: Engine, dsub: number): boolean {
+  return dsub % 4 === 0 && dsub >= 4 && dsub <= 16 && engine.isSoftwareAdapter && engine.hasSubgroups;
+}
+
+/**
+ * PQ codes without distances (hasAssignCodes must hold): for the n rows of x (n x (groups*dsub)), codes[g*n + i]
+ * (u32, group-major) = the nearest centroid of group g (squared L2, ties -> lowest), the index assignNearest gives
+ * for metric 1. Written group-major, each workgroup's stores are one contiguous run: in assignNearest's row-major
+ * layout the workgroups of neighbouring groups write the same cache lines, which on a CPU adapter's threads costs
+ * as much as the distances themselves at dsub 4. The caller chunks rows so that x fits a binding. `spare` (at least
+ * 4 bytes, not overlapping codes) fills the kernel's unused score binding.
+ */
+export function assignCodes(engine: Engine, x: Buf, centroids: Buf, codes: Buf, spare: Buf,
+  n: number, groups: number, k: number, dsub: number): void {
+  checkKMeansSizes('assignCodes', n, groups, k, dsub);
+  if (!hasAssignCodes(engine, dsub)) throw new Error(`assignCodes: not available for dsub ${dsub} on this adapter`);
+  if (n === 0) return;
+  need(x, n * groups * dsub * 4, 'assignCodes: x');
+  need(centroids, groups * k * dsub * 4, 'assignCodes: centroids');
+  need(codes, n * groups * 4, 'assignCodes: codes');
+  need(spare, 4, 'assignCodes: spare');
+  engine.run(K.kmeans_assign_sgh, {
+    bindings: { x, cent: centroids, assign: codes, score: spare }, params: { n, groups, k, dsub, metric: 1 },
+    constants: { D4: dsub / 4, METRIC: 1, CODES: 1 }, workgroups: [Math.ceil(n / SGH_POINTS), groups],
+  });
+}
+
 /**
  * For G independent problems ("groups", used for the M PQ sub-spaces at once): point i of group g is
  * columns g*dsub .. g*dsub+dsub-1 of row i of x (x is n x (G*dsub) row-major). centroids is G x k x dsub.

@@ -1,6 +1,6 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuTexture } from '../pipeline/buffer.js';
-import { assignNearest } from './kmeans.js';
+import { assignCodes, assignNearest, hasAssignCodes } from './kmeans.js';
 import { pq_pack, pq_texels } from '../shaders/kernels.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 
@@ -58,15 +58,18 @@ export function pqEncode(engine: Engine, x: Buf, codebooks: Buf, out: Buf, n: nu
   need(codebooks, m * ksub * dsub * 4, 'pqEncode: codebooks');
   need(out, n * words * 4, 'pqEncode: out');
   const R = Math.min(rowsPerChunk(engine, [m * dsub * 4, m * 4, words * 4], 'pqEncode', TEMP_CAP), Math.ceil(n / 64) * 64);
+  const gm = hasAssignCodes(engine, dsub); // codes only, group-major
   const codes = engine.buffer(R * m * 4, 'pq codes (unpacked)');
-  const dist = engine.buffer(R * m * 4, 'pq distances');
+  const dist = engine.buffer(gm ? 4 : R * m * 4, gm ? 'pq score placeholder' : 'pq distances');
   try {
     for (let r0 = 0; r0 < n; r0 += R) {
       const rows = Math.min(R, n - r0);
-      assignNearest(engine, sub(x, r0 * m * dsub * 4, rows * m * dsub * 4), codebooks, codes, dist, rows, m, ksub, dsub, 1);
+      const xs = sub(x, r0 * m * dsub * 4, rows * m * dsub * 4);
+      if (gm) assignCodes(engine, xs, codebooks, codes, dist, rows, m, ksub, dsub);
+      else assignNearest(engine, xs, codebooks, codes, dist, rows, m, ksub, dsub, 1);
       engine.run(pq_pack, {
         bindings: { codes, out: sub(out, r0 * words * 4, rows * words * 4) },
-        params: { n: rows, m, bits, words },
+        params: { n: rows, m, bits, words, gmajor: gm ? 1 : 0 },
         workgroups: Math.ceil((rows * words) / 256),
       });
     }
