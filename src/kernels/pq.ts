@@ -43,8 +43,9 @@ const TEMP_CAP = 32 << 20;
  * u32 words, byte layout identical to Faiss's (8-bit: byte j = code j; 4-bit: code j in bits 4j..4j+3 of the
  * byte stream, LSB first), unused padding bytes zero.
  * Like Faiss's ProductQuantizer::compute_codes, it is an L2 nearest-codeword search per sub-space: it runs the
- * nearest-centroid assignment (assignNearest: kmeans_assign_vec4 for dsub % 4 = 0) with the m sub-spaces as
- * groups, then `pq_pack`; rows are chunked.
+ * nearest-centroid assignment with the m sub-spaces as groups (assignCodes, the codes alone group-major, where
+ * hasAssignCodes holds; else assignNearest: kmeans_assign_vec4 for dsub % 4 = 0), then `pq_pack`; rows are
+ * chunked. Both paths give the same codes.
  */
 export function pqEncode(engine: Engine, x: Buf, codebooks: Buf, out: Buf, n: number, m: number, bits: number, dsub: number): void {
   if (bits !== 8 && bits !== 4) throw new Error(`pqEncode: bits must be 8 or 4, got ${bits}`);
