@@ -85,9 +85,9 @@ export function hasAssignCodes(engine: Engine, dsub: number): boolean {
 /**
  * PQ codes without distances (hasAssignCodes must hold): for the n rows of x (n x (groups*dsub)), codes[g*n + i]
  * (u32, group-major) = the nearest centroid of group g (squared L2, ties -> lowest), the index assignNearest gives
- * for metric 1. Written group-major, each workgroup's stores are one contiguous run: in assignNearest's row-major
- * layout the workgroups of neighbouring groups write the same cache lines, which on a CPU adapter's threads costs
- * as much as the distances themselves at dsub 4. The caller chunks rows so that x fits a binding. `spare` (at least
+ * for metric 1. Written group-major, each workgroup's stores are one contiguous run (in assignNearest's row-major
+ * layout the workgroups of neighbouring groups write into the same cache lines: false sharing between a CPU
+ * adapter's threads). The caller chunks rows so that x fits a binding. `spare` (at least
  * 4 bytes, not overlapping codes) fills the kernel's unused score binding.
  */
 export function assignCodes(engine: Engine, x: Buf, centroids: Buf, codes: Buf, spare: Buf,
