@@ -126,8 +126,10 @@ const ROUNDS_UP_TO = 1024;
 export const STREAM_MIN_COLS = 2048;
 /** topk_stream's sample: every SAMPLE_EVERY-th step of WG * 4 columns. */
 const SAMPLE_EVERY = 16;
-/** Slots per invocation of topk_stream: the most in [SLOTS_MIN, SLOTS_MAX] that fit the workgroup memory. */
+/** Slots per invocation of topk_stream: the most in [SLOTS_MIN, SLOTS_MAX] (times 64 / its WG) that fit the workgroup memory. */
 const SLOTS_MAX = 16, SLOTS_MIN = 4;
+/** topk_stream's workgroup size on software adapters: one SIMD group, so that its barriers switch no coroutines. */
+const STREAM_WG_CPU = 8;
 
 /** How many values should pass topk_stream's start threshold (for values in random order). */
 function streamTarget(k: number): number {
@@ -139,8 +141,8 @@ function streamTarget(k: number): number {
  * at most half of the WG * S slots. With more, some invocation's slots overflow in most rows, and the stall /
  * reduce rounds that follow cost more than topk_select's read.
  */
-function streamFits(k: number, c: { S: number }): boolean {
-  return 2 * streamTarget(k) <= WG * c.S;
+function streamFits(k: number, c: { WG: number; S: number }): boolean {
+  return 2 * streamTarget(k) <= c.WG * c.S;
 }
 
 /**
@@ -150,9 +152,11 @@ function streamFits(k: number, c: { S: number }): boolean {
 export function streamConstants(engine: Engine, k: number): { WG: number; K: number; PER: number; CAP: number; CAP4: number; S: number } | null {
   const limit = engine.limits.maxComputeWorkgroupStorageSize;
   const k4 = Math.ceil(k / 4) * 4;
-  for (let s = SLOTS_MAX; s >= SLOTS_MIN; s--) {
-    const cap = WG * s + Math.max(k4, WG);
-    const c = { WG, K: k, PER, CAP: cap, CAP4: cap / 4, S: s };
+  const wg = engine.isSoftwareAdapter ? STREAM_WG_CPU : WG;
+  const scale = WG / wg;
+  for (let s = SLOTS_MAX * scale; s >= SLOTS_MIN * scale; s--) {
+    const cap = wg * s + Math.max(k4, wg);
+    const c = { WG: wg, K: k, PER, CAP: cap, CAP4: cap / 4, S: s };
     if (workgroupBytes(topk_stream, c) <= limit) return c;
   }
   return null;

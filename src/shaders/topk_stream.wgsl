@@ -24,34 +24,26 @@ var<workgroup> tkPivot: atomic<u32>; // select_best: the best pivot key that at 
 const TAKES_ALL: u32 = 0x80000000u;
 override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..]; CAP >= WG * S + max(K4, WG)
 
-/** The rank r of the start threshold among the WG sample maxima of `len` columns. Each invocation's maximum is
- *  over 4 m sampled values; for values in random order it is below the (1 - p) quantile with probability
- *  (1 - p)^(4 m), so the r-th best of them, r = WG * (1 - (1 - p)^(4 m)), passes about a share p = passTarget /
- *  len of the values. */
+/** The rank r of the start threshold among the WG * 4 sample maxima (one per vec4 lane of each invocation) of
+ *  `len` columns. Each maximum is over m sampled values; for values in random order it is below the (1 - p)
+ *  quantile with probability (1 - p)^m, so the r-th best of them, r = WG * 4 * (1 - (1 - p)^m), passes about a
+ *  share p = passTarget / len of the values. */
 fn start_rank(len: u32) -> u32 {
   let steps = (len + WG * 4u - 1u) / (WG * 4u);
   let m = (steps + max(params.sample, 1u) - 1u) / max(params.sample, 1u);
   let p = min(1.0, f32(params.passTarget) / f32(max(len, 1u)));
-  let r = round(f32(WG) * (1.0 - pow(1.0 - p, f32(4u * m))));
-  return clamp(u32(r), 1u, WG);
+  let r = round(f32(WG * 4u) * (1.0 - pow(1.0 - p, f32(m))));
+  return clamp(u32(r), 1u, WG * 4u);
 }
 
-/** Sets the threshold to the start_rank-th best of the WG sample maxima of `len` columns (this invocation's
+/** Sets the threshold to the start_rank-th best of the WG * 4 sample maxima of `len` columns (this invocation's
  *  four lanes' best keys in `best`); published by tk_scan_init's barrier. */
 fn start_threshold(lid: u32, best: vec4<u32>, len: u32) {
-  let mx = max(max(best.x, best.y), max(best.z, best.w));
-  ckey_set(lid, mx);
+  ckey4[lid] = best;
   if (lid == 0u) { atomicStore(&ccount, 0u); }
   workgroupBarrier();
-  var gt = 0u;
-  var ge = 0u;
-  for (var j4 = 0u; j4 < WG / 4u; j4++) {
-    let b = ckey4[j4];
-    gt += dot(select(vec4<u32>(0u), vec4<u32>(1u), b > vec4<u32>(mx)), vec4<u32>(1u));
-    ge += dot(select(vec4<u32>(0u), vec4<u32>(1u), b >= vec4<u32>(mx)), vec4<u32>(1u));
-  }
-  let r = start_rank(len);
-  if (gt < r && r <= ge) { atomicStore(&ccount, mx); } // all that find the rank write the same key
+  let hit = tk_is_rank(tk_rank_keys(best), start_rank(len));
+  for (var i = 0u; i < 4u; i++) { if (hit[i]) { atomicStore(&ccount, best[i]); } } // all write the same key
   workgroupBarrier();
   if (lid == 0u) { thrKey = atomicLoad(&ccount); thrPos = TK_NONE; }
 }
