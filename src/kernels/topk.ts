@@ -5,7 +5,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { workgroupBytes } from '../pipeline/kernel.js';
-import { topk_rank, topk_select, topk_stream, type adc_scan } from '../shaders/kernels.js';
+import { topk_rank, topk_select, topk_stream, topk_stream_sg, type adc_scan } from '../shaders/kernels.js';
 import { sliceOf } from '../pipeline/buffer.js';
 import { need, type Buf } from './row-chunks.js';
 
@@ -152,14 +152,20 @@ function streamFits(k: number, c: { WG: number; S: number }): boolean {
 export function streamConstants(engine: Engine, k: number): { WG: number; K: number; PER: number; CAP: number; CAP4: number; S: number } | null {
   const limit = engine.limits.maxComputeWorkgroupStorageSize;
   const k4 = Math.ceil(k / 4) * 4;
-  const wg = engine.isSoftwareAdapter ? STREAM_WG_CPU : WG;
+  const wg = (globalThis as any).__tk?.wg ?? (engine.isSoftwareAdapter ? STREAM_WG_CPU : WG); // KNOB
   const scale = WG / wg;
   for (let s = SLOTS_MAX * scale; s >= SLOTS_MIN * scale; s--) {
     const cap = wg * s + Math.max(k4, wg);
     const c = { WG: wg, K: k, PER, CAP: cap, CAP4: cap / 4, S: s };
-    if (workgroupBytes(topk_stream, c) <= limit) return c;
+    if (workgroupBytes(streamKernel(engine), c) <= limit) return c;
   }
   return null;
+}
+
+/** topk_stream_sg (subgroup operations in workgroups of STREAM_WG_CPU, one subgroup) on software adapters with
+ *  subgroups, else topk_stream. */
+function streamKernel(engine: Engine): typeof topk_stream | typeof topk_stream_sg {
+  return engine.isSoftwareAdapter && engine.hasSubgroups && ((globalThis as any).__tk?.sg ?? true) ? topk_stream_sg : topk_stream; // KNOB
 }
 
 /** Flushes recorded work (which still uses the temporaries) and frees them. */
@@ -211,12 +217,12 @@ export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: 
         params: {
           n: len, rows: rg, inRow0, outRow0: outRow0 + r0, chunk, nchunks, largest: largest ? 1 : 0,
           inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0, hasRowLen: rowLen ? 1 : 0, rowLenStride: input.rowLenStride ?? 1, vec4: vec4 ? 1 : 0, pre: prefilter(len, chunk, k),
-          rounds: Math.min(len, chunk) <= ROUNDS_UP_TO ? 1 : 0, sample: SAMPLE_EVERY, passTarget: streamTarget(k),
+          rounds: Math.min(len, chunk) <= ROUNDS_UP_TO ? 1 : 0, sample: (globalThis as any).__tk?.sample ?? SAMPLE_EVERY, passTarget: (globalThis as any).__tk?.target?.(k) ?? streamTarget(k), // KNOB
         },
         workgroups: rg * nchunks,
       };
       if (stream && !pairs && (kernel === 'stream' || (Math.min(len, chunk) >= STREAM_MIN_COLS && streamFits(k, stream)))) {
-        engine.run(topk_stream, { ...run, constants: { ...stream, TK_PADDED: 1 } });
+        engine.run(streamKernel(engine), { ...run, constants: { ...stream, TK_PADDED: 1, DBG: (globalThis as any).__tk?.dbg ?? 0 } }); // KNOB
       } else {
         engine.run(topk_select, { ...run, constants: { ...constants, WG: SELECT_WG, TK_PADDED: 1 } });
       }

@@ -14,121 +14,7 @@
 //     WG * 4 lane maxima, which at least K values reach; none when K > WG * 4), and an invocation whose slots are
 //     full stops (tk_stall) while the slots are reduced with the kept best K (tk_reduce, which raises the
 //     threshold). The selection is exact whatever the data: the thresholds only decide how much is held.
-#include "lib/grid.wgsl"
-#include "lib/select.wgsl"
-#include "lib/topk_rows.wgsl"
-
-var<workgroup> tkTotal: u32; // the packed candidates of the first scan, | TAKES_ALL when its threshold takes all
-var<workgroup> tkPacked: atomic<u32>; // the candidates of the first scan packed so far
-var<workgroup> tkPivot: atomic<u32>; // select_best: the best pivot key that at least K candidates reach, or 0
-const TAKES_ALL: u32 = 0x80000000u;
-override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..]; CAP >= WG * S + max(K4, WG)
-
-/** The rank r of the start threshold among the WG * 4 sample maxima (one per vec4 lane of each invocation) of
- *  `len` columns. Each maximum is over m sampled values; for values in random order it is below the (1 - p)
- *  quantile with probability (1 - p)^m, so the r-th best of them, r = WG * 4 * (1 - (1 - p)^m), passes about a
- *  share p = passTarget / len of the values. */
-fn start_rank(len: u32) -> u32 {
-  let steps = (len + WG * 4u - 1u) / (WG * 4u);
-  let m = (steps + max(params.sample, 1u) - 1u) / max(params.sample, 1u);
-  let p = min(1.0, f32(params.passTarget) / f32(max(len, 1u)));
-  let r = round(f32(WG * 4u) * (1.0 - pow(1.0 - p, f32(m))));
-  return clamp(u32(r), 1u, WG * 4u);
-}
-
-/** Sets the threshold to the start_rank-th best of the WG * 4 sample maxima of `len` columns (this invocation's
- *  four lanes' best keys in `best`); published by tk_scan_init's barrier. */
-fn start_threshold(lid: u32, best: vec4<u32>, len: u32) {
-  ckey4[lid] = best;
-  if (lid == 0u) { atomicStore(&ccount, 0u); }
-  workgroupBarrier();
-  let hit = tk_is_rank(tk_rank_keys(best), start_rank(len));
-  for (var i = 0u; i < 4u; i++) { if (hit[i]) { atomicStore(&ccount, best[i]); } } // all write the same key
-  workgroupBarrier();
-  if (lid == 0u) { thrKey = atomicLoad(&ccount); thrPos = TK_NONE; }
-}
-
-/** Packs the slots of every invocation (this one holds `held`) after the kept best and reduces them (in uniform
- *  control flow); returns whether some invocation stopped early. The counts are staged after the slots. */
-fn rescan_slots(lid: u32, held: u32) -> bool {
-  skey[WG * S + lid] = held;
-  let stalled = workgroupUniformLoad(&ccount) != 0u;
-  let at = tk_pack_offset(lid, WG * S, tk_k4());
-  for (var j = 0u; j < held; j++) { ckey_set(at.x + j, skey[lid * S + j]); cpos[at.x + j] = spos[lid * S + j]; }
-  tk_reduce_packed(lid, at.y);
-  return stalled;
-}
-
-/** Puts the candidates of the step at column c (raw values `raw`) that beat the threshold (tk, tp) in the slots
- *  (*held of them); false, holding none, when they do not fit. */
-fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk: u32, tp: u32, held: ptr<function, u32>) -> bool {
-  let cd = cands_of(raw, c, part.end, largest);
-  let take = tk_beats4(cd.keys, cd.pos, cd.live, tk, tp);
-  let nt = dot(select(vec4<u32>(0u), vec4<u32>(1u), take), vec4<u32>(1u));
-  if (*held + nt > S) { return false; }
-  for (var j = 0u; j < 4u; j++) {
-    if (take[j]) { skey[lid * S + *held] = cd.keys[j]; spos[lid * S + *held] = cd.pos[j]; *held += 1u; }
-  }
-  return true;
-}
-
-/** Scans invocation lid's steps from column *c against the threshold thrKey, putting the candidates that beat it
- *  in the slots (*held of them); stops early, at the first step whose candidates do not fit, with tk_stall.
- *  A step goes to hold_step only when some value passes a float comparison with the threshold. */
-fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, held: ptr<function, u32>) {
-  let tk = thrKey;
-  let tp = thrPos;
-  let all = tk == 0u; // a NaN threshold: NaN candidates may still beat it on position
-  // v passes when sgn * v >= sgn * t (sgn = -1 for the smallest: v <= t); NaN never passes
-  let sgn = select(-1.0, 1.0, largest);
-  let ts = vec4<f32>(sgn * bitcast<f32>(tk_value_bits(tk, largest)));
-  var cc = *c;
-  var h = *held;
-  var stop = false;
-  if (params.vec4 != 0u) { // the same loops as below without the branch in the load
-    // four steps per iteration (one branch for the four) while all four start in the part, then one at a time
-    for (; cc + 3u * WG * 4u < part.end; cc += WG * 16u) {
-      let i = (part.rowBase + cc) >> 2u;
-      let r0 = inKeys4[i];
-      let r1 = inKeys4[i + WG];
-      let r2 = inKeys4[i + 2u * WG];
-      let r3 = inKeys4[i + 3u * WG];
-      let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
-                                any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
-      if (any(p)) {
-        // a step whose candidates do not fit stops the scan at its column, holding none of it
-        if (p.x && !hold_step(lid, r0, cc, part, largest, tk, tp, &h)) { stop = true; break; }
-        if (p.y && !hold_step(lid, r1, cc + WG * 4u, part, largest, tk, tp, &h)) { cc += WG * 4u; stop = true; break; }
-        if (p.z && !hold_step(lid, r2, cc + WG * 8u, part, largest, tk, tp, &h)) { cc += WG * 8u; stop = true; break; }
-        if (p.w && !hold_step(lid, r3, cc + WG * 12u, part, largest, tk, tp, &h)) { cc += WG * 12u; stop = true; break; }
-      }
-    }
-    for (; !stop && cc < part.end; cc += WG * 4u) {
-      let raw = inKeys4[(part.rowBase + cc) >> 2u];
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
-    }
-  } else {
-    for (; cc < part.end; cc += WG * 4u) {
-      let raw = load_raw4(part.rowBase, cc, part.end);
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
-    }
-  }
-  if (stop) { tk_stall(); }
-  *c = cc;
-  *held = h;
-}
-
-/** Scans the columns of `part` against the threshold thrKey (set before tk_scan_init) with the slots, stopping
- *  to reduce them with the kept best K when some invocation's are full (rescan_slots). */
-fn slot_scan(lid: u32, part: RowPart, largest: bool) {
-  var c = first_col(part.begin, lid);
-  var held = 0u;
-  loop {
-    scan_steps(lid, part, largest, &c, &held);
-    if (!rescan_slots(lid, held)) { break; }
-    held = 0u;
-  }
-}
+#include "lib/topk_stream_main.wgsl"
 
 /** Selects the best K of the `total` candidates packed in ckey/cpos[0, total) (padded to a multiple of 4 with
  *  keys 0) and writes them: each candidate's rank is the number of better ones (distinct positions, so the
@@ -194,53 +80,15 @@ fn select_best(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
   rank_select(g, row, lid, c, largest);
 }
 
-@compute @workgroup_size(WG)
-fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
-  let g = grid_group(grid);
-  if (g >= params.rows * params.nchunks) { return; }
-  let part = row_part(g);
-  let largest = params.largest != 0u;
-  var best = vec4<u32>(0u);
-  for (var c = first_col(part.begin, lid); c < part.end; c += WG * 4u * max(params.sample, 1u)) {
-    let cd = cands_of(load_raw4(part.rowBase, c, part.end), c, part.end, largest);
-    best = max(best, select(vec4<u32>(0u), cd.keys, cd.live));
-  }
-  start_threshold(lid, best, select(0u, part.end - part.begin, part.end > part.begin));
-  // the start threshold takes every value (key 0): then fewer than K candidates are all there is
-  if (lid == 0u) {
-    tkTotal = select(0u, TAKES_ALL, thrKey == 0u);
-    atomicStore(&tkPivot, 0u);
-    atomicStore(&tkPacked, 0u);
-  }
-  tk_scan_init(lid);
-  // the first scan; if no invocation stopped early its candidates are packed from slot 0 (in any order: ties
-  // are broken by position) and ranked at once
-  var c = first_col(part.begin, lid);
-  var held = 0u;
-  scan_steps(lid, part, largest, &c, &held);
-  let stalled = workgroupUniformLoad(&ccount) != 0u;
-  if (!stalled) {
-    let at = atomicAdd(&tkPacked, held);
-    for (var j = 0u; j < held; j++) { ckey_set(at + j, skey[lid * S + j]); cpos[at + j] = spos[lid * S + j]; }
-    let packed = workgroupUniformLoad(&tkPacked);
-    if (lid == 0u) { for (var i = packed; i < ((packed + 3u) & ~3u); i++) { ckey_set(i, 0u); cpos[i] = TK_NONE; } }
-    let total = workgroupUniformLoad(&tkTotal) | packed;
-    if ((total & ~TAKES_ALL) >= K || total >= TAKES_ALL) {
-      select_best(g, part.row, lid, total & ~TAKES_ALL, largest);
-      return;
-    }
-  }
-  // some invocation's slots overflowed, or fewer than K values reach the start threshold: again from a safe
-  // threshold, which at least K values reach (or from none when K > WG * 4). Going on from the start threshold
-  // after an overflow is not safe: once a reduce keeps padding, the threshold falls below the start one, and
-  // values already skipped could belong to the best K.
-  if (K <= WG * 4u) {
-    tk_prefilter(lid, best);
-  } else if (lid == 0u) {
-    thrKey = 0u;
-    thrPos = TK_NONE;
-  }
-  tk_scan_init(lid);
-  slot_scan(lid, part, largest);
-  write_out(g, part.row, tkKept, largest, lid);
+/** first_select (lib/topk_stream_main.wgsl): the held candidates are packed from slot 0 (in any order: ties are
+ *  broken by position) and ranked at once (select_best). */
+fn first_select(g: u32, row: u32, lid: u32, held: u32, largest: bool) -> bool {
+  let at = atomicAdd(&tkPacked, held);
+  for (var j = 0u; j < held; j++) { ckey_set(at + j, skey[lid * S + j]); cpos[at + j] = spos[lid * S + j]; }
+  let packed = workgroupUniformLoad(&tkPacked);
+  if (lid == 0u) { for (var i = packed; i < ((packed + 3u) & ~3u); i++) { ckey_set(i, 0u); cpos[i] = TK_NONE; } }
+  let total = workgroupUniformLoad(&tkTotal) | packed;
+  if ((total & ~TAKES_ALL) < K && total < TAKES_ALL) { return false; }
+  select_best(g, row, lid, total & ~TAKES_ALL, largest);
+  return true;
 }
