@@ -82,13 +82,14 @@ fn select_best(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
 
 /** first_select (lib/topk_stream_main.wgsl): the held candidates are packed from slot 0 (in any order: ties are
  *  broken by position) and ranked at once (select_best). */
-fn first_select(g: u32, row: u32, lid: u32, held: u32, largest: bool) -> bool {
+const FIRST_COLS = false;
+fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bool {
   let at = atomicAdd(&tkPacked, held);
   for (var j = 0u; j < held; j++) { ckey_set(at + j, skey[lid * S + j]); cpos[at + j] = spos[lid * S + j]; }
   let packed = workgroupUniformLoad(&tkPacked);
   if (lid == 0u) { for (var i = packed; i < ((packed + 3u) & ~3u); i++) { ckey_set(i, 0u); cpos[i] = TK_NONE; } }
   let total = workgroupUniformLoad(&tkTotal) | packed;
   if ((total & ~TAKES_ALL) < K && total < TAKES_ALL) { return false; }
-  select_best(g, row, lid, total & ~TAKES_ALL, largest);
+  select_best(g, part.row, lid, total & ~TAKES_ALL, largest);
   return true;
 }

@@ -2,9 +2,10 @@
 // and the safe fallback, one workgroup per (row, chunk of columns); inputs and outputs as lib/topk_rows.wgsl
 // describes (values only, no pairs). The including kernel defines how the candidates of a first scan that did not
 // stall are selected:
-//   fn first_select(g: u32, row: u32, lid: u32, held: u32, largest: bool) -> bool
+//   const FIRST_COLS: bool  (the first scan holds steps' columns, not candidates: see hold_step)
+//   fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bool
 // called in uniform control flow after the first scan, with this invocation's `held` candidates in
-// skey/spos[lid * S ..]; it writes the row's best K and returns true, or returns false (having written nothing)
+// skey/spos[lid * S ..] (or step columns in spos[lid * S ..] with FIRST_COLS); it writes the row's best K and returns true, or returns false (having written nothing)
 // when fewer than K candidates were held and the start threshold did not take everything (tkTotal).
 #include "lib/grid.wgsl"
 #include "lib/select.wgsl"
@@ -53,8 +54,15 @@ fn rescan_slots(lid: u32, held: u32) -> bool {
 }
 
 /** Puts the candidates of the step at column c (raw values `raw`) that beat the threshold (tk, tp) in the slots
- *  (*held of them); false, holding none, when they do not fit. */
-fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk: u32, tp: u32, held: ptr<function, u32>) -> bool {
+ *  (*held of them); false, holding none, when they do not fit. With `cols`, the slot takes the step's column c
+ *  instead (in spos; the step is read again to find its candidates). */
+fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk: u32, tp: u32, held: ptr<function, u32>, cols: bool) -> bool {
+  if (cols) {
+    if (*held >= S) { return false; }
+    spos[lid * S + *held] = c;
+    *held += 1u;
+    return true;
+  }
   let cd = cands_of(raw, c, part.end, largest);
   let take = tk_beats4(cd.keys, cd.pos, cd.live, tk, tp);
   let nt = dot(select(vec4<u32>(0u), vec4<u32>(1u), take), vec4<u32>(1u));
@@ -68,7 +76,7 @@ fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk:
 /** Scans invocation lid's steps from column *c against the threshold thrKey, putting the candidates that beat it
  *  in the slots (*held of them); stops early, at the first step whose candidates do not fit, with tk_stall.
  *  A step goes to hold_step only when some value passes a float comparison with the threshold. */
-fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, held: ptr<function, u32>) {
+fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, held: ptr<function, u32>, cols: bool) {
   let tk = thrKey;
   let tp = thrPos;
   let all = tk == 0u; // a NaN threshold: NaN candidates may still beat it on position
@@ -90,20 +98,20 @@ fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, hel
                                 any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
       if (any(p)) {
         // a step whose candidates do not fit stops the scan at its column, holding none of it
-        if (p.x && !hold_step(lid, r0, cc, part, largest, tk, tp, &h)) { stop = true; break; }
-        if (p.y && !hold_step(lid, r1, cc + WG * 4u, part, largest, tk, tp, &h)) { cc += WG * 4u; stop = true; break; }
-        if (p.z && !hold_step(lid, r2, cc + WG * 8u, part, largest, tk, tp, &h)) { cc += WG * 8u; stop = true; break; }
-        if (p.w && !hold_step(lid, r3, cc + WG * 12u, part, largest, tk, tp, &h)) { cc += WG * 12u; stop = true; break; }
+        if (p.x && !hold_step(lid, r0, cc, part, largest, tk, tp, &h, cols)) { stop = true; break; }
+        if (p.y && !hold_step(lid, r1, cc + WG * 4u, part, largest, tk, tp, &h, cols)) { cc += WG * 4u; stop = true; break; }
+        if (p.z && !hold_step(lid, r2, cc + WG * 8u, part, largest, tk, tp, &h, cols)) { cc += WG * 8u; stop = true; break; }
+        if (p.w && !hold_step(lid, r3, cc + WG * 12u, part, largest, tk, tp, &h, cols)) { cc += WG * 12u; stop = true; break; }
       }
     }
     for (; !stop && cc < part.end; cc += WG * 4u) {
       let raw = inKeys4[(part.rowBase + cc) >> 2u];
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h, cols)) { stop = true; break; }
     }
   } else {
     for (; cc < part.end; cc += WG * 4u) {
       let raw = load_raw4(part.rowBase, cc, part.end);
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h, cols)) { stop = true; break; }
     }
   }
   if (stop) { tk_stall(); }
@@ -117,7 +125,7 @@ fn slot_scan(lid: u32, part: RowPart, largest: bool) {
   var c = first_col(part.begin, lid);
   var held = 0u;
   loop {
-    scan_steps(lid, part, largest, &c, &held);
+    scan_steps(lid, part, largest, &c, &held, false);
     if (!rescan_slots(lid, held)) { break; }
     held = 0u;
   }
@@ -143,15 +151,16 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     atomicStore(&tkPivot, 0u);
     atomicStore(&tkPacked, 0u);
   }
+  if (DBG == 7u && lid == 0u) { thrKey = 0xffffffffu; } // KNOB
   tk_scan_init(lid);
   // the first scan; if no invocation stopped early its candidates are packed from slot 0 (in any order: ties
   // are broken by position) and ranked at once
   var c = first_col(part.begin, lid);
   var held = 0u;
-  scan_steps(lid, part, largest, &c, &held);
-  if (DBG == 1u) { outA[g * WG + lid] = held; return; } // KNOB
+  scan_steps(lid, part, largest, &c, &held, FIRST_COLS);
+  if (DBG == 1u || DBG == 7u) { outA[g * WG + lid] = held; return; } // KNOB
   let stalled = workgroupUniformLoad(&ccount) != 0u;
-  if (!stalled && first_select(g, part.row, lid, held, largest)) { return; }
+  if (!stalled && first_select(g, part, lid, held, largest)) { return; }
   // some invocation's slots overflowed, or fewer than K values reach the start threshold: again from a safe
   // threshold, which at least K values reach (or from none when K > WG * 4). Going on from the start threshold
   // after an overflow is not safe: once a reduce keeps padding, the threshold falls below the start one, and
