@@ -5,10 +5,10 @@
 // that takes everything; vec4 rows (n % 4 = 0) and scalar ones; one workgroup per row (256+ rows) and chunks.
 import t, { type Test } from 'tap';
 import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './helpers.js';
-import { topk, type TopkKernel } from '../src/kernels/topk.js';
+import { topk, type TopkKernel, type StreamGroup } from '../src/kernels/topk.js';
 import { topkRef } from './reference/topk.js';
 
-type Kind = 'normal' | 'ties' | 'equal' | 'special' | 'ascending' | 'descending' | 'crowded' | 'staggered' | 'decoy' | 'blocks';
+type Kind = 'normal' | 'ties' | 'equal' | 'special' | 'ascending' | 'descending' | 'crowded' | 'staggered' | 'staggered8' | 'decoy' | 'blocks';
 
 /** Row-major rows x n values of a kind; `largest` orients the kinds built to fool the start threshold. */
 function makeValues(r: () => number, rows: number, n: number, kind: Kind, largest: boolean): Float32Array {
@@ -25,6 +25,8 @@ function makeValues(r: () => number, rows: number, n: number, kind: Kind, larges
     else if (kind === 'crowded') a[i] = c % 256 < 4 ? sgn * (100 + r()) : randn(r);
     // as 'crowded' from step row % 4 on: the slots overflow at each of the four steps the scan reads together
     else if (kind === 'staggered') a[i] = c % 256 < 4 && c >= 256 * (Math.floor(i / n) % 4) ? sgn * (100 + r()) : randn(r);
+    // as 'staggered' for workgroups of 8 (steps of 32 columns)
+    else if (kind === 'staggered8') a[i] = c % 32 < 4 && c >= 32 * (Math.floor(i / n) % 4) ? sgn * (100 + r()) : randn(r);
     // a few outstanding values, one per invocation in the first step (the sample): the start threshold is
     // above the K-th best, too few values pass it
     else if (kind === 'decoy') a[i] = c < 160 && c % 4 === 0 ? sgn * (1000 + r()) : randn(r);
@@ -53,7 +55,7 @@ function sortBlocks(a: Float32Array, rows: number, n: number, largest: boolean):
 
 const sameF = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || a === b;
 
-async function run(rows: number, n: number, k: number, largest: boolean, vals: Float32Array, kernel: TopkKernel, map?: Int32Array) {
+async function run(rows: number, n: number, k: number, largest: boolean, vals: Float32Array, kernel: TopkKernel, map?: Int32Array, streamGroup: StreamGroup = 'auto') {
   const engine = await getEngine();
   const live = engine.liveBuffers;
   const vb = engine.upload(vals.length ? vals : new Float32Array(1));
@@ -61,7 +63,7 @@ async function run(rows: number, n: number, k: number, largest: boolean, vals: F
   const ov = engine.upload(new Float32Array(rows * k).fill(POISON_F32));
   const oi = engine.upload(new Uint32Array(rows * k).fill(POISON_U32));
   try {
-    topk(engine, vb, ov, oi, rows, n, k, largest, mb, { kernel });
+    topk(engine, vb, ov, oi, rows, n, k, largest, mb, { kernel, streamGroup });
     return { values: await engine.read(ov, Float32Array, 0, rows * k * 4), indices: await engine.read(oi, Int32Array, 0, rows * k * 4) };
   } finally {
     vb.dispose(); mb?.dispose(); ov.dispose(); oi.dispose();
@@ -74,14 +76,14 @@ function firstMismatch(a: { values: ArrayLike<number>; indices: ArrayLike<number
   return a.values.length === b.values.length ? -1 : b.values.length;
 }
 
-async function check(t: Test, seed: number, rows: number, n: number, k: number, largest: boolean, kind: Kind, withMap = false) {
+async function check(t: Test, seed: number, rows: number, n: number, k: number, largest: boolean, kind: Kind, withMap = false, group: StreamGroup = 'auto') {
   const r = rng(seed + rows * 7919 + n * 31 + k * 3 + (largest ? 1 : 0));
   const vals = makeValues(r, rows, n, kind, largest);
   const map = withMap ? Int32Array.from({ length: n }, () => Math.floor(r() * 1e6) - 1000) : undefined;
   const want = topkRef(vals, rows, n, k, largest, map);
-  const stream = await run(rows, n, k, largest, vals, 'stream', map);
+  const stream = await run(rows, n, k, largest, vals, 'stream', map, group);
   const select = await run(rows, n, k, largest, vals, 'select', map);
-  const what = `seed ${seed} rows=${rows} n=${n} k=${k} ${largest ? 'largest' : 'smallest'} ${kind}${map ? ' indexMap' : ''}`;
+  const what = `seed ${seed} rows=${rows} n=${n} k=${k} ${largest ? 'largest' : 'smallest'} ${kind}${map ? ' indexMap' : ''} group ${group}`;
   const bad = firstMismatch(stream, want);
   t.equal(bad, -1, bad < 0 ? `${what}: stream = reference` : `${what}: stream, first mismatch at ${bad}: got (${stream.values[bad]}, ${stream.indices[bad]}) want (${want.values[bad]}, ${want.indices[bad]})`);
   t.equal(firstMismatch(stream, select), -1, `${what}: stream = select`);
@@ -117,9 +119,27 @@ t.test('topk_stream at the edges: n < k, n = k, one row, primes, k = 1 and 1024,
   for (const [rows, n, k, largest, kind] of cases) await check(t, seed, rows, n, k, largest, kind);
 });
 
+// k = 1024 (a safe scan from no threshold, reduced 8 lanes at a time) is covered with the default workgroups above
+t.test('topk_stream in each kind of workgroup (subgroup, 8, 64 invocations): the same results', async (t) => {
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  const engine = await getEngine();
+  const groups: StreamGroup[] = [8, 64, ...(engine.hasSubgroups ? ['subgroup' as const] : [])];
+  const cases: [number, number, number, boolean, Kind][] = [
+    [256, 1200, 100, true, 'normal'], [256, 1200, 100, false, 'ties'], [256, 1200, 100, true, 'equal'], [256, 1200, 100, false, 'special'],
+    [256, 1200, 100, true, 'ascending'], [256, 1200, 100, false, 'crowded'], [256, 1200, 100, true, 'decoy'], [257, 1031, 100, false, 'decoy'],
+    [8, 4096, 100, true, 'staggered'], [8, 4100, 100, false, 'staggered8'], [8, 6000, 30, true, 'staggered8'], [256, 3001, 10, false, 'blocks'],
+    [2, 9001, 100, true, 'normal'], [3, 1024, 400, false, 'special'], [5, 4099, 1, false, 'crowded'],
+  ];
+  for (const group of groups) {
+    for (const [rows, n, k, largest, kind] of cases) await check(t, seed, rows, n, k, largest, kind, false, group);
+  }
+});
+
 t.test('topk rejects an unknown kernel choice', async (t) => {
   const engine = await getEngine();
   const b = engine.buffer(64);
   t.throws(() => topk(engine, b, b, b, 1, 4, 1, true, undefined, { kernel: 'fast' as TopkKernel }), /kernel must be 'auto', 'stream', 'select' or 'rank'/);
+  t.throws(() => topk(engine, b, b, b, 1, 4, 1, true, undefined, { streamGroup: 16 as StreamGroup }), /streamGroup must be 'auto', 'subgroup', 8 or 64/);
   b.dispose();
 });

@@ -53,9 +53,19 @@ export type TopkKernel = 'auto' | 'stream' | 'select' | 'rank';
 /** The longest rows the 'rank' kernel takes (topk_rank holds a row's keys in workgroup memory). */
 export const RANK_MAX_N = 1024;
 
+/**
+ * The workgroups of topk_stream: 'subgroup' (topk_stream_sg: 8 invocations, one subgroup; needs
+ * Engine.hasSubgroups), 8 or 64 invocations (topk_stream), or 'auto' (the default): 'subgroup' on software
+ * adapters with subgroups, 8 on other software adapters (CPU drivers run a workgroup on one thread and pay each
+ * barrier once per SIMD group of it), else 64. Every choice gives the same results.
+ */
+export type StreamGroup = 'auto' | 'subgroup' | 8 | 64;
+
 export interface TopkOptions {
   /** the kernel of the first pass over the values (default 'auto'; see TopkKernel) */
   kernel?: TopkKernel;
+  /** topk_stream's workgroups (default 'auto'; see StreamGroup) */
+  streamGroup?: StreamGroup;
 }
 
 export function checkK(k: number, what: string): void {
@@ -77,6 +87,9 @@ function checkCount(x: number, what: string): void {
 export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Buf,
   rows: number, n: number, k: number, largest: boolean, indexMap?: Buf, opts: TopkOptions = {}): void {
   const kernel = opts.kernel ?? 'auto';
+  const group = opts.streamGroup ?? 'auto';
+  if (group !== 'auto' && group !== 'subgroup' && group !== 8 && group !== 64) throw new Error(`topk: streamGroup must be 'auto', 'subgroup', 8 or 64, got '${String(group)}'`);
+  if (group === 'subgroup' && !engine.hasSubgroups) throw new Error(`topk: streamGroup 'subgroup' needs a device with subgroups of at least 8 lanes (Engine.hasSubgroups)`);
   if (kernel !== 'auto' && kernel !== 'stream' && kernel !== 'select' && kernel !== 'rank') throw new Error(`topk: kernel must be 'auto', 'stream', 'select' or 'rank', got '${String(kernel)}'`);
   checkCount(rows, 'rows');
   checkCount(n, 'n');
@@ -96,7 +109,7 @@ export function topk(engine: Engine, values: Buf, outValues: Buf, outIndices: Bu
 
   const temps: GpuBuffer[] = [];
   try {
-    selectRows(engine, { keys: values, pos: values, pairs: false }, rows, n, k, largest, outValues, outIndices, indexMap, 0, temps, kernel);
+    selectRows(engine, { keys: values, pos: values, pairs: false }, rows, n, k, largest, outValues, outIndices, indexMap, 0, temps, kernel, group);
   } finally {
     release(engine, temps);
   }
@@ -126,10 +139,8 @@ const ROUNDS_UP_TO = 1024;
 export const STREAM_MIN_COLS = 2048;
 /** topk_stream's sample: every SAMPLE_EVERY-th step of WG * 4 columns. */
 const SAMPLE_EVERY = 16;
-/** Slots per invocation of topk_stream: the most in [SLOTS_MIN, SLOTS_MAX] (times 64 / its WG) that fit the workgroup memory. */
+/** Slots per invocation of topk_stream: the most in [SLOTS_MIN, SLOTS_MAX] x 64 / WG that fit the workgroup memory. */
 const SLOTS_MAX = 16, SLOTS_MIN = 4;
-/** topk_stream's workgroup size on software adapters: one SIMD group, so that its barriers switch no coroutines. */
-const STREAM_WG_CPU = 8;
 
 /** How many values should pass topk_stream's start threshold (for values in random order). */
 function streamTarget(k: number): number {
@@ -145,27 +156,35 @@ function streamFits(k: number, c: { WG: number; S: number }): boolean {
   return 2 * streamTarget(k) <= c.WG * c.S;
 }
 
+/** The StreamGroup that 'auto' takes on this engine. */
+function resolveGroup(engine: Engine, group: StreamGroup): 'subgroup' | 8 | 64 {
+  if (group !== 'auto') return group;
+  if (!engine.isSoftwareAdapter) return 64;
+  return engine.hasSubgroups ? 'subgroup' : 8;
+}
+
+/** The kernel of a (resolved) StreamGroup. */
+function streamKernel(group: 'subgroup' | 8 | 64): typeof topk_stream | typeof topk_stream_sg {
+  return group === 'subgroup' ? topk_stream_sg : topk_stream;
+}
+
 /**
- * topk_stream's constants for k on this device: S slots per invocation, the most in [SLOTS_MIN, SLOTS_MAX]
- * whose buffer CAP = WG * S + max(K4, WG) fits the workgroup memory; null when none fits.
+ * topk_stream's constants for k on this device with workgroups `group`: S slots per invocation, the most in
+ * [SLOTS_MIN, SLOTS_MAX] x 64 / WG (WG * S slots in all whatever WG) whose buffer CAP = WG * S + max(K4, WG) fits
+ * the workgroup memory; null when none fits.
  */
-export function streamConstants(engine: Engine, k: number): { WG: number; K: number; PER: number; CAP: number; CAP4: number; S: number } | null {
+export function streamConstants(engine: Engine, k: number, group: StreamGroup = 'auto'): { WG: number; K: number; PER: number; CAP: number; CAP4: number; S: number } | null {
+  const g = resolveGroup(engine, group);
   const limit = engine.limits.maxComputeWorkgroupStorageSize;
   const k4 = Math.ceil(k / 4) * 4;
-  const wg = (globalThis as any).__tk?.wg ?? (engine.isSoftwareAdapter ? STREAM_WG_CPU : WG); // KNOB
+  const wg = g === 64 ? 64 : 8;
   const scale = WG / wg;
   for (let s = SLOTS_MAX * scale; s >= SLOTS_MIN * scale; s--) {
     const cap = wg * s + Math.max(k4, wg);
     const c = { WG: wg, K: k, PER, CAP: cap, CAP4: cap / 4, S: s };
-    if (workgroupBytes(streamKernel(engine), c) <= limit) return c;
+    if (workgroupBytes(streamKernel(g), c) <= limit) return c;
   }
   return null;
-}
-
-/** topk_stream_sg (subgroup operations in workgroups of STREAM_WG_CPU, one subgroup) on software adapters with
- *  subgroups, else topk_stream. */
-function streamKernel(engine: Engine): typeof topk_stream | typeof topk_stream_sg {
-  return engine.isSoftwareAdapter && engine.hasSubgroups && ((globalThis as any).__tk?.sg ?? true) ? topk_stream_sg : topk_stream; // KNOB
 }
 
 /** Flushes recorded work (which still uses the temporaries) and frees them. */
@@ -183,9 +202,10 @@ export function release(engine: Engine, temps: GpuBuffer[]): void {
  */
 export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean; rowLen?: Buf; rowLenStride?: number }, rows: number, n: number,
   k: number, largest: boolean, outValues: Buf, outIndices: Buf, indexMap: Buf | undefined, outRow0: number, temps: GpuBuffer[],
-  kernel: TopkKernel = 'auto'): void {
+  kernel: TopkKernel = 'auto', streamGroup: StreamGroup = 'auto'): void {
   const constants = selectionConstants(engine, k, topk_select);
-  const stream = kernel === 'select' ? null : streamConstants(engine, k);
+  const group = resolveGroup(engine, streamGroup);
+  const stream = kernel === 'select' ? null : streamConstants(engine, k, group);
   // chunks of a row run in parallel and are merged after; with many rows, one workgroup per row is enough
   const chunk = Math.ceil(Math.max(4096, 8 * k, rows >= 256 ? n : 0) / ROUND) * ROUND;
   const chunksOf = (len: number) => Math.max(1, Math.ceil(len / chunk));
@@ -217,12 +237,12 @@ export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: 
         params: {
           n: len, rows: rg, inRow0, outRow0: outRow0 + r0, chunk, nchunks, largest: largest ? 1 : 0,
           inPairs: pairs ? 1 : 0, outFinal: final ? 1 : 0, hasMap: indexMap && final ? 1 : 0, hasRowLen: rowLen ? 1 : 0, rowLenStride: input.rowLenStride ?? 1, vec4: vec4 ? 1 : 0, pre: prefilter(len, chunk, k),
-          rounds: Math.min(len, chunk) <= ROUNDS_UP_TO ? 1 : 0, sample: (globalThis as any).__tk?.sample ?? SAMPLE_EVERY, passTarget: (globalThis as any).__tk?.target?.(k) ?? streamTarget(k), // KNOB
+          rounds: Math.min(len, chunk) <= ROUNDS_UP_TO ? 1 : 0, sample: SAMPLE_EVERY, passTarget: streamTarget(k),
         },
         workgroups: rg * nchunks,
       };
       if (stream && !pairs && (kernel === 'stream' || (Math.min(len, chunk) >= STREAM_MIN_COLS && streamFits(k, stream)))) {
-        engine.run(streamKernel(engine), { ...run, constants: { ...stream, TK_PADDED: 1, DBG: (globalThis as any).__tk?.dbg ?? 0 } }); // KNOB
+        engine.run(streamKernel(group), { ...run, constants: { ...stream, TK_PADDED: 1 } });
       } else {
         engine.run(topk_select, { ...run, constants: { ...constants, WG: SELECT_WG, TK_PADDED: 1 } });
       }

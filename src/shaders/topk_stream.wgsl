@@ -2,15 +2,16 @@
 // outputs as lib/topk_rows.wgsl describes (values only, no pairs). Each invocation reads four columns per step
 // of WG * 4 (load_raw4).
 //  1. Sample: every `sample`-th step; each invocation keeps the best key per vec4 lane, WG * 4 maxima of
-//     disjoint sets. The start threshold is the r-th best of the WG invocations' maxima (start_rank: for values
-//     in random order, about `passTarget` values pass it).
+//     disjoint sets. The start threshold is the r-th best of them (start_rank: for values in random order, about
+//     `passTarget` values pass it).
 //  2. Scan: every value is compared as a float with the threshold (v >= t for the largest, v <= t for the
 //     smallest; NaN passes neither); a step where some value passes is compared exactly (tk_beats4) and its
 //     candidates go to the invocation's S slots in workgroup memory, without barriers (scan_steps: four steps
 //     per branch).
 //  3. Select: if no invocation's slots overflowed and at least K values passed, the candidates are packed and
 //     the best K of them selected (select_best: ranks counted only among those that reach a pivot that at least
-//     K reach). Otherwise the row is scanned again from a safe threshold (tk_prefilter: the K-th best of the
+//     K reach). When too few passed, steps 2 and 3 run once more from the start threshold for twice as many
+//     (start_try). Otherwise, or if that fails too, the row is scanned again from a safe threshold (tk_prefilter: the K-th best of the
 //     WG * 4 lane maxima, which at least K values reach; none when K > WG * 4), and an invocation whose slots are
 //     full stops (tk_stall) while the slots are reduced with the kept best K (tk_reduce, which raises the
 //     threshold). The selection is exact whatever the data: the thresholds only decide how much is held.

@@ -15,28 +15,27 @@ var<workgroup> tkTotal: u32; // the packed candidates of the first scan, | TAKES
 var<workgroup> tkPacked: atomic<u32>; // the candidates of the first scan packed so far
 var<workgroup> tkPivot: atomic<u32>; // select_best: the best pivot key that at least K candidates reach, or 0
 const TAKES_ALL: u32 = 0x80000000u;
-override DBG: u32 = 0u; // KNOB
 override S: u32 = 16u; // candidate slots per invocation: skey/spos[lid * S ..]; CAP >= WG * S + max(K4, WG)
 
 /** The rank r of the start threshold among the WG * 4 sample maxima (one per vec4 lane of each invocation) of
  *  `len` columns. Each maximum is over m sampled values; for values in random order it is below the (1 - p)
  *  quantile with probability (1 - p)^m, so the r-th best of them, r = WG * 4 * (1 - (1 - p)^m), passes about a
- *  share p = passTarget / len of the values. */
-fn start_rank(len: u32) -> u32 {
+ *  share p = aim / len of the values. */
+fn start_rank(len: u32, aim: u32) -> u32 {
   let steps = (len + WG * 4u - 1u) / (WG * 4u);
   let m = (steps + max(params.sample, 1u) - 1u) / max(params.sample, 1u);
-  let p = min(1.0, f32(params.passTarget) / f32(max(len, 1u)));
+  let p = min(1.0, f32(aim) / f32(max(len, 1u)));
   let r = round(f32(WG * 4u) * (1.0 - pow(1.0 - p, f32(m))));
   return clamp(u32(r), 1u, WG * 4u);
 }
 
 /** Sets the threshold to the start_rank-th best of the WG * 4 sample maxima of `len` columns (this invocation's
- *  four lanes' best keys in `best`); published by tk_scan_init's barrier. */
-fn start_threshold(lid: u32, best: vec4<u32>, len: u32) {
+ *  four lanes' best keys in `best`) for about `aim` values to pass; published by tk_scan_init's barrier. */
+fn start_threshold(lid: u32, best: vec4<u32>, len: u32, aim: u32) {
   ckey4[lid] = best;
   if (lid == 0u) { atomicStore(&ccount, 0u); }
   workgroupBarrier();
-  let hit = tk_is_rank(tk_rank_keys(best), start_rank(len));
+  let hit = tk_is_rank(tk_rank_keys(best), start_rank(len, aim));
   for (var i = 0u; i < 4u; i++) { if (hit[i]) { atomicStore(&ccount, best[i]); } } // all write the same key
   workgroupBarrier();
   if (lid == 0u) { thrKey = atomicLoad(&ccount); thrPos = TK_NONE; }
@@ -131,6 +130,28 @@ fn slot_scan(lid: u32, part: RowPart, largest: bool) {
   }
 }
 
+const TRY_DONE: u32 = 0u;  // start_try: the best K written
+const TRY_STALL: u32 = 1u; // some invocation's slots overflowed
+const TRY_FEW: u32 = 2u;   // too few candidates (or too many to pack, topk_stream_sg)
+
+/** Scans the columns of `part` once from a start threshold for about `aim` values to pass (start_threshold) and
+ *  selects the best K from the candidates if it can (first_select). In uniform control flow. */
+fn start_try(g: u32, part: RowPart, lid: u32, best: vec4<u32>, largest: bool, aim: u32) -> u32 {
+  start_threshold(lid, best, select(0u, part.end - part.begin, part.end > part.begin), aim);
+  // the start threshold takes every value (key 0): then fewer than K candidates are all there is
+  if (lid == 0u) {
+    tkTotal = select(0u, TAKES_ALL, thrKey == 0u);
+    atomicStore(&tkPivot, 0u);
+    atomicStore(&tkPacked, 0u);
+  }
+  tk_scan_init(lid);
+  var c = first_col(part.begin, lid);
+  var held = 0u;
+  scan_steps(lid, part, largest, &c, &held, FIRST_COLS);
+  if (workgroupUniformLoad(&ccount) != 0u) { return TRY_STALL; }
+  return select(TRY_FEW, TRY_DONE, first_select(g, part, lid, held, largest));
+}
+
 @compute @workgroup_size(WG)
 fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   let g = grid_group(grid);
@@ -138,29 +159,15 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   let part = row_part(g);
   let largest = params.largest != 0u;
   var best = vec4<u32>(0u);
-  if (DBG == 3u) { outA[g] = best.x; return; } // KNOB
   for (var c = first_col(part.begin, lid); c < part.end; c += WG * 4u * max(params.sample, 1u)) {
     let cd = cands_of(load_raw4(part.rowBase, c, part.end), c, part.end, largest);
     best = max(best, select(vec4<u32>(0u), cd.keys, cd.live));
   }
-  if (DBG == 2u) { outA[g * WG + lid] = best.x; return; } // KNOB
-  start_threshold(lid, best, select(0u, part.end - part.begin, part.end > part.begin));
-  // the start threshold takes every value (key 0): then fewer than K candidates are all there is
-  if (lid == 0u) {
-    tkTotal = select(0u, TAKES_ALL, thrKey == 0u);
-    atomicStore(&tkPivot, 0u);
-    atomicStore(&tkPacked, 0u);
-  }
-  if (DBG == 7u && lid == 0u) { thrKey = 0xffffffffu; } // KNOB
-  tk_scan_init(lid);
-  // the first scan; if no invocation stopped early its candidates are packed from slot 0 (in any order: ties
-  // are broken by position) and ranked at once
-  var c = first_col(part.begin, lid);
-  var held = 0u;
-  scan_steps(lid, part, largest, &c, &held, FIRST_COLS);
-  if (DBG == 1u || DBG == 7u) { outA[g * WG + lid] = held; return; } // KNOB
-  let stalled = workgroupUniformLoad(&ccount) != 0u;
-  if (!stalled && first_select(g, part, lid, held, largest)) { return; }
+  // from a start threshold for about passTarget values to pass; when fewer than K pass (and no invocation's slots
+  // overflowed), again for twice as many
+  let first = start_try(g, part, lid, best, largest, params.passTarget);
+  if (first == TRY_DONE) { return; }
+  if (first == TRY_FEW && start_try(g, part, lid, best, largest, params.passTarget * 2u) == TRY_DONE) { return; }
   // some invocation's slots overflowed, or fewer than K values reach the start threshold: again from a safe
   // threshold, which at least K values reach (or from none when K > WG * 4). Going on from the start threshold
   // after an overflow is not safe: once a reduce keeps padding, the threshold falls below the start one, and
