@@ -2,7 +2,7 @@
 // A/B timing of topk (the first pass: topk_stream on long rows) between two builds in one process, interleaved
 // (A B A B ..., medians and their ratio), beside the streaming-read probe (probe:stream-vec4) measured in the
 // same run, so that each time is also stated as a share of the streaming-read bound.
-// Usage: npm run build && OLD=/path/to/old/dist node bench/topk-ab.mjs [--rows 3000] [--n 50000] [--k 100]
+// Usage: npm run build && OLD=/path/to/old/dist (e.g. /work/base0/dist) node bench/topk-ab.mjs [--rows 3000] [--n 50000] [--k 100]
 //   [--reps 5] [--order random|blocks|lists] (rows of 32 blocks, each a little worse than the one before, like
 //   ADC candidate rows of probed lists nearest first; blocks: each block also sorted best-first; lists: not)
 import { join, dirname } from 'node:path';
@@ -19,11 +19,11 @@ const load = async (dist) => ({
 });
 const builds = [['new', await load(process.env.NEW ?? join(root, 'dist'))]];
 if (process.env.OLD) builds.unshift(['old', await load(process.env.OLD)]);
-// MORE=name=dist[@kernel],...: further builds in the same interleaving (variants of one change; @select or
-// @stream: that topk kernel choice, else 'auto')
+// MORE=name=dist[@kernel[@group]],...: further builds in the same interleaving (variants of one change; @select or
+// @stream: that topk kernel choice, else 'auto'; @group: topk_stream's workgroups, subgroup / 8 / 64, else 'auto')
 for (const m of (process.env.MORE ?? '').split(',').filter(Boolean)) {
-  const [name, spec] = m.split('='), [dist, kernel] = spec.split('@');
-  builds.push([name, { ...(await load(dist)), kernel }]);
+  const [name, spec] = m.split('='), [dist, kernel, group] = spec.split('@');
+  builds.push([name, { ...(await load(dist)), kernel: kernel || undefined, group: group === undefined || group === 'subgroup' || group === 'auto' ? group : Number(group) }]);
 }
 
 const { mulberry32, uniformF32 } = await import(pathToFileURL(join(root, 'dist/bench/random.js')).href);
@@ -50,16 +50,23 @@ for (const [name, b] of builds) {
   const pn = Math.floor(Math.min(e.maxBinding, 256 * 2 ** 20) / 16);
   const px = e.upload(new Float32Array(pn * 4).fill(1)), po = e.buffer(4096 * 4);
   const topkRun = async () => {
-    for (let r0 = 0; r0 < rows; r0 += groupRows) b.topk(e, v.slice(0, Math.min(groupRows, rows - r0) * n * 4), ov, oi, Math.min(groupRows, rows - r0), n, k, true, undefined, { kernel: b.kernel ?? 'auto' });
+    for (let r0 = 0; r0 < rows; r0 += groupRows) b.topk(e, v.slice(0, Math.min(groupRows, rows - r0) * n * 4), ov, oi, Math.min(groupRows, rows - r0), n, k, true, undefined, { kernel: b.kernel ?? 'auto', ...(b.group !== undefined ? { streamGroup: b.group } : {}) });
     await e.read(oi, Int32Array, 0, 4);
   };
   const probeRun = async () => { b.probes.probeStream(e, 'vec4', px, po, pn, 4096); await e.read(po, Float32Array, 0, 4); };
-  runs.push({ name, e, topkRun, probeRun, t: [], p: [], pn });
+  runs.push({ name, e, topkRun, probeRun, t: [], p: [], c: [], pc: [], pn });
 }
-const time = async (f) => { const t0 = performance.now(); await f(); return performance.now() - t0; };
+// wall time, and the process's CPU time (lavapipe's threads run in it): under load the CPU time is the steadier
+const time = async (f, cpu) => {
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  await f();
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1000);
+  return performance.now() - t0;
+};
 for (const x of runs) { await x.topkRun(); await x.probeRun(); } // warm up (pipelines)
 for (let i = 0; i < reps; i++) {
-  for (const x of runs) { x.t.push(await time(x.topkRun)); x.p.push(await time(x.probeRun)); }
+  for (const x of runs) { x.t.push(await time(x.topkRun, x.c)); x.p.push(await time(x.probeRun, x.pc)); }
 }
 const med = (a) => { const s = [...a].sort((p, q) => p - q); return s[Math.floor(s.length / 2)]; };
 console.log(`topk rows ${rows} n ${n} k ${k} (${order}), ${reps} interleaved reps`);
@@ -68,5 +75,10 @@ for (const x of runs) {
   console.log(`${x.name}: topk ${med(x.t).toFixed(1)} ms (${gbps.toFixed(2)} GB/s), probe stream-vec4 ${probe.toFixed(2)} GB/s -> ${(100 * gbps / probe).toFixed(1)}% of stream; all ${x.t.map((t) => t.toFixed(0)).join(' ')}`);
 }
 for (const x of runs.slice(1)) console.log(`${x.name}/${runs[0].name} time ratio ${(med(x.t) / med(runs[0].t)).toFixed(3)}; per-rep ratios ${x.t.map((t, i) => (t / runs[0].t[i]).toFixed(2)).join(' ')}`);
+for (const x of runs) {
+  const gbps = (rows * n * 4) / med(x.c) / 1e6, probe = (x.pn * 16) / med(x.pc) / 1e6;
+  console.log(`${x.name} by CPU time: topk ${med(x.c).toFixed(1)} ms, ${(100 * gbps / probe).toFixed(1)}% of the probe's rate by CPU time`);
+}
+for (const x of runs.slice(1)) console.log(`${x.name}/${runs[0].name} CPU time ratio ${(med(x.c) / med(runs[0].c)).toFixed(3)}; per-rep ratios ${x.c.map((t, i) => (t / runs[0].c[i]).toFixed(2)).join(' ')}`);
 for (const x of runs) x.e.dispose();
 process.exit(0);
