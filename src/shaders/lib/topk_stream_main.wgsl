@@ -130,6 +130,43 @@ fn slot_scan(lid: u32, part: RowPart, largest: bool) {
   }
 }
 
+/** The safe threshold of tk_prefilter for K <= WG * 32 (in uniform control flow; needs WG * 8 <= CAP4): one read
+ *  of the columns of `part`, each invocation keeping the best key per vec4 lane in each of 8 classes of its steps
+ *  (the step's index mod 8; the last ones in class 0): WG * 32 maxima of disjoint sets, so at least K values
+ *  reach the K-th best of them. */
+fn wide_prefilter(lid: u32, part: RowPart, largest: bool) {
+  var mx: array<vec4<u32>, 8>;
+  var c = first_col(part.begin, lid);
+  for (; c + 7u * WG * 4u < part.end; c += WG * 32u) {
+    for (var s = 0u; s < 8u; s++) {
+      let cd = cands_of(load_raw4(part.rowBase, c + s * WG * 4u, part.end), c + s * WG * 4u, part.end, largest);
+      mx[s] = max(mx[s], select(vec4<u32>(0u), cd.keys, cd.live));
+    }
+  }
+  for (; c < part.end; c += WG * 4u) {
+    let cd = cands_of(load_raw4(part.rowBase, c, part.end), c, part.end, largest);
+    mx[0] = max(mx[0], select(vec4<u32>(0u), cd.keys, cd.live));
+  }
+  for (var s = 0u; s < 8u; s++) { ckey4[lid * 8u + s] = mx[s]; }
+  if (lid == 0u) { atomicStore(&ccount, 0u); }
+  workgroupBarrier();
+  for (var s = 0u; s < 8u; s++) {
+    var gt = vec4<u32>(0u);
+    var ge = vec4<u32>(0u);
+    for (var j = 0u; j < WG * 8u; j++) {
+      let b = ckey4[j];
+      for (var i = 0u; i < 4u; i++) {
+        gt[i] += dot(select(vec4<u32>(0u), vec4<u32>(1u), b > vec4<u32>(mx[s][i])), vec4<u32>(1u));
+        ge[i] += dot(select(vec4<u32>(0u), vec4<u32>(1u), b >= vec4<u32>(mx[s][i])), vec4<u32>(1u));
+      }
+    }
+    let hit = tk_is_rank(TkRanks(gt, ge), K);
+    for (var i = 0u; i < 4u; i++) { if (hit[i]) { atomicStore(&ccount, mx[s][i]); } } // all write the same key
+  }
+  workgroupBarrier();
+  if (lid == 0u) { thrKey = atomicLoad(&ccount); thrPos = TK_NONE; } // published by tk_scan_init's barrier
+}
+
 const TRY_DONE: u32 = 0u;  // start_try: the best K written
 const TRY_STALL: u32 = 1u; // some invocation's slots overflowed
 const TRY_FEW: u32 = 2u;   // too few candidates (or too many to pack, topk_stream_sg)
@@ -163,17 +200,19 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     let cd = cands_of(load_raw4(part.rowBase, c, part.end), c, part.end, largest);
     best = max(best, select(vec4<u32>(0u), cd.keys, cd.live));
   }
-  // from a start threshold for about passTarget values to pass; when fewer than K pass (and no invocation's slots
-  // overflowed), again for twice as many
+  // from a start threshold for about passTarget values to pass; when fewer than K but at least K / 4 pass (and no
+  // invocation's slots overflowed), again for twice as many (far fewer: values in order, the sample misleads)
   let first = start_try(g, part, lid, best, largest, params.passTarget);
   if (first == TRY_DONE) { return; }
-  if (first == TRY_FEW && start_try(g, part, lid, best, largest, params.passTarget * 2u) == TRY_DONE) { return; }
+  if (first == TRY_FEW && workgroupUniformLoad(&tkPacked) * 4u >= K && start_try(g, part, lid, best, largest, params.passTarget * 2u) == TRY_DONE) { return; }
   // some invocation's slots overflowed, or fewer than K values reach the start threshold: again from a safe
   // threshold, which at least K values reach (or from none when K > WG * 4). Going on from the start threshold
   // after an overflow is not safe: once a reduce keeps padding, the threshold falls below the start one, and
   // values already skipped could belong to the best K.
   if (K <= WG * 4u) {
     tk_prefilter(lid, best);
+  } else if (K <= WG * 32u && WG * 8u <= CAP4) {
+    wide_prefilter(lid, part, largest);
   } else if (lid == 0u) {
     thrKey = 0u;
     thrPos = TK_NONE;
