@@ -3,7 +3,7 @@
 // temperature and the learning rates follow the scale of the data, so the loss falls and held-out recall@10
 // rises over the k-means start. The training and held-out queries come from 5 of the 40 clusters: the index
 // learns where the queries are, which k-means (query-blind) cannot. With the inner-product defaults (fixed
-// temperature 0.05, learning rates for unit-norm data) the same run stands still, and the report says so.
+// temperature 0.1, learning rates for unit-norm data) the same run stands still, and the report says so.
 import t from 'tap';
 import { getEngine } from './helpers.js';
 import { IvfPqIndex } from '../src/api/ivfpq-index.js';
@@ -70,7 +70,8 @@ t.test('with the inner-product defaults the same run gains nothing, and the repo
 
 t.test('the defaults depend on the metric; bad values are refused', async (t) => {
   const ip = resolveOptions({ dim, nlist: 16, metric: 'ip' }, { base });
-  t.equal(ip.temperature, 0.05, 'ip: the fixed temperature 0.05 as before');
+  t.equal(ip.temperature, DISTILL_DEFAULTS.temperature, 'ip: the fixed default temperature');
+  t.equal(DISTILL_DEFAULTS.temperature, 0.1, 'which is 0.1');
   t.equal(ip.lrScale, 1, 'ip: learning rates as given');
   const l2 = resolveOptions({ dim, nlist: 16, metric: 'l2' }, { base });
   t.equal(l2.temperature, 'auto');
