@@ -3,27 +3,15 @@
 // data: the PQ case (G sub-spaces of dsub 16, L2) and the IVF case (one group of dsub 512, inner product) by
 // default. Median seconds per call, the B/A ratio, and whether both builds give the same assignment and score bits.
 // Usage: node bench/assign-ab.mjs --a OLD/dist --b dist [--n 20000] [--reps 5] [--cases pq,ivf]
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import os from 'node:os';
+import { arg, dists, median, lcg, loadAverage, loadBuilds } from './ab-builds.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
-const dists = { A: resolve(arg('a', join(root, 'dist'))), B: resolve(arg('b', join(root, 'dist'))) };
 const n = Number(arg('n', '20000')), reps = Number(arg('reps', '5'));
 const CASES = { pq: [32, 256, 16, 1], ivf: [1, 256, 512, 0], pq8: [64, 256, 8, 1], pq4: [128, 256, 4, 1], pq64x4: [64, 16, 8, 1] };
 const cases = arg('cases', 'pq,ivf').split(',');
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-let seed = 12345;
-const rnd = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32 - 0.5; };
+const rnd = lcg();
 
-const side = {};
-for (const [name, dist] of Object.entries(dists)) {
-  const lib = await import(pathToFileURL(join(dist, 'index.js')).href);
-  const km = await import(pathToFileURL(join(dist, 'kernels/kmeans.js')).href);
-  side[name] = { km, engine: await lib.createEngine() };
-}
-console.log(`A ${dists.A}\nB ${dists.B}\nn ${n}, ${reps} interleaved repeats; load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+const side = await loadBuilds({ km: 'kernels/kmeans.js' });
+console.log(`A ${dists.A}\nB ${dists.B}\nn ${n}, ${reps} interleaved repeats; load ${loadAverage()}`);
 try {
   for (const name of cases) {
     const [G, k, dsub, metric] = CASES[name];
@@ -50,4 +38,4 @@ try {
 } finally {
   for (const s of Object.values(side)) s.engine.dispose();
 }
-console.log(`load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(`load ${loadAverage()}`);

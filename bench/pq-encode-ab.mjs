@@ -4,27 +4,16 @@
 // the B/A ratio (and the median of the ratios of each repeat's adjacent A and B calls), the same in CPU seconds of the process (lavapipe's threads run in it; less disturbed by other load), each build's share of the probe's rate (work 2*n*m*ksub*dsub flops), and whether both builds
 // give the same code bytes.
 // Usage: node bench/pq-encode-ab.mjs --a OLD/dist --b dist [--n 50000] [--m 32] [--reps 5] [--dsubs 4,16] [--probe 0]
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import os from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { arg, dists, median, lcg, loadAverage as load, loadBuilds } from './ab-builds.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
-const dists = { A: resolve(arg('a', join(root, 'dist'))), B: resolve(arg('b', join(root, 'dist'))) };
 const n = Number(arg('n', '50000')), m = Number(arg('m', '32')), reps = Number(arg('reps', '5'));
 const dsubs = arg('dsubs', '4,16').split(',').map(Number);
 const withProbe = arg('probe', '1') !== '0';
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-let seed = 12345;
-const rnd = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32 - 0.5; };
-const load = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
+const rnd = lcg();
 
-const side = {};
-for (const [name, dist] of Object.entries(dists)) {
-  const lib = await import(pathToFileURL(join(dist, 'index.js')).href);
-  const pq = await import(pathToFileURL(join(dist, 'kernels/pq.js')).href);
-  side[name] = { pq, engine: await lib.createEngine() };
-}
+const side = await loadBuilds({ pq: 'kernels/pq.js' });
 const probes = await import(pathToFileURL(join(dists.B, 'kernels/probes.js')).href);
 console.log(`A ${dists.A}\nB ${dists.B}\nn ${n}, m ${m}, ${reps} interleaved repeats; load ${load()}`);
 try {

@@ -6,28 +6,15 @@
 // time, and whether both builds give the same bits.
 // Usage: npm run build && node bench/scores-ab.mjs --a OLD/dist [--b dist] [--reps 7] [--opts-a JSON] [--opts-b JSON]
 //        [--cases 3000x256x512x1,1024x16384x128x0]
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import os from 'node:os';
+import { arg, dists, median, lcg, loadAverage, loadBuilds } from './ab-builds.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
-const dists = { A: resolve(arg('a', join(root, 'dist'))), B: resolve(arg('b', join(root, 'dist'))) };
 const reps = Number(arg('reps', '7'));
 const opts = { A: JSON.parse(arg('opts-a', '{}')), B: JSON.parse(arg('opts-b', '{}')) };
 const cases = arg('cases', '3000x256x512x1,1024x16384x128x0').split(',').map((c) => c.split('x').map(Number));
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-let seed = 12345;
-const rnd = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32 - 0.5; };
+const rnd = lcg();
 
-const side = {};
-for (const [name, dist] of Object.entries(dists)) {
-  const lib = await import(pathToFileURL(join(dist, 'index.js')).href);
-  const sc = await import(pathToFileURL(join(dist, 'kernels/scores.js')).href);
-  const pr = await import(pathToFileURL(join(dist, 'kernels/probes.js')).href);
-  side[name] = { sc, pr, engine: await lib.createEngine({ profile: true }) };
-}
-console.log(`A ${dists.A}\nB ${dists.B}\n${reps} interleaved repeats; load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+const side = await loadBuilds({ sc: 'kernels/scores.js', pr: 'kernels/probes.js' }, { profile: true });
+console.log(`A ${dists.A}\nB ${dists.B}\n${reps} interleaved repeats; load ${loadAverage()}`);
 const P_THREADS = 256 * 2048, P_ITERS = 256, P_FLOPS = 32 * P_THREADS * P_ITERS;
 try {
   const pout = side.A.engine.buffer(P_THREADS * 4);
