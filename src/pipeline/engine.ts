@@ -63,9 +63,8 @@ export class Engine {
   private uniformUsed = 0;
   /** idle readback buffers (sizes powers of two), reused by read() so small reads make no buffer */
   private readonly staging: GPUBuffer[] = [];
-  /** idle rgba32float textures of texels() / texelsFrom() (TEXEL_ROW wide), reused by later calls: on lavapipe the
-   *  first write into a new texture of a few MB costs 10-50 times the copy itself (a fresh 6 MB texture ~60 ms, a
-   *  reused one ~1 ms) */
+  /** idle rgba32float textures of texels() / texelsFrom() (TEXEL_ROW wide), reused by later calls: on a software
+   *  adapter the first write into new GPU memory costs far more than the copy itself (bench/results/kernels.md) */
   private readonly idleTexels: { tex: GPUTexture; view: GPUTextureView; height: number }[] = [];
   private pendingErrors: Promise<GPUError | null>[] = [];
   private lostReason: string | null = null;
