@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Engine } from '../src/pipeline/engine.js';
 import { getEngine, rng, randomF32, freshSeed, POISON_F32, POISON_U32, compare, withMaxBinding } from './helpers.js';
-import { adcLut, adcL2Term, adcPairTables, adcScan, subgroupScan, texelScan } from '../src/kernels/adc.js';
+import { adcLut, adcL2Term, adcPairTables, adcScan, candidateBound, subgroupScan, texelScan } from '../src/kernels/adc.js';
 import { pqTexels, texelsPerVector } from '../src/kernels/pq.js';
 import type { GpuTexture } from '../src/pipeline/buffer.js';
 import { topk } from '../src/kernels/topk.js';
@@ -301,7 +301,9 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
   ]) for (const metric of ['ip', 'l2'] as const) for (const integer of [false, true]) {
     // integer tables: many equal scores, so ties at the cut's bound and in the top-k are exercised
     const a = makeScan(r, c, metric, integer);
-    const run = async (twoPass: boolean, cut?: boolean, texels = false) => {
+    // chunked: a binding limit of two queries' candidates, so the two-pass scan runs in chunks of queries
+    const run = async (twoPass: boolean, cut?: boolean, texels = false, chunked = false) => {
+      const eng = chunked ? withMaxBinding(engine, Math.max(2 * c.m * 64, 2 * 4 * candidateBound(a.listOffsets, c.nlist, c.nprobe))) : engine;
       const bufs = uploadScan(engine, a, c);
       let codeTexels: GpuTexture | undefined;
       try {
@@ -310,7 +312,7 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
           codeTexels = engine.uintTexels(Math.max(1, n * texelsPerVector(Math.ceil(c.m / 8))));
           pqTexels(engine, bufs.codes, codeTexels, n, Math.ceil(c.m / 8));
         }
-        adcScan(engine, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}), ...(cut === undefined ? {} : { cut }), ...(codeTexels ? { codeTexels } : {}) });
+        adcScan(eng, { ...bufs, nq: c.nq, nprobe: c.nprobe, nlist: c.nlist, m: c.m, bits: 4, k: c.k, metric, ...(twoPass ? { hostListOffsets: a.listOffsets } : {}), ...(cut === undefined ? {} : { cut }), ...(codeTexels ? { codeTexels } : {}) });
         return { s: new Uint32Array((await engine.read(bufs.outScores, Float32Array)).buffer.slice(0, c.nq * c.k * 4)), i: (await engine.read(bufs.outIds, Int32Array)).slice(0, c.nq * c.k) };
       } finally {
         for (const b of Object.values(bufs)) b.dispose();
@@ -321,7 +323,8 @@ t.test('the 4-bit two-pass scan with tables in registers (subgroups) gives the p
     // also reading the codes from a texture (adc_score4_cut_tex, adc_score4_sg_tex) where the device can
     const fused = await run(false);
     const runs: [string, { s: Uint32Array; i: Int32Array }][] = [['cut', await run(true)], ['uncut', await run(true, false)]];
-    if (texelScan(engine, c.m, 4)) runs.push(['cut texels', await run(true, undefined, true)], ['uncut texels', await run(true, false, true)]);
+    runs.push(['cut, chunks of queries', await run(true, undefined, false, true)]);
+    if (texelScan(engine, c.m, 4)) runs.push(['cut texels', await run(true, undefined, true)], ['uncut texels', await run(true, false, true)], ['cut texels, chunks of queries', await run(true, undefined, true, true)]);
     for (const [name, two] of runs) {
       let bad = -1;
       for (let i = 0; i < fused.s.length; i++) if (fused.s[i] !== two.s[i] || fused.i[i] !== two.i[i]) { bad = i; break; }

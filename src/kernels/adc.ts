@@ -245,8 +245,16 @@ export function candidateBound(hostListOffsets: ArrayLike<number>, nlist: number
   return s;
 }
 
-/** Scratch per pass, per array (keys and positions): at most this many bytes (and the binding limit). */
+/** Scratch of the 4-bit pair-table scan per chunk of queries: at most this many bytes (and the binding limit). */
 const SCRATCH_BYTES = 64 * 1024 * 1024;
+
+/** Scratch of the two-pass scan per chunk of queries, per array (candidate keys or scores, positions): at most
+ *  this many bytes, unless one query's candidates need more. Dawn's Vulkan backend suballocates buffers of at most
+ *  4 MiB from heaps it keeps; a larger buffer gets a device allocation of its own, which a CPU driver backs with
+ *  fresh pages (a page fault per page on first touch) and which Dawn zero-fills before its first use, however
+ *  little of it the scan then writes. Chunks within this bound reuse a suballocated buffer, so a search pays
+ *  neither. The value is the best of 0.5 to 64 MiB measured on lavapipe (bench/results/search.md). */
+const TWO_PASS_SCRATCH_BYTES = 1024 * 1024;
 
 /** Writes the scores of queries q0 .. q0 + n - 1 into `scores` (n x cap, columns laid out by adc_cols in `cols`),
  *  or with `cut` (a cut pass) the candidates that can be among the best k as (tk_key, column) pairs into `scores`
@@ -256,7 +264,7 @@ type ScorePass = (n: number, q0: number, scores: GpuBuffer, cols: GpuBuffer, cap
 function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<number>, scorePass?: ScorePass, cut = false): void {
   const { nq, nprobe, nlist, m, bits, k, metric } = a;
   const cap = Math.max(1, candidateBound(hostListOffsets, nlist, nprobe));
-  const limit = Math.min(engine.maxBinding, SCRATCH_BYTES);
+  const limit = Math.min(engine.maxBinding, TWO_PASS_SCRATCH_BYTES);
   if (cap * 4 > engine.maxBinding) throw new Error(`adcScan: up to ${cap} candidates per query do not fit one binding; probe fewer lists`);
   const qc = Math.max(1, Math.min(nq, Math.floor(limit / (cap * 4))));
   const temps: GpuBuffer[] = [];
@@ -285,7 +293,7 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
       // cols[q * (nprobe + 1)] is the row's length: topk reads it with a stride of nprobe + 1 words. topk_select,
       // not topk_stream: a row holds its probed lists end to end, nearest list first, so topk_stream's sample of
       // evenly spaced blocks (which assumes no order) sets too high a threshold and the row is read again.
-      const rows = cutBufs ? { keys: scores, pos: cutBufs.pos, pairs: true, rowLen: cutBufs.counts, rowLenStride: 1 }
+      const rows = cutBufs ? { keys: scores, pos: cutBufs.pos, pairs: true, rowLen: cutBufs.counts, rowLenStride: 1, shortRows: true }
         : { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 };
       selectRows(engine, rows, n, cap, k,
         metric === 'ip', a.outScores, a.outIds, undefined, q0, temps, 'select');

@@ -199,15 +199,18 @@ export function release(engine: Engine, temps: GpuBuffer[]): void {
  * The top-k of `rows` rows of n candidates, either f32 values (position = column) or pairs (tk_key keys and
  * u32 positions, padding (0, 0xffffffff)), written as final values and indices (indexMap[position] when
  * given) to output rows outRow0 ... Temporaries are pushed on `temps` for the caller to release.
+ * `shortRows` (with rowLen): the rows' lengths are expected far below n, so each row is selected by one
+ * workgroup (no partial results to merge) however few the rows are; the same results.
  */
-export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean; rowLen?: Buf; rowLenStride?: number }, rows: number, n: number,
+export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean; rowLen?: Buf; rowLenStride?: number; shortRows?: boolean }, rows: number, n: number,
   k: number, largest: boolean, outValues: Buf, outIndices: Buf, indexMap: Buf | undefined, outRow0: number, temps: GpuBuffer[],
   kernel: TopkKernel = 'auto', streamGroup: StreamGroup = 'auto'): void {
   const constants = selectionConstants(engine, k, topk_select);
   const group = resolveGroup(engine, streamGroup);
   const stream = kernel === 'select' ? null : streamConstants(engine, k, group);
-  // chunks of a row run in parallel and are merged after; with many rows, one workgroup per row is enough
-  const chunk = Math.ceil(Math.max(4096, 8 * k, rows >= 256 ? n : 0) / ROUND) * ROUND;
+  // chunks of a row run in parallel and are merged after; with many rows, or short ones, one workgroup per row
+  const whole = rows >= 256 || (input.shortRows === true && input.rowLen !== undefined);
+  const chunk = Math.ceil(Math.max(4096, 8 * k, whole ? n : 0) / ROUND) * ROUND;
   const chunksOf = (len: number) => Math.max(1, Math.ceil(len / chunk));
   const perRowTemp = chunksOf(n) > 1 ? chunksOf(n) * k * 4 : 0;
   if (perRowTemp > engine.maxBinding) throw new Error(`topk: a row of ${n} values is too long for this device's binding limit`);
