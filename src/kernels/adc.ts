@@ -253,8 +253,9 @@ const SCRATCH_BYTES = 64 * 1024 * 1024;
  *  4 MiB from heaps it keeps; a larger buffer gets a device allocation of its own, which a CPU driver backs with
  *  fresh pages (a page fault per page on first touch) and which Dawn zero-fills before its first use, however
  *  little of it the scan then writes. Chunks within this bound reuse a suballocated buffer, so a search pays
- *  neither. The value is the best of 0.5 to 64 MiB measured on lavapipe (bench/results/search.md). */
-const TWO_PASS_SCRATCH_BYTES = 1024 * 1024;
+ *  neither. Measured on lavapipe (bench/results/search.md): 1 to 3 MiB alike, 4 MiB and more slower, 0.5 MiB
+ *  slower (more chunks). */
+const TWO_PASS_SCRATCH_BYTES = 2 * 1024 * 1024;
 
 /** Writes the scores of queries q0 .. q0 + n - 1 into `scores` (n x cap, columns laid out by adc_cols in `cols`),
  *  or with `cut` (a cut pass) the candidates that can be among the best k as (tk_key, column) pairs into `scores`
