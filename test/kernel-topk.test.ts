@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { getEngine, rng, randn, freshSeed, POISON_F32, POISON_U32 } from './helpers.js';
-import { topk, RANK_MAX_N } from '../src/kernels/topk.js';
+import { topk, selectPairRowsByRank, RANK_MAX_N } from '../src/kernels/topk.js';
 import { topkRef } from './reference/topk.js';
 
 type Kind = 'normal' | 'ties' | 'special' | 'ascending';
@@ -134,6 +134,65 @@ t.test("topk's rank kernel matches a float64 reference and topk_select bit for b
       } finally {
         for (const b of [scores, ...bufs]) b.dispose();
       }
+    }
+  }
+});
+
+t.test('selectPairRowsByRank matches a CPU reference (bounds, ties, short and long rows, poisoned output)', async (t) => {
+  const engine = await getEngine();
+  const seed = freshSeed();
+  const r = rng(seed);
+  const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+  const bitsOf = (v: number) => { f32[0] = v; return u32[0]!; };
+  // lib/tk_key.wgsl's key: larger is better
+  const tkKey = (v: number, largest: boolean) => {
+    let u = bitsOf(v);
+    if ((u & 0x7fffffff) > 0x7f800000) return 0;
+    if (u === 0x80000000) u = 0;
+    const o = (u & 0x80000000) !== 0 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    return largest ? o : ~o >>> 0;
+  };
+  for (const c of [
+    { rows: 7, n: 300, k: 100 }, { rows: 5, n: 13, k: 5 }, { rows: 6, n: 2100, k: 128 }, { rows: 9, n: 77, k: 1 },
+  ]) for (const largest of [true, false]) for (const ties of [false, true]) {
+    const keys = new Uint32Array(c.rows * c.n).fill(POISON_U32), pos = new Uint32Array(c.rows * c.n).fill(POISON_U32);
+    const rowLen = new Uint32Array(c.rows * 2);
+    const wantV: number[] = [], wantI: number[] = [];
+    for (let row = 0; row < c.rows; row++) {
+      // row 0 empty, row 1 shorter than k (when it can be), the others of random length; the long case: past 1024
+      const len = row === 0 ? 0 : row === 1 ? Math.min(c.n, Math.max(0, c.k - 1)) : c.n > 1024 && row === 2 ? c.n : Math.floor(r() * (c.n + 1));
+      const order = Array.from({ length: len }, (_, i) => i * 3 + 1);
+      for (let i = len - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
+      const ents = order.map((p) => {
+        const v = Math.fround(ties ? Math.floor(r() * 5) - 2 : randn(r));
+        return { key: tkKey(v, largest), p, bits: bitsOf(v === 0 ? 0 : v) };
+      });
+      ents.forEach((e, i) => { keys[row * c.n + i] = e.key; pos[row * c.n + i] = e.p; });
+      const sorted = [...ents].sort((a, b) => (b.key - a.key) || (a.p - b.p));
+      // the bound: 0, the k-th best key itself, or a key below it; the long row's 0 (all 2100 ranked whole)
+      const kth = sorted.length >= c.k ? sorted[c.k - 1]!.key : 0;
+      const mode = c.n > 1024 && row === 2 ? 0 : row % 3;
+      rowLen[2 * row] = len;
+      rowLen[2 * row + 1] = mode === 0 ? 0 : mode === 1 ? kth : Math.floor(kth * r());
+      for (let i = 0; i < c.k; i++) {
+        const e = sorted[i];
+        wantV.push(e ? e.bits : largest ? 0xff800000 : 0x7f800000);
+        wantI.push(e ? e.p : -1);
+      }
+    }
+    const outRow0 = 2;
+    const kb = engine.upload(keys), pb = engine.upload(pos), lb = engine.upload(rowLen);
+    const ov = engine.upload(new Uint32Array((outRow0 + c.rows) * c.k).fill(POISON_U32));
+    const oi = engine.upload(new Int32Array((outRow0 + c.rows) * c.k).fill(POISON_U32 | 0));
+    try {
+      selectPairRowsByRank(engine, { keys: kb, pos: pb, rowLen: lb }, c.rows, c.n, c.k, largest, ov, oi, outRow0);
+      const gotV = await engine.read(ov, Uint32Array), gotI = await engine.read(oi, Int32Array);
+      const what = `seed ${seed} ${JSON.stringify(c)} largest ${largest} ties ${ties}`;
+      t.ok(gotV.subarray(0, outRow0 * c.k).every((x) => x === POISON_U32), `${what}: rows before outRow0 untouched`);
+      t.same(Array.from(gotV.subarray(outRow0 * c.k, (outRow0 + c.rows) * c.k)), wantV, `${what}: values`);
+      t.same(Array.from(gotI.subarray(outRow0 * c.k, (outRow0 + c.rows) * c.k)), wantI, `${what}: positions`);
+    } finally {
+      for (const b of [kb, pb, lb, ov, oi]) b.dispose();
     }
   }
 });

@@ -4,7 +4,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer, GpuTexture } from '../pipeline/buffer.js';
 import { adc_cols, adc_ids, adc_lut, adc_lut_pairs, adc_lut_rows, adc_pos_ids, adc_scan, adc_score, adc_score4_cut, adc_score4_cut_tex, adc_score4_sg, adc_score4_sg_tex } from '../shaders/kernels.js';
-import { checkK, selectionConstants, selectRows, release } from './topk.js';
+import { checkK, selectionConstants, selectPairRowsByRank, selectRows, release } from './topk.js';
 import { need, rowsPerChunk, sub, type Buf } from './row-chunks.js';
 import { checkCodeTexels, wordsPerVector } from './pq.js';
 
@@ -259,7 +259,7 @@ const TWO_PASS_SCRATCH_BYTES = 2 * 1024 * 1024;
 
 /** Writes the scores of queries q0 .. q0 + n - 1 into `scores` (n x cap, columns laid out by adc_cols in `cols`),
  *  or with `cut` (a cut pass) the candidates that can be among the best k as (tk_key, column) pairs into `scores`
- *  and cut.pos, the count of each query's into cut.counts. */
+ *  and cut.pos, and each query's count and final bound (a key at or below its k-th best) into cut.counts. */
 type ScorePass = (n: number, q0: number, scores: GpuBuffer, cols: GpuBuffer, cap: number, cut?: { pos: GpuBuffer; counts: GpuBuffer }) => void;
 
 function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<number>, scorePass?: ScorePass, cut = false): void {
@@ -274,7 +274,7 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
     const cols = engine.buffer(qc * (nprobe + 1) * 4, 'adc candidate layout');
     const order = engine.buffer(qc * nprobe * 16, 'adc candidate lists in column order');
     temps.push(scores, cols, order);
-    const cutBufs = cut ? { pos: engine.buffer(qc * cap * 4, 'adc candidate columns'), counts: engine.buffer(qc * 4, 'adc candidate counts') } : undefined;
+    const cutBufs = cut ? { pos: engine.buffer(qc * cap * 4, 'adc candidate columns'), counts: engine.buffer(qc * 8, 'adc candidate counts and bounds') } : undefined;
     if (cutBufs) temps.push(cutBufs.pos, cutBufs.counts);
     for (let q0 = 0; q0 < nq; q0 += qc) {
       const n = Math.min(qc, nq - q0);
@@ -291,13 +291,17 @@ function scanTwoPass(engine: Engine, a: AdcScanArgs, hostListOffsets: ArrayLike<
         params: { nq: n, nprobe, nlist, cap, q0 },
         workgroups: n * nprobe,
       });
-      // cols[q * (nprobe + 1)] is the row's length: topk reads it with a stride of nprobe + 1 words. topk_select,
-      // not topk_stream: a row holds its probed lists end to end, nearest list first, so topk_stream's sample of
-      // evenly spaced blocks (which assumes no order) sets too high a threshold and the row is read again.
-      const rows = cutBufs ? { keys: scores, pos: cutBufs.pos, pairs: true, rowLen: cutBufs.counts, rowLenStride: 1, shortRows: true }
-        : { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 };
-      selectRows(engine, rows, n, cap, k,
-        metric === 'ip', a.outScores, a.outIds, undefined, q0, temps, 'select');
+      if (cutBufs) {
+        // a cut row holds the candidates that reached the running bound (about k (1 + ln(row / k)), a few hundred),
+        // and the final bound leaves about k of them to rank
+        selectPairRowsByRank(engine, { keys: scores, pos: cutBufs.pos, rowLen: cutBufs.counts }, n, cap, k, metric === 'ip', a.outScores, a.outIds, q0);
+      } else {
+        // cols[q * (nprobe + 1)] is the row's length: topk reads it with a stride of nprobe + 1 words. topk_select,
+        // not topk_stream: a row holds its probed lists end to end, nearest list first, so topk_stream's sample of
+        // evenly spaced blocks (which assumes no order) sets too high a threshold and the row is read again.
+        selectRows(engine, { keys: scores, pos: scores, pairs: false, rowLen: cols, rowLenStride: nprobe + 1 }, n, cap, k,
+          metric === 'ip', a.outScores, a.outIds, undefined, q0, temps, 'select');
+      }
       const wpq = Math.ceil(k / 64);
       engine.run(adc_ids, {
         bindings: { order, ids: a.ids, outIds: a.outIds },

@@ -5,7 +5,7 @@
 import type { Engine } from '../pipeline/engine.js';
 import type { GpuBuffer } from '../pipeline/buffer.js';
 import { workgroupBytes } from '../pipeline/kernel.js';
-import { topk_rank, topk_select, topk_stream, topk_stream_sg, type adc_scan } from '../shaders/kernels.js';
+import { topk_rank, topk_rank_pairs, topk_select, topk_stream, topk_stream_sg, type adc_scan } from '../shaders/kernels.js';
 import { sliceOf } from '../pipeline/buffer.js';
 import { need, type Buf } from './row-chunks.js';
 
@@ -196,21 +196,42 @@ export function release(engine: Engine, temps: GpuBuffer[]): void {
 }
 
 /**
+ * The top-k of `rows` rows of candidate pairs (tk_key keys and u32 positions, rows x n) with a known lower bound:
+ * rowLen is rows x 2 u32, row r holds its first min(rowLen[2r], n) entries and rowLen[2r + 1] is a key at or below
+ * its k-th best (or 0), as the cut ADC scan (adc_score4_cut) writes them. Written as final values (f32 bits) and
+ * positions to output rows outRow0 ..., best first, padded with (-Infinity / +Infinity, -1): the same bits as
+ * selectRows on those rows. topk_rank_pairs ranks the entries at or above the bound among themselves in one
+ * workgroup per row (count^2 / 4 vec4 comparisons; a row with more than 1024 of them is ranked whole, len^2 / 4).
+ */
+export function selectPairRowsByRank(engine: Engine, input: { keys: Buf; pos: Buf; rowLen: Buf }, rows: number, n: number, k: number,
+  largest: boolean, outValues: Buf, outIndices: Buf, outRow0: number): void {
+  checkK(k, 'selectPairRowsByRank');
+  need(input.keys, rows * n * 4, 'selectPairRowsByRank: keys');
+  need(input.pos, rows * n * 4, 'selectPairRowsByRank: pos');
+  need(input.rowLen, rows * 8, 'selectPairRowsByRank: rowLen');
+  need(outValues, (outRow0 + rows) * k * 4, 'selectPairRowsByRank: outValues');
+  need(outIndices, (outRow0 + rows) * k * 4, 'selectPairRowsByRank: outIndices');
+  if (rows === 0) return;
+  engine.run(topk_rank_pairs, {
+    bindings: { inKeys: input.keys, inPos: input.pos, rowLen: input.rowLen, outValues, outIdx: outIndices },
+    params: { rows, n, k, largest: largest ? 1 : 0, outRow0 },
+    workgroups: rows,
+  });
+}
+
+/**
  * The top-k of `rows` rows of n candidates, either f32 values (position = column) or pairs (tk_key keys and
  * u32 positions, padding (0, 0xffffffff)), written as final values and indices (indexMap[position] when
  * given) to output rows outRow0 ... Temporaries are pushed on `temps` for the caller to release.
- * `shortRows` (with rowLen): the rows' lengths are expected far below n, so each row is selected by one
- * workgroup (no partial results to merge) however few the rows are; the same results.
  */
-export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean; rowLen?: Buf; rowLenStride?: number; shortRows?: boolean }, rows: number, n: number,
+export function selectRows(engine: Engine, input: { keys: Buf; pos: Buf; pairs: boolean; rowLen?: Buf; rowLenStride?: number }, rows: number, n: number,
   k: number, largest: boolean, outValues: Buf, outIndices: Buf, indexMap: Buf | undefined, outRow0: number, temps: GpuBuffer[],
   kernel: TopkKernel = 'auto', streamGroup: StreamGroup = 'auto'): void {
   const constants = selectionConstants(engine, k, topk_select);
   const group = resolveGroup(engine, streamGroup);
   const stream = kernel === 'select' ? null : streamConstants(engine, k, group);
-  // chunks of a row run in parallel and are merged after; with many rows, or short ones, one workgroup per row
-  const whole = rows >= 256 || (input.shortRows === true && input.rowLen !== undefined);
-  const chunk = Math.ceil(Math.max(4096, 8 * k, whole ? n : 0) / ROUND) * ROUND;
+  // chunks of a row run in parallel and are merged after; with many rows, one workgroup per row is enough
+  const chunk = Math.ceil(Math.max(4096, 8 * k, rows >= 256 ? n : 0) / ROUND) * ROUND;
   const chunksOf = (len: number) => Math.max(1, Math.ceil(len / chunk));
   const perRowTemp = chunksOf(n) > 1 ? chunksOf(n) * k * 4 : 0;
   if (perRowTemp > engine.maxBinding) throw new Error(`topk: a row of ${n} values is too long for this device's binding limit`);

@@ -14,7 +14,9 @@ struct Params { nq: u32, nprobe: u32, nlist: u32, cap: u32, q0: u32, _p0: u32, _
 @group(0) @binding(7) var<storage, read_write> outKeys: array<u32>; // a region of cap per query of the chunk
 @group(0) @binding(8) var<storage, read> cols: array<u32>;          // adc_cols's layout
 @group(0) @binding(9) var<storage, read_write> outPos: array<u32>;  // as outKeys
-@group(0) @binding(10) var<storage, read_write> counts: array<u32>; // per query of the chunk
+// per query of the chunk, two words: the candidates written, and the final bound thr (a key at or below the
+// query's k-th best: every lane holds HEAP >= k / 8 candidates at or above it, or thr is 0)
+@group(0) @binding(10) var<storage, read_write> counts: array<u32>;
 
 /** A sorted (best first) run of four keys with one key inserted: the run's best four, and the key pushed out. */
 struct Run4 { v: vec4<u32>, out: u32 }
@@ -84,5 +86,5 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32, @builtin(subgroup
       }
     }
   }
-  if (lid == 0u) { counts[ql] = kept; }
+  if (lid == 0u) { counts[2u * ql] = kept; counts[2u * ql + 1u] = thr; }
 }

@@ -30,14 +30,6 @@ var<workgroup> tkKept: u32;
 
 const TK_NONE: u32 = 0xffffffffu;
 
-/** The bits of the score a key came from (key 0 is NaN; padding is handled by the caller). */
-fn tk_value_bits(o: u32, largest: bool) -> u32 {
-  if (o == 0u) { return 0x7fc00000u; }
-  var x = o;
-  if (!largest) { x = ~x; }
-  return select(~x, x & 0x7fffffffu, (x & 0x80000000u) != 0u);
-}
-
 fn ckey_get(i: u32) -> u32 { return ckey4[i >> 2u][i & 3u]; }
 fn ckey_set(i: u32, v: u32) { ckey4[i >> 2u][i & 3u] = v; }
 

@@ -9,3 +9,11 @@ fn tk_key(v: f32, largest: bool) -> u32 {
   if (!largest) { o = ~o; }
   return o;
 }
+
+/** The bits of the score a key came from (key 0 is NaN; padding is handled by the caller). */
+fn tk_value_bits(o: u32, largest: bool) -> u32 {
+  if (o == 0u) { return 0x7fc00000u; }
+  var x = o;
+  if (!largest) { x = ~x; }
+  return select(~x, x & 0x7fffffffu, (x & 0x80000000u) != 0u);
+}
