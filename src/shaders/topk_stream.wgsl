@@ -81,9 +81,16 @@ fn select_best(g: u32, row: u32, lid: u32, total: u32, largest: bool) {
   rank_select(g, row, lid, c, largest);
 }
 
+/** first_scan (lib/topk_stream_main.wgsl): the candidates that beat the threshold, in the slots (scan_steps). */
+fn first_scan(lid: u32, part: RowPart, largest: bool) -> u32 {
+  var c = first_col(part.begin, lid);
+  var held = 0u;
+  scan_steps(lid, part, largest, &c, &held);
+  return held;
+}
+
 /** first_select (lib/topk_stream_main.wgsl): the held candidates are packed from slot 0 (in any order: ties are
  *  broken by position) and ranked at once (select_best). */
-const FIRST_COLS = false;
 fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bool {
   let at = atomicAdd(&tkPacked, held);
   for (var j = 0u; j < held; j++) { ckey_set(at + j, skey[lid * S + j]); cpos[at + j] = spos[lid * S + j]; }

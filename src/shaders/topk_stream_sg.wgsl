@@ -4,8 +4,9 @@ enable subgroups;
 diagnostic(off, subgroup_uniformity);
 // topk_stream (lib/topk_stream_main.wgsl) on an adapter with subgroups of at least 8 invocations, in workgroups of
 // WG = 8 invocations (one subgroup): the same results. Workgroup-memory accesses cost one load or store per lane
-// on CPU drivers, so the first scan holds only the column of each step where some value passes the threshold
-// (FIRST_COLS), and the selection compares registers (subgroup operations):
+// on CPU drivers, so the first scan (first_scan) holds only which steps have a value that passes the threshold,
+// as bits of blocks of 32 steps, without a branch per step; the selection compares registers (subgroup
+// operations):
 //  1. the held steps are read again and the candidates that beat the threshold packed to ckey/cpos[0, total) by
 //     subgroup prefix sums (more than CAP, or fewer than K and a threshold that does not take all: the safe path,
 //     as topk_stream).
@@ -18,7 +19,48 @@ diagnostic(off, subgroup_uniformity);
 //     against the others eight at a time, handed round by subgroupShuffle; ranks < K are written.
 #include "lib/topk_stream_main.wgsl"
 
-const FIRST_COLS = true;
+/** Steps per block of first_scan: the bits of a u32. */
+const BLOCK: u32 = 32u;
+
+/** first_scan (lib/topk_stream_main.wgsl): invocation lid's steps (of WG * 4 columns) in blocks of BLOCK, each
+ *  step's bit set where one of its values passes a float comparison with the threshold (v >= t for the largest,
+ *  v <= t for the smallest; NaN passes neither; every step when the threshold is key 0). A block with a bit set
+ *  takes a slot: its first column in spos, the bits in skey (bit s: the step at column + s * WG * 4). */
+fn first_scan(lid: u32, part: RowPart, largest: bool) -> u32 {
+  let all = thrKey == 0u; // a NaN threshold: NaN candidates may still beat it on position
+  let sgn = select(-1.0, 1.0, largest);
+  let ts = vec4<f32>(sgn * bitcast<f32>(tk_value_bits(thrKey, largest)));
+  let step = WG * 4u;
+  var held = 0u;
+  for (var c = first_col(part.begin, lid); c < part.end; c += step * BLOCK) {
+    var bits = 0u;
+    if (params.vec4 != 0u && c + (BLOCK - 1u) * step < part.end) {
+      // a whole block of vec4 steps, four per iteration
+      let i = (part.rowBase + c) >> 2u;
+      for (var s = 0u; s < BLOCK; s += 4u) {
+        let r0 = inKeys4[i + s * WG];
+        let r1 = inKeys4[i + (s + 1u) * WG];
+        let r2 = inKeys4[i + (s + 2u) * WG];
+        let r3 = inKeys4[i + (s + 3u) * WG];
+        let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
+                                  any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
+        bits |= dot(select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), p), vec4<u32>(1u)) << s;
+      }
+    } else {
+      for (var s = 0u; s < BLOCK && c + s * step < part.end; s++) {
+        let raw = load_raw4(part.rowBase, c + s * step, part.end);
+        bits |= select(0u, 1u << s, all || any(bitcast<vec4<f32>>(raw) * sgn >= ts));
+      }
+    }
+    if (bits != 0u) {
+      if (held == S) { tk_stall(); break; }
+      spos[lid * S + held] = c;
+      skey[lid * S + held] = bits;
+      held++;
+    }
+  }
+  return held;
+}
 
 /** The rank of each invocation's candidate (a, ap; live) among the c packed in skey/spos[0, c): how many are
  *  better (a larger key, or an equal key at a lower position). */
@@ -52,15 +94,26 @@ fn sg_rank(a: u32, ap: u32, live: bool, c: u32, lid: u32) -> u32 {
 
 /** first_select (lib/topk_stream_main.wgsl), with subgroup operations (see above). */
 fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bool {
-  atomicMax(&tkPivot, held);
-  let most = workgroupUniformLoad(&tkPivot);
+  var steps = 0u;
+  for (var j = 0u; j < held; j++) { steps += countOneBits(skey[lid * S + j]); }
+  let most = subgroupMax(steps);
   let tk = thrKey;
   let tp = thrPos;
-  // 1. the candidates of the held steps, packed
+  // 1. the candidates of the held steps (one step of each invocation per iteration: the lowest bit left of its
+  // current block), packed
   var total = 0u;
-  for (var j = 0u; j < most; j++) {
-    let live = j < held;
-    let col = spos[lid * S + min(j, S - 1u)];
+  var j = 0u;
+  var bits = 0u;
+  var base = 0u;
+  for (var it = 0u; it < most; it++) {
+    if (bits == 0u && j < held) {
+      bits = skey[lid * S + j];
+      base = spos[lid * S + j];
+      j++;
+    }
+    let live = bits != 0u;
+    let col = base + firstTrailingBit(bits) * WG * 4u;
+    bits &= bits - 1u;
     var take = vec4<bool>(false);
     var cd = Cands(vec4<u32>(0u), vec4<u32>(0u), vec4<bool>(false));
     if (live) {

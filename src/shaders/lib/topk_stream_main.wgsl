@@ -1,12 +1,14 @@
 // Module: the body of the streaming top-K kernels (topk_stream, topk_stream_sg): sample, start threshold, scans
 // and the safe fallback, one workgroup per (row, chunk of columns); inputs and outputs as lib/topk_rows.wgsl
-// describes (values only, no pairs). The including kernel defines how the candidates of a first scan that did not
-// stall are selected:
-//   const FIRST_COLS: bool  (the first scan holds steps' columns, not candidates: see hold_step)
+// describes (values only, no pairs). The including kernel defines the first scan from the start threshold and how
+// the candidates of a first scan that did not stall are selected:
+//   fn first_scan(lid: u32, part: RowPart, largest: bool) -> u32
+// scans invocation lid's steps of `part` against thrKey / thrPos, holding what the kernel's first_select reads in
+// its slots skey/spos[lid * S ..] and returning how many slots it filled; it calls tk_stall when they overflow.
 //   fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bool
-// called in uniform control flow after the first scan, with this invocation's `held` candidates in
-// skey/spos[lid * S ..] (or step columns in spos[lid * S ..] with FIRST_COLS); it writes the row's best K and returns true, or returns false (having written nothing)
-// when fewer than K candidates were held and the start threshold did not take everything (tkTotal).
+// called in uniform control flow after a first scan that did not stall; it writes the row's best K and returns
+// true, or returns false (having written nothing) when fewer than K candidates were held and the start threshold
+// did not take everything (tkTotal).
 #include "lib/grid.wgsl"
 #include "lib/select.wgsl"
 #include "lib/topk_rows.wgsl"
@@ -53,15 +55,8 @@ fn rescan_slots(lid: u32, held: u32) -> bool {
 }
 
 /** Puts the candidates of the step at column c (raw values `raw`) that beat the threshold (tk, tp) in the slots
- *  (*held of them); false, holding none, when they do not fit. With `cols`, the slot takes the step's column c
- *  instead (in spos; the step is read again to find its candidates). */
-fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk: u32, tp: u32, held: ptr<function, u32>, cols: bool) -> bool {
-  if (cols) {
-    if (*held >= S) { return false; }
-    spos[lid * S + *held] = c;
-    *held += 1u;
-    return true;
-  }
+ *  (*held of them); false, holding none, when they do not fit. */
+fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk: u32, tp: u32, held: ptr<function, u32>) -> bool {
   let cd = cands_of(raw, c, part.end, largest);
   let take = tk_beats4(cd.keys, cd.pos, cd.live, tk, tp);
   let nt = dot(select(vec4<u32>(0u), vec4<u32>(1u), take), vec4<u32>(1u));
@@ -75,7 +70,7 @@ fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk:
 /** Scans invocation lid's steps from column *c against the threshold thrKey, putting the candidates that beat it
  *  in the slots (*held of them); stops early, at the first step whose candidates do not fit, with tk_stall.
  *  A step goes to hold_step only when some value passes a float comparison with the threshold. */
-fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, held: ptr<function, u32>, cols: bool) {
+fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, held: ptr<function, u32>) {
   let tk = thrKey;
   let tp = thrPos;
   let all = tk == 0u; // a NaN threshold: NaN candidates may still beat it on position
@@ -97,20 +92,20 @@ fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, hel
                                 any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
       if (any(p)) {
         // a step whose candidates do not fit stops the scan at its column, holding none of it
-        if (p.x && !hold_step(lid, r0, cc, part, largest, tk, tp, &h, cols)) { stop = true; break; }
-        if (p.y && !hold_step(lid, r1, cc + WG * 4u, part, largest, tk, tp, &h, cols)) { cc += WG * 4u; stop = true; break; }
-        if (p.z && !hold_step(lid, r2, cc + WG * 8u, part, largest, tk, tp, &h, cols)) { cc += WG * 8u; stop = true; break; }
-        if (p.w && !hold_step(lid, r3, cc + WG * 12u, part, largest, tk, tp, &h, cols)) { cc += WG * 12u; stop = true; break; }
+        if (p.x && !hold_step(lid, r0, cc, part, largest, tk, tp, &h)) { stop = true; break; }
+        if (p.y && !hold_step(lid, r1, cc + WG * 4u, part, largest, tk, tp, &h)) { cc += WG * 4u; stop = true; break; }
+        if (p.z && !hold_step(lid, r2, cc + WG * 8u, part, largest, tk, tp, &h)) { cc += WG * 8u; stop = true; break; }
+        if (p.w && !hold_step(lid, r3, cc + WG * 12u, part, largest, tk, tp, &h)) { cc += WG * 12u; stop = true; break; }
       }
     }
     for (; !stop && cc < part.end; cc += WG * 4u) {
       let raw = inKeys4[(part.rowBase + cc) >> 2u];
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h, cols)) { stop = true; break; }
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
     }
   } else {
     for (; cc < part.end; cc += WG * 4u) {
       let raw = load_raw4(part.rowBase, cc, part.end);
-      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h, cols)) { stop = true; break; }
+      if ((all || any(bitcast<vec4<f32>>(raw) * sgn >= ts)) && !hold_step(lid, raw, cc, part, largest, tk, tp, &h)) { stop = true; break; }
     }
   }
   if (stop) { tk_stall(); }
@@ -124,7 +119,7 @@ fn slot_scan(lid: u32, part: RowPart, largest: bool) {
   var c = first_col(part.begin, lid);
   var held = 0u;
   loop {
-    scan_steps(lid, part, largest, &c, &held, false);
+    scan_steps(lid, part, largest, &c, &held);
     if (!rescan_slots(lid, held)) { break; }
     held = 0u;
   }
@@ -182,9 +177,7 @@ fn start_try(g: u32, part: RowPart, lid: u32, best: vec4<u32>, largest: bool, ai
     atomicStore(&tkPacked, 0u);
   }
   tk_scan_init(lid);
-  var c = first_col(part.begin, lid);
-  var held = 0u;
-  scan_steps(lid, part, largest, &c, &held, FIRST_COLS);
+  let held = first_scan(lid, part, largest);
   if (workgroupUniformLoad(&ccount) != 0u) { return TRY_STALL; }
   return select(TRY_FEW, TRY_DONE, first_select(g, part, lid, held, largest));
 }
