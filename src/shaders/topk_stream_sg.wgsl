@@ -22,6 +22,17 @@ diagnostic(off, subgroup_uniformity);
 /** Steps per block of first_scan: the bits of a u32. */
 const BLOCK: u32 = 32u;
 
+/** Holds a block of first_scan (its first column c0, its bits) in the next slot (*held of them); false when the
+ *  slots are full. Nothing is held for a block without a bit set. */
+fn hold_block(lid: u32, c0: u32, bits: u32, held: ptr<function, u32>) -> bool {
+  if (bits == 0u) { return true; }
+  if (*held == S) { return false; }
+  spos[lid * S + *held] = c0;
+  skey[lid * S + *held] = bits;
+  *held += 1u;
+  return true;
+}
+
 /** first_scan (lib/topk_stream_main.wgsl): invocation lid's steps (of WG * 4 columns) in blocks of BLOCK, each
  *  step's bit set where one of its values passes a float comparison with the threshold (v >= t for the largest,
  *  v <= t for the smallest; NaN passes neither; every step when the threshold is key 0). A block with a bit set
@@ -32,33 +43,42 @@ fn first_scan(lid: u32, part: RowPart, largest: bool) -> u32 {
   let ts = vec4<f32>(sgn * bitcast<f32>(tk_value_bits(thrKey, largest)));
   let step = WG * 4u;
   var held = 0u;
-  for (var c = first_col(part.begin, lid); c < part.end; c += step * BLOCK) {
-    var bits = 0u;
-    if (params.vec4 != 0u && c + (BLOCK - 1u) * step < part.end) {
-      // a whole block of vec4 steps, four per iteration
+  var bits = 0u; // the current block's bits so far
+  var s = 0u;    // the bit of the next step
+  var c0 = first_col(part.begin, lid); // the current block's first column
+  var c = c0;
+  var full = false;
+  if (params.vec4 != 0u) { // four steps per iteration (BLOCK is a multiple of 4) while all four start in the part
+    for (; c + 3u * step < part.end; c += 4u * step) {
       let i = (part.rowBase + c) >> 2u;
-      for (var s = 0u; s < BLOCK; s += 4u) {
-        let r0 = inKeys4[i + s * WG];
-        let r1 = inKeys4[i + (s + 1u) * WG];
-        let r2 = inKeys4[i + (s + 2u) * WG];
-        let r3 = inKeys4[i + (s + 3u) * WG];
-        let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
-                                  any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
-        bits |= dot(select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), p), vec4<u32>(1u)) << s;
+      let r0 = inKeys4[i];
+      let r1 = inKeys4[i + WG];
+      let r2 = inKeys4[i + 2u * WG];
+      let r3 = inKeys4[i + 3u * WG];
+      let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
+                                any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
+      bits |= dot(select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), p), vec4<u32>(1u)) << s;
+      s += 4u;
+      if (s == BLOCK) {
+        if (!hold_block(lid, c0, bits, &held)) { full = true; break; }
+        bits = 0u;
+        s = 0u;
+        c0 = c + 4u * step;
       }
-    } else {
-      for (var s = 0u; s < BLOCK && c + s * step < part.end; s++) {
-        let raw = load_raw4(part.rowBase, c + s * step, part.end);
-        bits |= select(0u, 1u << s, all || any(bitcast<vec4<f32>>(raw) * sgn >= ts));
-      }
-    }
-    if (bits != 0u) {
-      if (held == S) { tk_stall(); break; }
-      spos[lid * S + held] = c;
-      skey[lid * S + held] = bits;
-      held++;
     }
   }
+  for (; !full && c < part.end; c += step) {
+    let raw = load_raw4(part.rowBase, c, part.end);
+    bits |= select(0u, 1u << s, all || any(bitcast<vec4<f32>>(raw) * sgn >= ts));
+    s += 1u;
+    if (s == BLOCK) {
+      if (!hold_block(lid, c0, bits, &held)) { full = true; break; }
+      bits = 0u;
+      s = 0u;
+      c0 = c + step;
+    }
+  }
+  if (full || !hold_block(lid, c0, bits, &held)) { tk_stall(); }
   return held;
 }
 
