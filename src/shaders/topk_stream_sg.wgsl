@@ -7,7 +7,7 @@ diagnostic(off, subgroup_uniformity);
 // on CPU drivers, so the first scan (first_scan) holds only which steps have a value that passes the threshold,
 // as bits of blocks of 32 steps, without a branch per step; the selection compares registers (subgroup
 // operations):
-//  1. the held steps are read again and the candidates that beat the threshold packed to ckey/cpos[0, total) by
+//  1. the held steps are read again and the candidates that beat the threshold packed to pkey/cpos[0, total) by
 //     subgroup prefix sums (more than CAP, or fewer than K and a threshold that does not take all: the safe path,
 //     as topk_stream).
 //  2. pivots: the keys at 32 places spread over the packed ones; every invocation counts, eight keys per load, the
@@ -18,6 +18,10 @@ diagnostic(off, subgroup_uniformity);
 //  4. each of them is ranked among them (the keys better, then the equal ones at a lower position), counted
 //     against the others eight at a time, handed round by subgroupShuffle; ranks < K are written.
 #include "lib/topk_stream_main.wgsl"
+
+// the candidates of the first scan, packed (keys; positions in cpos): a u32 array, since storing one component of
+// a vec4 in workgroup memory (ckey4) loads and stores the whole vec4
+var<workgroup> pkey: array<u32, CAP>;
 
 /** Steps per block of first_scan: the bits of a u32. */
 const BLOCK: u32 = 32u;
@@ -143,7 +147,7 @@ fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bo
     let nt = dot(select(vec4<u32>(0u), vec4<u32>(1u), take), vec4<u32>(1u));
     var at = total + subgroupExclusiveAdd(nt);
     for (var q = 0u; q < 4u; q++) {
-      if (take[q] && at < CAP) { ckey_set(at, cd.keys[q]); cpos[at] = cd.pos[q]; }
+      if (take[q] && at < CAP) { pkey[at] = cd.keys[q]; cpos[at] = cd.pos[q]; }
       at += select(0u, 1u, take[q]);
     }
     total += subgroupAdd(nt);
@@ -155,11 +159,11 @@ fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bo
   var t = 0u;
   if (n > K) {
     var piv = vec4<u32>(0u);
-    for (var q = 0u; q < 4u; q++) { piv[q] = ckey_get((lid * 4u + q) * n / (WG * 4u)); }
+    for (var q = 0u; q < 4u; q++) { piv[q] = pkey[(lid * 4u + q) * n / (WG * 4u)]; }
     var ge: array<vec4<u32>, 8>;
     for (var h = 0u; h < n; h += WG) {
       let j = h + lid;
-      let b = select(0u, ckey_get(min(j, CAP - 1u)), j < n);
+      let b = select(0u, pkey[min(j, CAP - 1u)], j < n);
       for (var s = 0u; s < 8u; s++) {
         ge[s] += select(vec4<u32>(0u), vec4<u32>(1u), (vec4<u32>(b) >= subgroupShuffle(piv, s)) & vec4<bool>(j < n));
       }
@@ -174,7 +178,7 @@ fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bo
   var c = 0u;
   for (var h = 0u; h < n; h += WG) {
     let j = h + lid;
-    let k = select(0u, ckey_get(min(j, CAP - 1u)), j < n);
+    let k = select(0u, pkey[min(j, CAP - 1u)], j < n);
     let keep = j < n && k >= t;
     let f = select(0u, 1u, keep);
     let at = c + subgroupExclusiveAdd(f);
