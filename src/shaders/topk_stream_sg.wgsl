@@ -145,10 +145,15 @@ fn first_select(g: u32, part: RowPart, lid: u32, held: u32, largest: bool) -> bo
       take = tk_beats4(cd.keys, cd.pos, cd.live, tk, tp);
     }
     let nt = dot(select(vec4<u32>(0u), vec4<u32>(1u), take), vec4<u32>(1u));
+    // one candidate of each invocation per round, the first left (a step rarely has more than one)
     var at = total + subgroupExclusiveAdd(nt);
-    for (var q = 0u; q < 4u; q++) {
-      if (take[q] && at < CAP) { pkey[at] = cd.keys[q]; cpos[at] = cd.pos[q]; }
-      at += select(0u, 1u, take[q]);
+    var rest = take;
+    for (var r = 0u; r < 4u && subgroupAny(any(rest)); r++) {
+      let has = any(rest);
+      let q = select(select(select(3u, 2u, rest.z), 1u, rest.y), 0u, rest.x);
+      if (has && at < CAP) { pkey[at] = cd.keys[q]; cpos[at] = cd.pos[q]; }
+      at += select(0u, 1u, has);
+      rest &= vec4<u32>(0u, 1u, 2u, 3u) != vec4<u32>(q);
     }
     total += subgroupAdd(nt);
   }
