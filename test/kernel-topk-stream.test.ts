@@ -136,6 +136,20 @@ t.test('topk_stream in each kind of workgroup (subgroup, 8, 64 invocations): the
   }
 });
 
+// topk_stream_sg's first scan holds bit masks of blocks of 32 steps: rows that end inside a block (vec4 and
+// scalar reads), an invocation with more passing steps than slots (the scan stops early), k = 1, 100 and 1024
+t.test('topk_stream in subgroups: first scans in blocks of steps, rows ending mid-block', async (t) => {
+  const seed = freshSeed();
+  t.comment(`seed ${seed}`);
+  const engine = await getEngine();
+  if (!engine.hasSubgroups) { t.comment('no subgroups on this device'); return; }
+  const cases: [number, number, number, boolean, Kind][] = [
+    [256, 4132, 100, true, 'special'], [256, 2051, 1, false, 'ties'], [256, 5000, 100, false, 'staggered8'],
+    [256, 3076, 100, true, 'normal'], [257, 1029, 100, true, 'decoy'], [4, 20000, 1024, true, 'normal'], [3, 9000, 1024, false, 'special'],
+  ];
+  for (const [rows, n, k, largest, kind] of cases) await check(t, seed, rows, n, k, largest, kind, false, 'subgroup');
+});
+
 t.test('topk rejects an unknown kernel choice', async (t) => {
   const engine = await getEngine();
   const b = engine.buffer(64);

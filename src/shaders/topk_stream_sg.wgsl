@@ -26,11 +26,14 @@ var<workgroup> pkey: array<u32, CAP>;
 /** Steps per block of first_scan: the bits of a u32. */
 const BLOCK: u32 = 32u;
 
-/** Holds a block of first_scan (its first column c0, its bits) in the next slot (*held of them); false when the
- *  slots are full. Nothing is held for a block without a bit set. */
-fn hold_block(lid: u32, c0: u32, bits: u32, held: ptr<function, u32>) -> bool {
+/** Holds a block of first_scan (its first column c0, its bits) in the next slot (*held of them, *steps bits in
+ *  all); false when the slots are full or the invocation would hold more than S steps (then the candidates are
+ *  likely more than CAP, and the scan stops early as topk_stream's does). Nothing is held for a block without a
+ *  bit set. */
+fn hold_block(lid: u32, c0: u32, bits: u32, held: ptr<function, u32>, steps: ptr<function, u32>) -> bool {
   if (bits == 0u) { return true; }
-  if (*held == S) { return false; }
+  *steps += countOneBits(bits);
+  if (*held == S || *steps > S) { return false; }
   spos[lid * S + *held] = c0;
   skey[lid * S + *held] = bits;
   *held += 1u;
@@ -47,6 +50,7 @@ fn first_scan(lid: u32, part: RowPart, largest: bool) -> u32 {
   let ts = vec4<f32>(sgn * bitcast<f32>(tk_value_bits(thrKey, largest)));
   let step = WG * 4u;
   var held = 0u;
+  var steps = 0u;
   var bits = 0u; // the current block's bits so far
   var s = 0u;    // the bit of the next step
   var c0 = first_col(part.begin, lid); // the current block's first column
@@ -64,7 +68,7 @@ fn first_scan(lid: u32, part: RowPart, largest: bool) -> u32 {
       bits |= dot(select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), p), vec4<u32>(1u)) << s;
       s += 4u;
       if (s == BLOCK) {
-        if (!hold_block(lid, c0, bits, &held)) { full = true; break; }
+        if (!hold_block(lid, c0, bits, &held, &steps)) { full = true; break; }
         bits = 0u;
         s = 0u;
         c0 = c + 4u * step;
@@ -76,13 +80,13 @@ fn first_scan(lid: u32, part: RowPart, largest: bool) -> u32 {
     bits |= select(0u, 1u << s, all || any(bitcast<vec4<f32>>(raw) * sgn >= ts));
     s += 1u;
     if (s == BLOCK) {
-      if (!hold_block(lid, c0, bits, &held)) { full = true; break; }
+      if (!hold_block(lid, c0, bits, &held, &steps)) { full = true; break; }
       bits = 0u;
       s = 0u;
       c0 = c + step;
     }
   }
-  if (full || !hold_block(lid, c0, bits, &held)) { tk_stall(); }
+  if (full || !hold_block(lid, c0, bits, &held, &steps)) { tk_stall(); }
   return held;
 }
 
