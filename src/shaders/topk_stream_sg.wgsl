@@ -58,13 +58,7 @@ fn first_scan(lid: u32, part: RowPart, largest: bool) -> u32 {
   var full = false;
   if (params.vec4 != 0u) { // four steps per iteration (BLOCK is a multiple of 4) while all four start in the part
     for (; c + 3u * step < part.end; c += 4u * step) {
-      let i = (part.rowBase + c) >> 2u;
-      let r0 = inKeys4[i];
-      let r1 = inKeys4[i + WG];
-      let r2 = inKeys4[i + 2u * WG];
-      let r3 = inKeys4[i + 3u * WG];
-      let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
-                                any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
+      let p = steps4((part.rowBase + c) >> 2u, sgn, ts, all).passes;
       bits |= dot(select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), p), vec4<u32>(1u)) << s;
       s += 4u;
       if (s == BLOCK) {

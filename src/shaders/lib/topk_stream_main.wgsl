@@ -67,6 +67,20 @@ fn hold_step(lid: u32, raw: vec4<u32>, c: u32, part: RowPart, largest: bool, tk:
   return true;
 }
 
+/** One invocation's four vec4 steps from vec4 index i (WG apart) and which of them have a value that passes a
+ *  float comparison with the threshold ts (sgn * v >= ts: NaN passes none; every step with `all`). */
+struct Steps4 { r0: vec4<u32>, r1: vec4<u32>, r2: vec4<u32>, r3: vec4<u32>, passes: vec4<bool> }
+
+fn steps4(i: u32, sgn: f32, ts: vec4<f32>, all: bool) -> Steps4 {
+  let r0 = inKeys4[i];
+  let r1 = inKeys4[i + WG];
+  let r2 = inKeys4[i + 2u * WG];
+  let r3 = inKeys4[i + 3u * WG];
+  let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
+                            any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
+  return Steps4(r0, r1, r2, r3, p);
+}
+
 /** Scans invocation lid's steps from column *c against the threshold thrKey, putting the candidates that beat it
  *  in the slots (*held of them); stops early, at the first step whose candidates do not fit, with tk_stall.
  *  A step goes to hold_step only when some value passes a float comparison with the threshold. */
@@ -83,13 +97,12 @@ fn scan_steps(lid: u32, part: RowPart, largest: bool, c: ptr<function, u32>, hel
   if (params.vec4 != 0u) { // the same loops as below without the branch in the load
     // four steps per iteration (one branch for the four) while all four start in the part, then one at a time
     for (; cc + 3u * WG * 4u < part.end; cc += WG * 16u) {
-      let i = (part.rowBase + cc) >> 2u;
-      let r0 = inKeys4[i];
-      let r1 = inKeys4[i + WG];
-      let r2 = inKeys4[i + 2u * WG];
-      let r3 = inKeys4[i + 3u * WG];
-      let p = vec4<bool>(all) | vec4<bool>(any(bitcast<vec4<f32>>(r0) * sgn >= ts), any(bitcast<vec4<f32>>(r1) * sgn >= ts),
-                                any(bitcast<vec4<f32>>(r2) * sgn >= ts), any(bitcast<vec4<f32>>(r3) * sgn >= ts));
+      let st = steps4((part.rowBase + cc) >> 2u, sgn, ts, all);
+      let r0 = st.r0;
+      let r1 = st.r1;
+      let r2 = st.r2;
+      let r3 = st.r3;
+      let p = st.passes;
       if (any(p)) {
         // a step whose candidates do not fit stops the scan at its column, holding none of it
         if (p.x && !hold_step(lid, r0, cc, part, largest, tk, tp, &h)) { stop = true; break; }
