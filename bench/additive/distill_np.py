@@ -4,16 +4,19 @@ Codes fixed (JPQ-style), the 16x256 full-dimensional codewords learned by a List
 softmax(<q,x>/tau) kept on its top-K and renormalised, student = softmax(<q, c_list(x) + sum_m C_m[code_m(x)]>/tau)
 over the whole base; Adam on the codewords; coarse centroids frozen. Optional pseudo-queries (base vectors, their own
 row excluded from the target) and re-encoding (greedy or beam residual encode) between epochs.
-Usage: distill_np.py rq1-50000 [key=value ...]   keys: epochs lr tau k batch pseudo reencode beam seed lsq save
-(lsq=1: least-squares refit of the codewords to the fixed codes first; save=NAME: the start codebooks to $ADDITIVE_CACHE)
+Usage: distill_np.py rq1-50000 [key=value ...]   keys: epochs lr tau k batch pseudo reencode beam seed lsq save wls eta
+(eta=E: first re-encode all rows greedily (beam) with the anisotropic error of weight E along x;
+(lsq=1: least-squares refit of the codewords to the fixed codes first, wls=A: rows weighted 1 + A * their count in train queries' exact top-wk (wk=10), wpseudo=N: plus N base rows as pseudo-queries; save=NAME: the start codebooks to $ADDITIVE_CACHE)
 Prints a JSON line per epoch (train and held-out recall@10 at nprobe 32)."""
 import json, os, sys, time
 import numpy as np
 from common import split, coarse, ivf_recall, CACHE
 
 
-def rq_encode(resid, cb, beam=1, chunk=2000):
-    """Residual encoding with a beam: per stage keep the `beam` partial codes of lowest squared error."""
+def rq_encode(resid, cb, beam=1, chunk=2000, x=None, eta=1.0):
+    """Residual encoding with a beam: per stage keep the `beam` partial codes of lowest error. The error is the
+    squared norm ||e||^2, or with x (unit rows) and eta the anisotropic ||e||^2 + (eta - 1) <x, e>^2 (ScaNN: the
+    error along x is what moves inner products with queries close to x)."""
     M, K, d = cb.shape
     out = np.zeros((len(resid), M), dtype=np.int64)
     cbn = (cb ** 2).sum(2)  # M x K
@@ -25,25 +28,31 @@ def rq_encode(resid, cb, beam=1, chunk=2000):
         codes = np.zeros((n, 1, 0), dtype=np.int64)
         for m in range(M):
             B = R.shape[1]
+            RC = (R.reshape(n * B, d) @ cb[m].T).reshape(n, B, K)  # one 2-D product (a 3-D matmul is not one BLAS call)
             # ||R - c||^2 = ||R||^2 - 2 R.c + ||c||^2; err holds ||R||^2
-            dist = (err[:, :, None] - 2 * (R @ cb[m].T) + cbn[m][None, None, :]).reshape(n, B * K)
+            dist = (err[:, :, None] - 2 * RC + cbn[m][None, None, :]).reshape(n, B * K)
             if m == 0:
                 err0 = (R ** 2).sum(2)
-                dist = (err0[:, :, None] - 2 * (R @ cb[m].T) + cbn[m][None, None, :]).reshape(n, B * K)
+                dist = (err0[:, :, None] - 2 * RC + cbn[m][None, None, :]).reshape(n, B * K)
+            if x is not None:
+                xs = x[s:s + n]
+                par = (R * xs[:, None, :]).sum(2)[:, :, None] - (xs @ cb[m].T)[:, None, :]  # <x, e> after this stage
+                dist = dist + (eta - 1) * (par ** 2).reshape(n, B * K)
             nb = min(beam, B * K)
             top = np.argpartition(dist, nb - 1, axis=1)[:, :nb] if nb < B * K else np.tile(np.arange(B * K), (n, 1))
             src, j = top // K, top % K
-            err = np.take_along_axis(dist, top, 1)
             R = np.take_along_axis(R, src[:, :, None], 1) - cb[m][j]
+            err = (R ** 2).sum(2) if x is not None else np.take_along_axis(dist, top, 1)
+            score = np.take_along_axis(dist, top, 1)
             codes = np.concatenate([np.take_along_axis(codes, src[:, :, None], 1), j[:, :, None]], 2)
-        best = np.argmin(err, 1)
+        best = np.argmin(score, 1)
         out[s:s + n] = codes[np.arange(n), best]
     return out
 
 
 def main():
     src = sys.argv[1]
-    o = dict(epochs=8, lr=2e-4, tau=0.05, k=100, batch=250, pseudo=0, reencode=0, beam=1, seed=1, lsq=0, save='')
+    o = dict(epochs=8, lr=2e-4, tau=0.05, k=100, batch=250, pseudo=0, reencode=0, beam=1, seed=1, lsq=0, save='', wls=0.0, eta=0.0, wk=10, wpseudo=0)
     for kv in sys.argv[2:]:
         k, v = kv.split('=')
         o[k] = type(o[k])(float(v)) if not isinstance(o[k], str) else v
@@ -86,19 +95,40 @@ def main():
     def decode():
         return Bm.decode(cb)
 
-    def lsq_refit():
-        """Least-squares codewords for the fixed codes (min ||resid - B C||^2), a small ridge for unused ones."""
+    def lsq_refit(w=None):
+        """Least-squares codewords for the fixed codes (min sum_i w_i ||resid_i - B_i C||^2, w = 1 by default), a
+        small ridge for unused ones."""
+        w = np.ones(len(resid)) if w is None else w
         BtB = np.zeros((M * K, M * K))
         for a in range(M):
             for b in range(M):
-                BtB[a * K:(a + 1) * K, b * K:(b + 1) * K] = np.histogram2d(codes[:, a], codes[:, b], bins=K, range=[[0, K], [0, K]])[0]
-        BtX = Bm.scatter(resid.astype(np.float64)).reshape(M * K, d)
+                BtB[a * K:(a + 1) * K, b * K:(b + 1) * K] = np.histogram2d(codes[:, a], codes[:, b], bins=K, range=[[0, K], [0, K]], weights=w)[0]
+        BtX = Bm.scatter(w[:, None] * resid.astype(np.float64)).reshape(M * K, d)
         BtB[np.diag_indices_from(BtB)] += 1e-3
         return np.linalg.solve(BtB, BtX).astype(np.float32).reshape(M, K, d)
 
+    if o['eta']:
+        t0 = time.time()
+        codes = rq_encode(resid, cb, int(o['beam']), x=base, eta=o['eta'])
+        Bm = Onehot(codes)
+        print(json.dumps({'aniso_encode_s': time.time() - t0}), flush=True)
     if o['lsq']:
         t0 = time.time()
-        cb[:] = lsq_refit()
+        w = None
+        if o['wls']:
+            # weight 1 + wls * (how often the row is in a train query's exact top-wk): the rows queries retrieve
+            hits = np.bincount(gtt[:, :int(o['wk'])].ravel(), minlength=len(base)).astype(np.float64)
+            if o['wpseudo']:
+                # plus base rows as pseudo-queries (own row excluded), their counts scaled to the train queries' total
+                pick = rng.choice(len(base), int(o['wpseudo']), replace=False)
+                ph = np.zeros(len(base))
+                for s0 in range(0, len(pick), 1000):
+                    T = base[pick[s0:s0 + 1000]] @ base.T
+                    T[np.arange(len(T)), pick[s0:s0 + 1000]] = -np.inf
+                    ph += np.bincount(np.argpartition(-T, int(o['wk']), 1)[:, :int(o['wk'])].ravel(), minlength=len(base))
+                hits += ph * len(gtt) / len(pick)
+            w = 1.0 + o['wls'] * hits
+        cb[:] = lsq_refit(w)
         print(json.dumps({'lsq_refit_s': time.time() - t0}), flush=True)
     if o['save']:
         np.savez(os.path.join(CACHE, o['save'] + '.npz'), codebooks=cb, codes=codes.astype(np.uint8), assign=assign)
