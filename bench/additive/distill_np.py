@@ -6,7 +6,7 @@ over the whole base; Adam on the codewords; coarse centroids frozen. Optional ps
 row excluded from the target) and re-encoding (greedy or beam residual encode) between epochs.
 Usage: distill_np.py rq1-50000 [key=value ...]   keys: epochs lr tau k batch pseudo reencode beam seed lsq save wls eta
 (eta=E: first re-encode all rows greedily (beam) with the anisotropic error of weight E along x;
-(lsq=1: least-squares refit of the codewords to the fixed codes first, wls=A: rows weighted 1 + A * their count in train queries' exact top-wk (wk=10), wpseudo=N: plus N base rows as pseudo-queries; save=NAME: the start codebooks to $ADDITIVE_CACHE)
+(lsq=1: least-squares refit of the codewords to the fixed codes first, wls=A: rows weighted 1 + A * their count in train queries' exact top-wk (wk=10), wpseudo=N: plus N base rows as pseudo-queries; alt=N: then N rounds of an ICM sweep and the refit (icm_eta=E: anisotropic ICM cost); save=NAME: the start codebooks to $ADDITIVE_CACHE)
 Prints a JSON line per epoch (train and held-out recall@10 at nprobe 32)."""
 import json, os, sys, time
 import numpy as np
@@ -52,7 +52,7 @@ def rq_encode(resid, cb, beam=1, chunk=2000, x=None, eta=1.0):
 
 def main():
     src = sys.argv[1]
-    o = dict(epochs=8, lr=2e-4, tau=0.05, k=100, batch=250, pseudo=0, reencode=0, beam=1, seed=1, lsq=0, save='', wls=0.0, eta=0.0, wk=10, wpseudo=0)
+    o = dict(epochs=8, lr=2e-4, tau=0.05, k=100, batch=250, pseudo=0, reencode=0, beam=1, seed=1, lsq=0, save='', wls=0.0, eta=0.0, wk=10, wpseudo=0, alt=0, icm_eta=1.0)
     for kv in sys.argv[2:]:
         k, v = kv.split('=')
         o[k] = type(o[k])(float(v)) if not isinstance(o[k], str) else v
@@ -129,6 +129,24 @@ def main():
                 hits += ph * len(gtt) / len(pick)
             w = 1.0 + o['wls'] * hits
         cb[:] = lsq_refit(w)
+        for it in range(int(o['alt'])):
+            # one ICM sweep (per codebook, the best codeword with the others fixed: the error never grows), then
+            # the (weighted) refit again: weighted LSQ by alternation
+            xr = Bm.decode(cb) - cpart
+            for m in range(M):
+                e = resid - xr + cb[m][codes[:, m]]
+                cost = -2 * (e @ cb[m].T) + (cb[m] ** 2).sum(1)[None, :]
+                if o['icm_eta'] != 1.0:  # anisotropic: + (eta - 1) <x, e - c_j>^2
+                    cost += (o['icm_eta'] - 1) * ((base * e).sum(1)[:, None] - base @ cb[m].T) ** 2
+                j = np.argmin(cost, 1)
+                xr += cb[m][j] - cb[m][codes[:, m]]
+                codes[:, m] = j
+            Bm = Onehot(codes)
+            mse_icm = float(((resid - xr) ** 2).sum(1).mean())
+            cb[:] = lsq_refit(w)
+            xh = decode()
+            print(json.dumps(dict(alt=it + 1, mse_icm=mse_icm, mse=float(((base - xh) ** 2).sum(1).mean()),
+                                  train=ivf_recall(qt, gtt, cents, assign, xh), heldout=ivf_recall(qh, gth, cents, assign, xh))), flush=True)
         print(json.dumps({'lsq_refit_s': time.time() - t0}), flush=True)
     if o['save']:
         np.savez(os.path.join(CACHE, o['save'] + '.npz'), codebooks=cb, codes=codes.astype(np.uint8), assign=assign)
