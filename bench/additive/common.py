@@ -11,9 +11,12 @@ CACHE = os.environ.get('ADDITIVE_CACHE', '/tmp/additive16b')
 
 
 def split():
-    """base (50000x512), train queries 0-1999, held-out queries 2000-2999, ground truth (top-100) of each."""
+    """base (50000x512), train queries 0-1999, held-out queries 2000-2999, ground truth (top-100) of each.
+    With SPLIT=swap in the environment: train queries 1000-2999, held out 0-999 (a second split for checks)."""
     base, q, gt, metric, _ = load(DATA)
     assert metric == 'ip'
+    if os.environ.get('SPLIT') == 'swap':
+        return base, q[1000:], gt[1000:], q[:1000], gt[:1000]
     return base, q[:2000], gt[:2000], q[2000:3000], gt[2000:3000]
 
 
