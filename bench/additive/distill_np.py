@@ -117,7 +117,12 @@ def main():
         w = None
         if o['wls']:
             # weight 1 + wls * (how often the row is in a train query's exact top-wk): the rows queries retrieve
-            hits = np.bincount(gtt[:, :int(o['wk'])].ravel(), minlength=len(base)).astype(np.float64)
+            wk = int(o['wk'])
+            if wk <= gtt.shape[1]:
+                top_t = gtt[:, :wk]
+            else:  # deeper than the ground-truth file: exact top-wk by inner product
+                top_t = np.concatenate([np.argpartition(-(qt[s0:s0 + 500] @ base.T), wk, 1)[:, :wk] for s0 in range(0, len(qt), 500)])
+            hits = np.bincount(top_t.ravel(), minlength=len(base)).astype(np.float64)
             if o['wpseudo']:
                 # plus base rows as pseudo-queries (own row excluded), their counts scaled to the train queries' total
                 pick = rng.choice(len(base), int(o['wpseudo']), replace=False)
