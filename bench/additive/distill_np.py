@@ -6,7 +6,8 @@ over the whole base; Adam on the codewords; coarse centroids frozen. Optional ps
 row excluded from the target) and re-encoding (greedy or beam residual encode) between epochs.
 Usage: distill_np.py rq1-50000 [key=value ...]   keys: epochs lr tau k batch pseudo reencode beam seed lsq save wls eta
 (eta=E: first re-encode all rows greedily (beam) with the anisotropic error of weight E along x;
-(lsq=1: least-squares refit of the codewords to the fixed codes first, wls=A: rows weighted 1 + A * their count in train queries' exact top-wk (wk=10), wpseudo=N: plus N base rows as pseudo-queries; alt=N: then N rounds of an ICM sweep and the refit (icm_eta=E: anisotropic ICM cost); save=NAME: the start codebooks to $ADDITIVE_CACHE)
+(lsq=1: least-squares refit of the codewords to the fixed codes first, wls=A: rows weighted 1 + A * their count in train queries' exact top-wk (wk=10), wpseudo=N: plus N base rows as pseudo-queries; waug=N aug_s=S: plus N noisy train queries;
+alt=N: then N rounds of an ICM sweep and the refit (icm_eta=E: anisotropic ICM cost); save=NAME: the start codebooks to $ADDITIVE_CACHE)
 Prints a JSON line per epoch (train and held-out recall@10 at nprobe 32)."""
 import json, os, sys, time
 import numpy as np
@@ -52,7 +53,7 @@ def rq_encode(resid, cb, beam=1, chunk=2000, x=None, eta=1.0):
 
 def main():
     src = sys.argv[1]
-    o = dict(epochs=8, lr=2e-4, tau=0.05, k=100, batch=250, pseudo=0, reencode=0, beam=1, seed=1, lsq=0, save='', wls=0.0, eta=0.0, wk=10, wpseudo=0, alt=0, icm_eta=1.0)
+    o = dict(epochs=8, lr=2e-4, tau=0.05, k=100, batch=250, pseudo=0, reencode=0, beam=1, seed=1, lsq=0, save='', wls=0.0, eta=0.0, wk=10, wpseudo=0, alt=0, icm_eta=1.0, waug=0, aug_s=0.5)
     for kv in sys.argv[2:]:
         k, v = kv.split('=')
         o[k] = type(o[k])(float(v)) if not isinstance(o[k], str) else v
@@ -132,6 +133,17 @@ def main():
                     T[np.arange(len(T)), pick[s0:s0 + 1000]] = -np.inf
                     ph += np.bincount(np.argpartition(-T, int(o['wk']), 1)[:, :int(o['wk'])].ravel(), minlength=len(base))
                 hits += ph * len(gtt) / len(pick)
+            if o['waug']:
+                # plus noisy train queries normalise(q + aug_s * u), u a random unit vector: counts of their exact
+                # top-wk, scaled to the train queries' total
+                qa = qt[rng.integers(0, len(qt), int(o['waug']))]
+                u = rng.standard_normal(qa.shape).astype(np.float32)
+                qa = qa + o['aug_s'] * u / np.linalg.norm(u, axis=1, keepdims=True)
+                qa /= np.linalg.norm(qa, axis=1, keepdims=True)
+                ah = np.zeros(len(base))
+                for s0 in range(0, len(qa), 1000):
+                    ah += np.bincount(np.argpartition(-(qa[s0:s0 + 1000] @ base.T), wk, 1)[:, :wk].ravel(), minlength=len(base))
+                hits += ah * len(gtt) / len(qa)
             w = 1.0 + o['wls'] * hits
         cb[:] = lsq_refit(w)
         for it in range(int(o['alt'])):
