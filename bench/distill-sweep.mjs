@@ -37,12 +37,12 @@ if (!reportOnly) {
 const rows = existsSync(logPath) ? readFileSync(logPath, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
 let md = '# Distill-VQ option sweep (wordnet-use-lite-512-ip, IVF256, nprobe 32, train queries 0-1999, eval 2000-2999)\n\n';
 md += 'One line per run of `node bench/distill-sweep.mjs \'<options>\' [m] [opq]` (bench/results/distill-sweep.jsonl). ';
-md += 'Options not listed are the library defaults of the time; `assignTemperature` shows the value used. val: validation recall@10 (200 held-out training queries) before training and after each epoch.\n\n';
+md += 'Options not listed are the library defaults of the time; `assignTemperature` shows the value used. val: validation recall@10 (200 held-out training queries) before training and after each epoch (- where the run held none out: `validationQueries 0`).\n\n';
 md += '| start | options | τ used | R@10 start → end | R@100 end | val by epoch | best epoch | s |\n|---|---|---|---|---|---|---|---|\n';
 for (const r of rows) {
   const o = Object.entries(r.opts).filter(([k]) => k !== 'assignTemperature').map(([k, v]) => `${k} ${v}`).join(', ');
   const tau = r.assignTemperature == null ? '?' : Number(r.assignTemperature).toExponential(1);
-  md += `| PQ${r.m}${r.opq ? ' OPQ' : ''} | ${o} | ${r.opts.assignTemperature === 'auto' ? 'auto = ' : ''}${tau} | ${r.start[0].toFixed(4)} → **${r.eval[0].toFixed(4)}** | ${r.eval[1].toFixed(4)} | ${r.val.map((v) => v.toFixed(3)).join(' ')} | ${r.best} | ${r.s} |\n`;
+  md += `| PQ${r.m}${r.opq ? ' OPQ' : ''} | ${o} | ${r.opts.assignTemperature === 'auto' ? 'auto = ' : ''}${tau} | ${r.start[0].toFixed(4)} → **${r.eval[0].toFixed(4)}** | ${r.eval[1].toFixed(4)} | ${r.val.map((v) => (v == null ? '-' : v.toFixed(3))).join(' ')} | ${r.best} | ${r.s} |\n`;
 }
 writeFileSync(mdPath, md);
 if (reportOnly) process.stdout.write(md);
