@@ -26,16 +26,9 @@ fn beats(kj: vec4<u32>, j4: u32, kc: u32, c: u32) -> vec4<u32> {
 fn place(row: u32, c: u32, kc: u32, rank: vec4<u32>, largest: bool) {
   let r = rank.x + rank.y + rank.z + rank.w;
   if (c < params.n && r < params.k) {
-    outValues[row * params.k + r] = key_value_bits(kc, largest);
+    outValues[row * params.k + r] = tk_value_bits(kc, largest);
     outIdx[row * params.k + r] = i32(c);
   }
-}
-
-/** The score whose tk_key is o (NaN for the key 0; +0 for -0): the inverse of tk_key up to those. */
-fn key_value_bits(o: u32, largest: bool) -> u32 {
-  if (o == 0u) { return 0x7fc00000u; }
-  let x = select(~o, o, largest);
-  return select(~x, x & 0x7fffffffu, (x & 0x80000000u) != 0u);
 }
 
 @compute @workgroup_size(64)
